@@ -38,6 +38,7 @@ from typing import Any
 
 __all__ = [
     "AlreadyAnchored",
+    "AlreadyPublished",
     "ContractRevert",
     "IndexInconsistent",
     "InvalidAccessCode",
@@ -52,6 +53,7 @@ __all__ = [
     "KeyStoreError",
     "LedgerError",
     "LedgerUnavailable",
+    "NotAnchored",
     "NotFound",
     "NotOfficeSigner",
     "OfficeNotActive",
@@ -193,7 +195,18 @@ class InvalidProof(ContractRevert):
 def _fmt(args: dict[str, Any]) -> str:
     def one(v: Any) -> str:
         if isinstance(v, bytes):
+            # An ST.3 office code travels as bytes2: show it as the letters people know.
+            if len(v) == 2 and v.isalpha():
+                return v.decode()
             return "0x" + v.hex()
         return repr(v)
 
     return ", ".join(f"{k}={one(v)}" for k, v in args.items())
+
+
+class AlreadyPublished(ContractRevert):
+    """Raised when an application's number was already revealed on the ledger."""
+
+
+class NotAnchored(ContractRevert):
+    """Raised when the ledger holds no record for the commitment an operation names."""

@@ -1,0 +1,414 @@
+"""The transport to one EVM node: the embedded eth-tester chain or any JSON-RPC node.
+
+DESIGN.md property 8, "same code, any EVM": nothing outside this module (and ``client.py``, which
+builds registry transactions on top of it) knows which node it is on. Every write is signed
+locally (eth-account), sent with explicit gas, nonce and chain id, and acknowledged only when its
+receipt has status 1 (property 7); a revert is decoded from the contract's custom errors into the
+typed exceptions of :mod:`registry.errors`. eth-tester does not raise on a reverted transaction
+sent with explicit gas, so the status is always checked.
+"""
+
+from __future__ import annotations
+
+import ast
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+import requests
+from eth_abi import decode as abi_decode
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak, to_checksum_address
+from hexbytes import HexBytes
+from web3 import EthereumTesterProvider, Web3
+from web3.exceptions import (
+    ContractLogicError,
+    ProviderConnectionError,
+    TimeExhausted,
+    Web3Exception,
+    Web3RPCError,
+)
+from web3.middleware import ExtraDataToPOAMiddleware
+from web3.types import TxParams, TxReceipt
+
+from registry import errors
+from registry.compile import load_artifact
+
+__all__ = [
+    "ANVIL_DEV_KEY",
+    "Chain",
+    "SentTransaction",
+    "decode_revert",
+]
+
+T = TypeVar("T")
+
+# The first of anvil's (and hardhat's) well-known development accounts; funded on every dev node.
+ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+
+# What a transaction may spend at most (EIP-7825's per-transaction cap); the client splits batches under it.
+TX_GAS_CAP = 2**24
+
+_ERROR_CLASSES: dict[str, type[errors.ContractRevert]] = {
+    "PriorityRegistryAlreadyAnchored": errors.AlreadyAnchored,
+    "PriorityRegistryBatchAlreadyAnchored": errors.AlreadyAnchored,
+    "PriorityRegistryAlreadyPublished": errors.AlreadyPublished,
+    "PriorityRegistryNotOfficeSigner": errors.NotOfficeSigner,
+    "PriorityRegistryOfficeNotActive": errors.OfficeNotActive,
+    "PriorityRegistryUnknownOffice": errors.OfficeNotActive,
+    "PriorityRegistryUnauthorized": errors.Unauthorized,
+    "PriorityRegistryOfficeMismatch": errors.Unauthorized,
+    "AccessControlUnauthorizedAccount": errors.Unauthorized,
+    "PriorityRegistryInvalidSignature": errors.InvalidSignature,
+    "PriorityRegistryExpiredSignature": errors.SignatureExpired,
+    "PriorityRegistryInvalidProof": errors.InvalidProof,
+    "PriorityRegistryUnknownBatch": errors.InvalidProof,
+    "PriorityRegistryNotAnchored": errors.NotAnchored,
+    "PriorityRegistryCommitmentMismatch": errors.InvalidProof,
+}
+
+
+def _error_selectors(abi: Sequence[dict[str, Any]]) -> dict[bytes, tuple[str, list[str], list[str]]]:
+    table: dict[bytes, tuple[str, list[str], list[str]]] = {}
+    for item in abi:
+        if item.get("type") != "error":
+            continue
+        types = [i["type"] for i in item["inputs"]]
+        names = [i["name"] for i in item["inputs"]]
+        selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
+        table[selector] = (item["name"], types, names)
+    return table
+
+
+_SELECTORS = _error_selectors(load_artifact()["abi"])
+
+
+def decode_revert(data: bytes | str | None) -> errors.LedgerError:
+    """Turn revert data into the typed error for the contract's custom error (or a generic one)."""
+    raw = HexBytes(data) if data else b""
+    if len(raw) >= 4 and bytes(raw[:4]) in _SELECTORS:
+        name, types, names = _SELECTORS[bytes(raw[:4])]
+        try:
+            values = abi_decode(types, bytes(raw[4:]))
+        except Exception:  # noqa: BLE001 - undecodable arguments still name the error
+            values = ()
+        args = dict(zip(names, values, strict=False))
+        return _ERROR_CLASSES.get(name, errors.ContractRevert)(name, args)
+    if len(raw) >= 4 and bytes(raw[:4]) == keccak(text="Error(string)")[:4]:
+        (reason,) = abi_decode(["string"], bytes(raw[4:]))
+        return errors.ContractRevert("Error", {"reason": reason})
+    return errors.TransactionFailed("the ledger refused the transaction without a reason")
+
+
+def _revert_data(exc: BaseException | None) -> bytes | str | None:
+    """Revert data from a web3 error (``.data``) or from eth-tester's, which carries raw bytes."""
+    seen = 0
+    while exc is not None and seen < 5:
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict):  # some nodes nest it: {"data": "0x…", "message": …}
+            data = data.get("data")
+        if isinstance(data, (bytes, str)) and data:
+            return data
+        for arg in exc.args:
+            if isinstance(arg, bytes):
+                return arg
+            if isinstance(arg, str):
+                # eth-tester's eth_call path stringifies the bytes: "execution reverted: b'…'".
+                literal = arg.removeprefix("execution reverted: ")
+                if literal[:2] in ("b'", 'b"'):
+                    try:
+                        value = ast.literal_eval(literal)
+                    except (ValueError, SyntaxError):
+                        continue
+                    if isinstance(value, bytes):
+                        return value
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def _is_eth_tester_failure(exc: BaseException) -> bool:
+    # eth-tester raises its own TransactionFailed, outside web3's tree; matched by name so that
+    # the RPC path does not import eth-tester.
+    return type(exc).__name__ == "TransactionFailed" and type(exc).__module__.startswith("eth_tester")
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Map transport and node failures into the registry's exception tree."""
+    try:
+        yield
+    except errors.RegistryError:
+        raise
+    except ContractLogicError as exc:
+        raise decode_revert(_revert_data(exc)) from exc
+    except (ProviderConnectionError, requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
+        raise errors.LedgerUnavailable(f"the ledger node cannot be reached: {exc}") from exc
+    except TimeExhausted as exc:
+        raise errors.LedgerUnavailable(f"the ledger did not confirm the transaction in time: {exc}") from exc
+    except Web3RPCError as exc:
+        data = _revert_data(exc)
+        if data:
+            raise decode_revert(data) from exc
+        raise errors.LedgerError(f"the ledger node refused the request: {exc}") from exc
+    except Web3Exception as exc:
+        raise errors.LedgerError(f"the ledger request failed: {exc}") from exc
+    except Exception as exc:
+        if _is_eth_tester_failure(exc):
+            raise decode_revert(_revert_data(exc)) from exc
+        raise
+
+
+@dataclass(frozen=True)
+class SentTransaction:
+    """A transaction that was mined with status 1: the acknowledgement of a write."""
+
+    transaction_hash: str
+    block_number: int
+    gas_used: int
+    receipt: TxReceipt
+
+
+class Chain:
+    """One node, and the accounts that write to it through locally signed transactions."""
+
+    def __init__(self, w3: Web3, *, kind: str, funder: LocalAccount | None = None) -> None:
+        self.w3 = w3
+        self.kind = kind
+        self.funder = funder
+        self._chain_id: int | None = None
+        self._nonces: dict[str, int] = {}
+        self._lock = threading.RLock()
+
+    # ── connecting ───────────────────────────────────────────────────────────────────────
+
+    @classmethod
+    def embedded(cls, backend: Any | None = None) -> Chain:
+        """The in-process eth-tester chain (py-evm, Prague rules); its first account funds the rest."""
+        from eth_tester import EthereumTester, PyEVMBackend
+
+        tester = EthereumTester(backend=backend or PyEVMBackend())
+        w3 = Web3(EthereumTesterProvider(tester))
+        funder = Account.from_key(tester.backend.account_keys[0].to_bytes())
+        return cls(w3, kind="embedded", funder=funder)
+
+    @classmethod
+    def connect(cls, rpc_url: str, *, funder_key: str | None = None, timeout: float = 30.0) -> Chain:
+        """A JSON-RPC node (anvil, geth, Besu …); Besu/QBFT's long extra-data is accepted."""
+        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        # QBFT/Clique put more than 32 bytes in extraData; the middleware is harmless elsewhere.
+        w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+        funder = Account.from_key(funder_key) if funder_key else None
+        chain = cls(w3, kind="rpc", funder=funder)
+        chain.chain_id  # noqa: B018 - fail now, with a clear error, if the node is not there
+        return chain
+
+    @property
+    def chain_id(self) -> int:
+        """The chain id (asked once)."""
+        if self._chain_id is None:
+            with _translated():
+                self._chain_id = int(self.w3.eth.chain_id)
+        return self._chain_id
+
+    def block_number(self) -> int:
+        """The latest block number."""
+        with _translated():
+            return int(self.w3.eth.block_number)
+
+    def query(self, fn: Callable[[], T]) -> T:
+        """Run a read against the node with failures mapped to the registry's errors."""
+        with _translated():
+            return fn()
+
+    # ── snapshots (embedded chain only: tests and the state-machine model) ──────────────
+
+    def snapshot(self) -> int:
+        """Remember the embedded chain's state; :meth:`revert` returns to it."""
+        tester = self._tester()
+        return int(tester.take_snapshot())
+
+    def revert(self, snapshot_id: int) -> None:
+        """Return the embedded chain to a snapshot; local nonces are read again afterwards."""
+        self._tester().revert_to_snapshot(snapshot_id)
+        with self._lock:
+            self._nonces.clear()
+
+    def _tester(self) -> Any:
+        provider = self.w3.provider
+        if not isinstance(provider, EthereumTesterProvider):
+            raise errors.LedgerError("snapshots exist only on the embedded chain")
+        return provider.ethereum_tester
+
+    # ── accounts ─────────────────────────────────────────────────────────────────────────
+
+    def fund(self, address: str, wei: int = 10**21) -> None:
+        """Give ``address`` ether for gas from the funder account."""
+        if self.funder is None:
+            raise errors.LedgerError("no funder account: pass a funded key to pay for gas")
+        balance = self.query(lambda: self.w3.eth.get_balance(to_checksum_address(address)))
+        if balance >= wei // 2:
+            return
+        self.send(self.funder, to=address, value=wei, gas=21_000)
+
+    def new_account(self, *, fund: bool = True) -> LocalAccount:
+        """A fresh random key, funded for gas when ``fund``."""
+        account: LocalAccount = Account.create()
+        if fund:
+            self.fund(account.address)
+        return account
+
+    # ── writing ──────────────────────────────────────────────────────────────────────────
+
+    def _next_nonce(self, address: str) -> int:
+        # Local nonce bookkeeping: several transactions in a row need no round trip each.
+        with self._lock:
+            if address not in self._nonces:
+                with _translated():
+                    self._nonces[address] = int(self.w3.eth.get_transaction_count(address, "pending"))
+            nonce = self._nonces[address]
+            self._nonces[address] = nonce + 1
+            return nonce
+
+    def forget_nonce(self, address: str) -> None:
+        """Drop the local nonce of ``address`` (after a failure) so it is read from the node again."""
+        with self._lock:
+            self._nonces.pop(address, None)
+
+    def estimate_gas(self, account: LocalAccount, to: str | None, data: bytes, value: int = 0) -> int:
+        """Simulate the call; a revert raises its typed error before anything is sent."""
+        params: TxParams = {"from": account.address, "data": HexBytes(data), "value": value}
+        if to is not None:
+            params["to"] = to_checksum_address(to)
+        with _translated():
+            return int(self.w3.eth.estimate_gas(params))
+
+    def sign(
+        self,
+        account: LocalAccount,
+        *,
+        to: str | None,
+        data: bytes = b"",
+        value: int = 0,
+        gas: int,
+        gas_price: int,
+    ) -> tuple[bytes, int]:
+        """Sign a legacy (type 0) transaction with explicit gas, nonce and chain id; return raw bytes and nonce."""
+        nonce = self._next_nonce(account.address)
+        tx: dict[str, Any] = {
+            "nonce": nonce,
+            "gas": gas,
+            "gasPrice": gas_price,
+            "value": value,
+            "data": HexBytes(data),
+            "chainId": self.chain_id,
+        }
+        if to is not None:
+            tx["to"] = to_checksum_address(to)
+        signed = account.sign_transaction(tx)
+        return bytes(signed.raw_transaction), nonce
+
+    def gas_price(self) -> int:
+        """A gas price the next block accepts (zero on a gas-free consortium chain)."""
+        with _translated():
+            return int(self.w3.eth.gas_price)
+
+    def send(
+        self,
+        account: LocalAccount,
+        *,
+        to: str | None,
+        data: bytes = b"",
+        value: int = 0,
+        gas: int | None = None,
+    ) -> SentTransaction:
+        """Send one transaction and return once it is mined with status 1 (else raise, typed)."""
+        return self.send_many(account, [(to, data, value, gas)])[0]
+
+    def send_many(
+        self,
+        account: LocalAccount,
+        calls: Sequence[tuple[str | None, bytes, int, int | None]],
+        *,
+        timeout: float = 120.0,
+    ) -> list[SentTransaction]:
+        """Send several transactions back to back from one account, then wait for all receipts.
+
+        Each call is ``(to, data, value, gas)``; a ``None`` gas is estimated (which also surfaces a
+        revert as its typed error before anything is sent). Receipts are checked in order; the first
+        failure raises, and the transactions after it are still awaited so nothing is left unknown.
+        """
+        price = self.gas_price()
+        hashes: list[bytes] = []
+        try:
+            for to, data, value, gas in calls:
+                if gas is None:
+                    estimate = self.estimate_gas(account, to, data, value)
+                    gas = min(TX_GAS_CAP, estimate + estimate // 5 + 10_000)
+                raw, _ = self.sign(account, to=to, data=data, value=value, gas=gas, gas_price=price)
+                with _translated():
+                    hashes.append(bytes(self.w3.eth.send_raw_transaction(raw)))
+        except errors.RegistryError:
+            self.forget_nonce(account.address)
+            raise
+        results: list[SentTransaction] = []
+        failure: errors.RegistryError | None = None
+        for tx_hash, (to, data, value, _gas) in zip(hashes, calls, strict=False):
+            with _translated():
+                receipt = self.w3.eth.wait_for_transaction_receipt(
+                    HexBytes(tx_hash), timeout=timeout, poll_latency=0.05
+                )
+            if receipt["status"] != 1:
+                self.forget_nonce(account.address)
+                if failure is None:
+                    failure = self._explain_failure(account, to, data, value, receipt)
+                continue
+            results.append(
+                SentTransaction(
+                    transaction_hash="0x" + tx_hash.hex(),
+                    block_number=int(receipt["blockNumber"]),
+                    gas_used=int(receipt["gasUsed"]),
+                    receipt=receipt,
+                )
+            )
+        if failure is not None:
+            raise failure
+        return results
+
+    def _explain_failure(
+        self, account: LocalAccount, to: str | None, data: bytes, value: int, receipt: TxReceipt
+    ) -> errors.LedgerError:
+        # Replay the call on the state before the failed block to learn the revert reason.
+        params: TxParams = {"from": account.address, "data": HexBytes(data), "value": value}
+        if to is not None:
+            params["to"] = to_checksum_address(to)
+        tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+        try:
+            self.w3.eth.call(params, int(receipt["blockNumber"]) - 1)
+        except ContractLogicError as exc:
+            return decode_revert(_revert_data(exc))
+        except Exception as exc:
+            if _is_eth_tester_failure(exc):
+                return decode_revert(_revert_data(exc))  # noqa: BLE001 - the receipt already says it failed; the reason is a bonus
+            pass
+        return errors.TransactionFailed(f"transaction {tx_hash} failed on the ledger", transaction_hash=tx_hash)
+
+    # ── contracts ────────────────────────────────────────────────────────────────────────
+
+    def deploy_registry(self, deployer: LocalAccount, registrar: str | None = None) -> str:
+        """Deploy ``PriorityRegistry`` from the committed artifact; return its address."""
+        artifact = load_artifact()
+        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+        data = HexBytes(factory.constructor(to_checksum_address(registrar or deployer.address)).data_in_transaction)
+        sent = self.send(deployer, to=None, data=bytes(data))
+        address = sent.receipt["contractAddress"]
+        if not address:
+            raise errors.TransactionFailed("the deployment created no contract")
+        return cast(str, to_checksum_address(address))
+
+    def registry_contract(self, address: str) -> Any:
+        """A web3 contract object for the registry at ``address`` (reads and calldata building)."""
+        return self.w3.eth.contract(address=to_checksum_address(address), abi=load_artifact()["abi"])

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// A `solc` executable for py-solc-x backed by the npm `solc` package (a WebAssembly build of the
+// compiler): no native binary can be downloaded here. It answers the two things py-solc-x asks:
+// `--version` and `--standard-json` (input on stdin, output on stdout). The `solcjs` CLI cannot
+// stand in, because it prints a stray line before the JSON. Imports that are not in the input
+// (`@openzeppelin/...`) are read from the project's node_modules, and nowhere else.
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { dirname, join, normalize, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(join(root, "package.json"));
+const solc = require("solc");
+const modules = join(root, "node_modules");
+
+function findImports(path) {
+  const resolved = normalize(join(modules, path));
+  if (!resolved.startsWith(modules + sep)) return { error: `import outside node_modules: ${path}` };
+  try {
+    return { contents: readFileSync(resolved, "utf8") };
+  } catch (err) {
+    return { error: `cannot read import ${path}: ${err.message}` };
+  }
+}
+
+const args = process.argv.slice(2);
+if (args.includes("--version")) {
+  process.stdout.write(`solc, the solidity compiler commandline interface\nVersion: ${solc.version()}\n`);
+} else if (args.includes("--standard-json")) {
+  const input = readFileSync(0, "utf8");
+  process.stdout.write(solc.compile(input, { import: findImports }));
+} else {
+  process.stderr.write("solc-npm: only --version and --standard-json are supported\n");
+  process.exit(2);
+}
