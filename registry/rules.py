@@ -511,7 +511,7 @@ def verify_claim(
             True,
             Severity.ERROR,
             f"Office {registered.ip_office_code} has anchored application {claim.application_number}"
-            f" (version {registered.version}).",
+            f" (version {registered.version}), the application the claim names (PCT Rule 4.10(a)).",
         ),
         _date_check(claim, registered),
         _kind_check(later, registered.ip_right_kind),

@@ -1,0 +1,546 @@
+"""The verdict engine: periods, kinds, restoration, first application, multiple priorities (SPEC.md §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registry.calendar import OfficeCalendar
+from registry.errors import InvalidClaim, InvalidDate
+from registry.rules import (
+    CHECK_FILING_DATE_MATCHES,
+    CHECK_FIRST_APPLICATION,
+    CHECK_KIND_COMPATIBLE,
+    CHECK_LATER_AFTER_EARLIER,
+    CHECK_REGISTERED,
+    CHECK_WITHIN_PRIORITY_PERIOD,
+    CHECK_WITHIN_RESTORATION_PERIOD,
+    KindCompatibility,
+    LaterApplication,
+    PriorityClaim,
+    RegisteredApplication,
+    Severity,
+    Verdict,
+    Verification,
+    add_months,
+    check_claim_set,
+    correction_deadline,
+    earliest_priority_date,
+    kind_compatibility,
+    priority_document_deadline,
+    priority_period_end,
+    restoration_period_end,
+    verify_claim,
+)
+from registry.types import IpRightKind
+
+D = dt.date.fromisoformat
+PATENT, UM, DESIGN, TM = (
+    IpRightKind.PATENT,
+    IpRightKind.UTILITY_MODEL,
+    IpRightKind.DESIGN,
+    IpRightKind.TRADEMARK,
+)
+WEEKENDS = OfficeCalendar()
+COMMITMENT = "0x" + "5a" * 32
+
+
+def registered(
+    filing_date: str,
+    kind: IpRightKind = PATENT,
+    *,
+    office: str = "EP",
+    claims: tuple[str, ...] = (),
+    version: int = 1,
+) -> RegisteredApplication:
+    return RegisteredApplication(
+        COMMITMENT, office, D(filing_date), kind, version, tuple(D(c) for c in claims)
+    )
+
+
+def claim(filing_date: str, *, office: str = "EP", number: str = "EP23123456") -> PriorityClaim:
+    return PriorityClaim(office, number, D(filing_date))
+
+
+def later(
+    filing_date: str, kind: IpRightKind = PATENT, *, office: str = "US", parent: str | None = None
+) -> LaterApplication:
+    return LaterApplication(office, D(filing_date), kind, None if parent is None else D(parent))
+
+
+def verify(
+    earlier: str,
+    filed: str,
+    *,
+    earlier_kind: IpRightKind = PATENT,
+    later_kind: IpRightKind = PATENT,
+    calendar: OfficeCalendar = WEEKENDS,
+) -> Verification:
+    return verify_claim(claim(earlier), later(filed, later_kind), registered(earlier, earlier_kind), calendar)
+
+
+def failed(v: Verification) -> set[str]:
+    return {c.name for c in v.checks if not c.passed}
+
+
+def message(v: Verification, name: str) -> str:
+    check = v.check(name)
+    assert check is not None, f"{name} not listed"
+    return check.message
+
+
+# ---------------------------------------------------------------------------------------------
+# Month arithmetic (PCT Rule 80.2, Paris 4C(2))
+
+
+def test_exact_anniversary_counts_366_days_across_a_leap_year() -> None:
+    end = add_months(D("2023-03-01"), 12)
+    assert end == D("2024-03-01")
+    assert (end - D("2023-03-01")).days == 366
+    v = verify("2023-03-01", "2024-03-01")
+    assert v.verdict is Verdict.VALID
+    assert v.priority_period_end == D("2024-03-01")
+
+
+def test_29_february_plus_twelve_months_is_28_february() -> None:
+    assert add_months(D("2024-02-29"), 12) == D("2025-02-28")
+    assert priority_period_end(D("2024-02-29"), PATENT, "US", WEEKENDS) == D("2025-02-28")
+
+
+def test_31_august_plus_six_months_is_the_last_day_of_february() -> None:
+    assert add_months(D("2023-08-31"), 6) == D("2024-02-29")
+    assert add_months(D("2022-08-31"), 6) == D("2023-02-28")
+
+
+def test_add_months_refuses_to_leave_the_calendar() -> None:
+    with pytest.raises(InvalidDate):
+        add_months(D("9999-06-01"), 12)
+
+
+# ---------------------------------------------------------------------------------------------
+# Closed days of the later office (Paris 4C(3), PCT Rule 80.5)
+
+
+def test_deadline_on_a_saturday_is_extended_to_monday() -> None:
+    # 2024-03-02 is a Saturday.
+    assert priority_period_end(D("2023-03-02"), PATENT, "US", WEEKENDS) == D("2024-03-04")
+    v = verify("2023-03-02", "2024-03-04")
+    assert v.verdict is Verdict.VALID
+    assert "moved from 2024-03-02" in message(v, CHECK_WITHIN_PRIORITY_PERIOD)
+
+
+def test_an_office_holiday_extends_the_deadline_further(tmp_path: Path) -> None:
+    config = tmp_path / "holidays.json"
+    config.write_text(json.dumps({"US": ["2024-03-04"], "EP": ["2024-03-05"]}), encoding="utf-8")
+    calendar = OfficeCalendar.load(config)
+    # Saturday, Sunday, then the US office's Monday holiday; the first office's (EP) holiday on
+    # Tuesday does not count: only the later office's closed days move the period.
+    assert priority_period_end(D("2023-03-02"), PATENT, "US", calendar) == D("2024-03-05")
+    assert verify("2023-03-02", "2024-03-05", calendar=calendar).verdict is Verdict.VALID
+    assert verify("2023-03-02", "2024-03-05").verdict is Verdict.RESTORABLE
+
+
+# ---------------------------------------------------------------------------------------------
+# Restoration (PCT Rule 26bis.3)
+
+
+def test_one_day_late_is_restorable() -> None:
+    v = verify("2023-03-06", "2024-03-07")
+    assert v.verdict is Verdict.RESTORABLE
+    assert v.priority_period_end == D("2024-03-06")
+    assert v.restoration_period_end == D("2024-05-06")
+    assert failed(v) == {CHECK_WITHIN_PRIORITY_PERIOD}
+    assert "1 day after" in message(v, CHECK_WITHIN_PRIORITY_PERIOD)
+    assert "26bis.3" in message(v, CHECK_WITHIN_RESTORATION_PERIOD)
+    assert v.to_json()["verdict"] == "restorable"
+
+
+def test_restoration_window_ending_on_a_weekend_is_moved_to_monday() -> None:
+    # Period ends Tuesday 2024-02-06; two months later is Saturday 2024-04-06.
+    end = restoration_period_end(D("2023-02-06"), PATENT, "US", WEEKENDS)
+    assert end == D("2024-04-08")
+    assert verify("2023-02-06", "2024-04-08").verdict is Verdict.RESTORABLE
+    assert verify("2023-02-06", "2024-04-09").verdict is Verdict.INVALID
+
+
+def test_two_months_and_a_day_late_is_invalid() -> None:
+    v = verify("2023-03-06", "2024-05-07")
+    assert v.verdict is Verdict.INVALID
+    assert failed(v) == {CHECK_WITHIN_PRIORITY_PERIOD, CHECK_WITHIN_RESTORATION_PERIOD}
+    assert "2024-05-06" in message(v, CHECK_WITHIN_RESTORATION_PERIOD)
+
+
+def test_a_utility_model_has_the_same_restoration_window_as_a_patent() -> None:
+    v = verify("2023-03-06", "2024-03-07", earlier_kind=PATENT, later_kind=UM)
+    assert v.verdict is Verdict.RESTORABLE
+
+
+# ---------------------------------------------------------------------------------------------
+# Designs and trademarks: 6 months, no restoration (Paris 4C(1), 4E(1))
+
+
+def test_a_design_is_valid_on_the_last_day_of_six_months_and_invalid_the_day_after() -> None:
+    on_time = verify("2023-09-06", "2024-03-06", earlier_kind=DESIGN, later_kind=DESIGN)
+    assert on_time.verdict is Verdict.VALID
+    assert on_time.priority_period_end == D("2024-03-06")
+    assert on_time.restoration_period_end is None
+
+    late = verify("2023-09-06", "2024-03-07", earlier_kind=DESIGN, later_kind=DESIGN)
+    assert late.verdict is Verdict.INVALID
+    assert "no restoration" in message(late, CHECK_WITHIN_PRIORITY_PERIOD)
+    assert late.to_json()["restorationPeriodEnd"] is None
+
+
+def test_a_design_claiming_a_utility_model_has_six_months_and_is_valid() -> None:
+    v = verify("2023-09-06", "2024-03-06", earlier_kind=UM, later_kind=DESIGN)
+    assert v.verdict is Verdict.VALID
+    assert v.priority_period_end == D("2024-03-06")
+    assert "4E(1)" in message(v, CHECK_KIND_COMPATIBLE)
+
+
+def test_a_design_claiming_a_patent_is_a_warning_that_does_not_change_the_verdict() -> None:
+    v = verify("2023-09-06", "2024-03-06", earlier_kind=PATENT, later_kind=DESIGN)
+    check = v.check(CHECK_KIND_COMPATIBLE)
+    assert check is not None
+    assert not check.passed
+    assert check.severity is Severity.WARNING
+    assert "national law" in check.message
+    assert v.verdict is Verdict.VALID
+
+
+def test_a_trademark_claiming_a_patent_is_invalid() -> None:
+    v = verify("2023-09-06", "2024-01-08", earlier_kind=PATENT, later_kind=TM)
+    assert v.verdict is Verdict.INVALID
+    assert failed(v) == {CHECK_KIND_COMPATIBLE}
+    check = v.check(CHECK_KIND_COMPATIBLE)
+    assert check is not None
+    assert check.severity is Severity.ERROR
+
+
+@pytest.mark.parametrize(
+    ("later_kind", "earlier_kind", "expected"),
+    [
+        (PATENT, PATENT, KindCompatibility.ALLOWED),
+        (PATENT, UM, KindCompatibility.ALLOWED),
+        (UM, PATENT, KindCompatibility.ALLOWED),
+        (UM, UM, KindCompatibility.ALLOWED),
+        (DESIGN, DESIGN, KindCompatibility.ALLOWED),
+        (DESIGN, UM, KindCompatibility.ALLOWED),
+        (DESIGN, PATENT, KindCompatibility.NATIONAL_LAW),
+        (TM, TM, KindCompatibility.ALLOWED),
+        (PATENT, DESIGN, KindCompatibility.REFUSED),
+        (PATENT, TM, KindCompatibility.REFUSED),
+        (UM, DESIGN, KindCompatibility.REFUSED),
+        (UM, TM, KindCompatibility.REFUSED),
+        (DESIGN, TM, KindCompatibility.REFUSED),
+        (TM, PATENT, KindCompatibility.REFUSED),
+        (TM, UM, KindCompatibility.REFUSED),
+        (TM, DESIGN, KindCompatibility.REFUSED),
+    ],
+)
+def test_kind_compatibility_follows_the_spec_table(
+    later_kind: IpRightKind, earlier_kind: IpRightKind, expected: KindCompatibility
+) -> None:
+    assert kind_compatibility(later_kind, earlier_kind) is expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Date, order, derived applications
+
+
+def test_a_date_mismatch_is_invalid_and_names_the_registered_date() -> None:
+    v = verify_claim(claim("2023-03-01"), later("2024-02-01"), registered("2023-03-02"), WEEKENDS)
+    assert v.verdict is Verdict.INVALID
+    assert CHECK_FILING_DATE_MATCHES in failed(v)
+    text = message(v, CHECK_FILING_DATE_MATCHES)
+    assert "2023-03-02" in text
+    assert "2023-03-01" in text
+    assert "26bis.1" in text
+
+
+def test_a_later_application_filed_the_same_day_as_the_earlier_is_invalid() -> None:
+    v = verify("2023-03-01", "2023-03-01")
+    assert v.verdict is Verdict.INVALID
+    assert failed(v) == {CHECK_LATER_AFTER_EARLIER}
+    assert "same day" in message(v, CHECK_LATER_AFTER_EARLIER)
+
+
+def test_a_later_application_filed_before_the_earlier_is_invalid() -> None:
+    v = verify("2023-03-01", "2023-02-01")
+    assert v.verdict is Verdict.INVALID
+    assert CHECK_LATER_AFTER_EARLIER in failed(v)
+
+
+def test_a_divisional_filed_years_later_is_judged_through_its_parent() -> None:
+    divisional = later("2027-06-15", parent="2024-02-01")
+    v = verify_claim(claim("2023-03-01"), divisional, registered("2023-03-01"), WEEKENDS)
+    assert v.verdict is Verdict.VALID
+    assert "parent's filing date 2024-02-01" in message(v, CHECK_WITHIN_PRIORITY_PERIOD)
+    # The same application without its parent would be years late.
+    alone = verify_claim(claim("2023-03-01"), later("2027-06-15"), registered("2023-03-01"), WEEKENDS)
+    assert alone.verdict is Verdict.INVALID
+
+
+def test_a_parent_filed_after_its_divisional_is_refused_not_guessed() -> None:
+    with pytest.raises(InvalidDate) as info:
+        verify_claim(
+            claim("2023-03-01"), later("2024-01-10", parent="2024-02-01"), registered("2023-03-01"), WEEKENDS
+        )
+    assert info.value.target == "later.parentFilingDate"
+
+
+@pytest.mark.parametrize("placeholder", ["0001-01-01", "1900-01-01", "1970-01-01", "9999-12-31"])
+def test_a_placeholder_priority_date_is_refused_with_a_clear_error(placeholder: str) -> None:
+    with pytest.raises(InvalidDate, match="placeholder") as info:
+        verify_claim(claim(placeholder), later("2024-01-10"), registered("2023-03-01"), WEEKENDS)
+    assert info.value.code == "placeholderDate"
+    assert info.value.target == "priority.filingDate"
+
+
+def test_a_date_before_the_ledger_range_is_refused() -> None:
+    with pytest.raises(InvalidDate, match="outside the filing dates"):
+        verify_claim(claim("2023-03-01"), later("1969-07-20"), None, WEEKENDS)
+
+
+def test_a_date_with_a_time_of_day_is_refused() -> None:
+    with pytest.raises(InvalidDate):
+        priority_period_end(dt.datetime(2023, 3, 1, 12, 0), PATENT, "US", WEEKENDS)
+
+
+# ---------------------------------------------------------------------------------------------
+# First application (Paris 4C(4))
+
+
+def test_a_priority_application_that_is_not_a_first_filing_warns_and_names_the_earliest_date() -> None:
+    record = registered("2023-03-01", claims=("2022-11-20", "2022-10-03"))
+    v = verify_claim(claim("2023-03-01"), later("2024-02-01"), record, WEEKENDS)
+    assert v.verdict is Verdict.VALID
+    check = v.check(CHECK_FIRST_APPLICATION)
+    assert check is not None
+    assert not check.passed
+    assert check.severity is Severity.WARNING
+    assert "2022-10-03" in check.message
+    assert "2022-11-20" not in check.message
+    assert "4C(4)" in check.message
+
+
+def test_a_first_filing_passes_the_first_application_check() -> None:
+    v = verify("2023-03-01", "2024-02-01")
+    check = v.check(CHECK_FIRST_APPLICATION)
+    assert check is not None
+    assert check.passed
+
+
+# ---------------------------------------------------------------------------------------------
+# Not found, and the JSON answer (API.md)
+
+
+def test_an_unregistered_claim_is_not_found_and_says_nothing_more() -> None:
+    v = verify_claim(claim("2023-03-01"), later("2024-02-01"), None, WEEKENDS)
+    assert v.verdict is Verdict.NOT_FOUND
+    assert [c.name for c in v.checks] == [CHECK_REGISTERED]
+    assert v.to_json() == {
+        "verdict": "notFound",
+        "checks": [
+            {"name": "registered", "passed": False, "severity": "error", "message": v.checks[0].message}
+        ],
+        "priorityPeriodEnd": None,
+        "restorationPeriodEnd": None,
+        "registered": None,
+    }
+
+
+def test_a_record_of_another_office_answers_exactly_like_no_record() -> None:
+    other_office = registered("2023-03-01", office="JP")
+    a = verify_claim(claim("2023-03-01"), later("2024-02-01"), other_office, WEEKENDS)
+    b = verify_claim(claim("2023-03-01"), later("2024-02-01"), None, WEEKENDS)
+    assert a.to_json() == b.to_json()
+
+
+def test_the_json_answer_has_exactly_the_api_shape() -> None:
+    v = verify_claim(claim("2023-03-01"), later("2024-02-01"), registered("2023-03-01", version=3), WEEKENDS)
+    data = v.to_json()
+    assert set(data) == {"verdict", "checks", "priorityPeriodEnd", "restorationPeriodEnd", "registered"}
+    assert data["verdict"] == "valid"
+    assert data["priorityPeriodEnd"] == "2024-03-01"
+    assert data["restorationPeriodEnd"] == "2024-05-01"
+    assert data["registered"] == {
+        "commitment": COMMITMENT,
+        "ipOfficeCode": "EP",
+        "filingDate": "2023-03-01",
+        "ipRightKind": "patent",
+        "version": 3,
+    }
+    names = [c["name"] for c in data["checks"]]
+    for required in (
+        "registered",
+        "filingDateMatches",
+        "ipRightKindCompatible",
+        "withinPriorityPeriod",
+        "firstApplication",
+        "laterAfterEarlier",
+    ):
+        assert required in names
+    for c in data["checks"]:
+        assert set(c) == {"name", "passed", "severity", "message"}
+        assert c["severity"] in {"error", "warning"}
+    json.dumps(data)
+
+
+def test_every_message_cites_a_rule() -> None:
+    v = verify_claim(
+        claim("2023-03-01"),
+        later("2024-03-07", DESIGN),
+        registered("2023-03-02", PATENT, claims=("2022-03-01",)),
+        WEEKENDS,
+    )
+    for check in v.checks:
+        assert any(src in check.message for src in ("Paris Convention", "PCT Rule")), check
+
+
+# ---------------------------------------------------------------------------------------------
+# Multiple priorities (Paris 4F, EPC 88(2)) and the time limits from the earliest date
+
+
+def test_multiple_priorities_are_judged_each_from_its_own_date_with_one_late() -> None:
+    claims = [
+        claim("2023-01-05", office="JP", number="JP2023000111"),
+        claim("2023-03-06", office="EP", number="EP23123456"),
+    ]
+    result = check_claim_set(claims, later("2024-03-05"), WEEKENDS)
+    first, second = result.claims
+    # JP: 2024-01-05 has passed, but restoration runs to 2024-03-05 (Tuesday).
+    assert first.verdict is Verdict.RESTORABLE
+    assert first.priority_period_end == D("2024-01-05")
+    assert second.verdict is Verdict.VALID
+    assert second.priority_period_end == D("2024-03-06")
+    assert not result.all_valid
+    assert result.earliest_priority_date == D("2023-01-05")
+    # 16 months from the earliest date falls on Sunday 2024-05-05 (PCT Rule 17.1(a), 80.5).
+    assert result.priority_document_deadline == D("2024-05-06")
+    # Rule 26bis.1(a): at least 4 months from the later filing date, which is later here.
+    assert result.correction_deadline == D("2024-07-05")
+
+
+def test_a_claim_beyond_restoration_in_a_set_is_invalid_and_does_not_affect_the_others() -> None:
+    claims = [claim("2022-11-01", number="EP22000001"), claim("2023-06-01", number="EP23000002")]
+    result = check_claim_set(claims, later("2024-03-05"), WEEKENDS)
+    assert [t.verdict for t in result.claims] == [Verdict.INVALID, Verdict.VALID]
+
+
+def test_the_correction_deadline_is_16_months_from_the_earliest_when_that_is_later() -> None:
+    assert correction_deadline(D("2023-03-06"), D("2023-05-02"), "US", WEEKENDS) == D("2024-07-08")
+    assert priority_document_deadline(D("2023-03-06"), "US", WEEKENDS) == D("2024-07-08")
+
+
+def test_duplicate_claims_to_the_same_application_are_refused() -> None:
+    claims = [claim("2023-03-06"), claim("2023-01-05", office="JP", number="JP1"), claim("2023-03-07")]
+    with pytest.raises(InvalidClaim) as info:
+        check_claim_set(claims, later("2024-03-05"), WEEKENDS)
+    assert info.value.code == "duplicateClaim"
+    assert info.value.target == "priorityClaims[2]"
+    assert "EP23123456" in info.value.message
+
+
+def test_the_same_number_at_two_offices_is_not_a_duplicate() -> None:
+    claims = [claim("2023-03-06", office="EP", number="1"), claim("2023-03-06", office="GB", number="1")]
+    assert len(check_claim_set(claims, later("2024-03-05"), WEEKENDS).claims) == 2
+
+
+def test_an_empty_claim_set_has_no_priority_date() -> None:
+    with pytest.raises(InvalidClaim) as info:
+        earliest_priority_date([])
+    assert info.value.code == "noClaims"
+
+
+def test_a_placeholder_date_in_a_claim_set_is_refused_at_its_position() -> None:
+    with pytest.raises(InvalidDate) as info:
+        check_claim_set([claim("2023-03-06"), claim("0001-01-01", number="X")], later("2024-03-05"), WEEKENDS)
+    assert info.value.target == "priorityClaims[1].filingDate"
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties
+
+
+dates = st.dates(dt.date(1971, 1, 1), dt.date(2200, 12, 31))
+kinds = st.sampled_from(list(IpRightKind))
+offices = st.sampled_from(["EP", "US", "JP"])
+holiday_calendars = st.builds(
+    lambda days: OfficeCalendar.from_mapping({"US": [d.isoformat() for d in days]}),
+    st.lists(st.dates(dt.date(2023, 1, 1), dt.date(2025, 12, 31)), max_size=80),
+)
+
+
+@given(a=dates, b=dates, n=st.integers(0, 48))
+def test_add_months_is_monotone(a: dt.date, b: dt.date, n: int) -> None:
+    lo, hi = min(a, b), max(a, b)
+    assert add_months(lo, n) <= add_months(hi, n)
+
+
+@given(day=dates, n=st.integers(0, 48))
+def test_add_months_keeps_the_day_of_month_unless_the_month_is_shorter(day: dt.date, n: int) -> None:
+    result = add_months(day, n)
+    assert (result.year * 12 + result.month) - (day.year * 12 + day.month) == n
+    assert result.day == day.day or (result.day < day.day and (result + dt.timedelta(days=1)).day == 1)
+
+
+@given(day=st.dates(dt.date(2022, 1, 1), dt.date(2024, 12, 31)), kind=kinds, calendar=holiday_calendars)
+def test_period_end_is_never_before_the_anniversary_nor_a_closed_day(
+    day: dt.date, kind: IpRightKind, calendar: OfficeCalendar
+) -> None:
+    raw = add_months(day, 12 if kind in (PATENT, UM) else 6)
+    end = priority_period_end(day, kind, "US", calendar)
+    assert end >= raw
+    assert not calendar.is_closed("US", end)
+    restoration = restoration_period_end(day, kind, "US", calendar)
+    if restoration is not None:
+        assert restoration > end
+        assert not calendar.is_closed("US", restoration)
+
+
+@given(
+    earlier=st.dates(dt.date(2020, 1, 1), dt.date(2024, 12, 31)),
+    gap=st.integers(-30, 500),
+    earlier_kind=kinds,
+    later_kind=kinds,
+    found=st.booleans(),
+    prior=st.lists(st.dates(dt.date(2018, 1, 1), dt.date(2019, 12, 31)), max_size=2),
+)
+def test_verdicts_follow_from_registration_dates_and_checks(
+    earlier: dt.date,
+    gap: int,
+    earlier_kind: IpRightKind,
+    later_kind: IpRightKind,
+    found: bool,
+    prior: list[dt.date],
+) -> None:
+    record = (
+        RegisteredApplication(COMMITMENT, "EP", earlier, earlier_kind, 1, tuple(prior)) if found else None
+    )
+    filed = earlier + dt.timedelta(days=gap)
+    v = verify_claim(
+        PriorityClaim("EP", "EP1", earlier), LaterApplication("US", filed, later_kind), record, WEEKENDS
+    )
+    assert (v.verdict is Verdict.NOT_FOUND) == (record is None)
+    if record is None:
+        return
+    assert v.priority_period_end is not None
+    if v.verdict is Verdict.VALID:
+        assert earlier < filed <= v.priority_period_end
+    if v.verdict is Verdict.RESTORABLE:
+        assert v.restoration_period_end is not None
+        assert v.priority_period_end < filed <= v.restoration_period_end
+    # Warnings never change the verdict: the same claim without the prior claims judges the same.
+    plain = verify_claim(
+        PriorityClaim("EP", "EP1", earlier),
+        LaterApplication("US", filed, later_kind),
+        RegisteredApplication(COMMITMENT, "EP", earlier, earlier_kind, 1),
+        WEEKENDS,
+    )
+    assert plain.verdict is v.verdict
