@@ -57,7 +57,9 @@ class OfficeCalendar:
     the shipped or a configured holiday file. Instances are immutable and safe to share.
     """
 
-    holidays: Mapping[str, frozenset[_dt.date]] = field(default_factory=_empty_holidays)
+    # Left out of the hash (a mapping is not hashable) but not out of equality, so a calendar can be
+    # a cache key (functools.cache) while equal calendars still compare equal.
+    holidays: Mapping[str, frozenset[_dt.date]] = field(default_factory=_empty_holidays, hash=False)
 
     @classmethod
     def from_mapping(

@@ -708,15 +708,20 @@ def _first_application_check(
             " application for its subject matter (Paris Convention Art. 4C(4)).",
         )
     earliest = min(registered.claimed_priority_dates)
-    end = priority_period_end(earliest, later.ip_right_kind, later.ip_office_code, calendar)
+    try:
+        end = priority_period_end(earliest, later.ip_right_kind, later.ip_office_code, calendar)
+        then = f" and would then have ended on {end.isoformat()}"
+    except InvalidDate:
+        # A bad date in the ledger's own record is not the caller's input error: say what is known
+        # and leave the date out rather than refuse the whole verification with a misplaced 422.
+        then = ""
     return Check(
         CHECK_FIRST_APPLICATION,
         False,
         Severity.WARNING,
         "The priority application itself claims the priority of an application filed on"
         f" {earliest.isoformat()}, so for the subject matter they share the period may have to run"
-        f" from {earliest.isoformat()} and"
-        f" would then have ended on {end.isoformat()}, unless that earlier application was withdrawn,"
+        f" from {earliest.isoformat()}{then}, unless that earlier application was withdrawn,"
         " abandoned or refused without leaving rights and without serving as a basis for priority"
         " (Paris Convention Art. 4C(4)).",
     )

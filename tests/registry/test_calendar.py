@@ -149,3 +149,11 @@ def test_next_working_day_is_the_first_open_day_on_or_after_the_day(
     assert not calendar.is_closed("EP", result)
     between = (day + dt.timedelta(days=i) for i in range((result - day).days))
     assert all(calendar.is_closed("EP", d) for d in between)
+
+
+def test_equal_calendars_are_equal_and_can_be_cache_keys() -> None:
+    a = OfficeCalendar.from_mapping({"EP": ["2025-12-25"]})
+    b = OfficeCalendar.from_mapping({"EP": ["2025-12-25"]})
+    assert a == b
+    assert hash(a) == hash(b)
+    assert a != OfficeCalendar()

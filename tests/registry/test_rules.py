@@ -329,6 +329,13 @@ def test_a_priority_application_that_is_not_a_first_filing_warns_and_names_the_e
     assert "4C(4)" in check.message
 
 
+def test_an_impossible_date_in_the_ledgers_own_claims_still_gives_the_warning() -> None:
+    record = registered("2023-03-01", claims=("9999-12-31",))
+    v = verify_claim(claim("2023-03-01"), later("2024-02-01"), record, WEEKENDS)
+    assert v.verdict is Verdict.VALID
+    assert "9999-12-31" in message(v, CHECK_FIRST_APPLICATION)
+
+
 def test_a_first_filing_passes_the_first_application_check() -> None:
     v = verify("2023-03-01", "2024-02-01")
     check = v.check(CHECK_FIRST_APPLICATION)
