@@ -328,8 +328,18 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
             uint8 flags = uint8(word);
             if (kind == 0 || kind > 4) revert PriorityRegistryMalformedEntries(offset);
             if (date == 0) revert PriorityRegistryMalformedEntries(offset);
-            offset += _ENTRY_HEAD + (flags & _FLAG_DIGEST != 0 ? _DIGEST_SIZE : 0)
-                + uint256(flags & _CLAIMS_MASK) * _CLAIM_SIZE;
+            uint256 size = _ENTRY_HEAD + uint256(flags & _CLAIMS_MASK) * _CLAIM_SIZE;
+            if (flags & _FLAG_DIGEST != 0) {
+                // A digest marked present must not be zero: zero means "no document" (SPEC.md §2).
+                if (length - offset < _ENTRY_HEAD + _DIGEST_SIZE) revert PriorityRegistryMalformedEntries(offset);
+                bytes32 digest;
+                assembly ("memory-safe") {
+                    digest := calldataload(add(add(entries.offset, offset), 38))
+                }
+                if (digest == bytes32(0)) revert PriorityRegistryMalformedEntries(offset);
+                size += _DIGEST_SIZE;
+            }
+            offset += size;
             ++count;
         }
         if (offset != length) revert PriorityRegistryMalformedEntries(length);

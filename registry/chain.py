@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import requests
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import EthereumTesterProvider, Web3
 from web3.exceptions import (
@@ -32,7 +33,7 @@ from web3.exceptions import (
     Web3RPCError,
 )
 from web3.middleware import ExtraDataToPOAMiddleware
-from web3.types import TxParams, TxReceipt
+from web3.types import TxParams, TxReceipt, Wei
 
 from registry import errors
 from registry.compile import load_artifact
@@ -93,7 +94,7 @@ def decode_revert(data: bytes | str | None) -> errors.LedgerError:
         name, types, names = _SELECTORS[bytes(raw[:4])]
         try:
             values = abi_decode(types, bytes(raw[4:]))
-        except Exception:  # noqa: BLE001 - undecodable arguments still name the error
+        except Exception:
             values = ()
         args = dict(zip(names, values, strict=False))
         return _ERROR_CLASSES.get(name, errors.ContractRevert)(name, args)
@@ -268,7 +269,9 @@ class Chain:
         with self._lock:
             if address not in self._nonces:
                 with _translated():
-                    self._nonces[address] = int(self.w3.eth.get_transaction_count(address, "pending"))
+                    self._nonces[address] = int(
+                        self.w3.eth.get_transaction_count(to_checksum_address(address), "pending")
+                    )
             nonce = self._nonces[address]
             self._nonces[address] = nonce + 1
             return nonce
@@ -280,7 +283,7 @@ class Chain:
 
     def estimate_gas(self, account: LocalAccount, to: str | None, data: bytes, value: int = 0) -> int:
         """Simulate the call; a revert raises its typed error before anything is sent."""
-        params: TxParams = {"from": account.address, "data": HexBytes(data), "value": value}
+        params: TxParams = {"from": account.address, "data": HexBytes(data), "value": Wei(value)}
         if to is not None:
             params["to"] = to_checksum_address(to)
         with _translated():
@@ -382,7 +385,7 @@ class Chain:
         self, account: LocalAccount, to: str | None, data: bytes, value: int, receipt: TxReceipt
     ) -> errors.LedgerError:
         # Replay the call on the state before the failed block to learn the revert reason.
-        params: TxParams = {"from": account.address, "data": HexBytes(data), "value": value}
+        params: TxParams = {"from": account.address, "data": HexBytes(data), "value": Wei(value)}
         if to is not None:
             params["to"] = to_checksum_address(to)
         tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
@@ -392,7 +395,7 @@ class Chain:
             return decode_revert(_revert_data(exc))
         except Exception as exc:
             if _is_eth_tester_failure(exc):
-                return decode_revert(_revert_data(exc))  # noqa: BLE001 - the receipt already says it failed; the reason is a bonus
+                return decode_revert(_revert_data(exc))
             pass
         return errors.TransactionFailed(f"transaction {tx_hash} failed on the ledger", transaction_hash=tx_hash)
 

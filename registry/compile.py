@@ -54,8 +54,7 @@ class CompileError(RegistryError):
 def standard_input() -> dict[str, Any]:
     """The solc standard-JSON input for the registry's sources, with the pinned settings."""
     sources = {
-        f"contracts/{name}": {"content": (CONTRACTS_DIR / name).read_text(encoding="utf-8")}
-        for name in _SOURCES
+        f"contracts/{name}": {"content": (CONTRACTS_DIR / name).read_text(encoding="utf-8")} for name in _SOURCES
     }
     return {"language": "Solidity", "sources": sources, "settings": COMPILER_SETTINGS}
 

@@ -17,6 +17,7 @@ so generic code that catches ``ValueError`` keeps working.
     ├── KeyStoreError
     │   ├── WrongPassphrase
     │   └── KeyNotFound
+    ├── Forbidden                          API: 403 FORBIDDEN (refused before the ledger)
     ├── NotFound                           API: 404 NOT_FOUND
     ├── LedgerError
     │   ├── LedgerUnavailable              API: 503 LEDGER_UNAVAILABLE (nothing was written)
@@ -40,6 +41,7 @@ __all__ = [
     "AlreadyAnchored",
     "AlreadyPublished",
     "ContractRevert",
+    "Forbidden",
     "IndexInconsistent",
     "InvalidAccessCode",
     "InvalidApplicationNumber",
@@ -210,3 +212,7 @@ class AlreadyPublished(ContractRevert):
 
 class NotAnchored(ContractRevert):
     """Raised when the ledger holds no record for the commitment an operation names."""
+
+
+class Forbidden(RegistryError):
+    """Raised when a caller asks to act for an office it does not hold (checked before the ledger)."""

@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 
 from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_typed_data
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 __all__ = [
     "ANCHOR_BATCH_TYPE",
@@ -112,9 +113,7 @@ def anchor_filing_typed_data(
             "ipRightKind": filing.ip_right_kind,
             "filingDate": filing.filing_date,
             "documentDigest": filing.document_digest,
-            "priorityClaims": [
-                {"earlierCommitment": c, "claimedFilingDate": d} for c, d in filing.priority_claims
-            ],
+            "priorityClaims": [{"earlierCommitment": c, "claimedFilingDate": d} for c, d in filing.priority_claims],
             "nonce": nonce,
             "deadline": deadline,
         },

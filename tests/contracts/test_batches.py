@@ -1,0 +1,137 @@
+"""Batch anchoring (SPEC.md §2): many packed entries in one transaction, one Merkle root stored,
+inclusion proofs checked on chain with OpenZeppelin MerkleProof."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from eth_utils.crypto import keccak
+
+from registry import errors
+from registry.entries import ClaimRef, Entry, encode_entry, pack_entries
+from registry.merkle import MerkleTree
+from registry.types import IpRightKind
+from tests.contracts.conftest import Deployment
+
+BASE = dt.date(2024, 1, 1)
+
+
+def _entries(n: int, *, seed: int = 1, with_claims: bool = False) -> list[Entry]:
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        claims: tuple[ClaimRef, ...] = ()
+        if with_claims and i % 2:
+            claims = (ClaimRef(keccak(b"prior" + i.to_bytes(4, "big")), BASE - dt.timedelta(days=rnd.randint(1, 360))),)
+        out.append(
+            Entry(
+                keccak(seed.to_bytes(4, "big") + i.to_bytes(4, "big")),
+                IpRightKind(rnd.randint(1, 4)),
+                BASE + dt.timedelta(days=rnd.randint(0, 300)),
+                keccak(b"doc" + i.to_bytes(4, "big")) if with_claims and i % 3 == 0 else None,
+                claims,
+            )
+        )
+    return out
+
+
+def _anchor(dep: Deployment, entries: list[Entry]) -> tuple[MerkleTree, list[bytes], int]:
+    encoded = [encode_entry(e) for e in entries]
+    tree = MerkleTree.of(encoded)
+    sent = dep.tx(dep.offices["EP"], "anchorBatch", tree.root, pack_entries(entries))
+    return tree, encoded, sent.gas_used
+
+
+def test_a_thousand_entries_anchor_in_one_transaction_and_first_middle_last_prove_on_chain(
+    deployment: Deployment,
+) -> None:
+    entries = _entries(1000, with_claims=True)
+    tree, encoded, _gas = _anchor(deployment, entries)
+    batch = deployment.view("getBatch", tree.root)
+    assert batch[0] == b"EP"
+    assert batch[1] == 1000
+    for i in (0, 499, 999):
+        assert deployment.view("verifyInclusion", tree.root, encoded[i], tree.proof(i)) is True
+
+
+def test_a_wrong_proof_or_a_foreign_entry_does_not_verify(deployment: Deployment) -> None:
+    entries = _entries(100)
+    tree, encoded, _gas = _anchor(deployment, entries)
+    assert deployment.view("verifyInclusion", tree.root, encoded[3], tree.proof(4)) is False
+    assert deployment.view("verifyInclusion", tree.root, encode_entry(_entries(1, seed=9)[0]), tree.proof(3)) is False
+    assert deployment.view("verifyInclusion", b"\x07" * 32, encoded[3], tree.proof(3)) is False
+    with pytest.raises(errors.InvalidProof):
+        deployment.tx(
+            deployment.offices["EP"],
+            "amendFiling",
+            entries[3].commitment,
+            19800,
+            b"\x00" * 32,
+            (tree.root, encoded[3], tree.proof(4)),
+        )
+
+
+def test_an_office_amends_a_batched_entry_through_its_proof(deployment: Deployment) -> None:
+    entries = _entries(100)
+    tree, encoded, _gas = _anchor(deployment, entries)
+    sent = deployment.tx(
+        deployment.offices["EP"],
+        "amendFiling",
+        entries[42].commitment,
+        19800,
+        b"\x05" * 32,
+        (tree.root, encoded[42], tree.proof(42)),
+    )
+    (event,) = deployment.contract.events.FilingAmended().process_receipt(sent.receipt)
+    assert event["args"]["batchRoot"] == tree.root
+    assert event["args"]["version"] == 2
+    with pytest.raises(errors.Unauthorized):
+        deployment.tx(
+            deployment.offices["US"],
+            "amendFiling",
+            entries[42].commitment,
+            19800,
+            b"\x05" * 32,
+            (tree.root, encoded[42], tree.proof(42)),
+        )
+
+
+@pytest.mark.parametrize(
+    ("entries", "why"),
+    [
+        (b"", "EmptyBatch"),
+        (b"\x01" * 37, "MalformedEntries"),
+        (b"\x01" * 32 + b"\x00" + b"\x00\x00\x4e\x20" + b"\x00", "MalformedEntries"),  # kind 0
+        (b"\x01" * 32 + b"\x05" + b"\x00\x00\x4e\x20" + b"\x00", "MalformedEntries"),  # kind 5
+        (b"\x01" * 32 + b"\x01" + b"\x00\x00\x00\x00" + b"\x00", "MalformedEntries"),  # date 0
+        (b"\x01" * 32 + b"\x01" + b"\x00\x00\x4e\x20" + b"\x01", "MalformedEntries"),  # claim missing
+        (b"\x01" * 32 + b"\x01" + b"\x00\x00\x4e\x20" + b"\x80" + b"\x00" * 32, "MalformedEntries"),  # zero digest
+        (b"\x01" * 32 + b"\x01" + b"\x00\x00\x4e\x20" + b"\x00" + b"\x00", "MalformedEntries"),  # trailing byte
+    ],
+)
+def test_malformed_packed_entries_are_refused_on_chain(deployment: Deployment, entries: bytes, why: str) -> None:
+    with pytest.raises(errors.ContractRevert, match=why):
+        deployment.tx(deployment.offices["EP"], "anchorBatch", b"\x09" * 32, entries)
+    assert deployment.view("getBatch", b"\x09" * 32)[0] == b"\x00\x00"
+
+
+def test_the_same_batch_root_cannot_be_anchored_twice(deployment: Deployment) -> None:
+    entries = _entries(10)
+    _anchor(deployment, entries)
+    with pytest.raises(errors.AlreadyAnchored):
+        _anchor(deployment, entries)
+
+
+def test_gas_per_filing_falls_toward_the_calldata_floor_as_batches_grow(deployment: Deployment) -> None:
+    ep = deployment.offices["EP"]
+    single = deployment.tx(ep, "anchorFiling", (keccak(b"single"), 1, 19800, b"\x00" * 32, [])).gas_used
+    per_filing = {1: float(single)}
+    for size in (100, 1000):
+        _tree, _encoded, gas = _anchor(deployment, _entries(size, seed=size))
+        per_filing[size] = gas / size
+    print(f"\ngas per filing (no claim, no digest): {per_filing}")
+    # EIP-7623 floor: 40 gas per non-zero calldata byte; a 38-byte entry costs ~1.4 k at the floor.
+    assert per_filing[1000] <= 1500
+    assert per_filing[100] < per_filing[1] / 20
