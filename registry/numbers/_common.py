@@ -33,8 +33,9 @@ MAX_INPUT_CHARS = 100
 DIGITS = frozenset("0123456789")
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\ufe58\ufe63\uff0d"), "-")
 _SEPARATORS = " .,/-"
-_LEADING_CODE = re.compile(r"([A-Z]{2})[ .:/-]*(?=[0-9])", re.ASCII)
-_KIND = re.compile(r"(.*[0-9])[ .-]*([A-Z][0-9]?)", re.ASCII)
+_LEADING_CODE = re.compile(r"([A-Z]{2})[ .:/-]*(?=[0-9]|$)", re.ASCII)
+# ST.16 kind-code letters; a letter after a dot is a check character, not a kind code.
+_KIND = re.compile(r"(.*[0-9])[ -]*([ABCEFHILPSTUWY][0-9]?)", re.ASCII)
 _CHECK = re.compile(r"(.*[0-9])[ ]*\.[ ]*([0-9X])", re.ASCII)
 
 

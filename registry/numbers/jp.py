@@ -9,9 +9,12 @@ turned into western years so that one application has one string:
 
 * Showa ``昭``/``S`` n = 1925 + n (n = 1…64), Heisei ``平``/``H`` n = 1988 + n, Reiwa ``令``/``R``
   n = 2018 + n (never used by the JPO for numbers, but unambiguous);
-* a bare two-digit year (``57-233998``) is read as Showa when it is 12–64 (DOMAIN.md's old form);
-  1–11 is ``ambiguousNumber`` (Showa 1–11 = 1926–1936 or Heisei 1–11 = 1989–1999: write ``S`` or
-  ``H``, or the western year). Showa 64 and Heisei 1 are both 1989; the JPO numbered by calendar year.
+* a bare two-digit year followed by a separator (``57-233998``, DOMAIN.md's old form) is read as
+  Showa when it is 12–64; 1–11 is ``ambiguousNumber`` (Showa 1–11 = 1926–1936 or Heisei 1–11 =
+  1989–1999: write ``S`` or ``H``, or the western year); eight digits without separator or era
+  letter (``57233998``) are ``ambiguousNumber`` too, since a western-year number with a digit lost
+  looks the same;
+* Showa 64 and Heisei 1 are both 1989: the JPO numbered by calendar year, so both give ``JP1989…``.
 
 Accepted variants: ``2017-187096``, ``特願2017-187096``, ``特許願第2017-187096号``, ``JP2020-050222``,
 ``JP 2000352324`` (epodoc: year and serial run together), ``特願昭57-233998``, ``S57-233998``,
@@ -127,7 +130,13 @@ def parse(number: str) -> Parsed:
         if len(digits) == 10:
             year, serial = int(digits[:4]), digits[4:]
         elif len(digits) == 8:
-            year, serial = _western(None, int(digits[:2]), number), digits[2:]
+            # "20171870" may be a western year with a digit lost as well as Showa 20: only a
+            # separator ("57-233998") or an era letter makes a two-digit year readable.
+            fail(
+                "ambiguousNumber",
+                f"{shown(number)} may be an era year and serial or a shortened western-year number; "
+                "write it as S57-233998 or 1982-233998",
+            )
         else:
             fail(
                 "badLength",
