@@ -62,9 +62,7 @@ class OfficeCalendar:
     holidays: Mapping[str, frozenset[_dt.date]] = field(default_factory=_empty_holidays, hash=False)
 
     @classmethod
-    def from_mapping(
-        cls, data: Mapping[str, Any], *, source: str = "holiday configuration"
-    ) -> OfficeCalendar:
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str = "holiday configuration") -> OfficeCalendar:
         """Build a calendar from ``{"EP": ["2025-12-25", …], …}`` (Paris Art. 4C(3), PCT Rule 80.5).
 
         Keys starting with ``_`` are documentation and ignored; every other key must be a two-letter
@@ -103,9 +101,7 @@ class OfficeCalendar:
                 try:
                     parsed.add(parse_date(value))
                 except InvalidDate as exc:
-                    raise InvalidDate(
-                        f"{source}: {office}[{i}]: {exc.message}", target=f"{office}[{i}]"
-                    ) from None
+                    raise InvalidDate(f"{source}: {office}[{i}]: {exc.message}", target=f"{office}[{i}]") from None
             holidays[office] = frozenset(parsed)
         return cls(MappingProxyType(holidays))
 

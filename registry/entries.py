@@ -125,9 +125,7 @@ class Entry:
 
 def entry_size(entry: Entry) -> int:
     """The number of bytes :func:`encode_entry` produces for ``entry`` (SPEC.md §2)."""
-    return (
-        BASE_SIZE + (DIGEST_SIZE if entry.document_digest is not None else 0) + CLAIM_SIZE * len(entry.claims)
-    )
+    return BASE_SIZE + (DIGEST_SIZE if entry.document_digest is not None else 0) + CLAIM_SIZE * len(entry.claims)
 
 
 def encode_entry(entry: Entry) -> bytes:
@@ -144,9 +142,7 @@ def encode_entry(entry: Entry) -> bytes:
         return head if digest is None else head + digest
     pack = _CLAIM.pack
     parts = [head] if digest is None else [head, digest]
-    parts.extend(
-        [pack(c.earlier_commitment, c.claimed_filing_date.toordinal() - _EPOCH_ORDINAL) for c in claims]
-    )
+    parts.extend([pack(c.earlier_commitment, c.claimed_filing_date.toordinal() - _EPOCH_ORDINAL) for c in claims])
     return b"".join(parts)
 
 

@@ -127,9 +127,7 @@ class ClaimGraph:
             raise InvalidClaim(f"application {later} cannot claim its own priority", code="selfClaim")
         out = self._claims.get(later)
         if out is not None and earlier in out:
-            raise InvalidClaim(
-                f"application {later} already claims the priority of {earlier}", code="duplicateClaim"
-            )
+            raise InvalidClaim(f"application {later} already claims the priority of {earlier}", code="duplicateClaim")
         # Only an application that itself claims something can lead back to ``later``; checking
         # membership first keeps the common case (claiming a first filing) to one dict lookup.
         if earlier in self._claims and self._reaches(earlier, later):
@@ -154,9 +152,7 @@ class ClaimGraph:
         """
         out = self._claims.get(later)
         if out is None or earlier not in out:
-            raise InvalidClaim(
-                f"application {later} has no active priority claim to {earlier}", code="unknownClaim"
-            )
+            raise InvalidClaim(f"application {later} has no active priority claim to {earlier}", code="unknownClaim")
         claimed_date = out.pop(earlier)
         if not out:
             del self._claims[later]

@@ -368,9 +368,7 @@ def restoration_period_end(
     return calendar.next_working_day(later_office, add_months(end, RESTORATION_MONTHS))
 
 
-def priority_document_deadline(
-    earliest_priority: _dt.date, later_office: str, calendar: OfficeCalendar
-) -> _dt.date:
+def priority_document_deadline(earliest_priority: _dt.date, later_office: str, calendar: OfficeCalendar) -> _dt.date:
     """16 months from the earliest priority date (PCT Rule 17.1(a); Paris 4F: from the earliest).
 
     Moved to the later office's next working day (PCT Rule 80.5).
