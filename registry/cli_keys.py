@@ -1,4 +1,4 @@
-"""``prioreg keys …``: create, import, list and show the offices' signing keys from a terminal.
+"""``prioreg keys …``: create, import, list, show and check the offices' signing keys from a terminal.
 
 A typer sub-app; the main CLI mounts it as ``prioreg keys``. The keys themselves are kept by
 :mod:`registry.keys` (Ethereum v3 keystore files, encrypted at rest with a passphrase).
@@ -135,6 +135,20 @@ def show(office: OfficeArg, key_dir: DirOption = None, as_json: JsonOption = Fal
     else:
         # The bare address, so that `$(prioreg keys show EP)` can be used in scripts.
         typer.echo(info.address)
+
+
+@app.command("check")
+def check(office: OfficeArg, key_dir: DirOption = None, as_json: JsonOption = False) -> None:
+    """Decrypt OFFICE's key to prove the passphrase opens it (before a deployment needs it); prints the address."""
+    with _errors_exit_2():
+        store = KeyStore(key_dir or default_key_dir())
+        # info() first: a missing key is reported before anyone types a passphrase for it.
+        office = store.info(office).office
+        address = store.load(office, passphrase_from_env_or_prompt(office)).address
+    if as_json:
+        typer.echo(json.dumps({"ipOfficeCode": office, "address": address, "passphraseOpensKey": True}))
+    else:
+        typer.echo(f"the passphrase opens the key of office {office}: {address}")
 
 
 @contextmanager
