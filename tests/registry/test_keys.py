@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from registry import keys as keys_module
 from registry.errors import InvalidOfficeCode, KeyNotFound, KeyStoreError, WrongPassphrase
 from registry.keys import KeyInfo, KeyStore, passphrase_from_env_or_prompt
 
@@ -114,7 +113,7 @@ def test_real_keys_use_eth_account_default_scrypt_cost(tmp_path: Path, monkeypat
         seen.update(kdf=kdf, iterations=iterations)
         return real_encrypt(private_key, password, kdf="scrypt", iterations=FAST_N)  # fast, but record the ask
 
-    monkeypatch.setattr(keys_module.Account, "encrypt", spy)
+    monkeypatch.setattr(Account, "encrypt", spy)  # the class registry.keys calls
     KeyStore(tmp_path).create("EP", PASSPHRASE)
     assert seen == {"kdf": "scrypt", "iterations": None}  # None: eth-account's default (2^18)
 
@@ -274,7 +273,9 @@ def test_address_is_read_without_the_passphrase(store: KeyStore) -> None:
 
 def test_key_file_made_by_other_tools_is_listed_with_its_file_time(store: KeyStore) -> None:
     store.directory.mkdir(parents=True)
-    keyfile = Account.encrypt(KNOWN_KEY, PASSPHRASE, kdf="scrypt", iterations=FAST_N)  # no "prioreg" member
+    keyfile = Account.encrypt(
+        bytes.fromhex(KNOWN_KEY[2:]), PASSPHRASE, kdf="scrypt", iterations=FAST_N
+    )  # no "prioreg" member
     store.path_for("DE").write_text(json.dumps(keyfile))
     (info,) = store.list()
     assert (info.office, info.address) == ("DE", KNOWN_ADDRESS)
@@ -330,7 +331,12 @@ def test_in_a_terminal_the_passphrase_is_asked_for_hidden(monkeypatch: pytest.Mo
     monkeypatch.delenv("PRIOREG_KEY_PASSPHRASE", raising=False)
     monkeypatch.setattr("sys.stdin", _FakeTerminal())
     prompts: list[str] = []
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": prompts.append(prompt) or PASSPHRASE)
+
+    def answer(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return PASSPHRASE
+
+    monkeypatch.setattr("getpass.getpass", answer)
     assert passphrase_from_env_or_prompt("ep", confirm=True) == PASSPHRASE
     assert len(prompts) == 2
     assert "office EP" in prompts[0]
