@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import ast
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import requests
@@ -37,6 +39,7 @@ from web3.types import TxParams, TxReceipt, Wei
 
 from registry import errors
 from registry.compile import load_artifact
+from registry.embedded import Journal, open_tester, stamp_pending_block
 
 __all__ = [
     "ANVIL_DEV_KEY",
@@ -183,18 +186,33 @@ class Chain:
         self._chain_id: int | None = None
         self._nonces: dict[str, int] = {}
         self._lock = threading.RLock()
+        # The embedded chain is one py-evm instance: sends (and their journal records) go one at a time.
+        self._send_lock = threading.Lock()
+        self._tester_ref: Any = None
+        self._journal: Journal | None = None
 
     # ── connecting ───────────────────────────────────────────────────────────────────────
 
     @classmethod
-    def embedded(cls, backend: Any | None = None) -> Chain:
-        """The in-process eth-tester chain (py-evm, Prague rules); its first account funds the rest."""
-        from eth_tester import EthereumTester, PyEVMBackend
+    def embedded(cls, state_dir: str | Path | None = None) -> Chain:
+        """The in-process eth-tester chain (py-evm, Prague rules); its first account funds the rest.
 
-        tester = EthereumTester(backend=backend or PyEVMBackend())
+        With ``state_dir`` the chain is durable: rebuilt from its journal now, and every accepted
+        transaction journaled (fsynced) before it is acknowledged (:mod:`registry.embedded`).
+        """
+        tester, journal = open_tester(Path(state_dir) if state_dir is not None else None, now=int(time.time()))
         w3 = Web3(EthereumTesterProvider(tester))
         funder = Account.from_key(tester.backend.account_keys[0].to_bytes())
-        return cls(w3, kind="embedded", funder=funder)
+        chain = cls(w3, kind="embedded", funder=funder)
+        chain._tester_ref = tester
+        chain._journal = journal
+        return chain
+
+    def close(self) -> None:
+        """Release what the chain holds (the embedded chain's journal)."""
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
 
     @classmethod
     def connect(cls, rpc_url: str, *, funder_key: str | None = None, timeout: float = 30.0) -> Chain:
@@ -234,6 +252,8 @@ class Chain:
 
     def revert(self, snapshot_id: int) -> None:
         """Return the embedded chain to a snapshot; local nonces are read again afterwards."""
+        if self._journal is not None:
+            raise errors.LedgerError("a durable chain cannot go back: its journal only grows")
         self._tester().revert_to_snapshot(snapshot_id)
         with self._lock:
             self._nonces.clear()
@@ -352,11 +372,13 @@ class Chain:
                     estimate = self.estimate_gas(account, to, data, value)
                     gas = min(TX_GAS_CAP, estimate + estimate // 5 + 10_000)
                 raw, _ = self.sign(account, to=to, data=data, value=value, gas=gas, gas_price=price)
-                with _translated():
-                    hashes.append(bytes(self.w3.eth.send_raw_transaction(raw)))
+                hashes.append(self._submit(raw))
         except errors.RegistryError:
             self.forget_nonce(account.address)
             raise
+        finally:
+            if self._journal is not None:
+                self._journal.sync()  # acknowledged means journaled (DESIGN.md property 7)
         results: list[SentTransaction] = []
         failure: errors.RegistryError | None = None
         for tx_hash, (to, data, value, _gas) in zip(hashes, calls, strict=False):
@@ -380,6 +402,18 @@ class Chain:
         if failure is not None:
             raise failure
         return results
+
+    def _submit(self, raw: bytes) -> bytes:
+        if self._tester_ref is None:
+            with _translated():
+                return bytes(self.w3.eth.send_raw_transaction(raw))
+        with self._send_lock:
+            timestamp = stamp_pending_block(self._tester_ref, int(time.time()))
+            with _translated():
+                tx_hash = bytes(self.w3.eth.send_raw_transaction(raw))
+            if self._journal is not None:
+                self._journal.append(timestamp, raw)
+            return tx_hash
 
     def _explain_failure(
         self, account: LocalAccount, to: str | None, data: bytes, value: int, receipt: TxReceipt
