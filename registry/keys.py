@@ -129,8 +129,12 @@ class KeyStore:
         """Describe every office key in the directory, sorted by office; an absent directory holds none."""
         if not self.directory.is_dir():
             return []
+        try:
+            entries = sorted(self.directory.iterdir())
+        except OSError as exc:
+            raise KeyStoreError(f"cannot read the key directory {self.directory}: {exc.strerror or exc}") from None
         found = []
-        for entry in sorted(self.directory.iterdir()):
+        for entry in entries:
             match = _KEY_FILE.fullmatch(entry.name)
             if match is None or not entry.is_file():
                 continue
@@ -196,7 +200,11 @@ class KeyStore:
         keyfile = Account.encrypt(private_key, passphrase, kdf="scrypt", iterations=self.scrypt_n)
         created = datetime.now(UTC).replace(microsecond=0)
         keyfile["prioreg"] = {"ipOfficeCode": office, "created": created.isoformat()}
-        self._write_atomically(path, json.dumps(keyfile, indent=2).encode() + b"\n", overwrite=overwrite)
+        try:
+            self._write_atomically(path, json.dumps(keyfile, indent=2).encode() + b"\n", overwrite=overwrite)
+        except OSError as exc:
+            # e.g. a directory owned by someone else: one clear line rather than a raw OSError.
+            raise KeyStoreError(f"cannot write the key of office {office} to {path}: {exc.strerror or exc}") from None
         return KeyInfo(office, to_checksum_address(keyfile["address"]), path, created)
 
     def _write_atomically(self, path: Path, data: bytes, *, overwrite: bool) -> None:

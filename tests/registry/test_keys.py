@@ -367,3 +367,16 @@ def test_end_of_input_at_the_prompt_is_a_key_store_error(monkeypatch: pytest.Mon
     monkeypatch.setattr("getpass.getpass", eof)
     with pytest.raises(KeyStoreError, match="no passphrase"):
         passphrase_from_env_or_prompt("EP")
+
+
+def test_a_failed_write_is_a_key_store_error_and_leaves_nothing(
+    store: KeyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(fd: int) -> None:
+        raise OSError(28, "No space left on device")  # a full disk is the likely cause in practice
+
+    monkeypatch.setattr(os, "fsync", refuse)
+    with pytest.raises(KeyStoreError, match=r"cannot write the key of office EP.*No space left"):
+        store.create("EP", PASSPHRASE)
+    monkeypatch.undo()
+    assert list(store.directory.iterdir()) == []
