@@ -46,6 +46,8 @@ So no single substitution and no transposition anywhere in the 17 characters goe
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -57,6 +59,7 @@ __all__ = [
     "DATA_LENGTH",
     "AccessCode",
     "check_character",
+    "derive",
     "generate",
     "normalize",
 ]
@@ -139,6 +142,23 @@ class AccessCode:
 def generate() -> AccessCode:
     """A new access code with 80 bits from :mod:`secrets` (SPEC.md §1)."""
     number = secrets.randbits(_BITS)
+    chars = [ALPHABET[(number >> shift) & 31] for shift in range(_BITS - 5, -1, -5)]
+    return AccessCode("".join(chars))
+
+
+def derive(seed: bytes, office: str, canonical_number: str) -> AccessCode:
+    """The access code an office issues for one of its applications, derived from its secret seed.
+
+    ``HMAC-SHA256(seed, "prioreg.accesscode.v1|" office "|" canonical number)``, first 80 bits.
+    Derivation instead of a random draw makes anchoring idempotent: a retried or re-run import
+    commits each application under the same code, so a retry finds it already anchored instead of
+    anchoring it twice under a new code; and an office can re-issue a lost code without storing any.
+    With a 256-bit seed kept encrypted at rest, the codes are as unpredictable as random ones.
+    """
+    if len(seed) < 32:
+        raise ValueError("an access-code seed has at least 256 bits")
+    message = f"prioreg.accesscode.v1|{office}|{canonical_number}".encode()
+    number = int.from_bytes(hmac.new(seed, message, hashlib.sha256).digest()[:10], "big")
     chars = [ALPHABET[(number >> shift) & 31] for shift in range(_BITS - 5, -1, -5)]
     return AccessCode("".join(chars))
 

@@ -14,7 +14,7 @@ import datetime as _dt
 from dataclasses import dataclass
 
 from registry import errors
-from registry.accesscodes import AccessCode, generate
+from registry.accesscodes import AccessCode, derive, generate
 from registry.accesscodes import normalize as normalize_access_code
 from registry.commitments import commitment as commit
 from registry.entries import ClaimRef, Entry
@@ -107,8 +107,11 @@ def claim_commitment(claim: ClaimInput, *, target: str = "priorityClaims") -> Pr
     return PreparedClaim(number, day, commit(number.office, number.canonical, code.secret))
 
 
-def prepare_filing(caller_office: str, filing: FilingInput) -> PreparedFiling:
+def prepare_filing(caller_office: str, filing: FilingInput, *, seed: bytes | None = None) -> PreparedFiling:
     """Validate one filing of ``caller_office`` and build its commitment and batch entry.
+
+    Without an access code in ``filing``, one is derived from the office's ``seed`` (so a retry
+    commits under the same code; :func:`registry.accesscodes.derive`), or drawn at random.
 
     Raises :class:`~registry.errors.InvalidInput` (with a ``target`` naming the field) for anything
     malformed and :class:`~registry.errors.Forbidden` when the number belongs to another office.
@@ -125,7 +128,12 @@ def prepare_filing(caller_office: str, filing: FilingInput) -> PreparedFiling:
             f"{number.display} is an application of {number.office}; office {office} may anchor only its own"
         )
     try:
-        code = generate() if filing.access_code is None else normalize_access_code(filing.access_code)
+        if filing.access_code is not None:
+            code = normalize_access_code(filing.access_code)
+        elif seed is not None:
+            code = derive(seed, number.office, number.canonical)
+        else:
+            code = generate()
     except errors.InvalidInput as exc:
         raise exc.with_target("accessCode") from None
     day = check_filing_date(filing.filing_date, target="filingDate")

@@ -183,3 +183,14 @@ def test_typing_a_look_alike_reads_the_same_code(secret: str, data: st.DataObjec
     folded = {"0": "Oo", "1": "IiLl"}
     typed = "".join(data.draw(st.sampled_from(folded[c] + c)) if c in folded else c for c in code.display)
     assert normalize(typed) == code
+
+
+def test_a_derived_access_code_is_stable_per_application_and_differs_between_applications() -> None:
+    from registry.accesscodes import derive
+
+    seed = bytes(range(32))
+    first = derive(seed, "EP", "EP99403122")
+    assert derive(seed, "EP", "EP99403122") == first
+    assert derive(seed, "EP", "EP99403123") != first
+    assert derive(bytes(32), "EP", "EP99403122") != first
+    assert normalize(str(first)) == first
