@@ -1,0 +1,1 @@
+"""Test helpers shared across the suite (real nodes, fixtures that more than one package uses)."""
