@@ -1,0 +1,48 @@
+"""Dependencies shared by the routes: the service, and the office behind a bearer token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth import TokenStore
+from registry.errors import RegistryError
+from registry.service import RegistryService
+
+__all__ = ["CallerOffice", "Service", "Tokens"]
+
+_bearer = HTTPBearer(auto_error=False, description="An office token (API.md, 'Who is calling').")
+
+
+class Unauthenticated(RegistryError):
+    """Raised when a write comes without a valid office token."""
+
+
+def _service(request: Request) -> RegistryService:
+    service: RegistryService = request.app.state.service
+    return service
+
+
+def _tokens(request: Request) -> TokenStore:
+    tokens: TokenStore = request.app.state.tokens
+    return tokens
+
+
+Service = Annotated[RegistryService, Depends(_service)]
+Tokens = Annotated[TokenStore, Depends(_tokens)]
+
+
+def _caller_office(
+    tokens: Tokens, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> str:
+    if credentials is None or not credentials.credentials:
+        raise Unauthenticated("this request needs an office token: Authorization: Bearer <token>")
+    office = tokens.office_for(credentials.credentials)
+    if office is None:
+        raise Unauthenticated("the office token is not valid")
+    return office
+
+
+CallerOffice = Annotated[str, Depends(_caller_office)]

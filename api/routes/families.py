@@ -1,0 +1,57 @@
+"""``GET /v1/families/{commitment}``: simple (DOCDB) and extended (INPADOC) family, with the links
+that join them — visible before publication, which is the point of WIPO R15."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Service
+from api.routes.applications import CommitmentPath
+from api.schemas import ErrorEnvelope, FamilyOut
+from registry.commitments import parse_commitment, to_hex
+from registry.errors import NotFound
+from registry.service import RegistryService
+
+router = APIRouter(prefix="/v1/families", tags=["families"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorEnvelope, "description": "Nothing is anchored or claimed under this commitment."},
+}
+
+
+def family_json(service: RegistryService, commitment: bytes) -> dict[str, Any]:
+    """The family answer of API.md for ``commitment``."""
+    graph = service.index.family_graph(commitment)
+    node = to_hex(commitment)
+    if not service.index.contains(commitment) and node not in graph:
+        raise NotFound(f"no application is anchored or claimed under commitment {node}")
+    extended = sorted(graph.extended_family(node)) if node in graph else [node]
+    simple = sorted(graph.simple_family(node)) if node in graph else [node]
+    summaries = service.index.summaries(bytes.fromhex(c[2:]) for c in extended)
+    members = []
+    for member in extended:
+        summary = summaries.get(bytes.fromhex(member[2:]))
+        members.append(
+            {
+                "commitment": member,
+                "anchored": summary is not None,
+                "ipOfficeCode": summary.office if summary else None,
+                "filingDate": summary.filing_date.isoformat() if summary else None,
+                "ipRightKind": summary.kind.api_name if summary else None,
+                "applicationNumber": summary.published_number if summary else None,
+            }
+        )
+    members.sort(key=lambda m: (m["filingDate"] or "9999", m["commitment"]))
+    links = [link.to_json() for link in graph.links(extended)] if node in graph else []
+    return {"commitment": node, "simpleFamily": simple, "extendedFamily": members, "links": links}
+
+
+@router.get("/{commitment}", response_model=FamilyOut, responses=_ERRORS, summary="The family of an application")
+async def get_family(commitment: CommitmentPath, service: Service) -> JSONResponse:
+    """Members linked by priority claims, earliest first, and why each link joins them."""
+    key = parse_commitment(commitment)
+    return JSONResponse(await run_in_threadpool(family_json, service, key))
