@@ -525,3 +525,18 @@ def test_ten_thousand_batched_filings_are_all_found_with_valid_proofs(ledger: Le
     assert ledger.view("verifyInclusion", last.inclusion.root, last.inclusion.entry, list(last.inclusion.proof))
     assert elapsed < 5.0, f"indexing 10,000 filings took {elapsed:.2f} s"
     assert index.size_bytes() / 10_000 < 250
+
+
+def test_a_claim_cycle_on_the_ledger_leaves_the_family_graph_usable(ledger: Ledger, index: Index) -> None:
+    # The contract does not forbid a cycle; families.py does. The index keeps both claims and
+    # leaves out of the graph the one that closes the cycle, in chain order.
+    ledger.store("EP", entry("a", claims=(ClaimRef(c("b"), DAY),)))
+    ledger.store("US", entry("b"))
+    ledger.tx(ledger.offices["US"], "addPriorityClaim", c("b"), (c("a"), date_to_days(DAY)), STORED)
+    index.sync()
+    assert [x.earlier for x in index.claims_of(c("b"))] == [c("a")]
+    graph = index.family_graph(c("a"))
+    assert graph.extended_family("0x" + c("a").hex()) == {"0x" + c("a").hex(), "0x" + c("b").hex()}
+    assert [(link.later, link.earlier) for link in graph.claims_of("0x" + c("a").hex())] == [
+        ("0x" + c("a").hex(), "0x" + c("b").hex())
+    ]

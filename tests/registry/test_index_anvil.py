@@ -12,6 +12,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
+from registry import errors
 from registry.chain import ANVIL_DEV_KEY, Chain
 from registry.entries import Entry, encode_entry, pack_entries
 from registry.index import Index
@@ -137,3 +138,17 @@ def test_a_missing_anvil_skips_on_a_developer_machine_but_fails_under_ci(
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI must run the anvil tests"):
         anvil_support.require_anvil()
+
+
+@pytest.mark.anvil
+def test_an_unreachable_node_is_reported_and_what_was_indexed_stays_readable() -> None:
+    with running_anvil() as url:
+        reg = Registry(url)
+        reg.batch("EP", [entry("before the outage")])
+        index = Index(":memory:", reg.chain, reg.address)
+        index.sync()
+    with index:
+        with pytest.raises(errors.LedgerUnavailable):
+            index.sync()
+        assert index.contains(keccak(text="before the outage"))
+        assert index.stats().filings == 1
