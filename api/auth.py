@@ -63,6 +63,10 @@ class TokenStore:
         self._hashes[office] = _hash(token)
         return token
 
+    def adopt(self, office: str, token: str) -> None:
+        """Accept an existing token for ``office`` (read from an operator's tokens file)."""
+        self._hashes[office] = _hash(token)
+
     def office_for(self, token: str) -> str | None:
         """The office a token belongs to, or None; constant-time over all stored hashes."""
         presented = _hash(token)

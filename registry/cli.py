@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from registry.errors import RegistryError
+from registry.errors import LedgerUnavailable, RegistryError
 
 __all__ = ["app", "main"]
 
@@ -38,6 +38,9 @@ def friendly(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except LedgerUnavailable as exc:
+            err_console.print(f"[red]ledger unavailable:[/] {exc.message}", highlight=False)
+            raise typer.Exit(3) from None
         except RegistryError as exc:
             err_console.print(f"[red]error:[/] {exc.message}", highlight=False)
             raise typer.Exit(2) from None
@@ -82,11 +85,11 @@ def number(
 
 
 def _mount_subcommands() -> None:
-    try:
-        from registry.cli_keys import app as keys_app
-    except ImportError:  # pragma: no cover - only while the keys module is being written
-        return
+    from registry.cli_keys import app as keys_app
+    from registry.cli_ledger import register
+
     app.add_typer(keys_app, name="keys")
+    register(app, friendly)
 
 
 _mount_subcommands()

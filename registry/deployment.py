@@ -159,15 +159,18 @@ def _admit_demo_offices(
 
 
 def _load_office_keys(service: RegistryService, state: StateDir, passphrase: str) -> None:
-    keys = KeyStore(state.keys_dir)
-    seeds = KeyStore(state.seeds_dir)
-    seed_offices = {info.office for info in seeds.list()} if state.seeds_dir.exists() else set()
     if not state.keys_dir.exists():
         return
+    keys = KeyStore(state.keys_dir)
+    seeds = KeyStore(state.seeds_dir)
+    have_seed = {info.office for info in seeds.list()} if state.seeds_dir.exists() else set()
     for info in keys.list():
         account = keys.load(info.office, passphrase)
-        seed = bytes(seeds.load(info.office, passphrase).key) if info.office in seed_offices else None
-        service.add_office(info.office, account, seed)
+        if info.office not in have_seed:
+            # Every office that writes gets an access-code seed, so that its imports are idempotent
+            # (registry.accesscodes.derive); made once, encrypted like the key.
+            seeds.create(info.office, passphrase)
+        service.add_office(info.office, account, bytes(seeds.load(info.office, passphrase).key))
 
 
 def registrar_client(settings: Settings) -> RegistryClient:

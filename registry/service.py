@@ -103,6 +103,10 @@ class RegistryService:
         """The offices whose keys this service holds."""
         return sorted(self._offices)
 
+    def client_for(self, office: str) -> RegistryClient:
+        """The client that writes for ``office`` (raises Forbidden when this service holds no key for it)."""
+        return self._client(office)
+
     def _client(self, office: str) -> RegistryClient:
         client = self._offices.get(office)
         if client is None:
