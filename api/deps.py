@@ -8,16 +8,12 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import TokenStore
-from registry.errors import RegistryError
+from api.errors import Unauthenticated
 from registry.service import RegistryService
 
-__all__ = ["CallerOffice", "Service", "Tokens"]
+__all__ = ["CallerOffice", "Service", "Tokens", "Unauthenticated"]
 
 _bearer = HTTPBearer(auto_error=False, description="An office token (API.md, 'Who is calling').")
-
-
-class Unauthenticated(RegistryError):
-    """Raised when a write comes without a valid office token."""
 
 
 def _service(request: Request) -> RegistryService:

@@ -17,11 +17,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry import errors
 
-__all__ = ["envelope", "install_error_handlers", "status_for"]
+__all__ = ["Unauthenticated", "envelope", "install_error_handlers", "status_for"]
 
 log = logging.getLogger("prioreg.api")
 
+
+class Unauthenticated(errors.RegistryError):
+    """Raised when a write comes without a valid office token (API.md: 401 ``UNAUTHENTICATED``)."""
+
+
 _BY_CLASS: list[tuple[type[errors.RegistryError], int, str]] = [
+    (Unauthenticated, 401, "UNAUTHENTICATED"),
     (errors.InvalidInput, 422, "INVALID_INPUT_DATA"),
     (errors.Forbidden, 403, "FORBIDDEN"),
     (errors.Unauthorized, 403, "FORBIDDEN"),
@@ -103,7 +109,9 @@ def install_error_handlers(app: FastAPI) -> None:
             details.append({"code": exc.name, "message": exc.message})
         if status >= 500:
             log.warning("ledger failure: %s", exc.message)
-        return envelope(status, code, exc.message, details)
+        # RFC 6750 §3: a 401 names the scheme the client should use.
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return envelope(status, code, exc.message, details, headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
