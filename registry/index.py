@@ -78,8 +78,10 @@ from registry.merkle import MerkleTree
 from registry.types import EPOCH, IpRightKind
 
 __all__ = [
+    "LOG_CHUNK",
     "RECENT_BLOCKS",
     "SCHEMA_VERSION",
+    "TABLES",
     "Index",
     "IndexStats",
     "IndexedClaim",
@@ -774,21 +776,25 @@ class Index:
 
     def _step(self, start: int, end: int, window: int, counts: _Counts) -> None:
         """Index blocks ``start``..``end`` in one transaction, or not at all."""
-        wanted = range(max(start, window), end + 1)
+        # Headers of the newest blocks (their hashes are kept to detect reorganisations) and of
+        # the step's last block, which becomes the index's last block.
         headers: dict[int, tuple[bytes, bytes]] = {}
-        for number in (*wanted, end) if end not in wanted else wanted:
+        for number in sorted({*range(max(start, window), end + 1), end}):
             header = self._header(number)
             if header is None:
                 raise _ChainMoved
             headers[number] = header
         logs = self._logs(start, end)
-        # The head hash did not change while the logs were read: they belong to the chain we store.
+        # The last block did not change while the logs were read: they belong to the chain we store.
         if self._block_hash(end) != headers[end][0]:
             raise _ChainMoved
-        previous = self._db.execute("SELECT hash FROM blocks WHERE number = ?", (start - 1,)).fetchone()
+        # Each header must extend the one below it, starting from what is stored for start − 1.
+        hashes = {number: block_hash for number, (block_hash, _parent) in headers.items()}
+        below_start = self._db.execute("SELECT hash FROM blocks WHERE number = ?", (start - 1,)).fetchone()
+        if below_start is not None:
+            hashes[start - 1] = below_start[0]
         for number, (_hash, parent) in headers.items():
-            linked = headers.get(number - 1, (previous[0],) if previous and number == start else None)
-            if linked is not None and linked[0] != parent:
+            if hashes.get(number - 1, parent) != parent:
                 raise _ChainMoved
         logs = [log for log in logs if not log.get("removed", False)]
         logs.sort(key=lambda log: (log["blockNumber"], log["transactionIndex"], log["logIndex"]))

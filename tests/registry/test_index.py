@@ -540,3 +540,30 @@ def test_a_claim_cycle_on_the_ledger_leaves_the_family_graph_usable(ledger: Ledg
     assert [(link.later, link.earlier) for link in graph.claims_of("0x" + c("a").hex())] == [
         ("0x" + c("a").hex(), "0x" + c("b").hex())
     ]
+
+
+def test_a_reorganisation_while_a_sync_step_reads_the_chain_is_noticed_and_the_step_read_again(
+    ledger: Ledger, index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger.batch("EP", [entry("kept")])
+    index.sync()
+    fork = ledger.chain.snapshot()
+    ledger.batch("US", [entry("seen-then-gone")])
+    read_logs = index._logs
+    forked = False
+
+    def logs_then_the_chain_moves(start: int, end: int) -> list[Any]:
+        nonlocal forked
+        logs = read_logs(start, end)
+        if not forked:  # the node switches branches right after answering
+            forked = True
+            ledger.chain.revert(fork)
+            ledger.mine(1)
+            ledger.batch("JP", [entry("other-branch")])
+        return logs
+
+    monkeypatch.setattr(index, "_logs", logs_then_the_chain_moves)
+    index.sync()
+    assert forked
+    assert not index.contains(c("seen-then-gone")) and index.contains(c("other-branch"))
+    assert index.dump() == rebuilt(ledger)
