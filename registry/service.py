@@ -130,6 +130,8 @@ class RegistryService:
             try:
                 item = prepare_filing(office, filing, seed=self._seeds.get(office))
             except errors.InvalidInput as exc:
+                if _names_another_office(exc):
+                    raise _not_own_number(office, exc, f"filings[{i}]: " if len(filings) > 1 else "") from None
                 if len(filings) > 1:
                     exc.target = f"filings[{i}]" + (f".{exc.target}" if exc.target else "")
                 raise
@@ -195,7 +197,12 @@ class RegistryService:
     def publish(self, office: str, application_number: str, access_code: str) -> tuple[bytes, str, LedgerAck]:
         """Reveal the number of one of ``office``'s own anchored applications."""
         client = self._client(office)
-        number, secret, commitment = _locate(office, application_number, access_code)
+        try:
+            number, secret, commitment = _locate(office, application_number, access_code)
+        except errors.InvalidInput as exc:
+            if _names_another_office(exc):
+                raise _not_own_number(office, exc) from None
+            raise
         self.sync()
         record = self.index.record(commitment)
         if record is None or not record_counts_for(record.office, number):
@@ -258,6 +265,21 @@ class RegistryService:
             return False, None, None
         anchored = record.document_digest
         return anchored is not None and anchored == digest, anchored, record.version
+
+
+def _names_another_office(exc: errors.InvalidInput) -> bool:
+    """Whether the application number itself names another office (``US…`` or ``PCT/US…`` given to EP)."""
+    return exc.code == "officeMismatch" and exc.target == "applicationNumber"
+
+
+def _not_own_number(office: str, exc: errors.InvalidInput, where: str = "") -> errors.Forbidden:
+    # API.md: anchoring or publishing another office's number is 403, not a malformed request.
+    # The numbers module says whose number it is in the first clause of its message.
+    whose = exc.message.split(";")[0]
+    return errors.Forbidden(
+        f"{where}{whose}; office {office} may anchor and publish only its own applications"
+        " (and the PCT applications it received, SPEC.md §1)"
+    )
 
 
 def _locate(office: str, application_number: str, access_code: str) -> tuple[NormalizedNumber, str, bytes]:
