@@ -492,6 +492,13 @@ class _Counts:
     rolled_back: int = 0
     first_block: int | None = None
 
+    def add(self, other: _Counts) -> None:
+        self.events += other.events
+        self.filings += other.filings
+        self.batches += other.batches
+        self.conflicts += other.conflicts
+        self.refused += other.refused
+
 
 @dataclass(frozen=True, slots=True)
 class _Tree:
@@ -804,9 +811,7 @@ class Index:
             event_blocks.setdefault(number, []).append(log)
             if number in headers and bytes(log["blockHash"]) != headers[number][0]:
                 raise _ChainMoved
-        step = _Step(self, counts)
-        if counts.first_block is None:
-            counts.first_block = start
+        step = _Step(self)
         with self._transaction() as db:
             for number, block_logs in event_blocks.items():
                 # eth-tester numbers logs per transaction, real nodes per block: our own count
@@ -821,6 +826,8 @@ class Index:
             )
             db.execute("DELETE FROM blocks WHERE number <= ? AND events = 0", (end - RECENT_BLOCKS,))
             self._set_last(db, end, headers[end][0])
+        counts.add(step.counts)
+        counts.first_block = start if counts.first_block is None else min(counts.first_block, start)
         with self._trees_lock:
             for root, tree in step.trees:
                 self._remember_tree(root, tree)
@@ -1049,9 +1056,10 @@ class Index:
 class _Step:
     """Applies the events of one sync step inside its transaction (first anchored wins)."""
 
-    def __init__(self, index: Index, counts: _Counts) -> None:
+    def __init__(self, index: Index) -> None:
         self.index = index
-        self.counts = counts
+        # Counted apart and added to the sync's totals only once the step has committed.
+        self.counts = _Counts()
         self.trees: list[tuple[bytes, _Tree]] = []
         self._transactions: dict[bytes, Any] = {}
 

@@ -563,7 +563,8 @@ def test_a_reorganisation_while_a_sync_step_reads_the_chain_is_noticed_and_the_s
         return logs
 
     monkeypatch.setattr(index, "_logs", logs_then_the_chain_moves)
-    index.sync()
+    report = index.sync()
     assert forked
+    assert (report.batches, report.filings) == (1, 1)  # the abandoned read is not counted
     assert not index.contains(c("seen-then-gone")) and index.contains(c("other-branch"))
     assert index.dump() == rebuilt(ledger)
