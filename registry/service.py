@@ -30,7 +30,16 @@ from registry.filings import ClaimInput, FilingInput, PreparedFiling, claim_comm
 from registry.index import Index, IndexedRecord
 from registry.numbers import NormalizedNumber
 from registry.numbers import normalize as normalize_number
-from registry.rules import LaterApplication, PriorityClaim, RegisteredApplication, Verification, verify_claim
+from registry.rules import (
+    LaterApplication,
+    PriorityClaim,
+    RegisteredApplication,
+    Verification,
+    check_filing_date,
+    restoration_period_end,
+    verify_claim,
+)
+from registry.types import IpRightKind
 
 __all__ = ["FilingOutcome", "LedgerAck", "RegistryService", "document_digest", "record_counts_for"]
 
@@ -122,17 +131,32 @@ class RegistryService:
 
     # ── writes ───────────────────────────────────────────────────────────────────────────
 
-    def prepare(self, office: str, filings: Sequence[FilingInput]) -> list[PreparedFiling]:
-        """Validate every filing (raising for the first bad one, located as ``filings[i]``)."""
+    def prepare(
+        self,
+        office: str,
+        filings: Sequence[FilingInput],
+        *,
+        parent_filing_dates: Sequence[_dt.date | None] | None = None,
+        in_batch: bool | None = None,
+    ) -> list[PreparedFiling]:
+        """Validate every filing (raising for the first bad one, located as ``filings[i]``).
+
+        ``in_batch`` (default: more than one filing) says whether errors name the item's index.
+
+        Everything that could refuse the answer is checked here, before anything is written: the
+        claim verifications computed after the write must not turn an anchored filing into a 422.
+        """
+        located = len(filings) > 1 if in_batch is None else in_batch
         prepared: list[PreparedFiling] = []
         seen: dict[bytes, int] = {}
         for i, filing in enumerate(filings):
             try:
                 item = prepare_filing(office, filing, seed=self._seeds.get(office))
+                self._check_dates(item, parent_filing_dates[i] if parent_filing_dates else None)
             except errors.InvalidInput as exc:
                 if _names_another_office(exc):
-                    raise _not_own_number(office, exc, f"filings[{i}]: " if len(filings) > 1 else "") from None
-                if len(filings) > 1:
+                    raise _not_own_number(office, exc, f"filings[{i}]: " if located else "") from None
+                if located:
                     exc.target = f"filings[{i}]" + (f".{exc.target}" if exc.target else "")
                 raise
             if item.commitment in seen:
@@ -145,7 +169,29 @@ class RegistryService:
             prepared.append(item)
         return prepared
 
-    def _refuse_anchored(self, prepared: Sequence[PreparedFiling]) -> None:
+    def _check_dates(self, item: PreparedFiling, parent_filing_date: _dt.date | None) -> None:
+        day = item.entry.filing_date
+        try:
+            # The longest period this filing can open as an earlier application (SPEC.md §5).
+            restoration_period_end(day, IpRightKind.PATENT, item.office, self.calendar)
+        except (ValueError, OverflowError):
+            raise errors.InvalidDate(
+                f"{day.isoformat()} is too far in the future to be a filing date: the priority period it"
+                " opens would end outside the calendar",
+                target="filingDate",
+            ) from None
+        if parent_filing_date is None:
+            return
+        check_filing_date(parent_filing_date, target="parentApplication.filingDate")
+        if parent_filing_date > day:
+            # A parent cannot be filed after the application derived from it (Paris Art. 4G).
+            raise errors.InvalidDate(
+                f"the parent's filing date {parent_filing_date.isoformat()} is after this application's filing"
+                f" date {day.isoformat()}; check both dates",
+                target="parentApplication.filingDate",
+            )
+
+    def _refuse_anchored(self, prepared: Sequence[PreparedFiling], *, in_batch: bool = False) -> None:
         self.sync()
         for i, item in enumerate(prepared):
             if self.index.contains(item.commitment):
@@ -153,13 +199,13 @@ class RegistryService:
                     "PriorityRegistryAlreadyAnchored",
                     {"commitment": item.commitment},
                     f"{item.number.display} ({item.office}) is already anchored"
-                    + (f" (filings[{i}])" if len(prepared) > 1 else ""),
+                    + (f" (filings[{i}])" if in_batch else ""),
                 )
 
     def anchor(self, office: str, filing: FilingInput, *, parent_filing_date: _dt.date | None = None) -> FilingOutcome:
         """Anchor one filing of ``office`` as a stored record; acknowledged once mined and indexed."""
         client = self._client(office)
-        (prepared,) = self.prepare(office, [filing])
+        (prepared,) = self.prepare(office, [filing], parent_filing_dates=[parent_filing_date])
         with self._write_locks[office]:
             self._refuse_anchored([prepared])
             anchored: AnchoredFiling = client.anchor_filing(prepared.entry)
@@ -168,23 +214,34 @@ class RegistryService:
         return FilingOutcome(prepared, ack, self._claim_verifications(prepared, parent_filing_date))
 
     def anchor_batch(
-        self, office: str, filings: Sequence[FilingInput]
+        self,
+        office: str,
+        filings: Sequence[FilingInput],
+        *,
+        parent_filing_dates: Sequence[_dt.date | None] | None = None,
     ) -> tuple[list[AnchoredBatch], list[FilingOutcome]]:
-        """Anchor many filings of ``office`` (all validated first; nothing is sent if one is bad)."""
+        """Anchor many filings of ``office`` (all validated first; nothing is sent if one is bad).
+
+        ``parent_filing_dates`` (one per filing, None for most) judge a divisional's or continuation's
+        claims from its parent's date, as :meth:`anchor` does.
+        """
         client = self._client(office)
-        prepared = self.prepare(office, filings)
+        if parent_filing_dates is not None and len(parent_filing_dates) != len(filings):
+            raise ValueError("give one parent filing date (or None) per filing")
+        prepared = self.prepare(office, filings, parent_filing_dates=parent_filing_dates, in_batch=True)
         if not prepared:
             raise errors.InvalidInput("a batch needs at least one filing", code="emptyBatch", target="filings")
         with self._write_locks[office]:
-            self._refuse_anchored(prepared)
+            self._refuse_anchored(prepared, in_batch=True)
             batches = client.anchor_batch([p.entry for p in prepared])
         self.sync()
         outcomes: list[FilingOutcome] = []
         for batch in batches:
             ack = LedgerAck(batch.transaction_hash, batch.block_number)
             for i in range(batch.first_index, batch.first_index + batch.count):
+                parent = parent_filing_dates[i] if parent_filing_dates else None
                 outcomes.append(
-                    FilingOutcome(prepared[i], ack, self._claim_verifications(prepared[i], None), batch.root)
+                    FilingOutcome(prepared[i], ack, self._claim_verifications(prepared[i], parent), batch.root)
                 )
         return batches, outcomes
 

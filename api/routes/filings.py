@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -11,7 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from api.convert import filing_json
 from api.deps import CallerOffice, Service
 from api.schemas import BatchIn, BatchOut, ErrorEnvelope, FilingIn, FilingOut
+from registry.errors import InvalidInput
 from registry.filings import ClaimInput, FilingInput
+from registry.numbers import normalize as normalize_number
 from registry.types import IpRightKind
 
 router = APIRouter(tags=["filings"])
@@ -40,6 +43,22 @@ def to_input(body: FilingIn) -> FilingInput:
     )
 
 
+def parent_date(office: str, body: FilingIn, where: str = "") -> date | None:
+    """The parent's filing date of a divisional or continuation, once its number reads as the caller's.
+
+    The parent is not anchored here, but a number nobody could read is malformed input (422), not a
+    detail to drop silently.
+    """
+    parent = body.parent_application
+    if parent is None:
+        return None
+    try:
+        normalize_number(office, parent.application_number)
+    except InvalidInput as exc:
+        raise exc.with_target(f"{where}parentApplication.applicationNumber") from None
+    return parent.filing_date  # type: ignore[return-value]  # the AfterValidator made it a date
+
+
 @router.post(
     "/v1/filings",
     status_code=status.HTTP_201_CREATED,
@@ -50,8 +69,8 @@ def to_input(body: FilingIn) -> FilingInput:
 async def anchor_filing(body: FilingIn, office: CallerOffice, service: Service) -> JSONResponse:
     """Anchor one application with its priority claims. The answer comes once the ledger holds it;
     each claim's verification says where it stands now (the first office may anchor late)."""
-    parent = body.parent_application.filing_date if body.parent_application else None
-    outcome = await run_in_threadpool(service.anchor, office, to_input(body), parent_filing_date=parent)  # type: ignore[arg-type]
+    parent = parent_date(office, body)
+    outcome = await run_in_threadpool(service.anchor, office, to_input(body), parent_filing_date=parent)
     return JSONResponse(filing_json(outcome), status_code=status.HTTP_201_CREATED)
 
 
@@ -64,7 +83,10 @@ async def anchor_filing(body: FilingIn, office: CallerOffice, service: Service) 
 )
 async def anchor_batch(body: BatchIn, office: CallerOffice, service: Service) -> JSONResponse:
     """All-or-nothing validation: one bad item is a 422 naming its index, and nothing is anchored."""
-    batches, outcomes = await run_in_threadpool(service.anchor_batch, office, [to_input(f) for f in body.filings])
+    parents = [parent_date(office, f, f"filings[{i}].") for i, f in enumerate(body.filings)]
+    batches, outcomes = await run_in_threadpool(
+        service.anchor_batch, office, [to_input(f) for f in body.filings], parent_filing_dates=parents
+    )
     payload = {
         "batches": [
             {
