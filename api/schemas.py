@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from registry.offices import validate_office
 from registry.types import parse_date
 
 __all__ = [
@@ -49,7 +50,14 @@ IsoDate = Annotated[
     AfterValidator(_date),
     Field(examples=["2017-09-27"], description="A calendar date, YYYY-MM-DD."),
 ]
-OfficeCode = Annotated[str, StringConstraints(min_length=2, max_length=2), Field(examples=["JP"])]
+OfficeCode = Annotated[
+    str,
+    StringConstraints(min_length=2, max_length=2),
+    # Read here, so that a bad code is reported at its own field (``priority.ipOfficeCode``), not at
+    # the number it was going to read.
+    AfterValidator(validate_office),
+    Field(examples=["JP"], description="A WIPO ST.3 office code."),
+]
 Number = Annotated[str, StringConstraints(min_length=1, max_length=64), Field(examples=["2017-187096"])]
 AccessCodeText = Annotated[
     str, StringConstraints(min_length=1, max_length=40), Field(examples=["7JEY-NFRJ-JK7B-DJF3-1"])
