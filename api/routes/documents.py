@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import Service
 from api.schemas import DocumentVerifyIn, DocumentVerifyOut, ErrorEnvelope
@@ -53,7 +55,10 @@ async def verify_document(request: Request, service: Service) -> JSONResponse:
     """``matches`` is true when the SHA-256 of the document equals the anchored digest."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
-        form = await request.form(max_files=1, max_fields=10)
+        try:
+            form = await request.form(max_files=1, max_fields=10)
+        except StarletteHTTPException as exc:  # starlette's 400 for a body that is not multipart
+            raise InvalidInput(f"the upload cannot be read: {exc.detail}", code="multipartInvalid") from None
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise InvalidInput("attach the document as the form field 'file'", code="missing", target="file")
@@ -70,9 +75,8 @@ async def verify_document(request: Request, service: Service) -> JSONResponse:
     try:
         body = DocumentVerifyIn.model_validate(fields)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        target = ".".join(str(p) for p in first["loc"])
-        raise InvalidInput(f"{first['msg']} ({target})", code=str(first["type"]), target=target) from None
+        # The same details as every other body (api.errors): lowerCamelCase codes, JSON-path targets.
+        raise RequestValidationError(exc.errors()) from None
     digest = bytes.fromhex(body.document_digest.removeprefix("0x"))
     matches, anchored, version = await run_in_threadpool(
         service.verify_document, body.ip_office_code, body.application_number, body.access_code, digest
