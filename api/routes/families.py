@@ -1,15 +1,19 @@
 """``GET /v1/families/{commitment}``: simple (DOCDB) and extended (INPADOC) family, with the links
-that join them — visible before publication, which is the point of WIPO R15."""
+that join them — visible before publication, which is the point of WIPO R15.
+
+``GET /v1/families/{commitment}.svg`` draws the same answer (:mod:`api.family_svg`). It is declared
+first: ``/{commitment}`` would otherwise take ``0x….svg`` as a commitment and refuse it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Service
+from api.family_svg import family_svg
 from api.routes.applications import CommitmentPath
 from api.schemas import ErrorEnvelope, FamilyOut
 from registry.commitments import parse_commitment, to_hex
@@ -20,7 +24,9 @@ router = APIRouter(prefix="/v1/families", tags=["families"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope, "description": "Nothing is anchored or claimed under this commitment."},
+    422: {"model": ErrorEnvelope, "description": "Not a commitment."},
 }
+SVG_MEDIA_TYPE = "image/svg+xml"
 
 
 def family_json(service: RegistryService, commitment: bytes) -> dict[str, Any]:
@@ -48,6 +54,24 @@ def family_json(service: RegistryService, commitment: bytes) -> dict[str, Any]:
     members.sort(key=lambda m: (m["filingDate"] or "9999", m["commitment"]))
     links = [link.to_json() for link in graph.links(extended)] if node in graph else []
     return {"commitment": node, "simpleFamily": simple, "extendedFamily": members, "links": links}
+
+
+def _family_picture(service: RegistryService, commitment: bytes) -> str:
+    return family_svg(family_json(service, commitment))
+
+
+@router.get(
+    "/{commitment}.svg",
+    response_class=Response,
+    responses={200: {"content": {SVG_MEDIA_TYPE: {}}, "description": "The family as an SVG picture."}, **_ERRORS},
+    summary="The family of an application, as a picture",
+)
+async def get_family_svg(commitment: CommitmentPath, service: Service) -> Response:
+    """Members as boxes layered left to right by filing date, an arrow for each priority link."""
+    key = parse_commitment(commitment)
+    # Laying out a family is CPU work: keep it off the event loop like the index reads.
+    svg = await run_in_threadpool(_family_picture, service, key)
+    return Response(svg, media_type=SVG_MEDIA_TYPE)
 
 
 @router.get("/{commitment}", response_model=FamilyOut, responses=_ERRORS, summary="The family of an application")
