@@ -77,12 +77,12 @@ def status_for(exc: errors.RegistryError) -> tuple[int, str]:
     return 500, "INTERNAL_ERROR"
 
 
-def _pydantic_target(loc: tuple[Any, ...]) -> str:
+def _pydantic_target(loc: tuple[Any, ...]) -> str | None:
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
     out = ""
     for part in parts:
         out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
-    return out
+    return out or None  # the body as a whole has no target
 
 
 def _camel(kind: str) -> str:
@@ -91,6 +91,12 @@ def _camel(kind: str) -> str:
 
 
 def _detail_message(err: dict[str, Any]) -> str:
+    if err.get("type") == "json_invalid":
+        # pydantic's "JSON decode error" with the character offset as its location says little.
+        reason = (err.get("ctx") or {}).get("error", "")
+        at = next((p for p in reversed(err.get("loc", ())) if isinstance(p, int)), None)
+        where = f" at character {at}" if at is not None else ""
+        return f"the body is not valid JSON{where}" + (f": {reason}" if reason else "")
     msg = str(err.get("msg", "invalid value"))
     # pydantic wraps our own InvalidInput messages as "Value error, …": keep the sentence.
     return msg.removeprefix("Value error, ")
@@ -103,15 +109,19 @@ def install_error_handlers(app: FastAPI) -> None:
     async def registry_error(_request: Request, exc: errors.RegistryError) -> JSONResponse:
         status, code = status_for(exc)
         details: list[dict[str, Any]] = []
+        message = exc.message
         if isinstance(exc, errors.InvalidInput):
             details.append({"code": exc.code, "message": exc.message, "target": exc.target})
+            # Name the field (``filings[3].applicationNumber``) as the schema errors do.
+            if exc.target and exc.target not in message:
+                message = f"{message} ({exc.target})"
         elif isinstance(exc, errors.ContractRevert):
             details.append({"code": exc.name, "message": exc.message})
         if status >= 500:
             log.warning("ledger failure: %s", exc.message)
         # RFC 6750 §3: a 401 names the scheme the client should use.
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return envelope(status, code, exc.message, details, headers)
+        return envelope(status, code, message, details, headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -119,9 +129,8 @@ def install_error_handlers(app: FastAPI) -> None:
         for err in exc.errors()[:50]:
             ctx_error = (err.get("ctx") or {}).get("error")
             code = getattr(ctx_error, "code", None) or _camel(str(err.get("type", "invalid")))
-            details.append(
-                {"code": code, "message": _detail_message(err), "target": _pydantic_target(tuple(err.get("loc", ())))}
-            )
+            target = None if err.get("type") == "json_invalid" else _pydantic_target(tuple(err.get("loc", ())))
+            details.append({"code": code, "message": _detail_message(err), "target": target})
         first = details[0] if details else {"message": "the request is not valid", "target": None}
         where = f" ({first['target']})" if first.get("target") else ""
         return envelope(422, "INVALID_INPUT_DATA", f"{first['message']}{where}", details)
