@@ -44,6 +44,12 @@ BLOBs, dates are days since 1970-01-01 as in SPEC.md §2, a chain *position* is
     publications  commitment, number_office, number, block, position, tx
     office_events position, block, tx, office, event, signer
 
+``records`` is a rowid table whose ``seq`` follows chain order, so a rollback deletes one range
+from the top and ``max(seq)`` counts the filings without a scan. Version 1 lives in ``records``
+and ``anchors`` only; ``versions`` holds the later ones. A filing without claims costs about
+140 bytes at 100,000 filings (its ``records`` row, its entry in the commitment index and its 38
+calldata bytes in ``anchors.entries``).
+
 Thread safety: one writer at a time (a lock around :meth:`Index.sync`). On a file, every reading
 thread gets its own connection and reads inside a transaction, so WAL gives it a consistent
 snapshot while a sync writes; with ``":memory:"`` there is only one connection, and reads wait for
