@@ -140,9 +140,7 @@ holiday_sets = st.sets(st.dates(dt.date(2024, 1, 1), dt.date(2024, 12, 31)), max
 
 
 @given(day=st.dates(dt.date(2024, 1, 1), dt.date(2024, 12, 31)), holidays=holiday_sets)
-def test_next_working_day_is_the_first_open_day_on_or_after_the_day(
-    day: dt.date, holidays: set[dt.date]
-) -> None:
+def test_next_working_day_is_the_first_open_day_on_or_after_the_day(day: dt.date, holidays: set[dt.date]) -> None:
     calendar = OfficeCalendar.from_mapping({"EP": [h.isoformat() for h in holidays]})
     result = calendar.next_working_day("EP", day)
     assert result >= day

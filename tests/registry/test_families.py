@@ -225,9 +225,7 @@ def brute_component(x: str, claims: dict[str, set[str]]) -> set[str]:
 
 
 @given(edges=edges_strategy, start=st.integers(0, 14), goal=st.integers(0, 14))
-def test_families_and_paths_match_their_definitions(
-    edges: list[tuple[int, int]], start: int, goal: int
-) -> None:
+def test_families_and_paths_match_their_definitions(edges: list[tuple[int, int]], start: int, goal: int) -> None:
     g, claims = build(edges)
     x, y = f"n{start}", f"n{goal}"
     component = brute_component(x, claims)

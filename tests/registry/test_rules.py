@@ -58,9 +58,7 @@ def registered(
     claims: tuple[str, ...] = (),
     version: int = 1,
 ) -> RegisteredApplication:
-    return RegisteredApplication(
-        COMMITMENT, office, D(filing_date), kind, version, tuple(D(c) for c in claims)
-    )
+    return RegisteredApplication(COMMITMENT, office, D(filing_date), kind, version, tuple(D(c) for c in claims))
 
 
 def claim(filing_date: str, *, office: str = "EP", number: str = "EP23123456") -> PriorityClaim:
@@ -288,9 +286,7 @@ def test_a_divisional_filed_years_later_is_judged_through_its_parent() -> None:
 
 def test_a_parent_filed_after_its_divisional_is_refused_not_guessed() -> None:
     with pytest.raises(InvalidDate) as info:
-        verify_claim(
-            claim("2023-03-01"), later("2024-01-10", parent="2024-02-01"), registered("2023-03-01"), WEEKENDS
-        )
+        verify_claim(claim("2023-03-01"), later("2024-01-10", parent="2024-02-01"), registered("2023-03-01"), WEEKENDS)
     assert info.value.target == "later.parentFilingDate"
 
 
@@ -353,9 +349,7 @@ def test_an_unregistered_claim_is_not_found_and_says_nothing_more() -> None:
     assert [c.name for c in v.checks] == [CHECK_REGISTERED]
     assert v.to_json() == {
         "verdict": "notFound",
-        "checks": [
-            {"name": "registered", "passed": False, "severity": "error", "message": v.checks[0].message}
-        ],
+        "checks": [{"name": "registered", "passed": False, "severity": "error", "message": v.checks[0].message}],
         "priorityPeriodEnd": None,
         "restorationPeriodEnd": None,
         "registered": None,
@@ -527,13 +521,9 @@ def test_verdicts_follow_from_registration_dates_and_checks(
     found: bool,
     prior: list[dt.date],
 ) -> None:
-    record = (
-        RegisteredApplication(COMMITMENT, "EP", earlier, earlier_kind, 1, tuple(prior)) if found else None
-    )
+    record = RegisteredApplication(COMMITMENT, "EP", earlier, earlier_kind, 1, tuple(prior)) if found else None
     filed = earlier + dt.timedelta(days=gap)
-    v = verify_claim(
-        PriorityClaim("EP", "EP1", earlier), LaterApplication("US", filed, later_kind), record, WEEKENDS
-    )
+    v = verify_claim(PriorityClaim("EP", "EP1", earlier), LaterApplication("US", filed, later_kind), record, WEEKENDS)
     assert (v.verdict is Verdict.NOT_FOUND) == (record is None)
     if record is None:
         return
