@@ -268,6 +268,13 @@ class RegistryService:
             )
         if record.office != office:
             raise errors.Forbidden(f"{number.display} was anchored by {record.office}, not by {office}")
+        if record.published_number is not None:
+            # Answered from the index: a transaction that would revert needs no gas estimate.
+            raise errors.AlreadyPublished(
+                "PriorityRegistryAlreadyPublished",
+                {"commitment": commitment},
+                f"{number.display} ({number.office}) is already published as {record.published_number}",
+            )
         inclusion = self._inclusion(record)
         with self._write_locks[office]:
             sent = client.publish(number.office, number.canonical, secret, inclusion)
