@@ -11,12 +11,24 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 
 from api.auth import TokenStore
 from api.errors import envelope, install_error_handlers
-from api.routes import applications, documents, families, filings, health, offices, publications, verification
+from api.routes import (
+    applications,
+    documents,
+    families,
+    filings,
+    health,
+    offices,
+    page,
+    publications,
+    verification,
+)
 from registry import __version__
 from registry.errors import RegistryError
 from registry.service import RegistryService
@@ -100,4 +112,7 @@ def create_app(
 
     for module in (offices, filings, applications, verification, families, publications, documents, health):
         app.include_router(module.router)
+    # The examiner's page and its script and style: served here, so the page needs no other host.
+    app.include_router(page.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app
