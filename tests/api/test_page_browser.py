@@ -1,0 +1,262 @@
+"""The examiner's page in a real browser: headless Chromium (Debian's) driving ``GET /`` over HTTP.
+
+The whole app runs under uvicorn on a free loopback port, over a fresh embedded chain; a Japanese
+first filing and a US application claiming it are anchored through the API, then an examiner's
+session is played with the keyboard alone: tab into the form, type the claim, submit, read the
+verdict, the checks and the family picture; then mistype the access code and read the error beside
+the field. Screenshots go to ``test-output/`` for a person to look at.
+
+Chromium comes from Debian (``apt-get install chromium``), driven by Playwright for Python with
+``executable_path``: Playwright's own browser download cannot work here (DESIGN.md). When the
+browser or Playwright is missing the tests skip with the reason — except under ``CI``, where they
+fail: CI must never pass by silently skipping the browser.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from api.auth import TokenStore
+from tests.api.conftest import OFFICES, build_service
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, ConsoleMessage, Page
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path(os.environ.get("PRIOREG_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+
+JP_NUMBER, JP_DATE = "2017-187096", "2017-09-27"
+US_NUMBER, US_DATE = "16/123,456", "2018-09-06"
+
+
+def _unavailable(reason: str) -> NoReturn:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the browser tests, not skip them")
+    pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class Site:
+    """The running app, and what was anchored on it."""
+
+    url: str
+    jp_access_code: str
+    jp_commitment: str
+    us_commitment: str
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    service = build_service()
+    store = TokenStore()
+    tokens = {office: store.issue(office) for office in OFFICES}
+    # Bound here (port 0: the OS picks a free one) and handed to uvicorn, so no other process can take it between.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(service, store), log_level="warning", ws="none", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the app did not start under uvicorn")
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            jp = _anchor(
+                client,
+                tokens["JP"],
+                {"applicationNumber": JP_NUMBER, "filingDate": JP_DATE, "ipRightKind": "patent"},
+            )
+            claim = {
+                "ipOfficeCode": "JP",
+                "applicationNumber": JP_NUMBER,
+                "filingDate": JP_DATE,
+                "accessCode": jp["accessCode"],
+            }
+            us = _anchor(
+                client,
+                tokens["US"],
+                {
+                    "applicationNumber": US_NUMBER,
+                    "filingDate": US_DATE,
+                    "ipRightKind": "patent",
+                    "priorityClaims": [claim],
+                },
+            )
+        yield Site(url, jp["accessCode"], jp["commitment"], us["commitment"])
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+def _anchor(client: httpx.Client, token: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/v1/filings", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, site: Site) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        # Chromium logs every 4xx answer; a 422 is the API refusing a mistyped field, shown on the page.
+        if message.type == "error" and "status of 422" not in message.text:
+            problems.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    # Anything that leaves this server (a CDN, a web font) would fail here: there is no network.
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(site.url) else route.abort())
+    page.goto(site.url + "/")
+    yield page
+    context.close()
+    assert problems == [], f"the page logged errors: {problems}"
+
+
+def _screenshot(page: Page, name: str) -> None:
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / name), full_page=True)
+
+
+def _focused(page: Page) -> str:
+    name: str = page.evaluate("document.activeElement.name || document.activeElement.id")
+    return name
+
+
+def _type_into_next_field(page: Page, expected: str, text: str) -> None:
+    """Tab to the next field, check it is the one an examiner expects there, type ``text``."""
+    page.keyboard.press("Tab")
+    assert _focused(page) == expected
+    if text:
+        page.keyboard.type(text)
+
+
+def _fill_claim_with_the_keyboard(page: Page, access_code: str) -> None:
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the form"
+    page.keyboard.press("Enter")
+    _type_into_next_field(page, "priority.ipOfficeCode", "JP")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid", "the focused field shows no focus ring"
+    _type_into_next_field(page, "priority.applicationNumber", JP_NUMBER)
+    _type_into_next_field(page, "priority.filingDate", JP_DATE)
+    _type_into_next_field(page, "priority.accessCode", access_code)
+    _type_into_next_field(page, "later.ipOfficeCode", "US")
+    _type_into_next_field(page, "later.filingDate", US_DATE)
+    _type_into_next_field(page, "later.ipRightKind", "")  # "Patent" is already chosen
+    _type_into_next_field(page, "later.parentFilingDate", "")  # not a divisional
+
+
+def test_an_examiner_verifies_a_claim_with_the_keyboard_and_sees_verdict_checks_and_family(
+    page: Page, site: Site
+) -> None:
+    _fill_claim_with_the_keyboard(page, site.jp_access_code)
+    page.keyboard.press("Tab")
+    assert _focused(page) == "verify-button"
+    page.keyboard.press("Enter")
+
+    verdict = page.locator("#result [data-verdict]")
+    verdict.wait_for()
+    assert verdict.get_attribute("data-verdict") == "valid"
+    assert verdict.inner_text().startswith("Valid")
+    assert page.locator("#result").get_attribute("aria-live") == "polite"
+    checks = page.locator("#result tr.check")
+    names = [checks.nth(i).get_attribute("data-check") for i in range(checks.count())]
+    assert {"registered", "filingDateMatches", "ipRightKindCompatible", "withinPriorityPeriod"} <= set(names)
+    assert all("passed" in checks.nth(i).inner_text() for i in range(checks.count()))
+    facts = page.locator("#result .facts").first.inner_text()
+    assert "2018-09-27" in facts  # twelve months from the Japanese filing date
+    assert site.jp_commitment in page.locator("#result").inner_text()
+
+    picture = page.locator("#family svg")
+    picture.wait_for(state="visible")
+    boxes = picture.locator("g.member")
+    assert boxes.count() == 2
+    assert "JP · patent" in (picture.text_content() or "")
+    assert picture.bounding_box() is not None
+    _screenshot(page, "examiner-page-valid.png")
+
+
+def test_a_mistyped_access_code_is_shown_beside_the_access_code_field(page: Page, site: Site) -> None:
+    first = "7" if site.jp_access_code[0] != "7" else "8"
+    mistyped = first + site.jp_access_code[1:]
+    _fill_claim_with_the_keyboard(page, mistyped)
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")  # Enter in a text field submits the form
+
+    error = page.locator("#priority-accessCode-error")
+    error.wait_for(state="visible")
+    assert error.inner_text() == "The access code's check character does not match: a character is mistyped"
+    field = page.get_by_label("Access code")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert _focused(page) == "priority.accessCode"
+    assert page.locator("#result [data-verdict]").count() == 0
+    assert "correct the access code above" in page.locator("#result").inner_text()
+    _screenshot(page, "examiner-page-mistyped-access-code.png")
+
+
+def test_an_empty_form_names_each_missing_field_without_asking_the_registry(page: Page) -> None:
+    page.get_by_role("button", name="Verify claim").press("Enter")
+
+    assert page.locator(".error:visible").count() == 6
+    assert page.locator("#priority-ipOfficeCode-error").inner_text() == "Enter the office of first filing."
+    assert _focused(page) == "priority.ipOfficeCode"
+
+
+def test_the_page_loads_nothing_from_outside_this_server(page: Page, site: Site) -> None:
+    with httpx.Client(base_url=site.url) as client:
+        response = client.get("/")
+
+    assert response.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert "http://" not in response.text.replace(site.url, "")
+    assert "https://" not in response.text
+    assert page.title() == "Verify a priority claim · Priority registry"
