@@ -267,3 +267,41 @@ def test_a_giant_family_is_cut_to_the_members_nearest_the_application_asked_abou
     assert chain[0] in _members(svg)
     heading = _texts(svg)[0]
     assert re.search(rf"{len(chain)} applications \(the {MAX_DRAWN} nearest shown\)", heading)
+
+
+def _member(commitment: str, office: str, day: str) -> dict[str, Any]:
+    return {
+        "commitment": commitment,
+        "anchored": True,
+        "ipOfficeCode": office,
+        "filingDate": day,
+        "ipRightKind": "patent",
+        "applicationNumber": None,
+    }
+
+
+def test_an_arrow_whose_claimed_date_differs_from_the_anchored_date_is_red_and_says_so() -> None:
+    a, b = "0x" + "0a" * 32, "0x" + "0b" * 32
+    family = {
+        "commitment": b,
+        "extendedFamily": [_member(a, "JP", "2017-09-27"), _member(b, "US", "2018-09-06")],
+        "links": [{"from": b, "to": a, "claimedFilingDate": "2017-09-28"}],
+    }
+
+    (link,) = _links(ET.fromstring(family_svg(family)))
+
+    path = link.find(f"{SVG}path")
+    assert path is not None
+    assert path.attrib["marker-end"] == "url(#prio-arrow-warn)"
+    assert _texts(link) == ["≠ 2017-09-28"]
+    assert "differs from the anchored filing date 2017-09-27" in link.attrib["aria-label"]
+
+
+def test_an_application_without_links_is_drawn_alone() -> None:
+    a = "0x" + "0c" * 32
+
+    svg = ET.fromstring(family_svg({"commitment": a, "extendedFamily": [_member(a, "EP", "2019-01-02")], "links": []}))
+
+    assert list(_members(svg)) == [a]
+    assert _links(svg) == []
+    assert "1 application" in _texts(svg)[0]
