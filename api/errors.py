@@ -137,6 +137,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot decode (not UTF-8, say): malformed input, like
+            # malformed JSON, is 422 INVALID_INPUT_DATA in this API.
+            message = "the body cannot be read as JSON text (UTF-8)"
+            return envelope(422, "INVALID_INPUT_DATA", message, [{"code": "bodyUnreadable", "message": message}])
         code = _HTTP_CODES.get(exc.status_code, "ERROR")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").lower()
         return envelope(exc.status_code, code, message, headers=getattr(exc, "headers", None))
