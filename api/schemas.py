@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from registry.errors import InvalidInput
 from registry.offices import validate_office
 from registry.types import parse_date
 
@@ -63,6 +64,19 @@ AccessCodeText = Annotated[
     str, StringConstraints(min_length=1, max_length=40), Field(examples=["7JEY-NFRJ-JK7B-DJF3-1"])
 ]
 Hex32 = Annotated[str, StringConstraints(pattern=r"^(0x)?[0-9a-fA-F]{64}$"), Field(examples=["0x" + "ab" * 32])]
+
+
+def _not_zero(value: str) -> str:
+    if int(value.removeprefix("0x"), 16) == 0:
+        raise InvalidInput(
+            "an all-zero digest is not the SHA-256 of a document; leave documentDigest out when there is none",
+            code="badDigest",
+        )
+    return value
+
+
+#: The digest anchored with a filing: zero means "no document" on chain (SPEC.md §2), so it is refused.
+DocumentDigest = Annotated[Hex32, AfterValidator(_not_zero)]
 Commitment = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$", examples=["0x" + "ab" * 32])]
 Kind = Literal["patent", "utilityModel", "design", "trademark"]
 Verdict = Literal["valid", "restorable", "invalid", "notFound"]
@@ -99,7 +113,7 @@ class FilingIn(_In):
     application_number: Number
     filing_date: IsoDate
     ip_right_kind: Kind
-    document_digest: Hex32 | None = None
+    document_digest: DocumentDigest | None = None
     access_code: AccessCodeText | None = Field(default=None, description="Set by the office; generated when absent.")
     priority_claims: list[ClaimIn] = Field(default_factory=list, max_length=127)
     parent_application: ParentIn | None = None
