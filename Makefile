@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: demo test lint typecheck pytest bench serve artifacts install chromium clean
+.PHONY: demo test lint typecheck pytest bench serve artifacts install chromium slither clean
 
 install: $(STAMP) $(NPM_STAMP)
 
@@ -26,8 +26,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# `npm install` rather than `npm ci`: the lock cannot list anvil's binaries for other platforms
+# (darwin, win32, linux-arm64) because this workplace's registry does not serve them, and
+# `npm ci` refuses a lock without them; `npm install` keeps every version the lock pins.
 $(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 demo: install
@@ -56,3 +59,12 @@ artifacts: install
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+
+# Slither (static analysis) in a venv of its own: it pins web3 7, the registry needs web3 8.
+# It drives the npm compiler through scripts/solc-npm.mjs with standard JSON (see SECURITY.md).
+SLITHER_VENV := .venv-slither
+slither: $(NPM_STAMP)
+	test -x $(SLITHER_VENV)/bin/slither || { $(PYTHON) -m venv $(SLITHER_VENV) && $(SLITHER_VENV)/bin/pip install --quiet slither-analyzer; }
+	$(SLITHER_VENV)/bin/slither contracts --solc scripts/solc-npm.mjs --solc-standard-json \
+	  --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" --filter-paths node_modules \
+	  --exclude incorrect-equality,timestamp,assembly

@@ -37,7 +37,7 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
     uint8 private constant _CLAIMS_MASK = 0x7f;
 
     /// @dev What changes after anchoring, per place of anchoring: amendments and publication.
-    struct _EntryState {
+    struct EntryState {
         uint32 amendments;
         bool published;
     }
@@ -46,7 +46,7 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
     mapping(address signer => bytes2 office) private _officeOfSigner;
     mapping(bytes32 commitment => Record) private _records;
     mapping(bytes32 root => Batch) private _batches;
-    mapping(bytes32 batchRoot => mapping(bytes32 commitment => _EntryState)) private _states;
+    mapping(bytes32 batchRoot => mapping(bytes32 commitment => EntryState)) private _states;
 
     constructor(address registrar) EIP712("PriorityRegistry", "1") {
         _grantRole(DEFAULT_ADMIN_ROLE, registrar);
@@ -177,7 +177,7 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
         if (numberOffice != owner && numberOffice != _WO) {
             revert PriorityRegistryOfficeMismatch(numberOffice, owner);
         }
-        _EntryState storage state = _states[inclusion.batchRoot][commitment];
+        EntryState storage state = _states[inclusion.batchRoot][commitment];
         if (state.published) revert PriorityRegistryAlreadyPublished(commitment);
         state.published = true;
         emit FilingPublished(commitment, inclusion.batchRoot, numberOffice, canonicalNumber, accessSecret);
@@ -380,7 +380,7 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
     }
 
     function _nextVersion(bytes32 batchRoot, bytes32 commitment) private returns (uint32) {
-        _EntryState storage state = _states[batchRoot][commitment];
+        EntryState storage state = _states[batchRoot][commitment];
         state.amendments += 1;
         return state.amendments + 1;
     }

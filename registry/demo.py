@@ -1,115 +1,175 @@
 """The whole story on the embedded chain, printed for a person (``prioreg demo`` / ``make demo``).
 
-Deploy the registry; the registrar admits JP, US, EP and CN; the JPO anchors a first filing as a
-hashed commitment; the USPTO and the EPO file later applications claiming its priority; a batch of
-filings shows what one transaction carries. Every step prints what the ledger acknowledged.
+Deploy the registry; admit JP, US, EP and CN; the JPO anchors a first filing as a commitment that
+reveals nothing; the USPTO files on time and the EPO a month late (restorable, PCT Rule 26bis.3),
+both claiming it; the CNIPA files a design claiming the JP patent (flagged: Paris Art. 4E is for
+utility models, design ← patent is national law); an examiner mistypes the access code (caught by
+the check character before the ledger is asked) and then tries a well-formed wrong one (notFound,
+the same answer as an unknown application); the JPO publishes; the family is printed and drawn.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import time
-from dataclasses import dataclass, field
+from pathlib import Path
 
-from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from rich.table import Table
 
 from registry.chain import Chain
-from registry.client import RegistryClient, deploy
+from registry.client import deploy
 from registry.commitments import to_hex
-from registry.filings import ClaimInput, FilingInput, PreparedFiling, prepare_filing
+from registry.errors import InvalidInput
+from registry.family_view import family_view
+from registry.filings import ClaimInput, FilingInput
+from registry.index import Index
+from registry.rules import LaterApplication, Verification
+from registry.service import FilingOutcome, RegistryService
 from registry.types import IpRightKind
 
-__all__ = ["DemoLedger", "run_demo", "start_demo_ledger"]
+__all__ = ["DEMO_OFFICES", "run_demo", "start_demo_service"]
 
 DEMO_OFFICES = ("JP", "US", "EP", "CN")
 
 
-@dataclass
-class DemoLedger:
-    """A freshly deployed registry with admitted offices and a client per office key."""
-
-    chain: Chain
-    registrar: RegistryClient
-    offices: dict[str, RegistryClient] = field(default_factory=dict)
-
-
-def start_demo_ledger(offices: tuple[str, ...] = DEMO_OFFICES) -> DemoLedger:
-    """Deploy on a new embedded chain and admit ``offices``, each with a fresh funded key."""
+def start_demo_service(offices: tuple[str, ...] = DEMO_OFFICES) -> RegistryService:
+    """Deploy on a new embedded chain and admit ``offices``, each with a fresh key and seed."""
     chain = Chain.embedded()
-    registrar_key: LocalAccount = chain.new_account()
-    registrar = deploy(chain, registrar_key)
-    ledger = DemoLedger(chain, registrar)
+    registrar = deploy(chain, chain.new_account())
+    service = RegistryService(chain, Index(":memory:", chain, registrar.address), registrar.address)
     for code in offices:
         key = chain.new_account()
         registrar.admit_office(code, key.address)
-        ledger.offices[code] = registrar.for_account(key)
-    return ledger
+        service.add_office(code, key, secrets.token_bytes(32))
+    return service
 
 
-def _anchor(console: Console, ledger: DemoLedger, office: str, filing: FilingInput) -> PreparedFiling:
-    prepared = prepare_filing(office, filing)
-    anchored = ledger.offices[office].anchor_filing(prepared.entry)
+def _verdict_style(verdict: str) -> str:
+    return {"valid": "green", "restorable": "yellow", "invalid": "red", "notFound": "magenta"}.get(verdict, "white")
+
+
+def _show_verification(console: Console, title: str, result: Verification) -> None:
+    verdict = result.verdict.value
+    table = Table(title=f"{title} → [bold {_verdict_style(verdict)}]{verdict}[/]", title_justify="left")
+    for column in ("check", "passed", "severity", "message"):
+        table.add_column(column, overflow="fold")
+    for check in result.checks:
+        severity = "" if check.passed else check.severity.value
+        table.add_row(check.name, "✓" if check.passed else "✗", severity, check.message)
+    console.print(table)
+    if result.priority_period_end:
+        extra = f", restoration until {result.restoration_period_end}" if result.restoration_period_end else ""
+        console.print(f"  priority period ends {result.priority_period_end}{extra}")
+
+
+def _anchored(console: Console, who: str, outcome: FilingOutcome) -> None:
+    p = outcome.prepared
     console.print(
-        f"  [bold]{office}[/] anchored {prepared.number.display} ({filing.ip_right_kind.api_name}, "
-        f"filed {filing.filing_date}) → commitment {to_hex(prepared.commitment)[:18]}…, "
-        f"block {anchored.block_number}, {anchored.gas_used:,} gas"
+        f"  [bold]{who}[/] anchored {p.number.display} ({p.entry.kind.api_name}, filed {p.entry.filing_date}) "
+        f"→ {to_hex(p.commitment)[:18]}… in block {outcome.ledger.block_number}"
     )
-    return prepared
+    for claim, verification in zip(p.claims, outcome.claim_verifications, strict=True):
+        verdict = verification.verdict.value
+        console.print(
+            f"    claims {claim.number.office} {claim.number.display} of {claim.filing_date}: "
+            f"[{_verdict_style(verdict)}]{verdict}[/]"
+        )
 
 
-def run_demo(console: Console | None = None) -> int:
-    """Run the story; returns the process exit code (0 when every step was acknowledged)."""
+def run_demo(console: Console | None = None, *, svg_path: Path | None = Path("family.svg")) -> int:
+    """Run the story; returns the process exit code (0 when every step went as the rules say)."""
     console = console or Console()
     started = time.perf_counter()
-    console.rule("[bold]Priority registry — demo on the embedded chain")
-    ledger = start_demo_ledger()
+    console.rule("[bold]Priority registry — the whole story on the embedded chain")
+    service = start_demo_service()
     console.print(
-        f"Registry deployed at {ledger.registrar.address} (chain id {ledger.chain.chain_id}); "
-        f"offices admitted: {', '.join(ledger.offices)}"
+        f"Registry deployed at {service.contract} (chain id {service.chain.chain_id}); "
+        f"offices admitted: {', '.join(service.writable_offices())}"
     )
 
-    console.rule("First filing, anchored as a commitment that reveals nothing")
-    jp = _anchor(console, ledger, "JP", FilingInput("特願2017-187096", dt.date(2017, 9, 27), IpRightKind.PATENT))
-    console.print(f"  The JPO gives the applicant the access code [bold]{jp.access_code}[/] (shown once).")
+    console.rule("1. The JPO anchors a first filing: a commitment that reveals nothing")
+    jp = service.anchor("JP", FilingInput("特願2017-187096", dt.date(2017, 9, 27), IpRightKind.PATENT))
+    _anchored(console, "JP", jp)
+    code = str(jp.prepared.access_code)
+    console.print(f"  The applicant receives the access code [bold]{code}[/] (80 bits + a check character).")
 
-    console.rule("Later filings claiming its priority")
-    claim = ClaimInput("JP", "2017-187096", dt.date(2017, 9, 27), str(jp.access_code))
-    us = _anchor(
+    console.rule("2. Later filings claim its priority")
+    claim = ClaimInput("JP", "2017-187096", dt.date(2017, 9, 27), code)
+    us = service.anchor(
+        "US", FilingInput("16/123,456", dt.date(2018, 9, 6), IpRightKind.PATENT, priority_claims=(claim,))
+    )
+    _anchored(console, "US (on time)", us)
+    ep = service.anchor(
+        "EP", FilingInput("EP 18 195 432.2", dt.date(2018, 10, 29), IpRightKind.PATENT, priority_claims=(claim,))
+    )
+    _anchored(console, "EP (a month late)", ep)
+    cn = service.anchor(
+        "CN", FilingInput("201830123456.6", dt.date(2018, 3, 20), IpRightKind.DESIGN, priority_claims=(claim,))
+    )
+    _anchored(console, "CN (a design claiming a patent)", cn)
+
+    console.rule("3. Examiners verify claims in one call")
+    _show_verification(
         console,
-        ledger,
-        "US",
-        FilingInput("16/123,456", dt.date(2018, 9, 6), IpRightKind.PATENT, priority_claims=(claim,)),
+        "EPO examiner checks the JP claim",
+        service.verify(claim, LaterApplication("EP", dt.date(2018, 10, 29), IpRightKind.PATENT)),
     )
-    ep = _anchor(
+    _show_verification(
         console,
-        ledger,
-        "EP",
-        FilingInput("EP 18 195 432.2", dt.date(2018, 10, 29), IpRightKind.PATENT, priority_claims=(claim,)),
+        "CNIPA examiner checks the design's claim",
+        service.verify(claim, LaterApplication("CN", dt.date(2018, 3, 20), IpRightKind.DESIGN)),
     )
-
-    console.rule("A day of filings in one batch transaction")
-    batch = [
-        prepare_filing("CN", FilingInput(f"2023 1 {i:07d}", dt.date(2023, 5, 2), IpRightKind.PATENT)).entry
-        for i in range(1, 201)
-    ]
-    (anchored,) = ledger.offices["CN"].anchor_batch(batch)
+    typo = code[:-3] + ("8" if code[-3] != "8" else "9") + code[-2:]
+    try:
+        service.verify(
+            ClaimInput("JP", "2017-187096", dt.date(2017, 9, 27), typo),
+            LaterApplication("US", dt.date(2018, 9, 6), IpRightKind.PATENT),
+        )
+        console.print("[red]  a mistyped access code was not caught[/]")
+        return 1
+    except InvalidInput as exc:
+        console.print(
+            f"  A mistyped access code is caught at entry, before the ledger is asked: [italic]{exc.message}[/]"
+        )
+    wrong = service.verify(
+        ClaimInput("JP", "2017-187096", dt.date(2017, 9, 27), "0000-0000-0000-0000-0"),
+        LaterApplication("US", dt.date(2018, 9, 6), IpRightKind.PATENT),
+    )
     console.print(
-        f"  CN anchored {anchored.count} filings under root {to_hex(anchored.root)[:18]}… in one transaction: "
-        f"{anchored.gas_used / anchored.count:,.0f} gas per filing"
+        f"  A well-formed but wrong access code: [{_verdict_style(wrong.verdict.value)}]{wrong.verdict.value}[/] "
+        "— exactly what an unknown application gets, so the answer reveals nothing."
     )
 
-    table = Table(title="What the ledger holds (offices see only commitments before publication)")
-    for column in ("office", "number (known to its office)", "commitment", "claims"):
+    console.rule("4. The JPO publishes; the family was visible before that")
+    commitment, number, ack = service.publish("JP", "2017-187096", code)
+    console.print(f"  JP revealed {number} for {to_hex(commitment)[:18]}… in block {ack.block_number}")
+    family = family_view(service.index, us.prepared.commitment)
+    simple = set(family["simpleFamily"])
+    table = Table(title="The extended family of US 16/123,456 (earliest first)", title_justify="left")
+    for column in ("office", "kind", "filed", "number (once published)", "simple family", "commitment"):
         table.add_column(column)
-    for prepared in (jp, us, ep):
+    for m in family["extendedFamily"]:
         table.add_row(
-            prepared.office,
-            prepared.number.display,
-            to_hex(prepared.commitment)[:26] + "…",
-            ", ".join(to_hex(c.commitment)[:12] + "…" for c in prepared.claims) or "—",
+            m["ipOfficeCode"] or "?",
+            m["ipRightKind"] or "?",
+            m["filingDate"] or "?",
+            m["applicationNumber"] or "—",
+            "yes" if m["commitment"] in simple else "",
+            m["commitment"][:18] + "…",
         )
     console.print(table)
-    console.print(f"Done in {time.perf_counter() - started:.1f} s.")
-    return 0
+    if svg_path is not None:
+        from registry.family_svg import family_svg
+
+        svg_path.write_text(family_svg(family), encoding="utf-8")
+        console.print(f"  The family picture is in {svg_path}")
+
+    verdicts = [v.verdict.value for o in (us, ep, cn) for v in o.claim_verifications]
+    expected = ["valid", "restorable", "valid"]
+    ok = verdicts == expected and wrong.verdict.value == "notFound"
+    console.print(
+        f"Done in {time.perf_counter() - started:.1f} s." if ok else f"[red]unexpected verdicts {verdicts}[/]"
+    )
+    return 0 if ok else 1

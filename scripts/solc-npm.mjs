@@ -14,14 +14,19 @@ const require = createRequire(join(root, "package.json"));
 const solc = require("solc");
 const modules = join(root, "node_modules");
 
-function findImports(path) {
-  const resolved = normalize(join(modules, path));
-  if (!resolved.startsWith(modules + sep)) return { error: `import outside node_modules: ${path}` };
+function readInside(base, path) {
+  const resolved = normalize(join(base, path));
+  if (!resolved.startsWith(base + sep)) return null;
   try {
-    return { contents: readFileSync(resolved, "utf8") };
-  } catch (err) {
-    return { error: `cannot read import ${path}: ${err.message}` };
+    return readFileSync(resolved, "utf8");
+  } catch {
+    return null;
   }
+}
+
+function findImports(path) {
+  const contents = readInside(process.cwd(), path) ?? readInside(modules, path);
+  return contents === null ? { error: `cannot read import ${path}` } : { contents };
 }
 
 const args = process.argv.slice(2);

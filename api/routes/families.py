@@ -1,7 +1,7 @@
 """``GET /v1/families/{commitment}``: simple (DOCDB) and extended (INPADOC) family, with the links
 that join them — visible before publication, which is the point of WIPO R15.
 
-``GET /v1/families/{commitment}.svg`` draws the same answer (:mod:`api.family_svg`). It is declared
+``GET /v1/families/{commitment}.svg`` draws the same answer (:mod:`registry.family_svg`). It is declared
 first: ``/{commitment}`` would otherwise take ``0x….svg`` as a commitment and refuse it."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Service
-from api.family_svg import family_svg
 from api.routes.applications import CommitmentPath
 from api.schemas import ErrorEnvelope, FamilyOut
-from registry.commitments import parse_commitment, to_hex
-from registry.errors import NotFound
+from registry.commitments import parse_commitment
+from registry.family_svg import family_svg
+from registry.family_view import family_view
 from registry.service import RegistryService
 
 router = APIRouter(prefix="/v1/families", tags=["families"])
@@ -30,30 +30,8 @@ SVG_MEDIA_TYPE = "image/svg+xml"
 
 
 def family_json(service: RegistryService, commitment: bytes) -> dict[str, Any]:
-    """The family answer of API.md for ``commitment``."""
-    graph = service.index.family_graph(commitment)
-    node = to_hex(commitment)
-    if not service.index.contains(commitment) and node not in graph:
-        raise NotFound(f"no application is anchored or claimed under commitment {node}")
-    extended = sorted(graph.extended_family(node)) if node in graph else [node]
-    simple = sorted(graph.simple_family(node)) if node in graph else [node]
-    summaries = service.index.summaries(bytes.fromhex(c[2:]) for c in extended)
-    members = []
-    for member in extended:
-        summary = summaries.get(bytes.fromhex(member[2:]))
-        members.append(
-            {
-                "commitment": member,
-                "anchored": summary is not None,
-                "ipOfficeCode": summary.office if summary else None,
-                "filingDate": summary.filing_date.isoformat() if summary else None,
-                "ipRightKind": summary.kind.api_name if summary else None,
-                "applicationNumber": summary.published_number if summary else None,
-            }
-        )
-    members.sort(key=lambda m: (m["filingDate"] or "9999", m["commitment"]))
-    links = [link.to_json() for link in graph.links(extended)] if node in graph else []
-    return {"commitment": node, "simpleFamily": simple, "extendedFamily": members, "links": links}
+    """The family answer of API.md for ``commitment`` (:func:`registry.family_view.family_view`)."""
+    return family_view(service.index, commitment)
 
 
 def _family_picture(service: RegistryService, commitment: bytes) -> str:

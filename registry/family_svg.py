@@ -1,7 +1,7 @@
 """The family picture: an extended (INPADOC) family drawn as SVG, earliest application on the left.
 
 ``GET /v1/families/{commitment}.svg`` (API.md) answers with :func:`family_svg` applied to the JSON
-of :func:`api.routes.families.family_json`, so the picture and the JSON can never disagree. This
+of :func:`registry.family_view.family_view`, so the picture and the JSON can never disagree. This
 module is pure: dictionaries in, one SVG string out, no I/O.
 
 How it is drawn, and why:
