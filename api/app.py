@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import TokenStore
 from api.errors import envelope, install_error_handlers
@@ -66,6 +68,65 @@ class _IndexFollower:
         self._thread.join(timeout=10)
 
 
+def _too_large(limit: int) -> Response:
+    return envelope(413, "PAYLOAD_TOO_LARGE", f"the body is larger than {limit // 2**20} MB")
+
+
+class _BodyTooLarge(Exception):
+    """Raised into the app by the guarded ``receive`` once the body passes the limit."""
+
+
+class _BodyLimit:
+    """Refuses a request body over ``limit`` bytes with 413, however it travels.
+
+    A declared ``Content-Length`` over the limit is refused before anything is read. A chunked body
+    (no ``Content-Length``) is counted as it is read, and reading stops at the limit: whatever the
+    route makes of the interrupted read (a parse error, an unreadable upload), the client gets the
+    413, provided no answer has started yet.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _too_large(self.limit)(scope, receive, send)
+            return
+        received = 0
+        exceeded = False
+        started = False
+
+        async def guarded_receive() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    exceeded = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if exceeded and not started:
+                return  # the app's answer to a cut-off body is replaced by the 413 below
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, guarded_receive, guarded_send)
+        except Exception:
+            if not exceeded or started:
+                raise
+        if exceeded and not started:
+            await _too_large(self.limit)(scope, receive, send)
+
+
 def create_app(
     service: RegistryService,
     tokens: TokenStore,
@@ -103,12 +164,7 @@ def create_app(
     app.state.tokens = tokens
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return envelope(413, "PAYLOAD_TOO_LARGE", f"the body is larger than {MAX_BODY_BYTES // 2**20} MB")
-        return await call_next(request)
+    app.add_middleware(_BodyLimit, limit=MAX_BODY_BYTES)
 
     for module in (offices, filings, applications, verification, families, publications, documents, health):
         app.include_router(module.router)
