@@ -12,6 +12,7 @@ from api.convert import application_json
 from api.deps import Service
 from api.schemas import ApplicationOut, ErrorEnvelope
 from registry.commitments import parse_commitment
+from registry.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
@@ -26,6 +27,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 async def get_application(commitment: CommitmentPath, service: Service) -> JSONResponse:
     """Office, kind, filing date, every version, claims both ways, the batch proof, and the number
     once the office has published it."""
-    key = parse_commitment(commitment)
+    try:
+        key = parse_commitment(commitment)
+    except InvalidInput as exc:
+        raise exc.with_target("commitment") from None
     record = await run_in_threadpool(service.application, key)
     return JSONResponse(application_json(record))

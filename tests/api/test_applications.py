@@ -134,7 +134,8 @@ def test_a_batched_application_carries_a_proof_that_leads_to_its_batch_root(api:
 def test_an_unknown_commitment_is_404_and_a_malformed_one_422(api: Api) -> None:
     assert_envelope(api.client.get("/v1/applications/0x" + "00" * 32), 404, "NOT_FOUND")
     for bad in ("0x1234", "zz" * 33, "0x" + "g" * 64):
-        assert_envelope(api.client.get(f"/v1/applications/{bad}"), 422, "INVALID_INPUT_DATA")
+        error = assert_envelope(api.client.get(f"/v1/applications/{bad}"), 422, "INVALID_INPUT_DATA")
+        assert error["details"][0]["target"] == "commitment"
 
 
 def test_the_simple_family_is_the_applications_with_the_same_first_filings(api: Api, family: dict[str, Any]) -> None:
