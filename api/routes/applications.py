@@ -23,13 +23,18 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def commitment_from_path(text: str) -> bytes:
+    """The commitment named in a path, or a 422 located at ``commitment``."""
+    try:
+        return parse_commitment(text)
+    except InvalidInput as exc:
+        raise exc.with_target("commitment") from None
+
+
 @router.get("/{commitment}", response_model=ApplicationOut, responses=_ERRORS, summary="An anchored record")
 async def get_application(commitment: CommitmentPath, service: Service) -> JSONResponse:
     """Office, kind, filing date, every version, claims both ways, the batch proof, and the number
     once the office has published it."""
-    try:
-        key = parse_commitment(commitment)
-    except InvalidInput as exc:
-        raise exc.with_target("commitment") from None
+    key = commitment_from_path(commitment)
     record = await run_in_threadpool(service.application, key)
     return JSONResponse(application_json(record))

@@ -13,9 +13,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Service
-from api.routes.applications import CommitmentPath
+from api.routes.applications import CommitmentPath, commitment_from_path
 from api.schemas import ErrorEnvelope, FamilyOut
-from registry.commitments import parse_commitment
 from registry.family_svg import family_svg
 from registry.family_view import family_view
 from registry.service import RegistryService
@@ -46,7 +45,7 @@ def _family_picture(service: RegistryService, commitment: bytes) -> str:
 )
 async def get_family_svg(commitment: CommitmentPath, service: Service) -> Response:
     """Members as boxes layered left to right by filing date, an arrow for each priority link."""
-    key = parse_commitment(commitment)
+    key = commitment_from_path(commitment)
     # Laying out a family is CPU work: keep it off the event loop like the index reads.
     svg = await run_in_threadpool(_family_picture, service, key)
     return Response(svg, media_type=SVG_MEDIA_TYPE)
@@ -55,5 +54,5 @@ async def get_family_svg(commitment: CommitmentPath, service: Service) -> Respon
 @router.get("/{commitment}", response_model=FamilyOut, responses=_ERRORS, summary="The family of an application")
 async def get_family(commitment: CommitmentPath, service: Service) -> JSONResponse:
     """Members linked by priority claims, earliest first, and why each link joins them."""
-    key = parse_commitment(commitment)
+    key = commitment_from_path(commitment)
     return JSONResponse(await run_in_threadpool(family_json, service, key))
