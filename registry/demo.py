@@ -72,9 +72,11 @@ def _anchored(console: Console, who: str, outcome: FilingOutcome) -> None:
     )
     for claim, verification in zip(p.claims, outcome.claim_verifications, strict=True):
         verdict = verification.verdict.value
+        warnings = [c.name for c in verification.checks if not c.passed and c.severity.value == "warning"]
+        flagged = f" [yellow](flagged: {', '.join(warnings)})[/]" if warnings else ""
         console.print(
             f"    claims {claim.number.office} {claim.number.display} of {claim.filing_date}: "
-            f"[{_verdict_style(verdict)}]{verdict}[/]"
+            f"[{_verdict_style(verdict)}]{verdict}[/]{flagged}"
         )
 
 
