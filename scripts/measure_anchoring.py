@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eth_utils.crypto import keccak  # noqa: E402
+from eth_utils.crypto import keccak
 
-from registry.chain import ANVIL_DEV_KEY, Chain  # noqa: E402
-from registry.client import RegistryClient, deploy  # noqa: E402
-from registry.entries import Entry  # noqa: E402
-from registry.types import IpRightKind  # noqa: E402
-from tests.support.anvil import running_anvil  # noqa: E402
+from registry.chain import ANVIL_DEV_KEY, Chain
+from registry.client import RegistryClient, deploy
+from registry.entries import Entry
+from registry.types import IpRightKind
+from tests.support.anvil import running_anvil
 
 
 def _entries(n: int, salt: int) -> list[Entry]:
