@@ -84,6 +84,59 @@ def number(
             console.print(f"{key:>16}: {value}", highlight=False)
 
 
+@app.command()
+@friendly
+def bench(
+    filings: Annotated[
+        int, typer.Option("--filings", min=300, help="How many synthetic filings to anchor (3700000: a year).")
+    ] = 30_000,
+    output: Annotated[str, typer.Option("--output", help="Where to write the results as JSON.")] = "bench/results.json",
+    http_seconds: Annotated[
+        float, typer.Option("--http-seconds", help="How long the HTTP load lasts (0: none).")
+    ] = 5.0,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Concurrent HTTP clients.")] = 32,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=0, help="Processes preparing filings. [default: cores - 1]")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Measure anchoring, gas, verification and the index against the naive way, side by side (issue 6)."""
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from registry.bench import BenchConfig, run_bench
+    from registry.bench.report import print_report
+
+    # The eth_call baseline runs as long as the HTTP load (at most 3 s: it is slow and steady).
+    baseline = min(3.0, max(1.0, http_seconds))
+    config = BenchConfig(
+        filings=filings,
+        http_seconds=http_seconds,
+        concurrency=concurrency,
+        workers=workers,
+        baseline_seconds=baseline,
+    )
+    log = err_console.print if as_json else console.print
+    columns = (TextColumn("batched"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True, disable=filings < 100_000) as bar:
+        task = bar.add_task("batched", total=None)
+        results = run_bench(
+            config,
+            http=http_seconds > 0,
+            log=lambda message: log(message, highlight=False),
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    if as_json:
+        print(json.dumps(results))
+        return
+    print_report(results, console)
+    console.print(f"results written to {path}", highlight=False)
+
+
 def _mount_subcommands() -> None:
     from registry.cli_keys import app as keys_app
     from registry.cli_ledger import register
