@@ -255,13 +255,8 @@ def _stages(preparer: Preparer, plan: _Plan, batch_max: ModeResult) -> dict[str,
 def _index_section(ledger: BenchLedger, tmp: str, log: Callable[[str], None]) -> dict[str, Any]:
     stats = ledger.index.stats()
     size = ledger.index.size_bytes()
-    rebuild_path = Path(tmp) / "rebuild.sqlite"
-    started = time.perf_counter()
-    with Index(str(rebuild_path), ledger.chain, ledger.address) as rebuilt:
-        report = rebuilt.sync()
-        rebuilt_filings = rebuilt.stats().filings
-    seconds = time.perf_counter() - started
-    log(f"index rebuilt: {rebuilt_filings:,} filings in {seconds:.1f} s")
+    rebuild = _rebuild(ledger, Path(tmp) / "rebuild.sqlite", stats.filings)
+    log(f"index rebuilt: {rebuild['filings']:,} filings in {rebuild['seconds']} s")
     return {
         "filings": stats.filings,
         "batches": stats.batches,
@@ -270,13 +265,57 @@ def _index_section(ledger: BenchLedger, tmp: str, log: Callable[[str], None]) ->
         "refusedBatches": stats.refused_batches,
         "sizeBytes": size,
         "bytesPerFiling": round(size / stats.filings, 1) if stats.filings else None,
-        "rebuild": {
-            "filings": rebuilt_filings,
-            "blocks": report.to_block - report.from_block + 1,
-            "seconds": round(seconds, 3),
-            "filingsPerSecond": round(rebuilt_filings / seconds, 1) if seconds else None,
-            "matches": rebuilt_filings == stats.filings,
-        },
+        "rebuild": rebuild,
+    }
+
+
+_REBUILD_SECONDS = 60.0
+_REBUILD_STEP_BLOCKS = 64
+
+
+def _rebuild(ledger: BenchLedger, path: Path, filings: int) -> dict[str, Any]:
+    """A fresh index over the same chain: filings/s, and how much of the time the node took.
+
+    eth-tester answers ``eth_getLogs`` and ``eth_getTransactionByHash`` by walking its blocks from
+    the head down, so a rebuild through it grows with the square of the chain's length; the rebuild
+    therefore stops after about a minute (at a block boundary) and reports what it covered. The
+    node's share is measured around every request the index makes (:meth:`Chain.query`).
+    """
+    chain = ledger.chain
+    node_seconds = 0.0
+    original = chain.query
+
+    def timed(fn: Callable[[], Any]) -> Any:
+        nonlocal node_seconds
+        started = time.perf_counter()
+        try:
+            return original(fn)
+        finally:
+            node_seconds += time.perf_counter() - started
+
+    head = chain.block_number()
+    chain.query = timed  # type: ignore[method-assign]
+    try:
+        started = time.perf_counter()
+        with Index(str(path), chain, ledger.address) as rebuilt:
+            block = -1
+            while block < head and time.perf_counter() - started < _REBUILD_SECONDS:
+                block = min(head, block + _REBUILD_STEP_BLOCKS)
+                rebuilt.sync(to_block=block)
+            seconds = time.perf_counter() - started
+            covered = rebuilt.stats().filings
+    finally:
+        chain.query = original  # type: ignore[method-assign]
+    own = seconds - node_seconds
+    return {
+        "filings": covered,
+        "blocks": block + 1,
+        "complete": block == head,
+        "seconds": round(seconds, 3),
+        "filingsPerSecond": round(covered / seconds, 1) if seconds else None,
+        "nodeSeconds": round(node_seconds, 3),
+        "indexOwnFilingsPerSecond": round(covered / own, 1) if own > 0 else None,
+        "matches": covered == filings if block == head else None,
     }
 
 
@@ -381,6 +420,12 @@ def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         "≥ 50,000 filings/s",
         index["rebuild"]["filingsPerSecond"],
         (index["rebuild"]["filingsPerSecond"] or 0) >= 50_000,
+    )
+    target(
+        "index rebuild, the index's own work (node time excluded)",
+        "≥ 50,000 filings/s",
+        index["rebuild"]["indexOwnFilingsPerSecond"],
+        (index["rebuild"]["indexOwnFilingsPerSecond"] or 0) >= 50_000,
     )
     memory = results["memory"]
     if "rssAfterLoadBytes" in memory:
