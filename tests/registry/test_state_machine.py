@@ -322,9 +322,12 @@ class RegistryMachine(RuleBasedStateMachine):
         encoded = [encode_entry(e) for e in entries]
         tree = MerkleTree.of(encoded)
         if tree.root in self.batches:
-            # The client takes a root already on the ledger for a retry that landed and sends
-            # nothing, whoever asks (see the report of issue 7: it does not check whose batch it is).
-            expected = None
+            # A root already on the ledger is a retry that landed only for the office that anchored
+            # it (its key, even if suspended since); anyone else gets the contract's own answer.
+            if self._office_of_key(actor) == self.batches[tree.root]:
+                expected = None
+            elif expected is None:
+                expected = errors.AlreadyAnchored
         result = self._expect(expected, lambda: self._client(actor).anchor_batch(entries))
         if result is None:
             return
