@@ -8,7 +8,10 @@ against what was acknowledged and read the records back. It stops by itself and 
 - requests served and errors per kind (any answer other than the expected one is an error, and
   the run fails unless there are none), with p50/p99 latency;
 - the server's resident memory (``VmRSS`` from ``/proc/<pid>/status``) at start, after warm-up,
-  in the middle and at the end; the run fails if the end is above 1.5x the warm-up value;
+  in the middle and at the end; the run fails if the end is above 1.5x the warm-up value. The
+  embedded chain keeps py-evm's database in memory, so RSS grows with the ledger by design; the
+  report gives the size of that database (``chain.snapshot``) and of the index at the end, to
+  tell that growth from a leak;
 - that nothing acknowledged was lost: every commitment that got a 201 is in the server's index at
   the end (all of them, read in bulk from its SQLite file) and answers ``GET /v1/applications``
   (a sample over HTTP), before and after a clean restart of the server on the same state dir.
@@ -220,6 +223,7 @@ class SoakReport:
     http_checked: int
     rss_kb: dict[str, int]
     rss_ratio_end_to_warm: float
+    data_mb: dict[str, float]
     start_seconds: float
     restart_seconds: float
     blocks: int
@@ -255,6 +259,7 @@ class SoakReport:
             f"middle {rss['middle'] / 1024:.0f}, end {rss['end'] / 1024:.0f} "
             f"(end/warm-up {self.rss_ratio_end_to_warm:.2f})"
         )
+        yield "  data at the end (MB): " + ", ".join(f"{k} {v}" for k, v in self.data_mb.items())
         yield f"  server start {self.start_seconds:.1f} s, clean restart after the soak {self.restart_seconds:.1f} s"
         for sample in self.error_samples:
             yield f"  error: {sample}"
@@ -457,6 +462,13 @@ def run_soak(
         lost += _missing_over_http(server.base_url, sample[len(sample) // 2 :])
     finally:
         server.stop()
+    state = StateDir(server.state_dir)
+    files = {
+        "chain_journal": state.path / "chain.journal",
+        "chain_snapshot": state.path / "chain.snapshot",  # py-evm's database, which the server holds in RAM
+        "index": state.index_file,
+    }
+    data_mb = {name: round(path.stat().st_size / 1e6, 1) for name, path in files.items() if path.exists()}
     stats = load.stats
     return SoakReport(
         seconds=seconds,
@@ -475,6 +487,7 @@ def run_soak(
         http_checked=len(sample),
         rss_kb=rss,
         rss_ratio_end_to_warm=round(rss["end"] / rss["warm"], 3),
+        data_mb=data_mb,
         start_seconds=round(start_seconds, 2),
         restart_seconds=round(restart_seconds, 2),
         blocks=blocks,
