@@ -82,6 +82,11 @@ def test_a_restarted_embedded_chain_holds_everything_it_acknowledged_with_the_sa
     assert third.block_number() == head + 1
     assert _hashes(third) == after
     third.close()
+    # A block mined on a chain rebuilt from a snapshot is the block a full replay rebuilds.
+    monkeypatch.setattr(embedded, "DEFAULT_SNAPSHOT_POLICY", JOURNAL_ONLY)
+    replayed = Chain.embedded(tmp_path)
+    assert _hashes(replayed) == after
+    replayed.close()
 
 
 def test_a_crash_after_a_periodic_snapshot_replays_only_the_records_after_it(
@@ -238,3 +243,23 @@ def test_a_damaged_length_in_the_middle_is_not_mistaken_for_a_torn_tail(
     with pytest.raises(JournalCorrupt, match="does not fit"):
         Chain.embedded(tmp_path)
     assert journal.read_bytes() == bytes(data)
+
+
+def test_a_snapshot_write_cut_short_by_a_crash_leaves_the_previous_snapshot_in_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(embedded, "DEFAULT_SNAPSHOT_POLICY", EVERY_THREE)
+    chain = Chain.embedded(tmp_path)
+    _populate(chain)
+    hashes = _hashes(chain)
+    chain.close()
+    snapshot = tmp_path / "chain.snapshot"
+    # The temp file a killed writer leaves: half a snapshot, never renamed over the real one.
+    (tmp_path / "chain.snapshot.tmp").write_bytes(snapshot.read_bytes()[: snapshot.stat().st_size // 2])
+
+    with caplog.at_level(logging.INFO, logger="prioreg.embedded"):
+        again = Chain.embedded(tmp_path)
+    assert _rebuilt_from(caplog).endswith(f"{len(hashes) - 1} journal records from a snapshot, 0 replayed")
+    assert not (tmp_path / "chain.snapshot.tmp").exists()
+    assert _hashes(again) == hashes
+    again.close()
