@@ -3,7 +3,8 @@
 DESIGN.md property 8 makes the embedded chain the default ledger; an office will not anchor in
 something that forgets on restart. Every transaction the chain accepts is appended to
 ``chain.journal`` — its raw signed bytes and the timestamp of the block that included it — and
-the journal is fsynced before the write is acknowledged (property 7). On start the chain is
+fsynced as soon as it is mined, before the next one is and before the write is acknowledged
+(property 7). On start the chain is
 rebuilt from the same genesis by replaying the journal, block by block, with the same timestamps.
 Blocks are made deterministic (py-evm's ``prevrandao`` comes from the parent hash instead of
 ``os.urandom``), so a replayed chain has the same block hashes and an index built before the
@@ -281,16 +282,21 @@ class Journal:
         return journal, scan
 
     def append(self, timestamp: int, raw: bytes) -> None:
-        """Append one accepted transaction (written now, durable at the next :meth:`sync`).
+        """Append one accepted transaction and make it durable (write, flush, fsync) before returning.
 
         The chain calls this with its send lock held, once the transaction is mined: the chain
         state then holds exactly :attr:`records` transactions, which is when a snapshot is taken.
+        A mined block is visible at once to every reader (the index follower, verifications), so
+        its record is made durable here, before the next transaction is mined, and not only at
+        the :meth:`sync` before the acknowledgement: a call that sends several batch
+        transactions would otherwise show blocks for seconds that a crash could still take back.
         """
         payload = struct.pack(">Q", timestamp) + raw
         record = struct.pack(">II", len(payload), zlib.crc32(payload)) + payload
         with self._lock:
             self._file.write(record)
-            self._dirty = True
+            self._file.flush()
+            os.fsync(self._file.fileno())
             self.records += 1
             self.size += len(record)
             self.crc = zlib.crc32(record, self.crc)
@@ -298,7 +304,9 @@ class Journal:
             self._snapshots.after_append()
 
     def sync(self) -> None:
-        """Make every appended record durable (flush + fsync) — before any write is acknowledged."""
+        """Make every appended record durable (flush + fsync) — before any write is acknowledged.
+
+        :meth:`append` already does; this stays the chain's explicit step before an acknowledgement."""
         with self._lock:
             if self._dirty:
                 self._file.flush()

@@ -263,3 +263,27 @@ def test_a_snapshot_write_cut_short_by_a_crash_leaves_the_previous_snapshot_in_u
     assert not (tmp_path / "chain.snapshot.tmp").exists()
     assert _hashes(again) == hashes
     again.close()
+
+
+def test_each_journal_record_is_on_disk_before_the_next_transaction_is_mined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readers (the index follower, verifications) see a block as soon as it is mined; a batch call that
+    sends ten transactions must not leave the first nine in a process buffer a kill -9 would lose."""
+    chain = Chain.embedded(tmp_path)
+    registrar = deploy(chain, chain.new_account())
+    office = chain.new_account()
+    registrar.admit_office("EP", office.address)
+    ep = registrar.for_account(office)
+    seen: list[tuple[int, int]] = []
+    append = embedded.Journal.append
+
+    def spy(self: embedded.Journal, timestamp: int, raw: bytes) -> None:
+        seen.append((self.path.stat().st_size, self.size))  # on disk vs appended, before this record
+        append(self, timestamp, raw)
+
+    monkeypatch.setattr(embedded.Journal, "append", spy)
+    batches = ep.anchor_batch([_entry(i) for i in range(2, 50)], max_bytes=400)
+    chain.close()
+    assert len(batches) == len(seen) >= 5
+    assert [on_disk for on_disk, _ in seen] == [appended for _, appended in seen]
