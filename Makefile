@@ -67,4 +67,4 @@ slither: $(NPM_STAMP)
 	test -x $(SLITHER_VENV)/bin/slither || { $(PYTHON) -m venv $(SLITHER_VENV) && $(SLITHER_VENV)/bin/pip install --quiet slither-analyzer; }
 	$(SLITHER_VENV)/bin/slither contracts --solc scripts/solc-npm.mjs --solc-standard-json \
 	  --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" --filter-paths node_modules \
-	  --exclude incorrect-equality,timestamp,assembly
+	  --exclude incorrect-equality,timestamp,unused-return

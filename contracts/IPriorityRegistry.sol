@@ -14,12 +14,16 @@ pragma solidity 0.8.37;
  * Batch entries are packed bytes in calldata, one after the other (SPEC.md §2):
  * `commitment (32) | ipRightKind (1) | filingDate (4, days since 1970-01-01) | flags (1)
  *  | documentDigest (32, when flags & 0x80) | (earlierCommitment (32) | claimedFilingDate (4)) * (flags & 0x7f)`.
+ * The contract stores the root and the entry count the office states; it does not walk the
+ * entries (that would cost the embedded chain's interpreter ~190 opcodes an entry for nothing the
+ * ledger enforces): the index decodes them from calldata, recomputes the root and the count, and
+ * refuses a batch where either differs (SPEC.md §2).
  * The batch root is an OpenZeppelin StandardMerkleTree root over one `bytes` value per entry:
  * `leaf = keccak256(bytes.concat(keccak256(abi.encode(entry))))`, pairs hashed sorted.
  *
  * EIP-712 (domain name `PriorityRegistry`, version `1`, chain id, this contract) type strings:
  * - `AnchorFiling(bytes32 commitment,uint8 ipRightKind,uint32 filingDate,bytes32 documentDigest,PriorityClaim[] priorityClaims,uint256 nonce,uint256 deadline)PriorityClaim(bytes32 earlierCommitment,uint32 claimedFilingDate)`
- * - `AnchorBatch(bytes32 root,bytes32 entriesHash,uint256 nonce,uint256 deadline)` where
+ * - `AnchorBatch(bytes32 root,uint32 count,bytes32 entriesHash,uint256 nonce,uint256 deadline)` where
  *   `entriesHash = keccak256(entries)`.
  * The nonce is per office (`officeNonce(office)`); each accepted signature consumes one.
  */
@@ -135,8 +139,8 @@ interface IPriorityRegistry {
     error PriorityRegistryInvalidKind(uint8 kind);
     /// @notice A filing date of zero days (1970-01-01) is a placeholder, not a date.
     error PriorityRegistryInvalidDate(uint32 date);
-    /// @notice The packed entries are malformed at byte `offset`.
-    error PriorityRegistryMalformedEntries(uint256 offset);
+    /// @notice `length` bytes cannot hold `count` entries of at least 38 bytes each.
+    error PriorityRegistryMalformedEntries(uint256 count, uint256 length);
     /// @notice A batch must carry at least one entry.
     error PriorityRegistryEmptyBatch();
     /// @notice A filing claims itself.
@@ -173,17 +177,18 @@ interface IPriorityRegistry {
     function anchorFilingBySig(bytes2 office, Filing calldata filing, uint256 deadline, bytes calldata signature)
         external;
 
-    /// @notice Anchor packed `entries` of the sender's office under Merkle `root`; returns the entry count.
-    function anchorBatch(bytes32 root, bytes calldata entries) external returns (uint256 count);
+    /// @notice Anchor `count` packed `entries` of the sender's office under Merkle `root`.
+    function anchorBatch(bytes32 root, uint32 count, bytes calldata entries) external;
 
     /// @notice Anchor a batch signed off chain by the current key of `office`; anyone may send it.
     function anchorBatchBySig(
         bytes2 office,
         bytes32 root,
+        uint32 count,
         bytes calldata entries,
         uint256 deadline,
         bytes calldata signature
-    ) external returns (uint256 count);
+    ) external;
 
     /// @notice Record a new version of an anchored filing with a corrected date and/or a new digest.
     function amendFiling(bytes32 commitment, uint32 filingDate, bytes32 documentDigest, Inclusion calldata inclusion)
@@ -245,7 +250,7 @@ interface IPriorityRegistry {
     function hashAnchorFiling(Filing calldata filing, uint256 nonce, uint256 deadline) external view returns (bytes32);
 
     /// @notice The EIP-712 digest an office signs for a batch.
-    function hashAnchorBatch(bytes32 root, bytes32 entriesHash, uint256 nonce, uint256 deadline)
+    function hashAnchorBatch(bytes32 root, uint32 count, bytes32 entriesHash, uint256 nonce, uint256 deadline)
         external
         view
         returns (bytes32);

@@ -27,13 +27,10 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
         "AnchorFiling(bytes32 commitment,uint8 ipRightKind,uint32 filingDate,bytes32 documentDigest,PriorityClaim[] priorityClaims,uint256 nonce,uint256 deadline)PriorityClaim(bytes32 earlierCommitment,uint32 claimedFilingDate)"
     );
     bytes32 private constant _ANCHOR_BATCH_TYPEHASH =
-        keccak256("AnchorBatch(bytes32 root,bytes32 entriesHash,uint256 nonce,uint256 deadline)");
+        keccak256("AnchorBatch(bytes32 root,uint32 count,bytes32 entriesHash,uint256 nonce,uint256 deadline)");
 
     bytes2 private constant _WO = "WO";
     uint256 private constant _ENTRY_HEAD = 38;
-    uint256 private constant _DIGEST_SIZE = 32;
-    uint256 private constant _CLAIM_SIZE = 36;
-    uint8 private constant _FLAG_DIGEST = 0x80;
     uint8 private constant _CLAIMS_MASK = 0x7f;
 
     /// @dev What changes after anchoring, per place of anchoring: amendments and publication.
@@ -114,21 +111,22 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
     }
 
     /// @inheritdoc IPriorityRegistry
-    function anchorBatch(bytes32 root, bytes calldata entries) external returns (uint256 count) {
-        return _anchorBatch(_senderOffice(), root, entries);
+    function anchorBatch(bytes32 root, uint32 count, bytes calldata entries) external {
+        _anchorBatch(_senderOffice(), root, count, entries);
     }
 
     /// @inheritdoc IPriorityRegistry
     function anchorBatchBySig(
         bytes2 office,
         bytes32 root,
+        uint32 count,
         bytes calldata entries,
         uint256 deadline,
         bytes calldata signature
-    ) external returns (uint256 count) {
-        bytes32 digest = hashAnchorBatch(root, keccak256(entries), nonces(_nonceKey(office)), deadline);
+    ) external {
+        bytes32 digest = hashAnchorBatch(root, count, keccak256(entries), nonces(_nonceKey(office)), deadline);
         _useSignature(office, digest, deadline, signature);
-        return _anchorBatch(office, root, entries);
+        _anchorBatch(office, root, count, entries);
     }
 
     // ─── after anchoring: versions, claims, publication ──────────────────────────────────────
@@ -270,12 +268,14 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
     }
 
     /// @inheritdoc IPriorityRegistry
-    function hashAnchorBatch(bytes32 root, bytes32 entriesHash, uint256 nonce, uint256 deadline)
+    function hashAnchorBatch(bytes32 root, uint32 count, bytes32 entriesHash, uint256 nonce, uint256 deadline)
         public
         view
         returns (bytes32)
     {
-        return _hashTypedDataV4(keccak256(abi.encode(_ANCHOR_BATCH_TYPEHASH, root, entriesHash, nonce, deadline)));
+        return _hashTypedDataV4(
+            keccak256(abi.encode(_ANCHOR_BATCH_TYPEHASH, root, count, entriesHash, nonce, deadline))
+        );
     }
 
     // ─── internals ───────────────────────────────────────────────────────────────────────────
@@ -302,47 +302,16 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
         }
     }
 
-    function _anchorBatch(bytes2 office, bytes32 root, bytes calldata entries) private returns (uint256 count) {
+    function _anchorBatch(bytes2 office, bytes32 root, uint32 count, bytes calldata entries) private {
         if (_batches[root].office != bytes2(0)) revert PriorityRegistryBatchAlreadyAnchored(root);
-        count = _countEntries(entries);
-        // uint32 is safe: a batch that fits the 2^24 gas cap holds far fewer than 2^32 entries.
-        _batches[root] = Batch({office: office, count: uint32(count), blockNumber: uint64(block.number)});
-        emit BatchAnchored(root, office, count);
-    }
-
-    /// @dev Walks the packed entries once so that the index can trust their framing; the data itself
-    /// stays in calldata (SPEC.md §2: never in storage, which would cost ~22 k gas an entry).
-    function _countEntries(bytes calldata entries) private pure returns (uint256 count) {
-        uint256 length = entries.length;
-        if (length == 0) revert PriorityRegistryEmptyBatch();
-        uint256 offset = 0;
-        while (offset < length) {
-            if (length - offset < _ENTRY_HEAD) revert PriorityRegistryMalformedEntries(offset);
-            uint256 word;
-            assembly ("memory-safe") {
-                // Bytes 32..37 of the entry: kind (1), date (4), flags (1), right-aligned in `word`.
-                word := shr(208, calldataload(add(add(entries.offset, offset), 32)))
-            }
-            uint8 kind = uint8(word >> 40);
-            uint32 date = uint32(word >> 8);
-            uint8 flags = uint8(word);
-            if (kind == 0 || kind > 4) revert PriorityRegistryMalformedEntries(offset);
-            if (date == 0) revert PriorityRegistryMalformedEntries(offset);
-            uint256 size = _ENTRY_HEAD + uint256(flags & _CLAIMS_MASK) * _CLAIM_SIZE;
-            if (flags & _FLAG_DIGEST != 0) {
-                // A digest marked present must not be zero: zero means "no document" (SPEC.md §2).
-                if (length - offset < _ENTRY_HEAD + _DIGEST_SIZE) revert PriorityRegistryMalformedEntries(offset);
-                bytes32 digest;
-                assembly ("memory-safe") {
-                    digest := calldataload(add(add(entries.offset, offset), 38))
-                }
-                if (digest == bytes32(0)) revert PriorityRegistryMalformedEntries(offset);
-                size += _DIGEST_SIZE;
-            }
-            offset += size;
-            ++count;
+        if (count == 0) revert PriorityRegistryEmptyBatch();
+        // Only a bound, not a parse: the index decodes the entries, checks the count and the root,
+        // and refuses a batch that does not match (SPEC.md §2).
+        if (entries.length < uint256(count) * _ENTRY_HEAD) {
+            revert PriorityRegistryMalformedEntries(count, entries.length);
         }
-        if (offset != length) revert PriorityRegistryMalformedEntries(length);
+        _batches[root] = Batch({office: office, count: count, blockNumber: uint64(block.number)});
+        emit BatchAnchored(root, office, count);
     }
 
     function _useSignature(bytes2 office, bytes32 digest, uint256 deadline, bytes calldata signature) private {

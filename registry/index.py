@@ -314,8 +314,8 @@ def _event_specs(abi: Sequence[dict[str, Any]]) -> dict[bytes, _EventSpec]:
 
 _ARTIFACT_ABI: list[dict[str, Any]] = load_artifact()["abi"]
 _EVENTS = _event_specs(_ARTIFACT_ABI)
-_ANCHOR_BATCH = keccak(text="anchorBatch(bytes32,bytes)")[:4]
-_ANCHOR_BATCH_BY_SIG = keccak(text="anchorBatchBySig(bytes2,bytes32,bytes,uint256,bytes)")[:4]
+_ANCHOR_BATCH = keccak(text="anchorBatch(bytes32,uint32,bytes)")[:4]
+_ANCHOR_BATCH_BY_SIG = keccak(text="anchorBatchBySig(bytes2,bytes32,uint32,bytes,uint256,bytes)")[:4]
 
 
 def _decode_event(spec: _EventSpec, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
@@ -332,11 +332,11 @@ def _batch_from_input(data: bytes, root: bytes, office: bytes) -> tuple[bytes | 
     selector, body = data[:4], data[4:]
     try:
         if selector == _ANCHOR_BATCH:
-            sent_root, entries = abi_decode(["bytes32", "bytes"], body)
+            sent_root, _count, entries = abi_decode(["bytes32", "uint32", "bytes"], body)
             sent_office = office
         elif selector == _ANCHOR_BATCH_BY_SIG:
-            sent_office, sent_root, entries, _deadline, _sig = abi_decode(
-                ["bytes2", "bytes32", "bytes", "uint256", "bytes"], body
+            sent_office, sent_root, _count, entries, _deadline, _sig = abi_decode(
+                ["bytes2", "bytes32", "uint32", "bytes", "uint256", "bytes"], body
             )
         else:
             # Sent through another contract (a multisig, a relayer): the entries are in the inner

@@ -40,7 +40,7 @@ ANCHOR_FILING_TYPE = (
     "PriorityClaim[] priorityClaims,uint256 nonce,uint256 deadline)"
     "PriorityClaim(bytes32 earlierCommitment,uint32 claimedFilingDate)"
 )
-ANCHOR_BATCH_TYPE = "AnchorBatch(bytes32 root,bytes32 entriesHash,uint256 nonce,uint256 deadline)"
+ANCHOR_BATCH_TYPE = "AnchorBatch(bytes32 root,uint32 count,bytes32 entriesHash,uint256 nonce,uint256 deadline)"
 
 _TYPES: dict[str, list[dict[str, str]]] = {
     "EIP712Domain": [
@@ -64,6 +64,7 @@ _TYPES: dict[str, list[dict[str, str]]] = {
     ],
     "AnchorBatch": [
         {"name": "root", "type": "bytes32"},
+        {"name": "count", "type": "uint32"},
         {"name": "entriesHash", "type": "bytes32"},
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
@@ -121,7 +122,7 @@ def anchor_filing_typed_data(
 
 
 def anchor_batch_typed_data(
-    chain_id: int, contract: str, root: bytes, entries: bytes, nonce: int, deadline: int
+    chain_id: int, contract: str, root: bytes, count: int, entries: bytes, nonce: int, deadline: int
 ) -> dict[str, Any]:
     """The EIP-712 message an office signs so that anyone may relay a batch (``anchorBatchBySig``).
 
@@ -132,7 +133,13 @@ def anchor_batch_typed_data(
         "types": {k: _TYPES[k] for k in ("EIP712Domain", "AnchorBatch")},
         "primaryType": "AnchorBatch",
         "domain": _domain(chain_id, contract),
-        "message": {"root": root, "entriesHash": keccak(entries), "nonce": nonce, "deadline": deadline},
+        "message": {
+            "root": root,
+            "count": count,
+            "entriesHash": keccak(entries),
+            "nonce": nonce,
+            "deadline": deadline,
+        },
     }
 
 

@@ -63,7 +63,7 @@ def _anchor_stored_first(dep: Deployment) -> None:
 
 def _anchor_batch_first(dep: Deployment) -> None:
     root, entry, _ = _batch_inclusion(dep)
-    dep.tx(dep.offices["EP"], "anchorBatch", root, entry)
+    dep.tx(dep.offices["EP"], "anchorBatch", root, 1, entry)
 
 
 def _secret_commitment(dep: Deployment) -> bytes:
@@ -86,7 +86,7 @@ ACTIONS: dict[str, tuple[Callable[[Deployment], None] | None, Action, set[str]]]
     "anchorFiling": (None, lambda d: ("anchorFiling", (_filing(),)), {"own office"}),
     "anchorBatch": (
         None,
-        lambda d: ("anchorBatch", (_batch_inclusion(d)[0], _batched_entry())),
+        lambda d: ("anchorBatch", (_batch_inclusion(d)[0], 1, _batched_entry())),
         {"own office"},
     ),
     "amendFiling (stored)": (

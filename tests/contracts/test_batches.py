@@ -11,6 +11,7 @@ from eth_utils.crypto import keccak
 
 from registry import errors
 from registry.entries import ClaimRef, Entry, encode_entry, pack_entries
+from registry.index import Index
 from registry.merkle import MerkleTree
 from registry.types import IpRightKind
 from tests.contracts.conftest import Deployment
@@ -40,7 +41,7 @@ def _entries(n: int, *, seed: int = 1, with_claims: bool = False) -> list[Entry]
 def _anchor(dep: Deployment, entries: list[Entry]) -> tuple[MerkleTree, list[bytes], int]:
     encoded = [encode_entry(e) for e in entries]
     tree = MerkleTree.of(encoded)
-    sent = dep.tx(dep.offices["EP"], "anchorBatch", tree.root, pack_entries(entries))
+    sent = dep.tx(dep.offices["EP"], "anchorBatch", tree.root, len(entries), pack_entries(entries))
     return tree, encoded, sent.gas_used
 
 
@@ -99,22 +100,51 @@ def test_an_office_amends_a_batched_entry_through_its_proof(deployment: Deployme
 
 
 @pytest.mark.parametrize(
-    ("entries", "why"),
+    ("count", "entries", "why"),
     [
-        (b"", "EmptyBatch"),
-        (b"\x01" * 37, "MalformedEntries"),
-        (b"\x01" * 32 + b"\x00" + b"\x00\x00\x4e\x20" + b"\x00", "MalformedEntries"),  # kind 0
-        (b"\x01" * 32 + b"\x05" + b"\x00\x00\x4e\x20" + b"\x00", "MalformedEntries"),  # kind 5
-        (b"\x01" * 32 + b"\x01" + b"\x00\x00\x00\x00" + b"\x00", "MalformedEntries"),  # date 0
-        (b"\x01" * 32 + b"\x01" + b"\x00\x00\x4e\x20" + b"\x01", "MalformedEntries"),  # claim missing
-        (b"\x01" * 32 + b"\x01" + b"\x00\x00\x4e\x20" + b"\x80" + b"\x00" * 32, "MalformedEntries"),  # zero digest
-        (b"\x01" * 32 + b"\x01" + b"\x00\x00\x4e\x20" + b"\x00" + b"\x00", "MalformedEntries"),  # trailing byte
+        (0, b"\x01" * 38, "EmptyBatch"),
+        (1, b"", "MalformedEntries"),
+        (1, b"\x01" * 37, "MalformedEntries"),
+        (2, b"\x01" * 75, "MalformedEntries"),
     ],
 )
-def test_malformed_packed_entries_are_refused_on_chain(deployment: Deployment, entries: bytes, why: str) -> None:
+def test_a_batch_whose_length_cannot_hold_its_count_is_refused_on_chain(
+    deployment: Deployment, count: int, entries: bytes, why: str
+) -> None:
     with pytest.raises(errors.ContractRevert, match=why):
-        deployment.tx(deployment.offices["EP"], "anchorBatch", b"\x09" * 32, entries)
+        deployment.tx(deployment.offices["EP"], "anchorBatch", b"\x09" * 32, count, entries)
     assert deployment.view("getBatch", b"\x09" * 32)[0] == b"\x00\x00"
+
+
+_HEAD = b"\x01" * 32
+_DATE = b"\x00\x00\x4e\x20"
+
+
+@pytest.mark.parametrize(
+    ("count", "entries"),
+    [
+        (1, _HEAD + b"\x00" + _DATE + b"\x00"),  # kind 0
+        (1, _HEAD + b"\x05" + _DATE + b"\x00"),  # kind 5
+        (1, _HEAD + b"\x01" + b"\x00" * 4 + b"\x00"),  # date 0
+        (1, _HEAD + b"\x01" + _DATE + b"\x01"),  # a claim announced, none there
+        (1, _HEAD + b"\x01" + _DATE + b"\x80" + b"\x00" * 32),  # a zero digest marked present
+        (1, _HEAD + b"\x01" + _DATE + b"\x00" + b"\x00"),  # a trailing byte
+        (2, (_HEAD + b"\x01" + _DATE + b"\x00") * 3),  # three entries, two announced
+    ],
+)
+def test_malformed_entries_the_ledger_accepted_are_refused_by_the_index(
+    deployment: Deployment, count: int, entries: bytes
+) -> None:
+    # The contract stores a root and a count without walking the entries (SPEC.md §2): the index
+    # decodes them from calldata and refuses a batch that does not read, count or hash right.
+    root = keccak(entries)
+    deployment.tx(deployment.offices["EP"], "anchorBatch", root, count, entries)
+    index = Index(":memory:", deployment.chain, deployment.address)
+    index.sync()
+    (refused,) = index.refused_batches()
+    assert refused.root == root
+    assert refused.office == "EP"
+    assert index.stats().filings == 0
 
 
 def test_the_same_batch_root_cannot_be_anchored_twice(deployment: Deployment) -> None:

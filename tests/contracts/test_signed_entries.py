@@ -62,8 +62,8 @@ def test_the_python_digest_equals_the_contracts_digest_for_a_filing(deployment: 
 
 def test_the_python_digest_equals_the_contracts_digest_for_a_batch(deployment: Deployment) -> None:
     entries = b"\x01" * 38
-    typed = anchor_batch_typed_data(deployment.chain.chain_id, deployment.address, b"\x02" * 32, entries, 3, 99)
-    expected = deployment.view("hashAnchorBatch", b"\x02" * 32, keccak(entries), 3, 99)
+    typed = anchor_batch_typed_data(deployment.chain.chain_id, deployment.address, b"\x02" * 32, 1, entries, 3, 99)
+    expected = deployment.view("hashAnchorBatch", b"\x02" * 32, 1, keccak(entries), 3, 99)
     assert typed_data_digest(typed) == bytes(expected)
 
 
@@ -145,14 +145,14 @@ def test_a_signed_batch_is_relayed_once_and_its_entries_cannot_be_swapped(deploy
     root, entries = _batch()
     key = deployment.offices["EP"]
     deadline = _deadline()
-    typed = anchor_batch_typed_data(deployment.chain.chain_id, deployment.address, root, entries, 0, deadline)
+    typed = anchor_batch_typed_data(deployment.chain.chain_id, deployment.address, root, 20, entries, 0, deadline)
     signature = sign_typed_data(key.key, typed)
     with pytest.raises(errors.InvalidSignature):
         swapped = entries[:-36] + bytes(36)
-        deployment.tx(deployment.stranger, "anchorBatchBySig", b"EP", root, swapped, deadline, signature)
-    deployment.tx(deployment.stranger, "anchorBatchBySig", b"EP", root, entries, deadline, signature)
+        deployment.tx(deployment.stranger, "anchorBatchBySig", b"EP", root, 20, swapped, deadline, signature)
+    deployment.tx(deployment.stranger, "anchorBatchBySig", b"EP", root, 20, entries, deadline, signature)
     batch = deployment.view("getBatch", root)
     assert batch[0] == b"EP"
     assert batch[1] == 20
     with pytest.raises((errors.InvalidSignature, errors.AlreadyAnchored)):
-        deployment.tx(deployment.stranger, "anchorBatchBySig", b"EP", root, entries, deadline, signature)
+        deployment.tx(deployment.stranger, "anchorBatchBySig", b"EP", root, 20, entries, deadline, signature)

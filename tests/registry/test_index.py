@@ -63,7 +63,7 @@ class Ledger:
         encoded = [encode_entry(e) for e in entries]
         tree = MerkleTree.of(encoded)
         gas = 2**24 if len(entries) > 500 else None  # skip estimating a large batch: it runs twice on py-evm
-        self.tx(self.offices[office], "anchorBatch", root or tree.root, pack_entries(entries), gas=gas)
+        self.tx(self.offices[office], "anchorBatch", root or tree.root, len(entries), pack_entries(entries), gas=gas)
         return tree, encoded
 
     def store(self, office: str, e: Entry) -> SentTransaction:
@@ -373,10 +373,10 @@ def test_a_batch_relayed_with_an_office_signature_is_read_from_its_input(ledger:
     packed = pack_entries(entries)
     deadline = 2**40
     nonce = ledger.view("officeNonce", b"JP")
-    typed = anchor_batch_typed_data(ledger.chain.chain_id, ledger.address, tree.root, packed, nonce, deadline)
+    typed = anchor_batch_typed_data(ledger.chain.chain_id, ledger.address, tree.root, 2, packed, nonce, deadline)
     signature = sign_typed_data(ledger.offices["JP"].key, typed)
     relayer = ledger.chain.new_account()
-    ledger.tx(relayer, "anchorBatchBySig", b"JP", tree.root, packed, deadline, signature)
+    ledger.tx(relayer, "anchorBatchBySig", b"JP", tree.root, 2, packed, deadline, signature)
     index.sync()
     record = index.record(c("relayed-2"))
     assert record is not None and record.office == "JP" and record.batch_root == tree.root

@@ -57,7 +57,7 @@ class Registry:
     def batch(self, office: str, entries: list[Entry]) -> tuple[MerkleTree, list[bytes]]:
         encoded = [encode_entry(e) for e in entries]
         tree = MerkleTree.of(encoded)
-        self.call(self.offices[office], "anchorBatch", tree.root, pack_entries(entries))
+        self.call(self.offices[office], "anchorBatch", tree.root, len(entries), pack_entries(entries))
         return tree, encoded
 
     def rebuilt(self) -> dict[str, list[tuple[Any, ...]]]:
@@ -106,7 +106,7 @@ def test_an_anvil_reorg_of_depth_three_is_rolled_back_and_the_index_equals_the_c
                 "gasPrice": 2 * reg.chain.gas_price(),
                 "to": reg.address,
                 "value": 0,
-                "data": reg.data("anchorBatch", other_tree.root, pack_entries(other)),
+                "data": reg.data("anchorBatch", other_tree.root, len(other), pack_entries(other)),
                 "chainId": reg.chain.chain_id,
             }
         ).raw_transaction
