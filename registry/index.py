@@ -99,6 +99,7 @@ __all__ = [
     "IndexedVersion",
     "OfficeChange",
     "RefusedBatch",
+    "RegisteredFacts",
     "SyncReport",
 ]
 
@@ -197,6 +198,19 @@ class IndexedSummary:
     kind: IpRightKind
     filing_date: _dt.date
     published_number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredFacts:
+    """What a priority-claim verification needs of a record, and nothing it does not (no proof)."""
+
+    commitment: bytes
+    office: str
+    kind: IpRightKind
+    filing_date: _dt.date
+    document_digest: bytes | None
+    version: int
+    claimed_dates: tuple[_dt.date, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -917,6 +931,36 @@ class Index:
             block_number=block,
             transaction_hash=tx_hash,
         )
+
+    def facts(self, commitment: bytes) -> RegisteredFacts | None:
+        """The current version of ``commitment``'s record and its active claim dates, for verification.
+
+        Three indexed lookups, no Merkle tree: :meth:`record` also rebuilds the batch tree to attach
+        an inclusion proof, which costs milliseconds and a verification never reads.
+        """
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT office, kind, filing_date, document_digest FROM records WHERE commitment = ?", (commitment,)
+            ).fetchone()
+            if row is None:
+                return None
+            office, kind, days, digest = row
+            latest = db.execute(
+                "SELECT version, filing_date, document_digest FROM versions WHERE commitment = ?"
+                " ORDER BY version DESC LIMIT 1",
+                (commitment,),
+            ).fetchone()
+            version = 1
+            if latest is not None:
+                version, days, digest = latest
+            claimed = tuple(
+                _date(d)
+                for d, withdrawn in db.execute(
+                    "SELECT claimed_date, withdrawn_version FROM claims WHERE later = ? ORDER BY id", (commitment,)
+                )
+                if withdrawn is None
+            )
+        return RegisteredFacts(commitment, office, IpRightKind(kind), _date(days), digest, version, claimed)
 
     @staticmethod
     def _claims(db: sqlite3.Connection, column: str, commitment: bytes) -> tuple[IndexedClaim, ...]:

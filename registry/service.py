@@ -297,16 +297,16 @@ class RegistryService:
     def _verify_prepared(
         self, number: NormalizedNumber, claimed_date: _dt.date, commitment: bytes, later: LaterApplication
     ) -> Verification:
-        record = self.index.record(commitment)
+        facts = self.index.facts(commitment)
         registered = None
-        if record is not None and record_counts_for(record.office, number):
+        if facts is not None and record_counts_for(facts.office, number):
             registered = RegisteredApplication(
                 commitment=to_hex(commitment),
                 ip_office_code=number.office,
-                filing_date=record.filing_date,
-                ip_right_kind=record.kind,
-                version=record.version,
-                claimed_priority_dates=tuple(c.claimed_filing_date for c in record.priority_claims if not c.withdrawn),
+                filing_date=facts.filing_date,
+                ip_right_kind=facts.kind,
+                version=facts.version,
+                claimed_priority_dates=facts.claimed_dates,
             )
         return verify_claim(
             PriorityClaim(number.office, number.canonical, claimed_date), later, registered, self.calendar
@@ -324,11 +324,11 @@ class RegistryService:
     ) -> tuple[bool, bytes | None, int | None]:
         """Does ``digest`` (SHA-256) match the document digest anchored for the application?"""
         number, _secret, commitment = _locate(office, application_number, access_code)
-        record = self.index.record(commitment)
-        if record is None or not record_counts_for(record.office, number):
+        facts = self.index.facts(commitment)
+        if facts is None or not record_counts_for(facts.office, number):
             return False, None, None
-        anchored = record.document_digest
-        return anchored is not None and anchored == digest, anchored, record.version
+        anchored = facts.document_digest
+        return anchored is not None and anchored == digest, anchored, facts.version
 
 
 def _names_another_office(exc: errors.InvalidInput) -> bool:

@@ -269,6 +269,18 @@ def test_amendments_and_claim_changes_are_new_versions_and_the_first_stays(ledge
     ]
     assert index.claimed_by(c("earlier")) == ()
     assert ledger.view("versionOf", tree.root, c("x")) == record.version
+    # What a verification reads agrees with the full record, without building the batch's tree.
+    facts = index.facts(c("x"))
+    assert facts is not None
+    assert (facts.office, facts.kind, facts.filing_date, facts.document_digest, facts.version) == (
+        record.office,
+        record.kind,
+        record.filing_date,
+        record.document_digest,
+        record.version,
+    )
+    assert facts.claimed_dates == (DAY,)
+    assert index.facts(c("never-anchored")) is None
 
 
 def test_a_publication_reveals_the_number_and_its_office(ledger: Ledger, index: Index) -> None:
