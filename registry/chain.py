@@ -28,9 +28,11 @@ from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import EthereumTesterProvider, Web3
 from web3.exceptions import (
+    BlockNotFound,
     ContractLogicError,
     ProviderConnectionError,
     TimeExhausted,
+    TransactionNotFound,
     Web3Exception,
     Web3RPCError,
 )
@@ -45,6 +47,7 @@ __all__ = [
     "ANVIL_DEV_KEY",
     "Chain",
     "SentTransaction",
+    "TransactionRef",
     "decode_revert",
 ]
 
@@ -167,6 +170,16 @@ def _translated() -> Iterator[None]:
 
 
 @dataclass(frozen=True)
+class TransactionRef:
+    """The parts of a mined transaction the index reads."""
+
+    transaction_hash: bytes
+    block_hash: bytes
+    to: str | None
+    input: bytes
+
+
+@dataclass(frozen=True)
 class SentTransaction:
     """A transaction that was mined with status 1: the acknowledgement of a write."""
 
@@ -237,6 +250,39 @@ class Chain:
         """The latest block number."""
         with _translated():
             return int(self.w3.eth.block_number)
+
+    def transaction_at(self, block_number: int, index: int) -> TransactionRef | None:
+        """The transaction at ``index`` in block ``block_number`` (its hash, block hash, recipient, input).
+
+        By position rather than by hash: a node finds it directly, where eth-tester answers
+        ``eth_getTransactionByHash`` by scanning every block back from the head (a rebuild of the
+        index would grow with the square of the chain). web3's eth-tester provider hands this call
+        back with the backend's own field names (``data``, ``block_hash``); both spellings are read.
+        """
+
+        def fetch() -> Any:
+            try:
+                return self.w3.eth.get_transaction_by_block(block_number, index)
+            except (TransactionNotFound, BlockNotFound):
+                return None
+
+        tx = self.query(fetch)
+        if tx is None:
+            return None
+
+        def field(*names: str) -> Any:
+            for name in names:
+                if name in tx and tx[name] is not None:
+                    return tx[name]
+            return None
+
+        to = field("to")
+        return TransactionRef(
+            transaction_hash=bytes(HexBytes(field("hash"))),
+            block_hash=bytes(HexBytes(field("blockHash", "block_hash") or b"")),
+            to=str(to) if to else None,
+            input=bytes(HexBytes(field("input", "data") or b"")),
+        )
 
     def query(self, fn: Callable[[], T]) -> T:
         """Run a read against the node with failures mapped to the registry's errors."""

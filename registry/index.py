@@ -72,11 +72,10 @@ from typing import Any, Final
 from eth_abi.abi import decode as abi_decode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from hexbytes import HexBytes
-from web3.exceptions import BlockNotFound, TransactionNotFound
+from web3.exceptions import BlockNotFound
 
 from registry import errors
-from registry.chain import Chain
+from registry.chain import Chain, TransactionRef
 from registry.compile import load_artifact
 from registry.entries import CLAIM_SIZE, DIGEST_PRESENT, DIGEST_SIZE, MAX_CLAIMS, Entry, decode_entries
 from registry.families import ClaimGraph
@@ -1111,7 +1110,7 @@ class _Step:
         # Counted apart and added to the sync's totals only once the step has committed.
         self.counts = _Counts()
         self.trees: list[tuple[bytes, _Tree]] = []
-        self._transactions: dict[bytes, Any] = {}
+        self._transactions: dict[bytes, TransactionRef | None] = {}
 
     def apply(self, db: sqlite3.Connection, block: int, n: int, log: Any) -> None:
         topics = log["topics"]
@@ -1198,30 +1197,25 @@ class _Step:
         )
         self.counts.conflicts += len(rows)
 
-    def _transaction_input(self, tx_hash: bytes, block_hash: bytes) -> bytes | None:
+    def _transaction_input(self, tx_hash: bytes, log: Any) -> bytes | None:
+        block_hash = bytes(log["blockHash"])
         if tx_hash not in self._transactions:
-            chain = self.index._chain
-
-            def fetch() -> Any:
-                try:
-                    return chain.w3.eth.get_transaction(HexBytes(tx_hash))
-                except TransactionNotFound:
-                    return None
-
-            self._transactions[tx_hash] = chain.query(fetch)
+            self._transactions[tx_hash] = self.index._chain.transaction_at(
+                int(log["blockNumber"]), int(log["transactionIndex"])
+            )
         tx = self._transactions[tx_hash]
-        if tx is None or bytes(tx["blockHash"] or b"") != block_hash:
+        if tx is None or tx.transaction_hash != tx_hash or tx.block_hash != block_hash:
             raise _ChainMoved  # the log's transaction is no longer where the log said
-        if (tx.get("to") or "").lower() != self.index._address.lower():
+        if (tx.to or "").lower() != self.index._address.lower():
             return None
-        return bytes(tx["input"])
+        return tx.input
 
     def _on_BatchAnchored(  # noqa: N802
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
         root, office_code, count = bytes(args["root"]), args["office"], int(args["count"])
         office = _office(office_code)
-        data = self._transaction_input(tx, bytes(log["blockHash"]))
+        data = self._transaction_input(tx, log)
         blob, reason = (
             (None, "the transaction was not sent to the registry (the entries are in an inner call)")
             if data is None
