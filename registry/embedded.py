@@ -16,9 +16,9 @@ record is never used: :class:`JournalCorrupt` reports where it is. The one excep
 tail* (see :func:`scan_journal`): the last record cut short by a crash is moved aside and the
 journal truncated before it, with a warning.
 
-Snapshots. Replaying re-executes every transaction in py-evm: after a million filings in batches
-that took 4.5 minutes while the contract walked each batch's entries, and ~4 s once batches were
-framed off chain; single filings cost ~10 ms each. ``chain.snapshot`` holds
+Snapshots. Replaying re-executes every transaction in py-evm. A million filings in batches took
+4.5 minutes to replay while the contract walked each batch's entries, ~4 s once batches were
+framed off chain; a single filing costs ~10 ms. ``chain.snapshot`` holds
 py-evm's whole key-value database (eth-tester keeps it in ``chain.chaindb.db``, an ``AtomicDB``
 over a ``MemoryDB`` dict) and says which journal prefix it covers; on start the newest valid
 snapshot is loaded, the chain object rebuilt over it at its head, and only the journal records
