@@ -1,8 +1,9 @@
 """The FastAPI application: ``create_app`` builds it around one :class:`RegistryService`.
 
-The lifespan opens the deployment once (or takes the one given, for tests), keeps the index
-current in a background thread while serving, and closes the ledger on shutdown. Blocking web3
-and SQLite calls run in the thread pool, never on the event loop.
+The service is built once, before the app (by ``prioreg serve`` from its state directory, or by a
+test); the lifespan brings the index up to date, keeps it current in a background thread while
+serving, and closes the ledger on shutdown. Blocking web3 and SQLite calls run in the thread pool,
+never on the event loop.
 """
 
 from __future__ import annotations
