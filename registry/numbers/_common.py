@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -179,3 +180,12 @@ def compact_text(number: str, office: str) -> str:
     for sep in _SEPARATORS:
         text = text.replace(sep, "")
     return text
+
+
+def parses(parse: Callable[[str], Parsed], number: str) -> bool:
+    """Whether ``parse`` accepts ``number``: the ``is_valid`` of every office module (python-stdnum)."""
+    try:
+        parse(number)
+    except InvalidApplicationNumber:
+        return False
+    return True

@@ -53,6 +53,7 @@ from registry.numbers._common import (
     digits_only,
     fail,
     max_year,
+    parses,
     prepare,
     refuse_publication,
     shown,
@@ -164,11 +165,7 @@ def validate(number: str) -> str:
 
 def is_valid(number: str) -> bool:
     """Tell whether :func:`validate` accepts ``number``."""
-    try:
-        parse(number)
-    except InvalidApplicationNumber:
-        return False
-    return True
+    return parses(parse, number)
 
 
 def format(number: str) -> str:

@@ -16,13 +16,13 @@ lengths are ``badLength``.
 
 from __future__ import annotations
 
-from registry.errors import InvalidApplicationNumber
 from registry.numbers._common import (
     Parsed,
     check_year,
     compact_text,
     digits_only,
     fail,
+    parses,
     prepare,
     refuse_publication,
     shown,
@@ -67,11 +67,7 @@ def validate(number: str) -> str:
 
 def is_valid(number: str) -> bool:
     """Tell whether :func:`validate` accepts ``number``."""
-    try:
-        parse(number)
-    except InvalidApplicationNumber:
-        return False
-    return True
+    return parses(parse, number)
 
 
 def format(number: str) -> str:

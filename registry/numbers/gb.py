@@ -20,13 +20,13 @@ digits: the last is the check digit). Refused: a kind code (``GB 2 123 456 A``, 
 
 from __future__ import annotations
 
-from registry.errors import InvalidApplicationNumber
 from registry.numbers._common import (
     Parsed,
     check_year,
     compact_text,
     digits_only,
     fail,
+    parses,
     prepare,
     refuse_publication,
     shown,
@@ -77,11 +77,7 @@ def validate(number: str) -> str:
 
 def is_valid(number: str) -> bool:
     """Tell whether :func:`validate` accepts ``number``."""
-    try:
-        parse(number)
-    except InvalidApplicationNumber:
-        return False
-    return True
+    return parses(parse, number)
 
 
 def format(number: str) -> str:

@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import re
 
-from registry.errors import InvalidApplicationNumber
 from registry.numbers._common import (
     Parsed,
     check_year,
     compact_text,
     digits_only,
     fail,
+    parses,
     prepare,
     refuse_publication,
     shown,
@@ -131,11 +131,7 @@ def validate(number: str) -> str:
 
 def is_valid(number: str) -> bool:
     """Tell whether :func:`validate` accepts ``number``."""
-    try:
-        parse(number)
-    except InvalidApplicationNumber:
-        return False
-    return True
+    return parses(parse, number)
 
 
 def format(number: str) -> str:
