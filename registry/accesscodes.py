@@ -46,7 +46,6 @@ So no single substitution and no transposition anywhere in the 17 characters goe
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -86,6 +85,18 @@ for _alias, _symbol in (("O", "0"), ("I", "1"), ("L", "1")):
     _VALUES[_alias] = _VALUES[_alias.lower()] = _VALUES[_symbol]
 _DATA_SET = frozenset(ALPHABET)
 
+# Fast paths (millions of codes are derived and read a year, and a per-character Python loop
+# costs microseconds): byte tables applied by bytes.translate in C, int(…, 32) reading base32hex
+# digits (0-9, a-v) in one call, and two data symbols (10 bits) looked up at a time.
+_TO_BASE32HEX = bytes.maketrans(ALPHABET.encode("ascii"), b"0123456789abcdefghijklmnopqrstuv")
+_ALPHABET_BYTES = ALPHABET.encode("ascii")
+# Folds what a person may type for a data symbol to the symbol (the look-alikes of _VALUES).
+_FOLD = bytes.maketrans(
+    ALPHABET.lower().encode("ascii") + b"oOiIlL",
+    ALPHABET.encode("ascii") + b"001111",
+)
+_PAIRS = tuple(a + b for a in ALPHABET for b in ALPHABET)
+
 
 def check_character(secret: str) -> str:
     """The Crockford mod-37 check symbol of 16 normalized data characters (Crockford base32 spec).
@@ -124,7 +135,8 @@ class AccessCode:
     @property
     def check(self) -> str:
         """The check character (Crockford mod 37)."""
-        return check_character(self.secret)
+        # The secret was validated when the code was built, so base32hex reads it in one call.
+        return CHECK_SYMBOLS[int(self.secret.encode("ascii").translate(_TO_BASE32HEX), 32) % _MODULUS]
 
     @property
     def display(self) -> str:
@@ -158,9 +170,19 @@ def derive(seed: bytes, office: str, canonical_number: str) -> AccessCode:
     if len(seed) < 32:
         raise ValueError("an access-code seed has at least 256 bits")
     message = f"prioreg.accesscode.v1|{office}|{canonical_number}".encode()
-    number = int.from_bytes(hmac.new(seed, message, hashlib.sha256).digest()[:10], "big")
-    chars = [ALPHABET[(number >> shift) & 31] for shift in range(_BITS - 5, -1, -5)]
-    return AccessCode("".join(chars))
+    n = int.from_bytes(hmac.digest(seed, message, "sha256")[:10], "big")
+    # The 16 symbols of n, most significant first, two (10 bits) per lookup.
+    p = _PAIRS
+    return AccessCode(
+        p[n >> 70]
+        + p[(n >> 60) & 1023]
+        + p[(n >> 50) & 1023]
+        + p[(n >> 40) & 1023]
+        + p[(n >> 30) & 1023]
+        + p[(n >> 20) & 1023]
+        + p[(n >> 10) & 1023]
+        + p[n & 1023]
+    )
 
 
 def normalize(text: str) -> AccessCode:
@@ -179,6 +201,19 @@ def normalize(text: str) -> AccessCode:
     >>> normalize("0123-4567-89ab-cdef-k").secret
     '0123456789ABCDEF'
     """
+    if type(text) is str and text.isascii():
+        # The usual case in a few C calls; anything it does not accept is read again below,
+        # character by character, so that every error names its position exactly.
+        compact = text.encode("ascii").translate(None, b"- ")
+        if len(compact) == _CODE_LENGTH:
+            data = compact[:DATA_LENGTH].translate(_FOLD)
+            check = _VALUES.get(chr(compact[DATA_LENGTH]))
+            if (
+                check is not None
+                and not data.translate(None, _ALPHABET_BYTES)
+                and int(data.translate(_TO_BASE32HEX), 32) % _MODULUS == check
+            ):
+                return AccessCode(data.decode("ascii"))
     values: list[int] = []
     for position, char in enumerate(text, start=1):
         if char in _SEPARATORS:
