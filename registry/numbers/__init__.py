@@ -44,12 +44,13 @@ False
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from types import ModuleType
 
 from registry.errors import InvalidApplicationNumber
-from registry.numbers import cn, de, ep, fr, gb, generic, jp, kr, us, wo
-from registry.numbers._common import Parsed, fail, prepare, shown
+from registry.numbers import _common, cn, de, ep, fr, gb, generic, jp, kr, us, wo
+from registry.numbers._common import MAX_INPUT_CHARS, Parsed, fail, prepare, shown
 from registry.offices import validate_office
 
 __all__ = ["OFFICE_MODULES", "NormalizedNumber", "canonical", "is_valid", "normalize"]
@@ -99,6 +100,20 @@ def normalize(office: str, number: str) -> NormalizedNumber:
     office and :class:`~registry.errors.InvalidApplicationNumber` (with a reason ``code``) for a bad
     number; nothing else, whatever the strings.
     """
+    if type(office) is str and type(number) is str and len(number) <= MAX_INPUT_CHARS:
+        # The same number comes back again and again (a priority claim names an application its
+        # office anchored days before), and reading it is a pure function of the two strings and
+        # of the latest plausible year, which is therefore part of the key. Errors are not cached.
+        return _remembered(office, number, _common.max_year())
+    return _normalize(office, number)
+
+
+@functools.lru_cache(maxsize=8192)
+def _remembered(office: str, number: str, _max_year: int) -> NormalizedNumber:
+    return _normalize(office, number)
+
+
+def _normalize(office: str, number: str) -> NormalizedNumber:
     code = validate_office(office)
     text = prepare(number)
     is_pct = text.startswith("PCT") or (code == INTERNATIONAL_BUREAU and text.startswith(PCT_RECORD_OFFICE))

@@ -73,8 +73,11 @@ def prepare(number: object) -> str:
         fail("badFormat", "an application number must be text, such as '16/123,456'")
     if len(number) > MAX_INPUT_CHARS:
         fail("badLength", f"the application number is {len(number)} characters long; no office's is over 40")
-    text = unicodedata.normalize("NFKC", number).translate(_DASHES).upper()
-    text = " ".join(text.split())
+    if number.isascii():
+        # NFKC and the dash map leave ASCII as it is; most numbers are typed in ASCII.
+        text = " ".join(number.upper().split())
+    else:
+        text = " ".join(unicodedata.normalize("NFKC", number).translate(_DASHES).upper().split())
     if not text:
         fail("badLength", "the application number is empty; give the number as the office wrote it")
     return text
@@ -127,6 +130,8 @@ def digits_only(text: str, office: str, original: str) -> str:
     out = text
     for sep in _SEPARATORS:
         out = out.replace(sep, "")
+    if out.isascii() and out.isdigit():  # the usual case: only ASCII digits left
+        return out
     bad = [c for c in out if c not in DIGITS]
     if bad:
         fail(

@@ -35,6 +35,8 @@ A publication kind code (``CN 107123456 A``) is ``notAnApplicationNumber``.
 from __future__ import annotations
 
 import re
+from itertools import cycle
+from operator import mul
 
 from registry.numbers._common import (
     Parsed,
@@ -66,7 +68,7 @@ _WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9)
 
 def calc_check_digit(number: str) -> str:
     """The CNIPA check character of the 12 (or old 8) digits (ZC 0006-2003, module docstring)."""
-    total = sum(int(c) * _WEIGHTS[i % 8] for i, c in enumerate(number))
+    total = sum(map(mul, map(int, number), cycle(_WEIGHTS)))
     remainder = total % 11
     return "X" if remainder == 10 else str(remainder)
 

@@ -44,6 +44,8 @@ a document), ``notAnApplicationNumber``.
 from __future__ import annotations
 
 import re
+from itertools import count
+from operator import mul
 
 from registry.errors import InvalidApplicationNumber
 from registry.numbers._common import (
@@ -77,7 +79,7 @@ _YEAR_FIRST_GROUPING = re.compile(r"[0-9]{4}[ ./-]", re.ASCII)
 
 def calc_check_digit(number: str) -> str:
     """The DPMA check digit of a file number (Mitteilung 3/83; 10 is written 0, see the docstring)."""
-    total = sum(int(c) * weight for weight, c in enumerate(reversed(number), start=2))
+    total = sum(map(mul, map(int, reversed(number)), count(2)))
     return str((11 - total % 11) % 11 % 10)
 
 
