@@ -10,12 +10,16 @@ process drives the chain; a worker receives the synthetic set once and then only
 
 from __future__ import annotations
 
-from registry.accesscodes import derive
+from registry.accesscodes import AccessCode, derive
 from registry.bench.synthetic import SyntheticFiling, SyntheticSet
 from registry.entries import encode_entry
 from registry.filings import ClaimInput, FilingInput, PreparedFiling, prepare_filing
 
 __all__ = ["Preparer", "filing_input", "init_worker", "prepare_range"]
+
+# Filings whose access code a preparer keeps for the claims that follow: a claim names a filing of
+# the last ~1,000 most of the time (synthetic.py), so a few thousand cover nearly all of them.
+_KEPT = 8192
 
 
 class Preparer:
@@ -24,30 +28,44 @@ class Preparer:
     def __init__(self, filings: SyntheticSet, seeds: dict[str, bytes]) -> None:
         self.filings = filings
         self.seeds = seeds
+        # index → the filing and the access code its office issued when this preparer prepared
+        # it: what its applicant holds and writes into a later priority claim.
+        self._issued: dict[int, tuple[SyntheticFiling, AccessCode]] = {}
 
     def access_code(self, filing: SyntheticFiling) -> str:
         """The access code the filing's office issued (derived from its seed, as the service does)."""
         # The record office of a PCT number is WO, which is also the submitting office here.
         return derive(self.seeds[filing.office], filing.office, filing.canonical).display
 
+    def claim_input(self, index: int) -> ClaimInput:
+        """A priority claim to filing ``index`` as its applicant writes it: office, number as
+        written, filing date and the access code the office issued."""
+        issued = self._issued.get(index)
+        if issued is None:
+            earlier = self.filings.filing(index)
+            return ClaimInput(earlier.office, earlier.number, earlier.filing_date, self.access_code(earlier))
+        earlier, code = issued
+        return ClaimInput(earlier.office, earlier.number, earlier.filing_date, code.display)
+
     def filing_input(self, filing: SyntheticFiling) -> FilingInput:
         """What the office submits: the number as written and the claims as the applicant gave them."""
-        claims = []
-        for j in filing.claims:
-            earlier = self.filings.filing(j)
-            claims.append(ClaimInput(earlier.office, earlier.number, earlier.filing_date, self.access_code(earlier)))
         return FilingInput(
             application_number=filing.number,
             filing_date=filing.filing_date,
             ip_right_kind=filing.kind,
             document_digest=filing.document_digest,
-            priority_claims=tuple(claims),
+            priority_claims=tuple([self.claim_input(j) for j in filing.claims]),
         )
 
     def prepare(self, index: int) -> PreparedFiling:
         """Filing ``index`` prepared for anchoring by its office."""
         filing = self.filings.filing(index)
-        return prepare_filing(filing.office, self.filing_input(filing), seed=self.seeds[filing.office])
+        prepared = prepare_filing(filing.office, self.filing_input(filing), seed=self.seeds[filing.office])
+        issued = self._issued
+        issued[index] = (filing, prepared.access_code)
+        if len(issued) > _KEPT:
+            del issued[next(iter(issued))]  # the oldest: dicts keep insertion order
+        return prepared
 
     def prepare_range(self, start: int, end: int) -> list[bytes]:
         """The packed entries (SPEC.md §2) of filings ``start`` … ``end − 1``, in order."""

@@ -78,6 +78,9 @@ _CLAIM_COUNT_WEIGHTS = (60, 30, 10)
 _DIGEST_SHARE = 0.25
 _FIRST_DAY = _dt.date(FILING_YEAR, 1, 1)
 _DAYS = (_dt.date(FILING_YEAR + 1, 1, 1) - _FIRST_DAY).days
+# Built once: SyntheticSet.filing runs for every filing and claim of a run.
+_DATES = tuple(_FIRST_DAY + _dt.timedelta(days=d) for d in range(_DAYS))
+_KINDS = {int(kind): kind for kind in IpRightKind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,19 +164,21 @@ class SyntheticSet:
 
     def filing(self, index: int) -> SyntheticFiling:
         """Filing ``index``, built from the arrays."""
-        office = self.office(index)
-        kind = IpRightKind(self.kind[index])
+        office = OFFICES[self.office_index[index]]
+        kind = _KINDS[self.kind[index]]
         number, canonical, check = _number(office, self.serial[index], kind)
-        digest = hashlib.sha256(b"prioreg.bench.document|%d|%d" % (self.seed, index)).digest()
+        digest = None
+        if self.digest[index]:
+            digest = hashlib.sha256(b"prioreg.bench.document|%d|%d" % (self.seed, index)).digest()
         return SyntheticFiling(
             index=index,
             office=office,
             number=number,
             canonical=canonical,
             check_digit=check,
-            filing_date=_FIRST_DAY + _dt.timedelta(days=self._day(index)),
+            filing_date=_DATES[index * _DAYS // self.count],
             kind=kind,
-            document_digest=digest if self.digest[index] else None,
+            document_digest=digest,
             claims=self.claims(index),
         )
 
