@@ -135,7 +135,8 @@ def open_deployment(
         raise errors.RegistryError(
             f"no deployment in {state.path}: start with --demo, run `prioreg deploy`, or give --contract"
         )
-    index = Index(state.index_file, chain, deployment.contract)
+    # The index is derived data: one written by an older schema is rebuilt from the chain.
+    index = Index(state.index_file, chain, deployment.contract, rebuild_outdated=True)
     service = RegistryService(chain, index, deployment.contract)
     if passphrase is not None:
         _load_office_keys(service, state, passphrase)

@@ -32,23 +32,30 @@ BLOBs, dates are days since 1970-01-01 as in SPEC.md §2, a chain *position* is
 
     meta          key → value: contract, chain_id, start_block, last_block, last_hash
     blocks        number, hash, events                       (reorg detection)
-    anchors       position, block, tx, office, root|NULL, count, first_seq, entries, refused
-                  one row per FilingAnchored / BatchAnchored; `entries` is the batch calldata,
-                  from which proofs are rebuilt; `refused` says why a batch was not accepted
+    anchors       position, block, tx, tx_index, office, root|NULL, count, first_seq, refused
+                  one row per FilingAnchored / BatchAnchored; `refused` says why a batch was
+                  not accepted
     records       seq (chain order), commitment UNIQUE, office, kind, filing_date, digest,
                   anchor (position), entry_index|NULL          — version 1 as anchored
     versions      (commitment, version), change, filing_date, digest, block, position, tx
-    claims        id (chain order), later, earlier, claimed_date, version, block,
-                  withdrawn_version, withdrawn_block
+    claims        id (chain order), later_seq (the claiming record), earlier, claimed_date,
+                  version, block, withdrawn_version, withdrawn_block
     conflicts     id, commitment, office, anchor (position), entry_index|NULL, block
     publications  commitment, number_office, number, block, position, tx
     office_events position, block, tx, office, event, signer
 
 ``records`` is a rowid table whose ``seq`` follows chain order, so a rollback deletes one range
 from the top and ``max(seq)`` counts the filings without a scan. Version 1 lives in ``records``
-and ``anchors`` only; ``versions`` holds the later ones. A filing without claims costs about
-140 bytes at 100,000 filings (its ``records`` row, its entry in the commitment index and its 38
-calldata bytes in ``anchors.entries``).
+and ``anchors`` only; ``versions`` holds the later ones.
+
+Size (issue 6: at most 250 bytes of index a filing). A filing costs its ``records`` row and its
+entry in the commitment index (~110 bytes); a claim its ``claims`` row and its entries in the two
+claim indexes (~110 bytes). Claims name the claiming record by ``seq`` (a few bytes) rather than
+by its commitment (32 bytes, indexed twice more), and the batch calldata is not copied: a proof
+re-encodes the batch's entries from ``records`` and ``claims`` (one encoding per entry, SPEC.md
+§2) and checks them against the anchored root; only a batch that lost entries to earlier anchors
+is read again from its transaction. ``claims`` rows are in chain order like ``records``, so a
+rollback finds the first claim to delete by bisection instead of an index on the block.
 
 Thread safety: one writer at a time (a lock around :meth:`Index.sync`). On a file, every reading
 thread gets its own connection and reads inside a transaction, so WAL gives it a consistent
@@ -72,12 +79,20 @@ from typing import Any, Final
 from eth_abi.abi import decode as abi_decode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from web3.exceptions import BlockNotFound
 
 from registry import errors
 from registry.chain import Chain, TransactionRef
 from registry.compile import load_artifact
-from registry.entries import CLAIM_SIZE, DIGEST_PRESENT, DIGEST_SIZE, MAX_CLAIMS, Entry, decode_entries
+from registry.entries import (
+    CLAIM_SIZE,
+    DIGEST_PRESENT,
+    DIGEST_SIZE,
+    MAX_CLAIMS,
+    ClaimRef,
+    Entry,
+    decode_entries,
+    encode_entry,
+)
 from registry.families import ClaimGraph
 from registry.merkle import MerkleTree
 from registry.types import EPOCH, IpRightKind
@@ -100,10 +115,11 @@ __all__ = [
     "RefusedBatch",
     "RegisteredFacts",
     "SyncReport",
+    "discard_outdated",
 ]
 
 #: Bumped whenever the tables change; an index of another version must be deleted and rebuilt.
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 #: How many of the newest indexed blocks keep their hash, so a reorganisation can be walked back.
 RECENT_BLOCKS: Final = 128
 #: Blocks per ``eth_getLogs`` request (many public nodes refuse wider ranges).
@@ -399,6 +415,23 @@ def _position(block: int, n: int) -> int:
     return (block << _POSITION_BITS) | n
 
 
+def _first_claim_after(db: sqlite3.Connection, block: int) -> int:
+    """The smallest claim id from a block after ``block`` (past the last claim when there is none).
+
+    Claims are inserted in chain order, so their block numbers never decrease with the id: a
+    bisection over the rowid finds the cut in ~log2(claims) lookups, without an index on the block.
+    """
+    low, high = 1, int(db.execute("SELECT coalesce(max(id), 0) FROM claims").fetchone()[0]) + 1
+    while low < high:
+        middle = (low + high) // 2
+        row = db.execute("SELECT block_number FROM claims WHERE id >= ? ORDER BY id LIMIT 1", (middle,)).fetchone()
+        if row is None or row[0] > block:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blocks (number INTEGER PRIMARY KEY, hash BLOB NOT NULL, events INTEGER NOT NULL);
@@ -406,11 +439,11 @@ CREATE TABLE IF NOT EXISTS anchors (
     position INTEGER PRIMARY KEY,
     block_number INTEGER NOT NULL,
     tx_hash BLOB NOT NULL,
+    tx_index INTEGER NOT NULL,
     office TEXT NOT NULL,
     root BLOB,
     count INTEGER NOT NULL,
     first_seq INTEGER,
-    entries BLOB,
     refused TEXT
 );
 CREATE INDEX IF NOT EXISTS anchors_root ON anchors (root) WHERE root IS NOT NULL;
@@ -437,7 +470,7 @@ CREATE TABLE IF NOT EXISTS versions (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS claims (
     id INTEGER PRIMARY KEY,
-    later BLOB NOT NULL,
+    later_seq INTEGER NOT NULL,
     earlier BLOB NOT NULL,
     claimed_date INTEGER NOT NULL,
     version INTEGER NOT NULL,
@@ -445,9 +478,8 @@ CREATE TABLE IF NOT EXISTS claims (
     withdrawn_version INTEGER,
     withdrawn_block INTEGER
 );
-CREATE INDEX IF NOT EXISTS claims_later ON claims (later);
+CREATE INDEX IF NOT EXISTS claims_later ON claims (later_seq);
 CREATE INDEX IF NOT EXISTS claims_earlier ON claims (earlier);
-CREATE INDEX IF NOT EXISTS claims_block ON claims (block_number);
 CREATE INDEX IF NOT EXISTS claims_withdrawn ON claims (withdrawn_block) WHERE withdrawn_block IS NOT NULL;
 CREATE TABLE IF NOT EXISTS conflicts (
     id INTEGER PRIMARY KEY,
@@ -477,10 +509,12 @@ CREATE TABLE IF NOT EXISTS office_events (
 """
 
 _CLAIMS_BY_LATER = (
-    "SELECT later, earlier, claimed_date, version, withdrawn_version FROM claims WHERE later = ? ORDER BY id"
+    "SELECT r.commitment, c.earlier, c.claimed_date, c.version, c.withdrawn_version FROM claims c"
+    " JOIN records r ON r.seq = c.later_seq WHERE c.later_seq = ? ORDER BY c.id"
 )
 _CLAIMS_BY_EARLIER = (
-    "SELECT later, earlier, claimed_date, version, withdrawn_version FROM claims WHERE earlier = ? ORDER BY id"
+    "SELECT r.commitment, c.earlier, c.claimed_date, c.version, c.withdrawn_version FROM claims c"
+    " JOIN records r ON r.seq = c.later_seq WHERE c.earlier = ? ORDER BY c.id"
 )
 
 #: Every table of the index, in the order a comparison lists them.
@@ -495,6 +529,27 @@ TABLES: Final = (
     "publications",
     "office_events",
 )
+
+
+def discard_outdated(path: str | Path) -> bool:
+    """Delete the index file at ``path`` (and its WAL) when its schema version is not this one.
+
+    Returns whether it did. A missing or empty file is left alone.
+    """
+    file = Path(path)
+    if not file.exists():
+        return False
+    db = sqlite3.connect(file)
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        has_tables = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'meta'").fetchone()[0]
+    finally:
+        db.close()
+    if not has_tables or version == SCHEMA_VERSION:
+        return False
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{file}{suffix}").unlink(missing_ok=True)
+    return True
 
 
 class _ChainMoved(Exception):
@@ -529,7 +584,9 @@ class Index:
     """The read model of one registry contract on one chain, kept in SQLite (DESIGN.md property 3).
 
     ``path`` is a file (created when missing, resumed when present) or ``":memory:"``. An index
-    made for another contract or chain id is refused with :class:`~registry.errors.IndexInconsistent`.
+    made for another contract or chain id is refused with :class:`~registry.errors.IndexInconsistent`;
+    so is one of another schema version, unless ``rebuild_outdated`` says to delete it and follow
+    the chain again from ``start_block`` (it holds nothing the chain does not).
     """
 
     def __init__(
@@ -540,9 +597,12 @@ class Index:
         *,
         confirmations: int = 0,
         start_block: int = 0,
+        rebuild_outdated: bool = False,
     ) -> None:
         if confirmations < 0 or start_block < 0:
             raise ValueError("confirmations and start_block cannot be negative")
+        if rebuild_outdated and str(path) != ":memory:":
+            discard_outdated(path)
         self._chain = chain
         self._address = to_checksum_address(contract_address)
         self.confirmations = confirmations
@@ -742,14 +802,7 @@ class Index:
         return header[0] if header else None
 
     def _header(self, number: int) -> tuple[bytes, bytes] | None:
-        def fetch() -> tuple[bytes, bytes] | None:
-            try:
-                block = self._chain.w3.eth.get_block(number)
-            except BlockNotFound:
-                return None
-            return bytes(block["hash"]), bytes(block["parentHash"])
-
-        return self._chain.query(fetch)
+        return self._chain.header(number)
 
     def _common_ancestor(self) -> int:
         """The newest stored block the chain still has: everything above it is replaced."""
@@ -770,7 +823,7 @@ class Index:
                 db.execute("DELETE FROM records WHERE seq >= ?", (first_seq,))
             db.execute("DELETE FROM anchors WHERE position >= ?", (cut,))
             db.execute("DELETE FROM versions WHERE block_number > ?", (ancestor,))
-            db.execute("DELETE FROM claims WHERE block_number > ?", (ancestor,))
+            db.execute("DELETE FROM claims WHERE id >= ?", (_first_claim_after(db, ancestor),))
             db.execute(
                 "UPDATE claims SET withdrawn_version = NULL, withdrawn_block = NULL WHERE withdrawn_block > ?",
                 (ancestor,),
@@ -795,9 +848,8 @@ class Index:
         )
 
     def _logs(self, start: int, end: int) -> list[Any]:
-        params: Any = {"address": self._address, "fromBlock": start, "toBlock": end}
         try:
-            return list(self._chain.query(lambda: self._chain.w3.eth.get_logs(params)))
+            return self._chain.logs(self._address, start, end)
         except errors.LedgerUnavailable:
             raise
         except errors.LedgerError:
@@ -872,12 +924,73 @@ class Index:
             if cached is not None:
                 self._trees.move_to_end(root)
                 return cached
-        (blob,) = db.execute("SELECT entries FROM anchors WHERE position = ?", (position,)).fetchone()
-        entries = _split_entries(blob)
-        tree = _Tree(MerkleTree.of(entries), entries)
+        block, tx_index, office, count, first_seq = db.execute(
+            "SELECT block_number, tx_index, office, count, first_seq FROM anchors WHERE position = ?", (position,)
+        ).fetchone()
+        entries = self._entries_from_rows(db, position, count, first_seq)
+        tree = None if entries is None else MerkleTree.of(entries)
+        # A root that differs cannot happen with one encoding per entry; if it did, the chain decides.
+        if entries is None or tree is None or tree.root != root:
+            entries = self._entries_from_chain(root, office, block, tx_index)
+            tree = MerkleTree.of(entries)
+            if tree.root != root:
+                raise errors.IndexInconsistent(
+                    f"the transaction at block {block} no longer carries batch 0x{root.hex()}: sync the index again"
+                )
+        found = _Tree(tree, entries)
         with self._trees_lock:
-            self._remember_tree(root, tree)
-        return tree
+            self._remember_tree(root, found)
+        return found
+
+    @staticmethod
+    def _entries_from_rows(
+        db: sqlite3.Connection, position: int, count: int, first_seq: int | None
+    ) -> list[bytes] | None:
+        """A batch's packed entries re-encoded from its records and their first claims.
+
+        Possible when every entry of the batch became a record: they are then the ``count``
+        consecutive seqs from ``first_seq``, in entry order. ``None`` when some entry lost to an
+        earlier anchor (its bytes are only on the chain).
+        """
+        if first_seq is None:
+            return None
+        last_seq = first_seq + count - 1
+        rows = db.execute(
+            "SELECT seq, commitment, kind, filing_date, document_digest FROM records"
+            " WHERE seq BETWEEN ? AND ? AND anchor = ? ORDER BY seq",
+            (first_seq, last_seq, position),
+        ).fetchall()
+        if len(rows) != count:
+            return None
+        claims: dict[int, list[ClaimRef]] = {}
+        for later_seq, earlier, days in db.execute(
+            "SELECT later_seq, earlier, claimed_date FROM claims WHERE later_seq BETWEEN ? AND ? AND version = 1"
+            " ORDER BY id",
+            (first_seq, last_seq),
+        ):
+            claims.setdefault(later_seq, []).append(ClaimRef(earlier, _date(days)))
+        return [
+            encode_entry(Entry(commitment, IpRightKind(kind), _date(days), digest, tuple(claims.get(seq, ()))))
+            for seq, commitment, kind, days, digest in rows
+        ]
+
+    def _entries_from_chain(self, root: bytes, office: str, block: int, tx_index: int) -> list[bytes]:
+        """A batch's packed entries read again from its transaction (the chain is the source).
+
+        Raises :class:`~registry.errors.LedgerUnavailable` when the node cannot be reached, and
+        :class:`~registry.errors.IndexInconsistent` when the transaction is no longer the batch's
+        (a reorganisation the next sync will roll back).
+        """
+        tx = self._chain.transaction_at(block, tx_index)
+        blob: bytes | None = None
+        if tx is not None and (tx.to or "").lower() == self._address.lower():
+            blob, _reason = _batch_from_input(tx.input, root, office.encode("ascii"))
+        if blob is None:
+            raise errors.IndexInconsistent(
+                f"the transaction of batch 0x{root.hex()} is no longer at block {block}, position {tx_index}:"
+                " sync the index again"
+            )
+        return _split_entries(blob)
 
     # ── queries ──────────────────────────────────────────────────────────────────────────
 
@@ -890,14 +1003,14 @@ class Index:
         """The record anchored for ``commitment`` with its versions, claims both ways and proof."""
         with self._reading() as db:
             row = db.execute(
-                "SELECT r.office, r.kind, r.filing_date, r.document_digest, r.anchor, r.entry_index,"
+                "SELECT r.seq, r.office, r.kind, r.filing_date, r.document_digest, r.anchor, r.entry_index,"
                 " a.block_number, a.tx_hash, a.root FROM records r JOIN anchors a ON a.position = r.anchor"
                 " WHERE r.commitment = ?",
                 (commitment,),
             ).fetchone()
             if row is None:
                 return None
-            office, kind, days, digest, anchor, entry_index, block, tx_hash, root = row
+            seq, office, kind, days, digest, anchor, entry_index, block, tx_hash, root = row
             versions = [IndexedVersion(1, _date(days), digest, block, tx_hash, "anchored")]
             versions.extend(
                 IndexedVersion(v, _date(d), dg, b, tx, change)
@@ -907,9 +1020,9 @@ class Index:
                     (commitment,),
                 )
             )
-            claims = self._claims(db, "later", commitment)
+            claims = self._claims(db, _CLAIMS_BY_LATER, seq)
             claimed_by = tuple(
-                dict.fromkeys(c.later for c in self._claims(db, "earlier", commitment) if not c.withdrawn)
+                dict.fromkeys(c.later for c in self._claims(db, _CLAIMS_BY_EARLIER, commitment) if not c.withdrawn)
             )
             published = db.execute(
                 "SELECT number_office, number FROM publications WHERE commitment = ?", (commitment,)
@@ -946,11 +1059,12 @@ class Index:
         """
         with self._reading() as db:
             row = db.execute(
-                "SELECT office, kind, filing_date, document_digest FROM records WHERE commitment = ?", (commitment,)
+                "SELECT seq, office, kind, filing_date, document_digest FROM records WHERE commitment = ?",
+                (commitment,),
             ).fetchone()
             if row is None:
                 return None
-            office, kind, days, digest = row
+            seq, office, kind, days, digest = row
             latest = db.execute(
                 "SELECT version, filing_date, document_digest FROM versions WHERE commitment = ?"
                 " ORDER BY version DESC LIMIT 1",
@@ -962,26 +1076,26 @@ class Index:
             claimed = tuple(
                 _date(d)
                 for d, withdrawn in db.execute(
-                    "SELECT claimed_date, withdrawn_version FROM claims WHERE later = ? ORDER BY id", (commitment,)
+                    "SELECT claimed_date, withdrawn_version FROM claims WHERE later_seq = ? ORDER BY id", (seq,)
                 )
                 if withdrawn is None
             )
         return RegisteredFacts(commitment, office, IpRightKind(kind), _date(days), digest, version, claimed)
 
     @staticmethod
-    def _claims(db: sqlite3.Connection, column: str, commitment: bytes) -> tuple[IndexedClaim, ...]:
-        sql = _CLAIMS_BY_LATER if column == "later" else _CLAIMS_BY_EARLIER
-        return tuple(IndexedClaim(a, b, _date(d), v, w) for a, b, d, v, w in db.execute(sql, (commitment,)))
+    def _claims(db: sqlite3.Connection, sql: str, key: int | bytes) -> tuple[IndexedClaim, ...]:
+        return tuple(IndexedClaim(a, b, _date(d), v, w) for a, b, d, v, w in db.execute(sql, (key,)))
 
     def claims_of(self, commitment: bytes) -> tuple[IndexedClaim, ...]:
         """The priority claims ``commitment`` made, withdrawn ones included, in chain order."""
         with self._reading() as db:
-            return self._claims(db, "later", commitment)
+            row = db.execute("SELECT seq FROM records WHERE commitment = ?", (commitment,)).fetchone()
+            return () if row is None else self._claims(db, _CLAIMS_BY_LATER, row[0])
 
     def claimed_by(self, commitment: bytes) -> tuple[IndexedClaim, ...]:
         """The active claims of other records to ``commitment`` (who claims its priority)."""
         with self._reading() as db:
-            return tuple(c for c in self._claims(db, "earlier", commitment) if not c.withdrawn)
+            return tuple(c for c in self._claims(db, _CLAIMS_BY_EARLIER, commitment) if not c.withdrawn)
 
     def summaries(self, commitments: Iterable[bytes]) -> dict[bytes, IndexedSummary]:
         """Office, kind, current filing date and published number of each anchored commitment."""
@@ -1018,8 +1132,10 @@ class Index:
                 marks = ",".join("?" * len(batch))
                 # Only "?" placeholders are formatted in: the values travel as parameters.
                 sql = (
-                    "SELECT id, later, earlier, claimed_date FROM claims WHERE withdrawn_version IS NULL"  # noqa: S608
-                    f" AND (later IN ({marks}) OR earlier IN ({marks}))"
+                    "SELECT c.id, r.commitment, c.earlier, c.claimed_date FROM claims c"  # noqa: S608
+                    " JOIN records r ON r.seq = c.later_seq WHERE c.withdrawn_version IS NULL AND"
+                    f" (c.later_seq IN (SELECT seq FROM records WHERE commitment IN ({marks}))"
+                    f" OR c.earlier IN ({marks}))"
                 )
                 for claim_id, later, earlier, days in db.execute(sql, (*batch, *batch)):
                     links[claim_id] = (later, earlier, days)
@@ -1188,9 +1304,9 @@ class _Step:
             ),
         ).rowcount
         db.execute(
-            "INSERT INTO anchors (position, block_number, tx_hash, office, root, count, first_seq, entries, refused)"
-            " VALUES (?, ?, ?, ?, NULL, 1, ?, NULL, NULL)",
-            (position, block, tx, office, seq if inserted else None),
+            "INSERT INTO anchors (position, block_number, tx_hash, tx_index, office, root, count, first_seq, refused)"
+            " VALUES (?, ?, ?, ?, ?, NULL, 1, ?, NULL)",
+            (position, block, tx, int(log["transactionIndex"]), office, seq if inserted else None),
         )
         if inserted:
             self.counts.filings += 1
@@ -1251,9 +1367,9 @@ class _Step:
                         )
         if reason is not None or tree is None:
             db.execute(
-                "INSERT INTO anchors (position, block_number, tx_hash, office, root, count, first_seq, entries,"
-                " refused) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
-                (position, block, tx, office, root, count, reason or "refused"),
+                "INSERT INTO anchors (position, block_number, tx_hash, tx_index, office, root, count, first_seq,"
+                " refused) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                (position, block, tx, int(log["transactionIndex"]), office, root, count, reason or "refused"),
             )
             self.counts.refused += 1
             return
@@ -1266,45 +1382,47 @@ class _Step:
                 for i, e in enumerate(entries)
             ],
         )
-        winners: range | set[int] = range(len(entries))
+        # Every entry won (the common case): entry i is record before + 1 + i.
+        seqs: dict[int, int] | None = None
         if cursor.rowcount != len(entries):
             # Rare path: some commitments were already held (or repeat within the batch). The rows
             # this batch won are exactly the new seqs; the rest are conflicts.
-            winners = {i for (i,) in db.execute("SELECT entry_index FROM records WHERE seq > ?", (before,))}
+            seqs = {i: seq for seq, i in db.execute("SELECT seq, entry_index FROM records WHERE seq > ?", (before,))}
             self._conflicts(
                 db,
-                [(e.commitment, office, position, i, block) for i, e in enumerate(entries) if i not in winners],
+                [(e.commitment, office, position, i, block) for i, e in enumerate(entries) if i not in seqs],
             )
         claims = [
-            (e.commitment, c.earlier_commitment, _days(c.claimed_filing_date), block)
+            (before + 1 + i if seqs is None else seqs[i], c.earlier_commitment, _days(c.claimed_filing_date), block)
             for i, e in enumerate(entries)
-            if e.claims and i in winners
+            if e.claims and (seqs is None or i in seqs)
             for c in e.claims
         ]
         if claims:
             db.executemany(
-                "INSERT INTO claims (later, earlier, claimed_date, version, block_number) VALUES (?, ?, ?, 1, ?)",
+                "INSERT INTO claims (later_seq, earlier, claimed_date, version, block_number) VALUES (?, ?, ?, 1, ?)",
                 claims,
             )
+        won = len(entries) if seqs is None else len(seqs)
         db.execute(
-            "INSERT INTO anchors (position, block_number, tx_hash, office, root, count, first_seq, entries, refused)"
+            "INSERT INTO anchors (position, block_number, tx_hash, tx_index, office, root, count, first_seq, refused)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-            (position, block, tx, office, root, count, before + 1 if winners else None, blob),
+            (position, block, tx, int(log["transactionIndex"]), office, root, count, before + 1 if won else None),
         )
-        self.counts.filings += len(winners)
+        self.counts.filings += won
         self.counts.batches += 1
         self.trees.append((root, _Tree(tree, raw)))
 
     # After anchoring ───────────────────────────────────────────────────────────────────────
 
     @staticmethod
-    def _at_winner(db: sqlite3.Connection, commitment: bytes, batch_root: bytes) -> bool:
-        """Whether (``batch_root``, ``commitment``) is where the winning record was anchored."""
+    def _at_winner(db: sqlite3.Connection, commitment: bytes, batch_root: bytes) -> int | None:
+        """The winning record's seq when (``batch_root``, ``commitment``) is where it was anchored."""
         row = db.execute(
-            "SELECT a.root FROM records r JOIN anchors a ON a.position = r.anchor WHERE r.commitment = ?",
+            "SELECT r.seq, a.root FROM records r JOIN anchors a ON a.position = r.anchor WHERE r.commitment = ?",
             (commitment,),
         ).fetchone()
-        return row is not None and (row[0] or _ZERO32) == batch_root
+        return int(row[0]) if row is not None and (row[1] or _ZERO32) == batch_root else None
 
     @staticmethod
     def _current(db: sqlite3.Connection, commitment: bytes) -> tuple[int, bytes | None]:
@@ -1345,7 +1463,7 @@ class _Step:
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
         commitment = bytes(args["commitment"])
-        if not self._at_winner(db, commitment, bytes(args["batchRoot"])):
+        if self._at_winner(db, commitment, bytes(args["batchRoot"])) is None:
             return
         self._version(
             db,
@@ -1363,12 +1481,13 @@ class _Step:
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
         commitment = bytes(args["commitment"])
-        if not self._at_winner(db, commitment, bytes(args["batchRoot"])):
+        seq = self._at_winner(db, commitment, bytes(args["batchRoot"]))
+        if seq is None:
             return
         version = int(args["version"])
         db.execute(
-            "INSERT INTO claims (later, earlier, claimed_date, version, block_number) VALUES (?, ?, ?, ?, ?)",
-            (commitment, bytes(args["earlierCommitment"]), args["claimedFilingDate"], version, block),
+            "INSERT INTO claims (later_seq, earlier, claimed_date, version, block_number) VALUES (?, ?, ?, ?, ?)",
+            (seq, bytes(args["earlierCommitment"]), args["claimedFilingDate"], version, block),
         )
         if version > 1:  # version 1: a claim of a stored filing as anchored, part of that version
             self._version(db, commitment, version, "claimAdded", *self._current(db, commitment), block, position, tx)
@@ -1377,14 +1496,15 @@ class _Step:
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
         commitment = bytes(args["commitment"])
-        if not self._at_winner(db, commitment, bytes(args["batchRoot"])):
+        seq = self._at_winner(db, commitment, bytes(args["batchRoot"]))
+        if seq is None:
             return
         version = int(args["version"])
         # The newest active claim of that pair: a claim may be added again after a withdrawal.
         db.execute(
             "UPDATE claims SET withdrawn_version = ?, withdrawn_block = ? WHERE id = (SELECT id FROM claims"
-            " WHERE later = ? AND earlier = ? AND withdrawn_version IS NULL ORDER BY id DESC LIMIT 1)",
-            (version, block, commitment, bytes(args["earlierCommitment"])),
+            " WHERE later_seq = ? AND earlier = ? AND withdrawn_version IS NULL ORDER BY id DESC LIMIT 1)",
+            (version, block, seq, bytes(args["earlierCommitment"])),
         )
         self._version(db, commitment, version, "claimWithdrawn", *self._current(db, commitment), block, position, tx)
 
@@ -1392,7 +1512,7 @@ class _Step:
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
         commitment = bytes(args["commitment"])
-        if not self._at_winner(db, commitment, bytes(args["batchRoot"])):
+        if self._at_winner(db, commitment, bytes(args["batchRoot"])) is None:
             return
         # The access secret is public once revealed, but the index has no use for it.
         db.execute(

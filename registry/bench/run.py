@@ -41,7 +41,7 @@ from registry.bench.anchoring import (
 from registry.bench.prepare import Preparer, init_worker
 from registry.bench.synthetic import OFFICES, SyntheticSet, generate
 from registry.bench.verification import eth_call_baseline, run_http_load, serve, verification_bodies
-from registry.index import Index
+from registry.index import LOG_CHUNK, Index
 
 __all__ = ["DEFAULT_FILINGS", "BenchConfig", "run_bench"]
 
@@ -270,16 +270,16 @@ def _index_section(ledger: BenchLedger, tmp: str, log: Callable[[str], None]) ->
 
 
 _REBUILD_SECONDS = 60.0
-_REBUILD_STEP_BLOCKS = 64
 
 
 def _rebuild(ledger: BenchLedger, path: Path, filings: int) -> dict[str, Any]:
     """A fresh index over the same chain: filings/s, and how much of the time the node took.
 
-    eth-tester answers ``eth_getLogs`` and ``eth_getTransactionByHash`` by walking its blocks from
-    the head down, so a rebuild through it grows with the square of the chain's length; the rebuild
-    therefore stops after about a minute (at a block boundary) and reports what it covered. The
-    node's share is measured around every request the index makes (:meth:`Chain.query`).
+    The index follows the chain in steps of :data:`~registry.index.LOG_CHUNK` blocks, as it does
+    when it catches up; the rebuild stops after about a minute (at a step boundary) and reports what
+    it covered. The node's share is measured around every request the index makes
+    (:meth:`Chain.query`); on the embedded chain those read py-evm's database directly
+    (:meth:`Chain.logs`), since eth-tester's own ``eth_getLogs`` grows with the square of the chain.
     """
     chain = ledger.chain
     node_seconds = 0.0
@@ -300,7 +300,7 @@ def _rebuild(ledger: BenchLedger, path: Path, filings: int) -> dict[str, Any]:
         with Index(str(path), chain, ledger.address) as rebuilt:
             block = -1
             while block < head and time.perf_counter() - started < _REBUILD_SECONDS:
-                block = min(head, block + _REBUILD_STEP_BLOCKS)
+                block = min(head, block + LOG_CHUNK)
                 rebuilt.sync(to_block=block)
             seconds = time.perf_counter() - started
             covered = rebuilt.stats().filings

@@ -8,6 +8,7 @@ against an index rebuilt from nothing.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ from registry import errors
 from registry.chain import Chain, SentTransaction
 from registry.commitments import commitment as make_commitment
 from registry.entries import ClaimRef, Entry, encode_entry, pack_entries
-from registry.index import Index, IndexedInclusion
+from registry.index import SCHEMA_VERSION, Index, IndexedInclusion
 from registry.merkle import MerkleTree, verify_entry
 from registry.signing import anchor_batch_typed_data, sign_typed_data
 from registry.types import IpRightKind, date_to_days
@@ -213,6 +214,42 @@ def test_batched_filings_are_indexed_with_their_batch_root_and_entry(ledger: Led
         assert list(record.inclusion.proof) == tree.proof(i)
     stats = index.stats()
     assert (stats.filings, stats.batches, stats.stored_filings) == (3, 1, 0)
+
+
+def test_proofs_of_a_batch_whose_entries_all_won_are_rebuilt_from_the_index_alone(
+    ledger: Ledger, index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The index keeps no copy of the calldata: entries with claims and digests are re-encoded from
+    # records and claims, and must hash to the anchored root without asking the node.
+    ledger.store("JP", entry("earlier"))
+    entries = [
+        entry("x", days=40, claims=(ClaimRef(c("earlier"), DAY), ClaimRef(c("elsewhere"), DAY))),
+        entry("y", days=41, digest=keccak(b"y")),
+        entry("z", days=42, digest=keccak(b"z"), claims=(ClaimRef(c("earlier"), DAY),)),
+    ]
+    tree, encoded = ledger.batch("US", entries)
+    index.sync()
+
+    def no_node(*_args: object) -> None:
+        raise AssertionError("the proof of a batch without lost entries needs no transaction")
+
+    monkeypatch.setattr(ledger.chain, "transaction_at", no_node)
+    for i, e in enumerate(entries):
+        record = index.record(e.commitment)
+        assert record is not None and record.inclusion is not None
+        assert (record.inclusion.entry, list(record.inclusion.proof)) == (encoded[i], tree.proof(i))
+        assert verify_entry(tree.root, record.inclusion.entry, record.inclusion.proof)
+
+
+def test_proofs_of_a_batch_that_lost_entries_are_read_again_from_its_transaction(ledger: Ledger, index: Index) -> None:
+    ledger.store("EP", entry("held"))
+    entries = [entry("held", days=5), entry("new", claims=(ClaimRef(c("held"), DAY),)), entry("new", days=9)]
+    tree, encoded = ledger.batch("JP", entries)
+    index.sync()
+    record = index.record(c("new"))
+    assert record is not None and record.inclusion is not None and record.inclusion.entry_index == 1
+    assert (record.inclusion.entry, list(record.inclusion.proof)) == (encoded[1], tree.proof(1))
+    assert ledger.view("verifyInclusion", tree.root, record.inclusion.entry, list(record.inclusion.proof))
 
 
 def test_claims_are_seen_from_the_claiming_and_from_the_claimed_side(ledger: Ledger, index: Index) -> None:
@@ -457,14 +494,31 @@ def test_an_index_made_for_another_contract_is_refused(ledger: Ledger, tmp_path:
         Index(path, ledger.chain, other)
 
 
+def test_an_index_of_an_older_schema_is_refused_or_rebuilt_from_the_chain(ledger: Ledger, tmp_path: Path) -> None:
+    ledger.batch("EP", [entry("a", claims=(ClaimRef(c("b"), DAY),))])
+    path = tmp_path / "index.sqlite"
+    with Index(path, ledger.chain, ledger.address) as idx:
+        idx.sync()
+        expected = idx.dump()
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    db.close()
+    with pytest.raises(errors.IndexInconsistent, match="schema version"):
+        Index(path, ledger.chain, ledger.address)
+    with Index(path, ledger.chain, ledger.address, rebuild_outdated=True) as idx:
+        assert idx.stats().filings == 0
+        idx.sync()
+        assert idx.dump() == expected
+
+
 def test_a_reorganisation_is_rolled_back_and_the_new_branch_indexed(ledger: Ledger, index: Index) -> None:
     ledger.batch("EP", [entry("kept")])
     index.sync()
     fork = ledger.chain.snapshot()
-    ledger.batch("US", [entry("orphaned")])
-    ledger.store("JP", entry("orphaned-too"))
+    ledger.batch("US", [entry("orphaned", claims=(ClaimRef(c("kept"), DAY),))])
+    ledger.store("JP", entry("orphaned-too", claims=(ClaimRef(c("kept"), DAY),)))
     index.sync()
-    assert index.contains(c("orphaned"))
+    assert index.contains(c("orphaned")) and len(index.claimed_by(c("kept"))) == 2
     ledger.chain.revert(fork)
     ledger.mine(1)
     ledger.batch("JP", [entry("new-branch"), entry("orphaned-too")])
@@ -475,6 +529,7 @@ def test_a_reorganisation_is_rolled_back_and_the_new_branch_indexed(ledger: Ledg
     assert index.contains(c("kept")) and index.contains(c("new-branch"))
     orphan = index.record(c("orphaned-too"))
     assert orphan is not None and orphan.office == "JP" and orphan.batch_root is not None
+    assert index.claimed_by(c("kept")) == () and orphan.priority_claims == ()
     assert index.dump() == rebuilt(ledger)
 
 
