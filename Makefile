@@ -26,11 +26,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# `npm install` rather than `npm ci`: the lock cannot list anvil's binaries for other platforms
-# (darwin, win32, linux-arm64) because this workplace's registry does not serve them, and
-# `npm ci` refuses a lock without them; `npm install` keeps every version the lock pins.
+# `npm ci`: exactly what the lock pins. The lock lists anvil's binaries for every platform (they are
+# optional packages: npm fetches only this machine's).
 $(NPM_STAMP): package.json package-lock.json
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 demo: install
