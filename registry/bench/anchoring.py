@@ -12,7 +12,9 @@ has no index — that is what makes it naive):
   limit allows (:data:`registry.client.MAX_BATCH_BYTES`, split by :func:`split_batches`):
   :meth:`RegistryClient.anchor_batch`, one batch per office at a time (SPEC.md §2: one office per
   batch), the index synced as the batches land. The pure half (:mod:`registry.bench.prepare`) runs
-  in worker processes, a few chunks ahead of the chain, so both cores work.
+  in worker processes, a few chunks ahead of the chain, so both cores work; whenever the next
+  chunk is not back yet (at the start, or when the worker falls behind) the main process prepares
+  a small chunk of later filings itself instead of waiting.
 
 Gas comes from the receipts. For batches the bench also reports gas per entry byte against the
 EIP-7623 calldata floor of the same bytes (SPEC.md §4: 40 gas per non-zero byte, 10 per zero byte).
@@ -50,9 +52,14 @@ __all__ = [
 ]
 
 _ZERO32 = bytes(32)
-# Filings a worker prepares per task, and how many tasks may run ahead of the chain (bounds memory).
-CHUNK = 5_000
+# Filings a worker prepares per task (its result travels back in one pickle), and how many tasks
+# may be queued ahead of the chain (bounds memory, and keeps the worker busy while the main
+# process sends and indexes).
+CHUNK = 2_000
 _AHEAD = 3
+# Filings the main process prepares at a time while the next task is not back: small, so that the
+# chain goes on soon after the task arrives.
+_LOCAL = 200
 
 
 def calldata_floor(data: bytes) -> int:
@@ -113,6 +120,8 @@ class ModeResult:
     chain_seconds: float = 0.0
     index_seconds: float = 0.0
     waiting_seconds: float = 0.0
+    preparing_seconds: float = 0.0
+    prepared_here: int = 0
 
     def add_batches(self, batches: Iterable[AnchoredBatch], encoded: Sequence[bytes]) -> None:
         for batch in batches:
@@ -143,8 +152,10 @@ class ModeResult:
             out["mainProcessSeconds"] = {
                 "chain": round(self.chain_seconds, 3),
                 "index": round(self.index_seconds, 3),
+                "preparing": round(self.preparing_seconds, 3),
                 "waitingForWorkers": round(self.waiting_seconds, 3),
             }
+            out["preparedInMainProcess"] = self.prepared_here
         return out
 
 
@@ -262,37 +273,68 @@ def anchor_batched(
 ) -> ModeResult:
     """Anchor ``indices`` in batches of ``batch_size`` entries (None: as large as a transaction allows).
 
-    Filings are prepared in ``pool`` (or here, without one) a few chunks ahead; each chunk's entries
-    go to their office's buffer, full batches are sent, and the index follows after every chunk.
+    Filings are prepared in ``pool`` a few chunks ahead, and here while the next chunk is not back
+    (everything here without a pool); chunks are taken in index order, so entries reach their
+    office's buffer in filing order whoever prepared them. Full batches are sent as the buffers
+    fill, and the index follows after every chunk that sent one.
     """
     result = ModeResult(f"batch{batch_size or 'Max'}")
     batcher = _Batcher(ledger, result, batch_size)
     filings: SyntheticSet = preparer.filings
-    chunks = [(start, min(start + CHUNK, indices.stop)) for start in range(indices.start, indices.stop, CHUNK)]
-    pending: deque[tuple[tuple[int, int], Future[list[bytes]] | None]] = deque()
-    started = time.perf_counter()
-    queue = iter(chunks)
+    stop = indices.stop
+    position = indices.start
+    # Chunks in index order: (start, end, the pool's future or the entries prepared here).
+    pending: deque[tuple[int, int, Future[list[bytes]] | list[bytes]]] = deque()
+    queued = 0
+
+    def take(largest: int) -> tuple[int, int]:
+        nonlocal position
+        # Near the end, smaller tasks: the last ones must not keep the main process waiting alone.
+        size = max(_LOCAL, min(largest, (stop - position) // (2 * _AHEAD)))
+        start, position = position, min(stop, position + size)
+        return start, position
 
     def submit() -> None:
-        bounds = next(queue, None)
-        if bounds is not None:
-            pending.append((bounds, pool.submit(prepare_range, bounds) if pool is not None else None))
+        nonlocal queued
+        while pool is not None and queued < _AHEAD and position < stop:
+            start, end = take(CHUNK)
+            pending.append((start, end, pool.submit(prepare_range, (start, end))))
+            queued += 1
 
-    for _ in range(_AHEAD):
+    def prepare_here(largest: int) -> None:
+        started = time.perf_counter()
+        start, end = take(largest)
+        pending.append((start, end, preparer.prepare_range(start, end)))
+        result.preparing_seconds += time.perf_counter() - started
+        result.prepared_here += end - start
+
+    started = time.perf_counter()
+    submit()
+    while pending or position < stop:
+        if not pending:
+            prepare_here(CHUNK)  # no pool
+        start, end, item = pending[0]
+        if isinstance(item, Future):
+            if not item.done() and position < stop:
+                prepare_here(_LOCAL)
+                continue
+            waited = time.perf_counter()
+            entries = item.result()
+            result.waiting_seconds += time.perf_counter() - waited
+            queued -= 1
+        else:
+            entries = item
+        pending.popleft()
         submit()
-    while pending:
-        (start, end), future = pending.popleft()
-        submit()
-        waited = time.perf_counter()
-        entries = future.result() if future is not None else preparer.prepare_range(start, end)
-        result.waiting_seconds += time.perf_counter() - waited
+        sent = result.transactions
         for offset, entry in enumerate(entries):
             i = start + offset
             if i not in skip:
                 batcher.add(filings.office(i), entry)
-        synced = time.perf_counter()
-        ledger.index.sync()
-        result.index_seconds += time.perf_counter() - synced
+        if result.transactions != sent:
+            synced = time.perf_counter()
+            ledger.index.sync()
+            result.index_seconds += time.perf_counter() - synced
         if progress is not None:
             progress(end - start)
     batcher.flush()
