@@ -113,10 +113,18 @@ def _remembered(office: str, number: str, _max_year: int) -> NormalizedNumber:
     return _normalize(office, number)
 
 
+@functools.lru_cache(maxsize=1024)
+def _valid_office(office: str) -> str:
+    return validate_office(office)
+
+
 def _normalize(office: str, number: str) -> NormalizedNumber:
-    code = validate_office(office)
-    text = prepare(number)
-    is_pct = text.startswith("PCT") or (code == INTERNATIONAL_BUREAU and text.startswith(PCT_RECORD_OFFICE))
+    code = _valid_office(office) if type(office) is str else validate_office(office)
+    # For ASCII, the start of prepare(number) without building it (whitespace dropped, uppercase):
+    # the module that reads the number prepares it, and raises what prepare raises, first thing.
+    ascii_text = type(number) is str and number.isascii()
+    start = number.lstrip()[:3].upper() if ascii_text else prepare(number)[:3]
+    is_pct = start == "PCT" or (code == INTERNATIONAL_BUREAU and start.startswith(PCT_RECORD_OFFICE))
     if is_pct or code == PCT_RECORD_OFFICE:
         parsed = wo.parse(number)
         if code not in (PCT_RECORD_OFFICE, INTERNATIONAL_BUREAU, parsed.receiving_office):

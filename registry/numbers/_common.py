@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,7 +65,21 @@ def shown(text: str) -> str:
 def max_year() -> int:
     """The latest filing year accepted: next year (UTC), so that a filing made on 1 January in
     Tokyo is not refused while it is still 31 December in UTC."""
-    return _dt.datetime.now(_dt.UTC).year + 1
+    # Every number read asks (twice); reading the clock as a float and comparing it with the
+    # current year's bounds is several times cheaper than building a datetime each time.
+    global _year
+    now = time.time()
+    start, end, latest = _year
+    if start <= now < end:
+        return latest
+    year = _dt.datetime.fromtimestamp(now, _dt.UTC).year
+    start = _dt.datetime(year, 1, 1, tzinfo=_dt.UTC).timestamp()
+    _year = (start, _dt.datetime(year + 1, 1, 1, tzinfo=_dt.UTC).timestamp(), year + 1)
+    return year + 1
+
+
+# [start, end) of the current UTC year as time.time() values, and the year after it.
+_year: tuple[float, float, int] = (0.0, 0.0, 0)
 
 
 def prepare(number: object) -> str:
