@@ -41,6 +41,7 @@ _OFFICE = re.compile(r"[A-Z]{2}")
 _CANONICAL_NUMBER = re.compile(r"[!-`{-~]+")
 _SECRET = re.compile(r"[0-9A-HJKMNP-TV-Z]{16}")
 _HEX_COMMITMENT = re.compile(r"0x[0-9a-fA-F]{64}")
+_HEADS: dict[str, bytes] = {}
 
 
 def commitment(office: str, canonical_number: str, access_secret: str | AccessCode) -> bytes:
@@ -80,19 +81,20 @@ def _encode(office: str, canonical_number: str, access_secret: str) -> bytes:
     as its length word and its bytes zero-padded to a multiple of 32. Both strings are validated
     ASCII above, so their UTF-8 encoding is their ASCII encoding.
     """
+    head = _HEADS.get(office)
+    if head is None:
+        # The first three head words depend on the office only; offices are two letters A-Z here.
+        head = _HEADS[office] = b"".join((COMMITMENT_TAG, office.encode("ascii"), _ZEROS[:30], _FIRST_OFFSET))
     number = canonical_number.encode("ascii")
     secret = access_secret.encode("ascii")
-    number_words = len(number) + (-len(number) % 32)
+    number_pad = -len(number) % 32
     return b"".join(
         (
-            COMMITMENT_TAG,
-            office.encode("ascii"),
-            _ZEROS[:30],
-            _FIRST_OFFSET,
-            (_FIRST_OFFSET_VALUE + 32 + number_words).to_bytes(32, "big"),
+            head,
+            (_FIRST_OFFSET_VALUE + 32 + len(number) + number_pad).to_bytes(32, "big"),
             len(number).to_bytes(32, "big"),
             number,
-            _ZEROS[: -len(number) % 32],
+            _ZEROS[:number_pad],
             len(secret).to_bytes(32, "big"),
             secret,
             _ZEROS[: -len(secret) % 32],

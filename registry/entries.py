@@ -78,7 +78,8 @@ def _check_date(value: object, what: str) -> None:
     # datetime is a subclass of date; a filing date has no time of day (SPEC.md §2).
     if type(value) is not _dt.date:
         raise InvalidDate(f"{what} must be a calendar date without time of day")
-    date_to_days(value)
+    if value <= EPOCH:  # every later date fits the uint32 day count; date_to_days says why not
+        date_to_days(value)
 
 
 @dataclass(frozen=True, slots=True)
