@@ -54,12 +54,20 @@ __all__ = [
 _ZERO32 = bytes(32)
 # Filings a worker prepares per task (its result travels back in one pickle), and how many tasks
 # may be queued ahead of the chain (bounds memory, and keeps the worker busy while the main
-# process sends and indexes).
+# process sends and indexes). The first tasks are smaller (_FIRST, then doubling), so that the
+# chain starts early instead of the main process preparing while the first big task runs.
 CHUNK = 2_000
 _AHEAD = 3
-# Filings the main process prepares at a time while the next task is not back: small, so that the
-# chain goes on soon after the task arrives.
-_LOCAL = 200
+_FIRST = 250
+# Filings the main process prepares at a time while the next task is not back: few, so that the
+# chain goes on soon after the task arrives. (Preparing here costs more than in the worker: the
+# claims name filings the worker prepared, whose numbers and codes this process has not seen.)
+_LOCAL = 100
+# At most this many filings prepared here may wait behind the next task. They wait for it (filing
+# order), and only this process can send them: without a bound, a worker slowed down by other
+# load lets the main process take over preparing, and at the end the worker idles while the main
+# process sends everything it prepared.
+_BACKLOG = 3_000
 
 
 def calldata_floor(data: bytes) -> int:
@@ -234,8 +242,11 @@ class _Batcher:
         if self.batch_size is not None:
             if len(buffer) >= self.batch_size:
                 self._send(office, len(buffer))
-        elif self.sizes[office] >= 2 * MAX_BATCH_BYTES:
-            # Send every full batch; the last, partial one waits for more entries.
+        elif self.sizes[office] > MAX_BATCH_BYTES:
+            # The first batch is full (split_batches fills greedily, and the next entry does not
+            # fit): send every full batch now, while the worker prepares; the last, partial one
+            # waits for more entries. (Waiting for twice the size sent the same batches, but left
+            # most of them to the flush at the end, when the worker has nothing left to do.)
             ranges = list(split_batches(buffer))
             self._send(office, ranges[-2][1])
 
@@ -286,6 +297,8 @@ def anchor_batched(
     # Chunks in index order: (start, end, the pool's future or the entries prepared here).
     pending: deque[tuple[int, int, Future[list[bytes]] | list[bytes]]] = deque()
     queued = 0
+    task = _FIRST
+    backlog = 0
 
     def take(largest: int) -> tuple[int, int]:
         nonlocal position
@@ -295,15 +308,18 @@ def anchor_batched(
         return start, position
 
     def submit() -> None:
-        nonlocal queued
+        nonlocal queued, task
         while pool is not None and queued < _AHEAD and position < stop:
-            start, end = take(CHUNK)
+            start, end = take(task)
+            task = min(CHUNK, 2 * task)
             pending.append((start, end, pool.submit(prepare_range, (start, end))))
             queued += 1
 
     def prepare_here(largest: int) -> None:
+        nonlocal backlog
         started = time.perf_counter()
         start, end = take(largest)
+        backlog += end - start
         pending.append((start, end, preparer.prepare_range(start, end)))
         result.preparing_seconds += time.perf_counter() - started
         result.prepared_here += end - start
@@ -315,7 +331,7 @@ def anchor_batched(
             prepare_here(CHUNK)  # no pool
         start, end, item = pending[0]
         if isinstance(item, Future):
-            if not item.done() and position < stop:
+            if not item.done() and position < stop and backlog < _BACKLOG:
                 prepare_here(_LOCAL)
                 continue
             waited = time.perf_counter()
@@ -324,6 +340,7 @@ def anchor_batched(
             queued -= 1
         else:
             entries = item
+            backlog -= end - start
         pending.popleft()
         submit()
         sent = result.transactions
