@@ -1,13 +1,15 @@
 """The FastAPI application: ``create_app`` builds it around one :class:`RegistryService`.
 
 The service is built once, before the app (by ``prioreg serve`` from its state directory, or by a
-test); the lifespan brings the index up to date, keeps it current in a background thread while
-serving, and closes the ledger on shutdown. Blocking web3 and SQLite calls run in the thread pool,
-never on the event loop.
+test); the lifespan brings the index up to date, moves everything alive at that point out of the
+cyclic garbage collector's sight (:func:`gc.freeze`), keeps the index current in a background
+thread while serving, and closes the ledger on shutdown. Blocking web3 and SQLite calls run in the
+thread pool, never on the event loop.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -140,6 +142,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service.sync()
+        # The embedded chain keeps every block in this process: a full collection walks that whole
+        # object graph, 100-200 ms in which no request is answered, and under load the requests in
+        # flight promote enough young objects to set one off about every half second (bench: p99
+        # 93 ms). What exists now lives as long as the server: the collector need not walk it again.
+        gc.collect()
+        gc.freeze()
         follower = _IndexFollower(service, SYNC_INTERVAL) if follow_index else None
         if follower:
             follower.start()
@@ -148,6 +156,7 @@ def create_app(
         finally:
             if follower:
                 follower.stop()
+            gc.unfreeze()  # what the server held may be garbage now (an app per test, say)
             if on_shutdown:
                 on_shutdown()
 
