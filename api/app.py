@@ -3,8 +3,9 @@
 The service is built once, before the app (by ``prioreg serve`` from its state directory, or by a
 test); the lifespan brings the index up to date, moves everything alive at that point out of the
 cyclic garbage collector's sight (:func:`gc.freeze`), keeps the index current in a background
-thread while serving, and closes the ledger on shutdown. Blocking web3 and SQLite calls run in the
-thread pool, never on the event loop.
+thread while serving, and closes the ledger on shutdown. Web3 calls and SQLite work run in the
+thread pool, not on the event loop; verification alone, a few indexed reads, runs on the loop
+itself (see :mod:`api.routes.verification`).
 """
 
 from __future__ import annotations
