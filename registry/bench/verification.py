@@ -1,11 +1,16 @@
 """Verification, measured: the HTTP API under concurrent load against one ``eth_call`` per check.
 
-- **API**: ``POST /v1/priority-claims/verify`` served by uvicorn (one process, h11, on a free
-  loopback port, in a thread of the benchmark process) over the index the anchoring built; the
-  load comes from a separate process (:mod:`registry.bench.load`). Each request is a real priority
-  claim of the synthetic set — the earlier application's number as the applicant wrote it, its
-  access code, the claimed date, the later application — so the server does the whole job:
-  validation, number and access-code normalization, commitment, index lookup, SPEC.md §5 rules.
+- **API**: ``POST /v1/priority-claims/verify`` served by uvicorn with uvloop and httptools (what
+  ``uvicorn[standard]`` brings and ``prioreg serve`` picks by itself), one worker, on a free loopback
+  port, in a thread of the benchmark process — the process that also holds the embedded chain
+  with all its blocks and the index writer, as ``prioreg serve`` on the embedded chain does. The
+  app is the real one (:func:`api.app.create_app`, its middleware and lifespan) over the index file
+  the anchoring built, without the index follower (nothing is anchored during the load). The load
+  comes from a separate process (:mod:`registry.bench.load`, 32 kept-alive connections by
+  default), so that client and server do not share a GIL. Each request is a real priority claim
+  of the synthetic set — the earlier application's number as the applicant wrote it, its access
+  code, the claimed date, the later application — so the server does the whole job: validation,
+  number and access-code normalization, commitment, index lookup, SPEC.md §5 rules.
 - **Baseline**: what a verifier without an index does — normalize, then ask the node through
   web3.py, ``computeCommitment`` and ``getRecord`` (two ``eth_call``), and compare the date. It can
   only see *stored* records (batched entries are not in contract storage), so it checks the
@@ -74,7 +79,11 @@ def serve(app: Any) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     # backlog ≥ the clients of the load, so that no connection waits for a retry.
-    config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="on", backlog=256)
+    # uvloop and httptools named, not left to "auto": should either go missing, the run fails
+    # instead of measuring the pure-Python loop and parser (h11) under the same name.
+    config = uvicorn.Config(
+        app, loop="uvloop", http="httptools", log_level="error", access_log=False, lifespan="on", backlog=256
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="bench-api", daemon=True)
     thread.start()
