@@ -11,6 +11,7 @@ are refused (Paris Art. 4F; DOMAIN.md rule 8). Nothing here touches a node.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass
 
 from registry import errors
@@ -82,6 +83,10 @@ class PreparedFiling:
         return self.number.office
 
 
+# Every filing names its office; the few valid codes are checked once (errors are not cached).
+_valid_office = functools.lru_cache(maxsize=1024)(validate_office)
+
+
 def _may_anchor(caller_office: str, number: NormalizedNumber) -> bool:
     # SPEC.md §1: an office anchors its own numbers; a PCT number (record office WO) is anchored
     # by the IB (WO) or by the receiving office named in the number.
@@ -116,7 +121,7 @@ def prepare_filing(caller_office: str, filing: FilingInput, *, seed: bytes | Non
     Raises :class:`~registry.errors.InvalidInput` (with a ``target`` naming the field) for anything
     malformed and :class:`~registry.errors.Forbidden` when the number belongs to another office.
     """
-    office = validate_office(caller_office)
+    office = _valid_office(caller_office) if type(caller_office) is str else validate_office(caller_office)
     try:
         number = normalize_number(office, filing.application_number)
     except errors.InvalidOfficeCode:
@@ -160,6 +165,6 @@ def prepare_filing(caller_office: str, filing: FilingInput, *, seed: bytes | Non
         kind=filing.ip_right_kind,
         filing_date=day,
         document_digest=filing.document_digest,
-        claims=tuple(ClaimRef(c.commitment, c.filing_date) for c in claims),
+        claims=tuple([ClaimRef(c.commitment, c.filing_date) for c in claims]),
     )
     return PreparedFiling(number, code, own, entry, tuple(claims))
