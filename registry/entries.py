@@ -124,6 +124,32 @@ class Entry:
                 raise InvalidClaim("each claim of an entry must be a ClaimRef", code="badClaim")
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _decoded_claim(earlier: bytes, claimed: _dt.date) -> ClaimRef:
+    # A ClaimRef whose fields decode_entry has already checked: built without __post_init__.
+    claim = _new(ClaimRef)
+    _set(claim, "earlier_commitment", earlier)
+    _set(claim, "claimed_filing_date", claimed)
+    return claim
+
+
+def _decoded_entry(
+    commitment: bytes, kind: IpRightKind, filing_date: _dt.date, digest: bytes | None, claims: tuple[ClaimRef, ...]
+) -> Entry:
+    # An Entry whose fields decode_entry has already checked (the index decodes every entry of
+    # every batch): built without __post_init__, which could not fail on them.
+    entry = _new(Entry)
+    _set(entry, "commitment", commitment)
+    _set(entry, "kind", kind)
+    _set(entry, "filing_date", filing_date)
+    _set(entry, "document_digest", digest)
+    _set(entry, "claims", claims)
+    return entry
+
+
 def entry_size(entry: Entry) -> int:
     """The number of bytes :func:`encode_entry` produces for ``entry`` (SPEC.md §2)."""
     return BASE_SIZE + (DIGEST_SIZE if entry.document_digest is not None else 0) + CLAIM_SIZE * len(entry.claims)
@@ -191,9 +217,9 @@ def decode_entry(data: bytes | bytearray | memoryview, offset: int = 0) -> tuple
     claims: list[ClaimRef] = []
     for _ in range(count):
         earlier, claimed_days = _CLAIM.unpack_from(data, position)
-        claims.append(ClaimRef(earlier, _date(claimed_days, position)))
+        claims.append(_decoded_claim(earlier, _date(claimed_days, position)))
         position += CLAIM_SIZE
-    return Entry(commitment, kind, filing_date, digest, tuple(claims)), position
+    return _decoded_entry(commitment, kind, filing_date, digest, tuple(claims)), position
 
 
 def decode_entries(data: bytes | bytearray | memoryview) -> list[Entry]:
