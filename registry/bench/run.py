@@ -247,8 +247,11 @@ def _stages(preparer: Preparer, plan: _Plan, batch_max: ModeResult) -> dict[str,
         "chainMicrosPerFiling": round(1e6 * batch_max.chain_seconds / count, 1),
         "indexMicrosPerFiling": round(1e6 * batch_max.index_seconds / count, 1),
         "waitingForWorkersMicrosPerFiling": round(1e6 * batch_max.waiting_seconds / count, 1),
+        "mainPreparingMicrosPerFiling": round(1e6 * batch_max.preparing_seconds / count, 1),
+        "preparedInMainProcess": batch_max.prepared_here,
         "note": "prepare = normalize + access code + commitment + claims + entry, one core; chain = "
-        "anchor_batch (sign, send, py-evm executes, receipt); index = Index.sync (logs, calldata, Merkle, SQLite)",
+        "anchor_batch (sign, send, py-evm executes, receipt); index = Index.sync (logs, calldata, Merkle, SQLite); "
+        "the main process prepares filings itself while the worker's next chunk is not back",
     }
 
 
