@@ -62,7 +62,7 @@ _FIRST = 250
 # Filings the main process prepares at a time while the next task is not back: few, so that the
 # chain goes on soon after the task arrives. (Preparing here costs more than in the worker: the
 # claims name filings the worker prepared, whose numbers and codes this process has not seen.)
-_LOCAL = 100
+_LOCAL = 300
 # At most this many filings prepared here may wait behind the next task. They wait for it (filing
 # order), and only this process can send them: without a bound, a worker slowed down by other
 # load lets the main process take over preparing, and at the end the worker idles while the main
