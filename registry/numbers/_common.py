@@ -74,7 +74,8 @@ def max_year() -> int:
         return latest
     year = _dt.datetime.fromtimestamp(now, _dt.UTC).year
     start = _dt.datetime(year, 1, 1, tzinfo=_dt.UTC).timestamp()
-    _year = (start, _dt.datetime(year + 1, 1, 1, tzinfo=_dt.UTC).timestamp(), year + 1)
+    end = _dt.datetime(year + 1, 1, 1, tzinfo=_dt.UTC).timestamp() if year < _dt.MAXYEAR else float("inf")
+    _year = (start, end, year + 1)
     return year + 1
 
 
