@@ -14,7 +14,7 @@ has no index — that is what makes it naive):
   batch), the index synced as the batches land. The pure half (:mod:`registry.bench.prepare`) runs
   in worker processes, a few chunks ahead of the chain, so both cores work; whenever the next
   chunk is not back yet (at the start, or when the worker falls behind) the main process prepares
-  a small chunk of later filings itself instead of waiting.
+  a small chunk of later filings itself instead of waiting, up to a bound (``_BACKLOG``).
 
 Gas comes from the receipts. For batches the bench also reports gas per entry byte against the
 EIP-7623 calldata floor of the same bytes (SPEC.md §4: 40 gas per non-zero byte, 10 per zero byte).
