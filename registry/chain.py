@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -189,6 +190,9 @@ class SentTransaction:
     receipt: TxReceipt
 
 
+_TX_HASHES = 256
+
+
 class Chain:
     """One node, and the accounts that write to it through locally signed transactions."""
 
@@ -203,6 +207,9 @@ class Chain:
         self._send_lock = threading.Lock()
         self._tester_ref: Any = None
         self._journal: Journal | None = None
+        # Hashes of embedded transactions by (block hash, position): a batch's hash is keccak over
+        # its 120 KB, ~0.3 ms, and the index asks for it twice (its logs, then its input).
+        self._tx_hashes: OrderedDict[tuple[bytes, int], bytes] = OrderedDict()
 
     # ── connecting ───────────────────────────────────────────────────────────────────────
 
@@ -312,7 +319,7 @@ class Chain:
                 tx_hash: bytes | None = None
                 for log in receipt.logs:
                     if bytes(log.address) == wanted:
-                        tx_hash = tx_hash or bytes(tx.hash)
+                        tx_hash = tx_hash or self._embedded_tx_hash(header, tx_index, tx)
                         out.append(
                             {
                                 "address": address,
@@ -329,6 +336,18 @@ class Chain:
                     log_index += 1
         return out
 
+    def _embedded_tx_hash(self, header: Any, index: int, tx: Any) -> bytes:
+        key = (bytes(header.hash), index)
+        with self._lock:
+            known = self._tx_hashes.get(key)
+        if known is None:
+            known = bytes(tx.hash)
+            with self._lock:
+                self._tx_hashes[key] = known
+                while len(self._tx_hashes) > _TX_HASHES:
+                    self._tx_hashes.popitem(last=False)
+        return known
+
     def _embedded_transaction(self, block_number: int, index: int) -> TransactionRef | None:
         header = self._canonical(block_number)
         if header is None:
@@ -338,7 +357,7 @@ class Chain:
             return None
         tx = transactions[index]
         return TransactionRef(
-            transaction_hash=bytes(tx.hash),
+            transaction_hash=self._embedded_tx_hash(header, index, tx),
             block_hash=bytes(header.hash),
             to=to_checksum_address(tx.to) if tx.to else None,
             input=bytes(tx.data),
