@@ -71,10 +71,11 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from eth_abi.abi import decode as abi_decode
 from eth_utils.address import to_checksum_address
@@ -130,6 +131,7 @@ _ZERO32 = bytes(32)
 _EPOCH_ORDINAL = EPOCH.toordinal()
 _MAX_ATTEMPTS = 5
 _TREE_CACHE = 16
+_CHECK_AHEAD = 4  # batches checked in the executor ahead of the one being written
 
 
 # ── what the queries return ──────────────────────────────────────────────────────────────────
@@ -376,6 +378,74 @@ def _batch_from_input(data: bytes, root: bytes, office: bytes) -> tuple[bytes | 
     if sent_root != root or sent_office != office:
         return None, "the transaction input names another batch than its event"
     return bytes(entries), None
+
+
+#: One entry as the index writes it: commitment, kind, filing day, digest, claims (earlier, day).
+EntryRow = tuple[bytes, int, int, bytes | None, tuple[tuple[bytes, int], ...]]
+
+
+class _CheckedBatch(NamedTuple):
+    """A batch's calldata read and checked against its event (SPEC.md §2).
+
+    ``reason`` says why it is refused (then ``rows`` is empty); ``tree`` is kept for the proof
+    cache when the check ran in this process.
+    """
+
+    reason: str | None
+    rows: list[EntryRow]
+    tree: _Tree | None
+
+
+def check_batch(
+    data: bytes | None, root: bytes, office_code: bytes, count: int, *, keep_tree: bool = True
+) -> _CheckedBatch:
+    """Decode the entries a batch transaction's input carries and check them against its event.
+
+    Pure (no node, no database), so that a process pool can run it for many batches at once:
+    the input must be a call of the registry's ``anchorBatch``/``anchorBatchBySig`` for this root
+    and office, the entries must decode strictly, their number must be the event's ``count`` and
+    their StandardMerkleTree root the anchored root. ``data`` None: not sent to the registry.
+    """
+    if data is None:
+        return _CheckedBatch(
+            "the transaction was not sent to the registry (the entries are in an inner call)", [], None
+        )
+    blob, reason = _batch_from_input(data, root, office_code)
+    if blob is None:
+        return _CheckedBatch(reason or "refused", [], None)
+    try:
+        entries = decode_entries(blob)
+    except errors.InvalidInput as exc:
+        return _CheckedBatch(f"the entries do not decode: {exc.message}", [], None)
+    if len(entries) != count:
+        return _CheckedBatch(f"the event counts {count} entries, the calldata holds {len(entries)}", [], None)
+    raw: list[bytes] = []
+    offset = 0
+    for size in _entry_sizes(entries):
+        raw.append(blob[offset : offset + size])
+        offset += size
+    tree = MerkleTree.of(raw)
+    if tree.root != root:
+        return _CheckedBatch(
+            f"the entries hash to root 0x{tree.root.hex()}, not to the anchored root 0x{root.hex()}", [], None
+        )
+    rows: list[EntryRow] = [
+        (
+            e.commitment,
+            int(e.kind),
+            _days(e.filing_date),
+            e.document_digest,
+            tuple([(c.earlier_commitment, _days(c.claimed_filing_date)) for c in e.claims]),
+        )
+        for e in entries
+    ]
+    return _CheckedBatch(None, rows, _Tree(tree, raw) if keep_tree else None)
+
+
+def _is_batch(log: Any) -> bool:
+    topics = log["topics"]
+    spec = _EVENTS.get(bytes(topics[0])) if topics else None
+    return spec is not None and spec.name == "BatchAnchored"
 
 
 def _entry_sizes(entries: Sequence[Entry]) -> list[int]:
@@ -757,10 +827,12 @@ class Index:
         with self._reading() as db:
             return self._meta_last(db)[0]
 
-    def sync(self, to_block: int | None = None) -> SyncReport:
+    def sync(self, to_block: int | None = None, *, executor: Executor | None = None) -> SyncReport:
         """Follow the chain up to ``min(to_block, head − confirmations)``; one SQLite transaction a step.
 
-        Rolls back what a reorganisation replaced first. Raises
+        With ``executor`` (a process pool), batches are decoded and checked against their roots
+        there, a few ahead of the one being written: catching up on a long chain then uses a
+        second core for what is pure computation. Rolls back what a reorganisation replaced first. Raises
         :class:`~registry.errors.LedgerUnavailable` when the node cannot be reached (what was
         committed stays) and :class:`~registry.errors.IndexInconsistent` when the chain keeps
         reorganising under the index.
@@ -772,7 +844,7 @@ class Index:
                 raise errors.IndexInconsistent("the index is closed")
             for _attempt in range(_MAX_ATTEMPTS):
                 try:
-                    last = self._sync_once(to_block, counts)
+                    last = self._sync_once(to_block, counts, executor)
                     break
                 except _ChainMoved:
                     continue
@@ -795,7 +867,7 @@ class Index:
         last = rows.get("last_block")
         return (None if last is None else int(last)), rows.get("last_hash")
 
-    def _sync_once(self, to_block: int | None, counts: _Counts) -> int:
+    def _sync_once(self, to_block: int | None, counts: _Counts, executor: Executor | None = None) -> int:
         chain = self._chain
         last, last_hash = self._meta_last(self._db)
         if last is None:
@@ -813,7 +885,7 @@ class Index:
         start = last + 1
         while start <= target:
             end = min(start + LOG_CHUNK - 1, target)
-            self._step(start, end, window, counts)
+            self._step(start, end, window, counts, executor)
             start = end + 1
         return max(last, target)
 
@@ -879,7 +951,7 @@ class Index:
             middle = (start + end) // 2
             return self._logs(start, middle) + self._logs(middle + 1, end)
 
-    def _step(self, start: int, end: int, window: int, counts: _Counts) -> None:
+    def _step(self, start: int, end: int, window: int, counts: _Counts, executor: Executor | None = None) -> None:
         """Index blocks ``start``..``end`` in one transaction, or not at all."""
         # Headers of the newest blocks (their hashes are kept to detect reorganisations) and of
         # the step's last block, which becomes the index's last block.
@@ -909,7 +981,7 @@ class Index:
             event_blocks.setdefault(number, []).append(log)
             if number in headers and bytes(log["blockHash"]) != headers[number][0]:
                 raise _ChainMoved
-        step = _Step(self)
+        step = _Step(self, executor, [log for log in logs if _is_batch(log)])
         with self._transaction() as db:
             for number, block_logs in event_blocks.items():
                 # eth-tester numbers logs per transaction, real nodes per block: our own count
@@ -1234,8 +1306,12 @@ class Index:
 class _Step:
     """Applies the events of one sync step inside its transaction (first anchored wins)."""
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, executor: Executor | None = None, batch_logs: Sequence[Any] = ()) -> None:
         self.index = index
+        # Batches checked in ``executor`` ahead of their turn, in chain order (None: checked here).
+        self._executor = executor
+        self._batch_logs = iter(batch_logs) if executor is not None else iter(())
+        self._ahead: deque[tuple[bytes, bytes, Future[_CheckedBatch]]] = deque()
         # Counted apart and added to the sync's totals only once the step has committed.
         self.counts = _Counts()
         # Only what the index's tree cache can keep: a step catching up on a long chain covers
@@ -1349,48 +1425,23 @@ class _Step:
     ) -> None:
         root, office_code, count = bytes(args["root"]), args["office"], int(args["count"])
         office = _office(office_code)
-        data = self._transaction_input(tx, log)
-        blob, reason = (
-            (None, "the transaction was not sent to the registry (the entries are in an inner call)")
-            if data is None
-            else _batch_from_input(data, root, office_code)
-        )
-        entries: list[Entry] = []
-        raw: list[bytes] = []
-        tree: MerkleTree | None = None
-        if blob is not None:
-            try:
-                entries = decode_entries(blob)
-            except errors.InvalidInput as exc:
-                reason = f"the entries do not decode: {exc.message}"
-            else:
-                offset = 0
-                for size in _entry_sizes(entries):
-                    raw.append(blob[offset : offset + size])
-                    offset += size
-                if len(entries) != count:
-                    reason = f"the event counts {count} entries, the calldata holds {len(entries)}"
-                else:
-                    tree = MerkleTree.of(raw)
-                    if tree.root != root:
-                        reason = (
-                            f"the entries hash to root 0x{tree.root.hex()}, not to the anchored root 0x{root.hex()}"
-                        )
-        if reason is not None or tree is None:
+        checked = self._checked(tx, log, root, office_code, count)
+        if checked.reason is not None:
             db.execute(
                 "INSERT INTO anchors (position, block_number, tx_hash, tx_index, office, root, count, first_seq,"
                 " refused) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                (position, block, tx, int(log["transactionIndex"]), office, root, count, reason or "refused"),
+                (position, block, tx, int(log["transactionIndex"]), office, root, count, checked.reason),
             )
             self.counts.refused += 1
             return
+        entries = checked.rows
         before = self._next_seq(db) - 1
         cursor = db.executemany(
             "INSERT OR IGNORE INTO records (commitment, office, kind, filing_date, document_digest, anchor,"
             " entry_index) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (e.commitment, office, int(e.kind), _days(e.filing_date), e.document_digest, position, i)
-                for i, e in enumerate(entries)
+                (commitment, office, kind, days, digest, position, i)
+                for i, (commitment, kind, days, digest, _claims) in enumerate(entries)
             ],
         )
         # Every entry won (the common case): entry i is record before + 1 + i.
@@ -1401,13 +1452,13 @@ class _Step:
             seqs = {i: seq for seq, i in db.execute("SELECT seq, entry_index FROM records WHERE seq > ?", (before,))}
             self._conflicts(
                 db,
-                [(e.commitment, office, position, i, block) for i, e in enumerate(entries) if i not in seqs],
+                [(e[0], office, position, i, block) for i, e in enumerate(entries) if i not in seqs],
             )
         claims = [
-            (before + 1 + i if seqs is None else seqs[i], c.earlier_commitment, _days(c.claimed_filing_date), block)
+            (before + 1 + i if seqs is None else seqs[i], earlier, days, block)
             for i, e in enumerate(entries)
-            if e.claims and (seqs is None or i in seqs)
-            for c in e.claims
+            if e[4] and (seqs is None or i in seqs)
+            for earlier, days in e[4]
         ]
         if claims:
             db.executemany(
@@ -1422,7 +1473,27 @@ class _Step:
         )
         self.counts.filings += won
         self.counts.batches += 1
-        self.trees.append((root, _Tree(tree, raw)))
+        if checked.tree is not None:
+            self.trees.append((root, checked.tree))
+
+    def _checked(self, tx: bytes, log: Any, root: bytes, office_code: bytes, count: int) -> _CheckedBatch:
+        """The batch of ``log`` checked: by the executor when it was sent there ahead, else here."""
+        if self._executor is None:
+            return check_batch(self._transaction_input(tx, log), root, office_code, count)
+        while len(self._ahead) < _CHECK_AHEAD:
+            ahead = next(self._batch_logs, None)
+            if ahead is None:
+                break
+            args = _decode_event(_EVENTS[bytes(ahead["topics"][0])], ahead["topics"], bytes(ahead["data"]))
+            ahead_tx = bytes(ahead["transactionHash"])
+            data = self._transaction_input(ahead_tx, ahead)
+            future = self._executor.submit(
+                check_batch, data, bytes(args["root"]), args["office"], int(args["count"]), keep_tree=False
+            )
+            self._ahead.append((ahead_tx, bytes(args["root"]), future))
+        if self._ahead and self._ahead[0][:2] == (tx, root):
+            return self._ahead.popleft()[2].result()
+        return check_batch(self._transaction_input(tx, log), root, office_code, count)
 
     # After anchoring ───────────────────────────────────────────────────────────────────────
 

@@ -8,10 +8,12 @@ against an index rebuilt from nothing.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -464,6 +466,25 @@ def test_the_index_rebuilt_from_scratch_equals_the_live_one_row_for_row(ledger: 
     live = index.dump()
     assert live == rebuilt(ledger)
     assert all(live[table] for table in ("records", "versions", "claims", "conflicts", "publications", "anchors"))
+
+
+def test_batches_checked_in_a_process_pool_give_the_same_index(ledger: Ledger) -> None:
+    # A refused batch, conflicts, claims, digests and more batches than the pool checks ahead.
+    story(ledger)
+    for n in range(6):
+        ledger.batch("US", [entry(f"pool-{n}-{i}", claims=(ClaimRef(c("us-1"), DAY),)) for i in range(n + 1)])
+    ledger.batch("JP", [entry("pool-0-0"), entry("pool-last")])
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        with Index(":memory:", ledger.chain, ledger.address) as idx:
+            report = idx.sync(executor=pool)
+            assert report.refused_batches == 1 and report.conflicts >= 2
+            assert idx.dump() == rebuilt(ledger)
+            record = idx.record(c("pool-5-3"))
+            assert record is not None and record.inclusion is not None
+            assert verify_entry(record.inclusion.root, record.inclusion.entry, record.inclusion.proof)
+    finally:
+        pool.shutdown()
 
 
 def test_a_reopened_index_file_resumes_where_it_stopped(ledger: Ledger, tmp_path: Path) -> None:
