@@ -131,6 +131,7 @@ _ZERO32 = bytes(32)
 _EPOCH_ORDINAL = EPOCH.toordinal()
 _MAX_ATTEMPTS = 5
 _TREE_CACHE = 16
+_WAL_PAGES = 50_000  # pages in the WAL before a checkpoint (~200 MB at 4 KB a page)
 _CHECK_AHEAD = 4  # batches checked in the executor ahead of the one being written
 
 
@@ -716,6 +717,11 @@ class Index:
                 # WAL + NORMAL: a crash can lose the last committed step, never corrupt one; the
                 # next sync simply reads it from the chain again.
                 db.execute("PRAGMA synchronous = NORMAL")
+                # Checkpoints (copying the WAL back into the file, with an fsync) every ~200 MB of
+                # WAL instead of every 4 MB: a step of filings with random commitments dirties a
+                # page a filing, so checkpointing after every step wrote and fsynced all of them
+                # again. SQLite microbenchmark, 1.5 M rows in 10,000-row commits: 33 -> 24 s.
+                db.execute(f"PRAGMA wal_autocheckpoint = {_WAL_PAGES}")
         db.execute("PRAGMA temp_store = MEMORY")
         # The writer gets a large page cache (a sync step touches many pages); every reading thread
         # has its own connection, so a reader's cache is small and the pages are shared through
