@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +92,8 @@ class BenchLedger:
     registrar: RegistryClient
     keys: dict[str, LocalAccount]
     index: Index
+    checker: Executor | None = None
+    """A process pool the index checks batches in (:meth:`Index.sync` ``executor``); None: inline."""
 
     def client(self, office: str) -> RegistryClient:
         """The registry client of ``office`` (its own key)."""
@@ -357,13 +359,13 @@ def anchor_batched(
                 batcher.add(filings.office(i), entry)
         if time.perf_counter() - followed >= FOLLOW_SECONDS:
             followed = time.perf_counter()
-            ledger.index.sync()
+            ledger.index.sync(executor=ledger.checker)
             result.index_seconds += time.perf_counter() - followed
         if progress is not None:
             progress(end - start)
     batcher.flush()
     synced = time.perf_counter()
-    ledger.index.sync()
+    ledger.index.sync(executor=ledger.checker)
     result.index_seconds += time.perf_counter() - synced
     result.seconds = time.perf_counter() - started
     return result

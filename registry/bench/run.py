@@ -172,12 +172,17 @@ def run_bench(
                 initargs=(filings, seeds),
             )
             list(pool.map(_warm_up, range(workers)))  # start the workers before anything is timed
+            # One more process, where the index decodes and checks batches (Index.sync executor):
+            # the main process, which sends and indexes, is the busier one; this work is pure.
+            ledger.checker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            ledger.checker.submit(_load_index_module).result()  # imported before anything is timed
         try:
             modes = _anchor_all(ledger, preparer, pool, plan, log, progress)
-            index_section = _index_section(ledger, tmp, log, pool)
+            index_section = _index_section(ledger, tmp, log)
         finally:
-            if pool is not None:
-                pool.shutdown()
+            for executor in (pool, ledger.checker):
+                if executor is not None:
+                    executor.shutdown()
         results["anchoring"] = {name: mode.to_json() for name, mode in modes.items()}
         naive = modes["naive"].filings / modes["naive"].seconds if modes["naive"].seconds else 0.0
         for name, mode in modes.items():
@@ -256,12 +261,10 @@ def _stages(preparer: Preparer, plan: _Plan, batch_max: ModeResult) -> dict[str,
     }
 
 
-def _index_section(
-    ledger: BenchLedger, tmp: str, log: Callable[[str], None], pool: ProcessPoolExecutor | None
-) -> dict[str, Any]:
+def _index_section(ledger: BenchLedger, tmp: str, log: Callable[[str], None]) -> dict[str, Any]:
     stats = ledger.index.stats()
     size = ledger.index.size_bytes()
-    rebuild = _rebuild(ledger, Path(tmp) / "rebuild.sqlite", stats.filings, pool)
+    rebuild = _rebuild(ledger, Path(tmp) / "rebuild.sqlite", stats.filings)
     log(f"index rebuilt: {rebuild['filings']:,} filings in {rebuild['seconds']} s")
     return {
         "filings": stats.filings,
@@ -284,7 +287,7 @@ def _load_index_module() -> str:
     return registry.index.__name__
 
 
-def _rebuild(ledger: BenchLedger, path: Path, filings: int, pool: ProcessPoolExecutor | None) -> dict[str, Any]:
+def _rebuild(ledger: BenchLedger, path: Path, filings: int) -> dict[str, Any]:
     """A fresh index over the same chain: filings/s, and how much of the time the node took.
 
     The index follows the chain in steps of :data:`~registry.index.LOG_CHUNK` blocks, as it does
@@ -292,8 +295,8 @@ def _rebuild(ledger: BenchLedger, path: Path, filings: int, pool: ProcessPoolExe
     it covered. The node's share is measured around every request the index makes
     (:meth:`Chain.query`); on the embedded chain those read py-evm's database directly
     (:meth:`Chain.logs`), since eth-tester's own ``eth_getLogs`` grows with the square of the chain.
-    With ``pool`` (the benchmark's worker, idle by now) the index checks batches there, ahead of
-    writing them (:meth:`Index.sync` ``executor``): decoding and Merkle roots on the second core.
+    With the ledger's ``checker`` the index checks batches in that process, ahead of writing them
+    (:meth:`Index.sync` ``executor``): decoding and Merkle roots on the second core.
     """
     chain = ledger.chain
     node_seconds = 0.0
@@ -307,8 +310,6 @@ def _rebuild(ledger: BenchLedger, path: Path, filings: int, pool: ProcessPoolExe
         finally:
             node_seconds += time.perf_counter() - started
 
-    if pool is not None:
-        pool.submit(_load_index_module).result()  # the worker imports the index before the clock runs
     head = chain.block_number()
     chain.query = timed  # type: ignore[method-assign]
     try:
@@ -317,7 +318,7 @@ def _rebuild(ledger: BenchLedger, path: Path, filings: int, pool: ProcessPoolExe
             block = -1
             while block < head and time.perf_counter() - started < _REBUILD_SECONDS:
                 block = min(head, block + LOG_CHUNK)
-                rebuilt.sync(to_block=block, executor=pool)
+                rebuilt.sync(to_block=block, executor=ledger.checker)
             seconds = time.perf_counter() - started
             covered = rebuilt.stats().filings
     finally:
