@@ -103,6 +103,7 @@ __all__ = [
     "RECENT_BLOCKS",
     "SCHEMA_VERSION",
     "TABLES",
+    "EntryRow",
     "Index",
     "IndexStats",
     "IndexedClaim",
@@ -116,6 +117,7 @@ __all__ = [
     "RefusedBatch",
     "RegisteredFacts",
     "SyncReport",
+    "check_batch",
     "discard_outdated",
 ]
 
