@@ -422,11 +422,7 @@ def check_batch(
         return _CheckedBatch(f"the entries do not decode: {exc.message}", [], None)
     if len(entries) != count:
         return _CheckedBatch(f"the event counts {count} entries, the calldata holds {len(entries)}", [], None)
-    raw: list[bytes] = []
-    offset = 0
-    for size in _entry_sizes(entries):
-        raw.append(blob[offset : offset + size])
-        offset += size
+    raw = _split_entries(blob)  # the strict decode above has checked this framing
     tree = MerkleTree.of(raw)
     if tree.root != root:
         return _CheckedBatch(
@@ -449,10 +445,6 @@ def _is_batch(log: Any) -> bool:
     topics = log["topics"]
     spec = _EVENTS.get(bytes(topics[0])) if topics else None
     return spec is not None and spec.name == "BatchAnchored"
-
-
-def _entry_sizes(entries: Sequence[Entry]) -> list[int]:
-    return [38 + (DIGEST_SIZE if e.document_digest is not None else 0) + CLAIM_SIZE * len(e.claims) for e in entries]
 
 
 def _split_entries(blob: bytes) -> list[bytes]:
