@@ -1477,23 +1477,35 @@ class _Step:
             self.trees.append((root, checked.tree))
 
     def _checked(self, tx: bytes, log: Any, root: bytes, office_code: bytes, count: int) -> _CheckedBatch:
-        """The batch of ``log`` checked: by the executor when it was sent there ahead, else here."""
-        if self._executor is None:
-            return check_batch(self._transaction_input(tx, log), root, office_code, count)
+        """The batch of ``log`` checked: by the executor when it was sent there ahead, else here.
+
+        check_batch reports a bad batch as a reason, never by raising: a failure here is the
+        executor's (a pool shut down or broken), and the step goes on checking in this process.
+        """
+        if self._executor is not None:
+            try:
+                self._send_ahead(self._executor)
+                if self._ahead and self._ahead[0][:2] == (tx, root):
+                    return self._ahead.popleft()[2].result()
+            except (_ChainMoved, errors.RegistryError):
+                raise  # the chain's answers, not the executor's: as without one
+            except Exception:  # whatever broke the executor, the check itself can run here
+                self._executor = None
+                self._ahead.clear()
+        return check_batch(self._transaction_input(tx, log), root, office_code, count)
+
+    def _send_ahead(self, executor: Executor) -> None:
         while len(self._ahead) < _CHECK_AHEAD:
             ahead = next(self._batch_logs, None)
             if ahead is None:
-                break
+                return
             args = _decode_event(_EVENTS[bytes(ahead["topics"][0])], ahead["topics"], bytes(ahead["data"]))
             ahead_tx = bytes(ahead["transactionHash"])
             data = self._transaction_input(ahead_tx, ahead)
-            future = self._executor.submit(
+            future = executor.submit(
                 check_batch, data, bytes(args["root"]), args["office"], int(args["count"]), keep_tree=False
             )
             self._ahead.append((ahead_tx, bytes(args["root"]), future))
-        if self._ahead and self._ahead[0][:2] == (tx, root):
-            return self._ahead.popleft()[2].result()
-        return check_batch(self._transaction_input(tx, log), root, office_code, count)
 
     # After anchoring ───────────────────────────────────────────────────────────────────────
 

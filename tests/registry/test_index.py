@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -485,6 +485,15 @@ def test_batches_checked_in_a_process_pool_give_the_same_index(ledger: Ledger) -
             assert verify_entry(record.inclusion.root, record.inclusion.entry, record.inclusion.proof)
     finally:
         pool.shutdown()
+
+
+def test_an_executor_that_is_shut_down_leaves_the_checks_to_the_index(ledger: Ledger) -> None:
+    story(ledger)
+    pool = ThreadPoolExecutor(1)
+    pool.shutdown()  # submit now raises: the index checks the batches itself
+    with Index(":memory:", ledger.chain, ledger.address) as idx:
+        assert idx.sync(executor=pool).refused_batches == 1
+        assert idx.dump() == rebuilt(ledger)
 
 
 def test_a_reopened_index_file_resumes_where_it_stopped(ledger: Ledger, tmp_path: Path) -> None:
