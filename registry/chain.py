@@ -305,10 +305,10 @@ class Chain:
         chain = self._tester_ref.backend.chain
         wanted = bytes(HexBytes(address))
         out: list[dict[str, Any]] = []
-        for number in range(max(0, from_block), to_block + 1):
-            header = self._canonical(number)
-            if header is None:
-                break
+        # The head once for the whole range, not once a block.
+        last = min(to_block, chain.get_canonical_head().block_number)
+        for number in range(max(0, from_block), last + 1):
+            header = chain.get_canonical_block_header_by_number(number)
             if header.gas_used == 0:
                 continue  # no transaction, no log
             block = chain.get_block_by_header(header)
