@@ -10,9 +10,22 @@ from enum import IntEnum
 
 from registry.errors import InvalidDate, InvalidInput
 
-__all__ = ["EPOCH", "IpRightKind", "date_from_days", "date_to_days", "parse_date"]
+__all__ = [
+    "EPOCH",
+    "PARIS_CONVENTION_DATE",
+    "IpRightKind",
+    "date_from_days",
+    "date_to_days",
+    "is_plausible_date",
+    "latest_plausible_date",
+    "parse_date",
+]
 
 EPOCH = _dt.date(1970, 1, 1)
+
+# The Paris Convention was signed on 20 March 1883: no priority right, and so no filing that this
+# registry judges, can be older (SPEC.md §2 and §5, "plausible dates").
+PARIS_CONVENTION_DATE = _dt.date(1883, 3, 20)
 
 
 class IpRightKind(IntEnum):
@@ -67,6 +80,21 @@ def date_to_days(day: _dt.date) -> int:
 def date_from_days(days: int) -> _dt.date:
     """The date for an on-chain day count."""
     return EPOCH + _dt.timedelta(days=days)
+
+
+def latest_plausible_date(latest_block_day: _dt.date) -> _dt.date:
+    """The last date a filing can carry: the UTC day of the latest block, plus one.
+
+    The extra day absorbs time zones: an office east of UTC files on a calendar day that is still
+    "tomorrow" in UTC (SPEC.md §5). This is the one home of that rule; the API, the CLI, the import
+    and the index's range checks on chain data all call it.
+    """
+    return latest_block_day + _dt.timedelta(days=1)
+
+
+def is_plausible_date(day: _dt.date, latest_block_day: _dt.date) -> bool:
+    """True when ``day`` lies between the Paris Convention and :func:`latest_plausible_date`."""
+    return PARIS_CONVENTION_DATE <= day <= latest_plausible_date(latest_block_day)
 
 
 def parse_date(value: str | _dt.date) -> _dt.date:
