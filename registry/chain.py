@@ -59,6 +59,10 @@ ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2f
 
 # What a transaction may spend at most (EIP-7825's per-transaction cap); the client splits batches under it.
 TX_GAS_CAP = 2**24
+#: anvil's and hardhat's chain id: a dev node, where governance runs without delay (SPEC.md §3).
+DEV_CHAIN_ID = 31337
+#: The governance delay of a real network (SPEC.md §3): two days.
+DEFAULT_GOVERNANCE_DELAY = 2 * 24 * 3600
 
 _ERROR_CLASSES: dict[str, type[errors.ContractRevert]] = {
     "PriorityRegistryAlreadyAnchored": errors.AlreadyAnchored,
@@ -76,6 +80,7 @@ _ERROR_CLASSES: dict[str, type[errors.ContractRevert]] = {
     "PriorityRegistryUnknownBatch": errors.InvalidProof,
     "PriorityRegistryNotAnchored": errors.NotAnchored,
     "PriorityRegistryCommitmentMismatch": errors.InvalidProof,
+    "PriorityRegistryReportAlreadyAnchored": errors.AlreadyAnchored,
 }
 
 
@@ -269,6 +274,24 @@ class Chain:
             except BlockNotFound:
                 return None
             return bytes(block["hash"]), bytes(block["parentHash"])
+
+        return self.query(fetch)
+
+    def block_timestamp(self, number: int) -> int | None:
+        """The timestamp (seconds, UTC) of block ``number``; ``None`` when the chain has no such block."""
+        if self._tester_ref is not None:
+
+            def embedded() -> int | None:
+                header = self._canonical(number)
+                return None if header is None else int(header.timestamp)
+
+            return self.query(embedded)
+
+        def fetch() -> int | None:
+            try:
+                return int(self.w3.eth.get_block(number)["timestamp"])
+            except BlockNotFound:
+                return None
 
         return self.query(fetch)
 
@@ -596,11 +619,22 @@ class Chain:
 
     # ── contracts ────────────────────────────────────────────────────────────────────────
 
-    def deploy_registry(self, deployer: LocalAccount, registrar: str | None = None) -> str:
-        """Deploy ``PriorityRegistry`` from the committed artifact; return its address."""
+    def default_governance_delay(self) -> int:
+        """SPEC.md §3: no delay on the embedded chain and on a dev node (chain id 31337), 2 days elsewhere."""
+        return 0 if self.kind == "embedded" or self.chain_id == DEV_CHAIN_ID else DEFAULT_GOVERNANCE_DELAY
+
+    def deploy_registry(self, deployer: LocalAccount, registrar: str | None = None, *, delay: int | None = None) -> str:
+        """Deploy ``PriorityRegistry`` from the committed artifact; return its address.
+
+        ``delay``: the governance delay in seconds (:meth:`default_governance_delay` when None).
+        """
         artifact = load_artifact()
         factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-        data = HexBytes(factory.constructor(to_checksum_address(registrar or deployer.address)).data_in_transaction)
+        seconds = self.default_governance_delay() if delay is None else delay
+        if not 0 <= seconds < 2**48:
+            raise errors.InvalidInput("a governance delay is a number of seconds, 0 or more", code="badDelay")
+        registrar_address = to_checksum_address(registrar or deployer.address)
+        data = HexBytes(factory.constructor(registrar_address, seconds).data_in_transaction)
         sent = self.send(deployer, to=None, data=bytes(data))
         address = sent.receipt["contractAddress"]
         if not address:

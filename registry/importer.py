@@ -254,12 +254,13 @@ def _anchor_chunk(
         if prepared:
             report.held_back.append((chunk[0][0], chunk[-1][0], len(prepared)))
         return
-    fresh = [(line_no, p) for line_no, p in prepared if not service.index.contains(p.commitment)]
+    fresh = [(line_no, p) for line_no, p in prepared if not service.index.contains(office, p.commitment)]
     report.already_anchored += len(prepared) - len(fresh)
     if not fresh:
         return
     client = service.client_for(office)
     batches = client.anchor_batch([p.entry for _, p in fresh])
+    service.remember_anchored(office, [p for _, p in fresh])
     service.sync()
     report.anchored += len(fresh)
     report.transactions += sum(1 for b in batches if b.transaction_hash)
