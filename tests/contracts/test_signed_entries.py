@@ -134,7 +134,7 @@ def _batch() -> tuple[bytes, bytes]:
             keccak(i.to_bytes(4, "big")),
             IpRightKind.PATENT,
             dt.date(2024, 1, 1) + dt.timedelta(days=i % 50),
-            claims=(ClaimRef(keccak(b"p"), dt.date(2023, 6, 1)),) if i % 2 else (),
+            claims=(ClaimRef(keccak(b"p"), dt.date(2023, 6, 1), "EP"),) if i % 2 else (),
         )
         for i in range(20)
     ]

@@ -75,7 +75,10 @@ class Ledger:
             int(e.kind),
             date_to_days(e.filing_date),
             e.document_digest or ZERO,
-            [(cl.earlier_commitment, date_to_days(cl.claimed_filing_date)) for cl in e.claims],
+            [
+                (cl.earlier_office.encode(), cl.earlier_commitment, date_to_days(cl.claimed_filing_date), cl.claim_token)
+                for cl in e.claims
+            ],
         )
         return self.tx(self.offices[office], "anchorFiling", filing)
 
@@ -137,13 +140,13 @@ def story(ledger: Ledger, after: Callable[[], object] = lambda: None) -> dict[st
     tree, encoded = ledger.batch(
         "US",
         [
-            entry("us-1", claims=(ClaimRef(published, DAY),)),
+            entry("us-1", claims=(ClaimRef(published, DAY, "EP"),)),
             entry("us-2", days=3, digest=keccak(b"d2")),
             entry("us-1"),  # repeats an entry of its own batch: the first one wins
         ],
     )
     after()
-    ledger.store("JP", entry("jp-1", days=10, claims=(ClaimRef(c("us-2"), DAY + dt.timedelta(days=3)),)))
+    ledger.store("JP", entry("jp-1", days=10, claims=(ClaimRef(c("us-2"), DAY + dt.timedelta(days=3), "EP"),)))
     after()
     ledger.batch("JP", [entry("us-2"), entry("jp-2")])  # us-2 is held by US: a conflict
     after()
@@ -225,9 +228,9 @@ def test_proofs_of_a_batch_whose_entries_all_won_are_rebuilt_from_the_index_alon
     # records and claims, and must hash to the anchored root without asking the node.
     ledger.store("JP", entry("earlier"))
     entries = [
-        entry("x", days=40, claims=(ClaimRef(c("earlier"), DAY), ClaimRef(c("elsewhere"), DAY))),
+        entry("x", days=40, claims=(ClaimRef(c("earlier"), DAY, "EP"), ClaimRef(c("elsewhere"), DAY, "EP"))),
         entry("y", days=41, digest=keccak(b"y")),
-        entry("z", days=42, digest=keccak(b"z"), claims=(ClaimRef(c("earlier"), DAY),)),
+        entry("z", days=42, digest=keccak(b"z"), claims=(ClaimRef(c("earlier"), DAY, "EP"),)),
     ]
     tree, encoded = ledger.batch("US", entries)
     index.sync()
@@ -245,7 +248,7 @@ def test_proofs_of_a_batch_whose_entries_all_won_are_rebuilt_from_the_index_alon
 
 def test_proofs_of_a_batch_that_lost_entries_are_read_again_from_its_transaction(ledger: Ledger, index: Index) -> None:
     ledger.store("EP", entry("held"))
-    entries = [entry("held", days=5), entry("new", claims=(ClaimRef(c("held"), DAY),)), entry("new", days=9)]
+    entries = [entry("held", days=5), entry("new", claims=(ClaimRef(c("held"), DAY, "EP"),)), entry("new", days=9)]
     tree, encoded = ledger.batch("JP", entries)
     index.sync()
     record = index.record(c("new"))
@@ -257,9 +260,9 @@ def test_proofs_of_a_batch_that_lost_entries_are_read_again_from_its_transaction
 def test_claims_are_seen_from_the_claiming_and_from_the_claimed_side(ledger: Ledger, index: Index) -> None:
     ledger.store("JP", entry("first"))
     ledger.store("US", entry("lone"))
-    ledger.batch("US", [entry("second", days=100, claims=(ClaimRef(c("first"), DAY),))])
-    ledger.store("EP", entry("third", days=120, claims=(ClaimRef(c("first"), DAY), ClaimRef(c("second"), DAY))))
-    ledger.store("EP", entry("fourth", days=130, claims=(ClaimRef(c("first"), DAY), ClaimRef(c("lone"), DAY))))
+    ledger.batch("US", [entry("second", days=100, claims=(ClaimRef(c("first"), DAY, "EP"),))])
+    ledger.store("EP", entry("third", days=120, claims=(ClaimRef(c("first"), DAY, "EP"), ClaimRef(c("second"), DAY, "EP"))))
+    ledger.store("EP", entry("fourth", days=130, claims=(ClaimRef(c("first"), DAY, "EP"), ClaimRef(c("lone"), DAY, "EP"))))
     index.sync()
     (claim,) = index.claims_of(c("second"))
     assert (claim.later, claim.earlier, claim.claimed_filing_date, claim.withdrawn) == (
@@ -287,7 +290,7 @@ def test_claims_are_seen_from_the_claiming_and_from_the_claimed_side(ledger: Led
 
 def test_amendments_and_claim_changes_are_new_versions_and_the_first_stays(ledger: Ledger, index: Index) -> None:
     ledger.store("EP", entry("earlier"))
-    tree, encoded = ledger.batch("US", [entry("x", claims=(ClaimRef(c("earlier"), DAY),)), entry("y")])
+    tree, encoded = ledger.batch("US", [entry("x", claims=(ClaimRef(c("earlier"), DAY, "EP"),)), entry("y")])
     proof = (tree.root, encoded[0], tree.proof(0))
     amended = ledger.tx(ledger.offices["US"], "amendFiling", c("x"), date_to_days(DAY) + 1, keccak(b"v2"), proof)
     ledger.tx(ledger.offices["US"], "withdrawPriorityClaim", c("x"), c("earlier"), proof)
@@ -376,7 +379,7 @@ def test_a_stored_anchor_after_a_batched_one_is_a_conflict_and_its_claims_are_no
     ledger: Ledger, index: Index
 ) -> None:
     ledger.batch("US", [entry("held")])
-    ledger.store("EP", entry("held", claims=(ClaimRef(c("elsewhere"), DAY),)))
+    ledger.store("EP", entry("held", claims=(ClaimRef(c("elsewhere"), DAY, "EP"),)))
     index.sync()
     record = index.record(c("held"))
     assert record is not None and record.office == "US" and record.priority_claims == ()
@@ -437,7 +440,7 @@ def test_a_batch_relayed_with_an_office_signature_is_read_from_its_input(ledger:
 
 
 def test_proofs_from_the_index_verify_on_chain_and_let_the_office_amend(ledger: Ledger, index: Index) -> None:
-    entries = [entry(f"p{i}", claims=(ClaimRef(c("x"), DAY),) if i % 3 == 0 else ()) for i in range(37)]
+    entries = [entry(f"p{i}", claims=(ClaimRef(c("x"), DAY, "EP"),) if i % 3 == 0 else ()) for i in range(37)]
     ledger.batch("EP", entries)
     index.sync()
     for e in (entries[0], entries[18], entries[36]):
@@ -472,7 +475,7 @@ def test_batches_checked_in_a_process_pool_give_the_same_index(ledger: Ledger) -
     # A refused batch, conflicts, claims, digests and more batches than the pool checks ahead.
     story(ledger)
     for n in range(6):
-        ledger.batch("US", [entry(f"pool-{n}-{i}", claims=(ClaimRef(c("us-1"), DAY),)) for i in range(n + 1)])
+        ledger.batch("US", [entry(f"pool-{n}-{i}", claims=(ClaimRef(c("us-1"), DAY, "EP"),)) for i in range(n + 1)])
     ledger.batch("JP", [entry("pool-0-0"), entry("pool-last")])
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     try:
@@ -525,7 +528,7 @@ def test_an_index_made_for_another_contract_is_refused(ledger: Ledger, tmp_path:
 
 
 def test_an_index_of_an_older_schema_is_refused_or_rebuilt_from_the_chain(ledger: Ledger, tmp_path: Path) -> None:
-    ledger.batch("EP", [entry("a", claims=(ClaimRef(c("b"), DAY),))])
+    ledger.batch("EP", [entry("a", claims=(ClaimRef(c("b"), DAY, "EP"),))])
     path = tmp_path / "index.sqlite"
     with Index(path, ledger.chain, ledger.address) as idx:
         idx.sync()
@@ -545,8 +548,8 @@ def test_a_reorganisation_is_rolled_back_and_the_new_branch_indexed(ledger: Ledg
     ledger.batch("EP", [entry("kept")])
     index.sync()
     fork = ledger.chain.snapshot()
-    ledger.batch("US", [entry("orphaned", claims=(ClaimRef(c("kept"), DAY),))])
-    ledger.store("JP", entry("orphaned-too", claims=(ClaimRef(c("kept"), DAY),)))
+    ledger.batch("US", [entry("orphaned", claims=(ClaimRef(c("kept"), DAY, "EP"),))])
+    ledger.store("JP", entry("orphaned-too", claims=(ClaimRef(c("kept"), DAY, "EP"),)))
     index.sync()
     assert index.contains(c("orphaned")) and len(index.claimed_by(c("kept"))) == 2
     ledger.chain.revert(fork)
@@ -627,7 +630,7 @@ def test_ten_thousand_batched_filings_are_all_found_with_valid_proofs(ledger: Le
 def test_a_claim_cycle_on_the_ledger_leaves_the_family_graph_usable(ledger: Ledger, index: Index) -> None:
     # The contract does not forbid a cycle; families.py does. The index keeps both claims and
     # leaves out of the graph the one that closes the cycle, in chain order.
-    ledger.store("EP", entry("a", claims=(ClaimRef(c("b"), DAY),)))
+    ledger.store("EP", entry("a", claims=(ClaimRef(c("b"), DAY, "EP"),)))
     ledger.store("US", entry("b"))
     ledger.tx(ledger.offices["US"], "addPriorityClaim", c("b"), (c("a"), date_to_days(DAY)), STORED)
     index.sync()
