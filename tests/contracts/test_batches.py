@@ -25,7 +25,9 @@ def _entries(n: int, *, seed: int = 1, with_claims: bool = False) -> list[Entry]
     for i in range(n):
         claims: tuple[ClaimRef, ...] = ()
         if with_claims and i % 2:
-            claims = (ClaimRef(keccak(b"prior" + i.to_bytes(4, "big")), BASE - dt.timedelta(days=rnd.randint(1, 360)), "EP"),)
+            claims = (
+                ClaimRef(keccak(b"prior" + i.to_bytes(4, "big")), BASE - dt.timedelta(days=rnd.randint(1, 360)), "EP"),
+            )
         out.append(
             Entry(
                 keccak(seed.to_bytes(4, "big") + i.to_bytes(4, "big")),
