@@ -442,6 +442,22 @@ class Chain:
         with self._lock:
             self._nonces.clear()
 
+    def advance_time(self, seconds: int) -> None:
+        """Mine a block ``seconds`` later than the head (test chains only: the embedded chain
+        without a journal, or a dev node): how a governance delay is seen to pass (SPEC.md §3)."""
+        if seconds < 0:
+            raise errors.InvalidInput("time only moves forward", code="badDelay")
+        head = self.block_timestamp(self.block_number()) or 0
+        if self.kind == "embedded":
+            if self._journal is not None:
+                raise errors.LedgerError("a durable chain keeps real time: its journal replays blocks as mined")
+            self._tester().time_travel(head + seconds)
+            return
+        if self.chain_id != DEV_CHAIN_ID:
+            raise errors.LedgerError("only a dev node (chain id 31337) can be moved forward in time")
+        self.query(lambda: self.w3.provider.make_request("evm_increaseTime", [seconds]))  # type: ignore[arg-type]
+        self.query(lambda: self.w3.provider.make_request("evm_mine", []))  # type: ignore[arg-type]
+
     def _tester(self) -> Any:
         provider = self.w3.provider
         if not isinstance(provider, EthereumTesterProvider):
