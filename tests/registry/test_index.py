@@ -61,9 +61,8 @@ def _claims_of(index: Index, commitment: bytes) -> tuple[IndexedClaim, ...]:
 
 
 def _claimed_by(index: Index, commitment: bytes) -> tuple[IndexedClaim, ...]:
-    # Every claim of these tests names office EP; "first" is JP's (claims naming another office
-    # than the holder are links to another node, SPEC.md §2).
-    return index.claimed_by("EP", commitment) or index.claimed_by(_office_of(index, commitment), commitment)
+    # A claim links to the node (earlier office, commitment) it names (SPEC.md §2).
+    return index.claimed_by(_office_of(index, commitment), commitment)
 
 
 def _facts(index: Index, commitment: bytes) -> Any:
@@ -310,10 +309,10 @@ def test_claims_are_seen_from_the_claiming_and_from_the_claimed_side(ledger: Led
     ledger.store("US", entry("lone"))
     ledger.batch("US", [entry("second", days=100, claims=(ClaimRef(c("first"), DAY, "JP"),))])
     ledger.store(
-        "EP", entry("third", days=120, claims=(ClaimRef(c("first"), DAY, "JP"), ClaimRef(c("second"), DAY, "EP")))
+        "EP", entry("third", days=120, claims=(ClaimRef(c("first"), DAY, "JP"), ClaimRef(c("second"), DAY, "US")))
     )
     ledger.store(
-        "EP", entry("fourth", days=130, claims=(ClaimRef(c("first"), DAY, "JP"), ClaimRef(c("lone"), DAY, "EP")))
+        "EP", entry("fourth", days=130, claims=(ClaimRef(c("first"), DAY, "JP"), ClaimRef(c("lone"), DAY, "US")))
     )
     index.sync()
     (claim,) = _claims_of(index, c("second"))
@@ -327,14 +326,17 @@ def test_claims_are_seen_from_the_claiming_and_from_the_claimed_side(ledger: Led
     first = index.record(c("first"))
     assert first is not None and first.claimed_by == (c("second"), c("third"), c("fourth"))
 
+    holder = {"first": "JP", "lone": "US", "second": "US", "third": "EP", "fourth": "EP"}
+
     def hexes(*labels: str) -> set[str]:
-        return {"0x" + c(x).hex() for x in labels}
+        return {node_id(holder[x], c(x)) for x in labels}
 
     graph = _family(index, c("second"))
-    assert graph.extended_family("0x" + c("second").hex()) == hexes("first", "lone", "second", "third", "fourth")
+    second = node_id("US", c("second"))
+    assert graph.extended_family(second) == hexes("first", "lone", "second", "third", "fourth")
     # DOCDB: same first filings. "fourth" adds the priority of "lone", so it has a family of its own.
-    assert graph.simple_family("0x" + c("second").hex()) == hexes("first", "second", "third")
-    assert graph.simple_family("0x" + c("fourth").hex()) == hexes("fourth")
+    assert graph.simple_family(second) == hexes("first", "second", "third")
+    assert graph.simple_family(node_id("EP", c("fourth"))) == hexes("fourth")
     summaries = _summaries(index, [c("first"), c("third"), c("absent")])
     assert set(summaries) == {c("first"), c("third")}
     assert (summaries[c("third")].office, summaries[c("third")].filing_date) == ("EP", DAY + dt.timedelta(days=120))
@@ -397,6 +399,10 @@ def test_the_office_directory_follows_admission_suspension_reinstatement_and_key
     new_key = ledger.chain.new_account()
     ledger.tx(ledger.registrar, "suspendOffice", b"JP")
     ledger.tx(ledger.registrar, "rotateOfficeKey", b"JP", new_key.address)
+    # The registrar's rotation of an office's key runs once a majority of the others approve (§3).
+    proposal = ledger.view("proposalCount")
+    ledger.tx(ledger.offices["EP"], "approveProposal", proposal)
+    ledger.tx(ledger.offices["US"], "approveProposal", proposal)
     ledger.tx(ledger.registrar, "suspendOffice", b"US")
     ledger.tx(ledger.registrar, "reinstateOffice", b"US")
     index.sync()
@@ -542,7 +548,8 @@ def test_batches_checked_in_a_process_pool_give_the_same_index(ledger: Ledger) -
     story(ledger)
     for n in range(6):
         ledger.batch("US", [entry(f"pool-{n}-{i}", claims=(ClaimRef(c("us-1"), DAY, "EP"),)) for i in range(n + 1)])
-    ledger.batch("JP", [entry("pool-0-0"), entry("pool-last")])
+    # A duplicate within US (a conflict); the same bytes from JP would be JP's own record.
+    ledger.batch("US", [entry("pool-0-0"), entry("pool-last")])
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     try:
         with Index(":memory:", ledger.chain, ledger.address) as idx:
