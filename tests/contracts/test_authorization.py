@@ -455,3 +455,26 @@ def test_malformed_single_filings_are_refused(deployment: Deployment, filing: tu
     with pytest.raises(errors.ContractRevert, match=error):
         deployment.tx(deployment.offices["EP"], "anchorFiling", filing)
     assert deployment.view("getRecord", b"EP", COMMITMENT)[0] == b"\x00\x00"
+
+
+def test_the_registrar_alone_cannot_rotate_an_active_offices_key_and_a_majority_cancels_it(
+    deployment: Deployment,
+) -> None:
+    # Issue 11 acceptance: with a delay of 0 too, the registrar's rotation of EP's key is only a
+    # proposal (no consent, no majority); EP keeps anchoring, and US + JP cancel it.
+    ep = deployment.offices["EP"]
+    thief = deployment.chain.new_account()
+    deployment.tx(deployment.registrar, "rotateOfficeKey", b"EP", thief.address)
+    proposal_id = deployment.view("proposalCount")
+    with pytest.raises(errors.ContractRevert, match="ProposalNotReady"):
+        deployment.tx(deployment.registrar, "executeProposal", proposal_id)
+    assert deployment.view("getOffice", b"EP")[0] == ep.address
+    with pytest.raises(errors.NotOfficeSigner):
+        deployment.tx(thief, "anchorFiling", _filing())
+    deployment.tx(ep, "anchorFiling", _filing())
+    deployment.tx(deployment.offices["US"], "cancelProposal", proposal_id)
+    deployment.tx(deployment.offices["JP"], "cancelProposal", proposal_id)
+    assert _proposal(deployment, proposal_id)[1] == 3  # Cancelled
+    with pytest.raises(errors.ContractRevert, match="ProposalNotPending"):
+        deployment.tx(deployment.offices["US"], "approveProposal", proposal_id)
+    assert deployment.view("getOffice", b"EP")[0] == ep.address
