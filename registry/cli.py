@@ -138,11 +138,13 @@ def bench(
 
 
 def _mount_subcommands() -> None:
+    from registry.cli_governance import register as register_governance
     from registry.cli_keys import app as keys_app
     from registry.cli_ledger import register
 
     app.add_typer(keys_app, name="keys")
     register(app, friendly)
+    register_governance(app, friendly)
 
 
 _mount_subcommands()
