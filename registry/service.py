@@ -16,6 +16,7 @@ for checks the tokens of new claims on its own applications against the access s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import threading
@@ -40,9 +41,11 @@ from registry.numbers import NormalizedNumber
 from registry.numbers import normalize as normalize_number
 from registry.ownnumbers import OwnNumbers
 from registry.rules import (
+    Check,
     LaterApplication,
     PriorityClaim,
     RegisteredApplication,
+    Severity,
     Verification,
     check_filing_date,
     restoration_period_end,
@@ -418,9 +421,46 @@ class RegistryService:
                 version=facts.version,
                 claimed_priority_dates=facts.claimed_dates,
             )
-        return verify_claim(
+        verification = verify_claim(
             PriorityClaim(number.office, number.canonical, claimed_date), later, registered, self.calendar
         )
+        disagreement = self._pct_records_disagree(number, commitment)
+        if disagreement is None:
+            return verification
+        return dataclasses.replace(verification, checks=(*verification.checks, disagreement))
+
+    def _pct_records_disagree(self, number: NormalizedNumber, commitment: bytes) -> Check | None:
+        """SPEC.md §1: a claim on a PCT application is judged on the receiving office's record; when
+        the IB holds one too and the two differ, the answer carries a warning (the verdict stands)."""
+        offices = judged_offices(number)
+        if number.office != "WO" or len(offices) < 2 or offices[0] in IB_OFFICES:
+            return None
+        receiving = self.index.facts(offices[0], commitment)
+        if receiving is None:
+            return None
+        for ib in offices[1:]:
+            other = self.index.facts(ib, commitment)
+            if other is None:
+                continue
+            differs = [
+                name
+                for name, a, b in (
+                    ("filing date", receiving.filing_date, other.filing_date),
+                    ("kind", receiving.kind, other.kind),
+                    ("document digest", receiving.document_digest, other.document_digest),
+                    ("claimed priorities", receiving.claimed_dates, other.claimed_dates),
+                )
+                if a != b
+            ]
+            if differs:
+                return Check(
+                    "pctRecordsAgree",
+                    False,
+                    Severity.WARNING,
+                    f"the receiving office {offices[0]} and the IB ({ib}) hold different records of this PCT"
+                    f" application ({', '.join(differs)} differ); judged on {offices[0]}'s",
+                )
+        return None
 
     def judged_facts(self, number: NormalizedNumber, commitment: bytes) -> RegisteredFacts | None:
         """The record a claim on ``number`` is judged on (SPEC.md §1): only the claimed office's."""
