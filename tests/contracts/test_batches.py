@@ -172,3 +172,40 @@ def test_gas_per_filing_falls_toward_the_calldata_floor_as_batches_grow(deployme
     # EIP-7623 floor: 40 gas per non-zero calldata byte; a 38-byte entry costs ~1.4 k at the floor.
     assert per_filing[1000] <= 1500
     assert per_filing[100] < per_filing[1] / 20
+
+
+def test_gas_per_entry_byte_of_a_thousand_entries_stays_near_the_calldata_floor(deployment: Deployment) -> None:
+    """SPEC.md §4, measured from receipts: a plain batch of 1,000 and one where every entry carries a
+    bound digest and a 54-byte claim with its token. Run with ``-s`` to see the figures."""
+    from registry.bench.anchoring import calldata_floor
+    from registry.commitments import claim_token
+
+    plain = _entries(1000, seed=7)
+    rich = [
+        Entry(
+            e.commitment,
+            e.kind,
+            e.filing_date,
+            keccak(b"digest" + e.commitment),
+            (
+                ClaimRef(
+                    keccak(b"earlier" + e.commitment),
+                    BASE - dt.timedelta(days=200),
+                    "JP",
+                    claim_token("EP", e.commitment, "0123456789ABCDEF"),
+                ),
+            ),
+        )
+        for e in _entries(1000, seed=8)
+    ]
+    figures = {}
+    for name, entries in (("plain", plain), ("digest + 1 claim", rich)):
+        packed = pack_entries(entries)
+        _tree, _encoded, gas = _anchor(deployment, entries)
+        figures[name] = (gas / len(entries), gas / len(packed), gas / calldata_floor(packed))
+        print(
+            f"\n{name}: {len(packed) // len(entries)} bytes/entry, {gas / len(entries):,.0f} gas/filing,"
+            f" {gas / len(packed):.2f} gas/entry byte, {gas / calldata_floor(packed):.3f}× the calldata floor"
+        )
+    assert figures["plain"][0] <= 1500
+    assert all(ratio <= 1.15 for _per, _byte, ratio in figures.values())
