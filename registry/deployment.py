@@ -259,7 +259,7 @@ def undo_creation(state: StateDir, keep: frozenset[str]) -> None:
 #: Gas a demo office is given: 1,000 transactions at the per-transaction cap (16.8 G gas, some
 #: ten million batched filings at ~1.3 k gas each), at twice the node's gas price when funded.
 DEMO_OFFICE_GAS = 1_000 * TX_GAS_CAP
-#: Gas for one ``admitOffice`` (~120 k measured on anvil; the bound leaves room for a directory entry).
+#: Gas for one ``admitOffice`` (71 k measured; the bound leaves room for a longer directory entry).
 ADMIT_GAS = 300_000
 _TRANSFER_GAS = 21_000
 
