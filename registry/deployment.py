@@ -4,6 +4,12 @@ What ``prioreg serve`` and the other commands share (API.md): without ``--rpc-ur
 the durable embedded chain kept in the state directory; ``--demo`` deploys the registry, admits
 the offices and gives each a key and an access-code seed (encrypted at rest, registry.keys); on a
 state directory that already holds a deployment, the same contract and data are resumed.
+
+Issue 12, item 5: a demo funds what it needs — computed from gas (:data:`DEMO_OFFICE_GAS`, the
+deployment's estimate, :data:`ADMIT_GAS`) at twice the node's gas price, checked against the
+funder's balance before anything is sent — and creating a state directory is all or nothing
+(:func:`begin_creation` / :func:`undo_creation`). Writers hold the directory's lock
+(registry.lock); ``read_only`` opens it for the commands that only read.
 """
 
 from __future__ import annotations

@@ -14,7 +14,11 @@ Journal format (version 1): a header line ``PRIOREG-JOURNAL 1 <genesis timestamp
 records ``length (4, big-endian) | crc32 (4) | timestamp (8) | raw transaction``. A corrupt
 record is never used: :class:`JournalCorrupt` reports where it is. The one exception is a *torn
 tail* (see :func:`scan_journal`): the last record cut short by a crash is moved aside and the
-journal truncated before it, with a warning.
+journal truncated before it, with a warning. A well-formed record that py-evm refuses on replay
+(a nonce used twice: what two writers on one journal left before registry.lock) is named the same
+way. :func:`check_journal` replays a whole journal without writing anything and
+:func:`repair_journal` keeps the records before the first bad one (``prioreg state check
+[--repair]``, DESIGN.md property 8).
 
 Snapshots. Replaying re-executes every transaction in py-evm. A million filings in batches took
 4.5 minutes to replay while the contract walked each batch's entries, ~4 s once batches were

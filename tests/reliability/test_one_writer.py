@@ -144,14 +144,17 @@ _WORKER = textwrap.dedent(
 
     lock = StateLock.adopt(Path(sys.argv[1]))
     print("adopted", flush=True)
-    time.sleep(float(__import__("os").environ.get("WORKER_SECONDS", "3")))
+    release = Path(sys.argv[1]).with_name("release")
+    deadline = time.monotonic() + 120
+    while not release.exists() and time.monotonic() < deadline:  # until the test has tried to write
+        time.sleep(0.05)
     """
 )
 
 
 def test_workers_that_inherit_the_lock_keep_the_directory_locked_after_the_parent_exits(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    env = dict(ENV, WORKER_SECONDS="4")
+    env = dict(ENV)
     parent = subprocess.run(
         [sys.executable, "-c", _HOLDER, str(state), _WORKER], capture_output=True, text=True, env=env, timeout=60
     )
@@ -162,8 +165,9 @@ def test_workers_that_inherit_the_lock_keep_the_directory_locked_after_the_paren
     rows = tmp_path / "rows.csv"
     rows.write_text("applicationNumber,filingDate,ipRightKind\n23999998,2023-03-01,patent\n")
     _refused(prioreg("import", str(rows), "--office", "EP", "--state-dir", str(state)), int(pid))
-    deadline = time.monotonic() + 30
-    while True:  # the worker exits after its sleep: the lock goes with it
+    (tmp_path / "release").touch()
+    deadline = time.monotonic() + 60
+    while True:  # the worker exits once released: the lock goes with it
         result = prioreg("state", "check", "--state-dir", str(state), "--repair")
         if result.returncode != 2 or time.monotonic() > deadline:
             break
