@@ -108,7 +108,15 @@ def create_app(
         summary="A distributed register of IP application numbers and priority claims (WIPO R12/R15).",
         description=(
             "Offices anchor filings as hashed commitments; examiners verify priority claims; anyone sees "
-            "families before publication. Errors use one envelope (WIPO DAS style). Names follow WIPO ST.90."
+            "families before publication. Errors use one envelope (WIPO DAS style). Names follow WIPO ST.90.\n\n"
+            "Bodies are bounded before any work: over 16 MB (65 MB for priority-document packages) is 413 "
+            "PAYLOAD_TOO_LARGE; JSON deeper than 32 levels, with more than 10,000 items in one array or object, "
+            "more than 1,000,000 values, a string over 1 MiB or a key over 256 characters is 422 with the detail "
+            "code tooDeep, tooManyItems, tooManyValues, stringTooLong, keyTooLong, numberOutOfRange or jsonInvalid. "
+            "Anchoring refuses weakAccessCode (an office-chosen code with fewer than 8 distinct symbols, 5 identical "
+            "or 6 consecutive symbols in a row) and notAPlausibleDate (before 1883-03-20, after the latest block's "
+            "day + 1, or a claim after its filing); a batch with an application already anchored is 409 "
+            "alreadyAnchored naming filings[i]."
         ),
         lifespan=lifespan,
     )
