@@ -18,6 +18,7 @@ The same reader serves the HTTP bodies (``api.limits``) and the lines of a JSON 
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -81,7 +82,15 @@ def loads(data: bytes | str, limits: JsonLimits = DEFAULT_LIMITS, *, what: str =
     if size > limits.max_bytes:
         raise JsonTooLarge(f"{what} is larger than {_size(limits.max_bytes)}")
     try:
+        if isinstance(data, bytes | bytearray) and (encoding := json.detect_encoding(data)) != "utf-8":
+            # What the standard decoder (and so every route before) accepts: a UTF-8 byte-order mark,
+            # UTF-16 and UTF-32 (RFC 8259 §8.1 lets a parser ignore the mark).
+            data = bytes(data).decode(encoding)
         value = pydantic_core.from_json(data, allow_inf_nan=False)
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            f"{what} is not valid JSON: its bytes are not UTF-8, UTF-16 or UTF-32 text", code="jsonInvalid"
+        ) from None
     except ValueError as exc:
         reason = str(exc)
         if "recursion limit" in reason:  # jiter's own depth guard (~200), far beyond max_depth

@@ -113,6 +113,13 @@ def test_a_body_beyond_a_limit_is_422_naming_the_limit(api: Api, body: bytes, co
     assert len(json.dumps(error)) < 2_000  # the answer never echoes the body
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32"])
+def test_json_in_the_encodings_the_standard_decoder_reads_still_passes(api: Api, encoding: str) -> None:
+    body = json.dumps(_good_verify_body()).encode(encoding)
+    answer = api.client.post(VERIFY, content=body, headers=JSON)
+    assert answer.status_code == 200, answer.text
+
+
 def test_a_body_at_the_depth_limit_reaches_the_route(api: Api) -> None:
     # 32 levels pass the parser; the schema then refuses the shape with its own detail.
     body = b'{"priority": ' + _nested_arrays(31) + b', "later": {}}'
@@ -176,7 +183,10 @@ def test_a_declared_length_over_the_limit_is_413_before_the_route_or_the_token_c
 
 
 def test_the_size_limit_is_set_per_route() -> None:
-    guard = BodyGuard(lambda *_: None, BodyLimits())  # type: ignore[arg-type, return-value]
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("not called")
+
+    guard = BodyGuard(app, BodyLimits())
     assert guard.max_bytes_for(VERIFY) == MAX_BODY_BYTES == 16 * 2**20
     assert guard.max_bytes_for("/v1/filing-batches") == MAX_BODY_BYTES
     # SPEC.md §6: the package endpoints take 65 MB (the routes themselves come with issue R26).
