@@ -11,6 +11,7 @@ sent with explicit gas, so the status is always checked.
 from __future__ import annotations
 
 import ast
+import datetime as _dt
 import threading
 import time
 from collections import OrderedDict
@@ -263,6 +264,21 @@ class Chain:
         """The latest block number."""
         with _translated():
             return int(self.w3.eth.block_number)
+
+    def latest_block_day(self) -> _dt.date:
+        """The UTC day of the latest block: what anchoring measures filing dates against (SPEC.md §5).
+
+        The embedded chain mines a block for each transaction, stamped with this machine's clock
+        when it is sent (:func:`registry.embedded.stamp_pending_block`): between writes its head
+        grows old while the next block will carry the current time, so its latest block is taken
+        to be that next one. A node (``--rpc-url``) answers for its own latest block.
+        """
+        if self._tester_ref is not None:
+            head = self.query(lambda: int(self._tester_ref.backend.chain.get_canonical_head().timestamp))
+            timestamp = max(head, int(time.time()))
+        else:
+            timestamp = self.query(lambda: int(self.w3.eth.get_block("latest")["timestamp"]))
+        return _dt.datetime.fromtimestamp(timestamp, _dt.UTC).date()
 
     def header(self, number: int) -> tuple[bytes, bytes] | None:
         """Hash and parent hash of block ``number``; ``None`` when the chain has no such block (yet)."""

@@ -179,6 +179,13 @@ def anchor_cmd(
         list[str] | None, typer.Option("--claim", help="A priority claim OFFICE,NUMBER,DATE,ACCESSCODE (repeatable).")
     ] = None,
     digest: Annotated[str | None, typer.Option("--digest", help="SHA-256 of the application document (hex).")] = None,
+    access_code: Annotated[
+        str | None,
+        typer.Option(
+            "--access-code",
+            help="An access code the office chose (it must pass the strength rule); derived when left out.",
+        ),
+    ] = None,
     state_dir: StateOpt = None,
     rpc_url: RpcOpt = None,
     as_json: JsonOpt = False,
@@ -189,7 +196,7 @@ def anchor_cmd(
         parse_date(filing_date),
         IpRightKind.parse(kind),
         bytes.fromhex(digest.removeprefix("0x")) if digest else None,
-        None,
+        access_code,
         _claims(claim or []),
     )
     with writer_lock(_state_of(state_dir), command="prioreg anchor"):

@@ -162,10 +162,14 @@ class TransactionFailed(LedgerError):
 class ContractRevert(LedgerError):
     """Raised when the contract reverted with a custom error; ``name`` and ``args`` carry it."""
 
-    def __init__(self, name: str, args: dict[str, Any], message: str | None = None) -> None:
+    def __init__(
+        self, name: str, args: dict[str, Any], message: str | None = None, *, target: str | None = None
+    ) -> None:
         super().__init__(message or f"the ledger refused the transaction: {name}({_fmt(args)})")
         self.name = name
         self.error_args = args
+        #: The input the refusal is about (``filings[3]``), when the gateway refused it before the ledger.
+        self.target = target
 
 
 class AlreadyAnchored(ContractRevert):
