@@ -882,8 +882,8 @@ def _route_check(route: Route | None, restoration: Restoration, law: ApplyingLaw
             CHECK_RESTORATION_ROUTE_KNOWN,
             True,
             Severity.WARNING,
-            f"{law.name.capitalize()} restores a right of priority {_CRITERION_WORDS[route.criterion or '']}"
-            f" ({restoration.rule}).",
+            f"{law.name[:1].upper()}{law.name[1:]} restores a right of priority"
+            f" {_CRITERION_WORDS[route.criterion or '']} ({restoration.rule}).",
         )
     return Check(
         CHECK_RESTORATION_ROUTE_KNOWN,
