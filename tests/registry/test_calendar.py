@@ -213,6 +213,28 @@ def test_the_epo_2020_closing_days_are_those_of_oj_epo_2019_a97() -> None:
     assert not CAL.is_closed("EP", D("2020-05-08"))
 
 
+def test_the_epo_2023_closing_days_are_those_of_its_office_holidays_page() -> None:
+    listed = (
+        "01-06 03-08 04-07 04-10 04-27 05-01 05-05 05-18 05-29 06-08 08-15 10-03 11-01 12-25 12-26 12-27 12-28 12-29"
+    )
+    assert closed_weekdays("EP", 2023) == set(listed.split())
+
+
+@pytest.mark.parametrize("year", [2015, 2020, 2023])
+def test_in_a_published_epo_year_the_public_holidays_of_the_three_sites_are_all_listed(year: int) -> None:
+    # The union of Bavaria, the Netherlands and Berlin (the package) is what the EPO closes on, plus
+    # its own days (Christmas Eve, New Year's Eve, Liberation Day, bridging days): checked against
+    # each notice, the only exception being Berlin's one-off 8 May 2020, decided after the notice.
+    rules = CAL.rules_of("EP")
+    assert rules is not None
+    day = dt.date(year, 1, 1)
+    while day.year == year:
+        in_package = day.weekday() < 5 and any(day in seat.closed_days(year) for seat in rules.seats)
+        if in_package and day != D("2020-05-08"):
+            assert CAL.is_closed("EP", day), day
+        day += dt.timedelta(days=1)
+
+
 def test_a_period_ending_on_the_saturday_before_easter_monday_runs_to_tuesday() -> None:
     assert CAL.next_working_day("EP", D("2024-03-30")) == D("2024-04-02")
     assert CAL.next_working_day("EP", D("2024-03-29")) == D("2024-04-02")  # Good Friday
@@ -230,6 +252,7 @@ def test_the_epo_christmas_closures_run_to_the_day_the_offices_reopen() -> None:
     assert CAL.next_working_day("EP", D("2023-12-23")) == D("2024-01-02")
     assert CAL.next_working_day("EP", D("2021-12-24")) == D("2022-01-03")
     assert CAL.next_working_day("EP", D("2015-12-24")) == D("2016-01-04")
+    assert CAL.next_working_day("EP", D("2025-12-24")) == D("2026-01-02")
     # A year whose notice is not shipped: Christmas Eve and New Year's Eve (every notice) still close.
     assert CAL.next_working_day("EP", D("2026-12-24")) == D("2026-12-28")
     assert not CAL.covers("EP", 2026)
