@@ -220,7 +220,12 @@ def test_the_epo_2023_closing_days_are_those_of_its_office_holidays_page() -> No
     assert closed_weekdays("EP", 2023) == set(listed.split())
 
 
-@pytest.mark.parametrize("year", [2015, 2020, 2023])
+def test_the_epo_2003_closing_days_are_those_of_oj_epo_2002_549() -> None:
+    listed = "01-01 01-06 04-18 04-21 04-30 05-01 05-05 05-29 06-09 06-19 08-15 10-03 12-24 12-25 12-26 12-31"
+    assert closed_weekdays("EP", 2003) == set(listed.split())
+
+
+@pytest.mark.parametrize("year", [2003, 2015, 2020, 2023])
 def test_in_a_published_epo_year_the_public_holidays_of_the_three_sites_are_all_listed(year: int) -> None:
     # The union of Bavaria, the Netherlands and Berlin (the package) is what the EPO closes on, plus
     # its own days (Christmas Eve, New Year's Eve, Liberation Day, bridging days): checked against
