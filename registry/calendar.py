@@ -308,6 +308,9 @@ class OfficeCalendar:
 
     def closed_because(self, office: str, day: _dt.date) -> str | None:
         """Why ``office`` is closed for filing on ``day``, or ``None`` when it is open (Paris 4C(3))."""
+        return _closed_days(self, office, day.year).get(day)
+
+    def _compute_closed_because(self, office: str, day: _dt.date) -> str | None:
         rules = self.rules_of(office)
         if rules is None:
             rules = _generic_rules(office) if self.generic else None
@@ -350,6 +353,23 @@ class OfficeCalendar:
             f"office {office} is configured closed on every day from {day.isoformat()} for over a year;"
             " check the calendar configuration"
         )
+
+
+@lru_cache(maxsize=2048)
+def _closed_days(calendar: OfficeCalendar, office: str, year: int) -> Mapping[_dt.date, str]:
+    # Every closed day of one office and year, computed once: a verification asks for a handful of
+    # days, each of which would otherwise walk the seats' holiday tables (a few µs each, hundreds of
+    # µs a verification). The calendar is immutable, so the table never goes stale.
+    day = _dt.date(year, 1, 1)
+    closed: dict[_dt.date, str] = {}
+    while day.year == year:
+        why = calendar._compute_closed_because(office, day)
+        if why is not None:
+            closed[day] = why
+        if day == _dt.date.max:
+            break
+        day += _dt.timedelta(days=1)
+    return MappingProxyType(closed)
 
 
 @cache

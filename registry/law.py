@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from registry.types import IpRightKind
 
@@ -220,6 +221,7 @@ class ApplyingLaw:
         return f"receiving Office {self.receiving_office}"
 
 
+@lru_cache(maxsize=1024)
 def applying_law(ip_office_code: str, receiving_office: str | None) -> ApplyingLaw:
     """The law for a later application filed at ``ip_office_code``, received by ``receiving_office``.
 
