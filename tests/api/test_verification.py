@@ -323,3 +323,18 @@ def test_the_openapi_document_describes_restoration_and_the_later_number(api: Ap
     schemas = api.client.get("/openapi.json").json()["components"]["schemas"]
     assert {"available", "criterion", "requestDeadline", "rule"} <= set(schemas["RestorationOut"]["properties"])
     assert {"applicationNumber", "parentRelation"} <= set(schemas["LaterIn"]["properties"])
+
+
+@pytest.mark.parametrize(
+    ("office", "number", "verdict"), [("EP", "PCT/EP2024/012345", "valid"), ("US", "PCT/US2024/012345", "restorable")]
+)
+def test_an_anchored_pct_filing_judges_its_claims_on_its_receiving_offices_calendar(
+    api: Api, good_friday_patent: dict[str, Any], office: str, number: str, verdict: str
+) -> None:
+    # The import and POST /v1/filings take the later number from the filing itself.
+    body = filing(number, "2024-04-02", priorityClaims=[claim("JP", "2023-050001", "2023-03-29", GOOD_FRIDAY_CODE)])
+    response = api.client.post("/v1/filings", json=body, headers=api.auth(office))
+    assert response.status_code == 201, response.text
+    (recorded,) = response.json()["priorityClaims"]
+    assert recorded["verification"]["verdict"] == verdict
+    assert "PCT Rule 80.5" in check(recorded["verification"], "closingDaysKnown")["message"]
