@@ -198,7 +198,7 @@ class OfficeRules:
         for rule in self.annual:
             if rule.covers(day):
                 return rule.name
-        # "Whit Monday (Munich, The Hague, Berlin)": one name, the places it closes.
+        # "Whit Monday in Munich, The Hague, Berlin": one name, the places it closes.
         places: dict[str, list[str]] = {}
         for seat in self.seats:
             name = seat.closed_days(day.year).get(day)
@@ -206,7 +206,7 @@ class OfficeRules:
                 places.setdefault(name, []).extend([seat.label] if seat.label else [])
         if not places:
             return None
-        return "; ".join(f"{name} ({', '.join(where)})" if where else name for name, where in places.items())
+        return "; ".join(f"{name} in {', '.join(where)}" if where else name for name, where in places.items())
 
 
 def _empty_offices() -> Mapping[str, OfficeRules]:

@@ -122,7 +122,7 @@ CITATIONS: dict[str, Citations] = {
         order="Paris Convention Art. 4A(1)",
         first="Paris Convention Art. 4C(4)",
         derived="Paris Convention Art. 4G",
-        restoration="the office's national law",
+        restoration="Patent Law Treaty Art. 13(2), where the office applies it",
     ),
 }
 
@@ -147,15 +147,15 @@ NATIONAL_ROUTES: dict[str, tuple[Route, ...]] = {
         Route(
             _dt.date(2007, 12, 13),
             Criterion.DUE_CARE,
-            "EPC Art. 122 with Rule 136(1) (re-establishment of rights in the priority period, EPC 2000,"
-            " in force 13 December 2007)",
+            "EPC Art. 122 with Rule 136(1), re-establishment of rights in the priority period, in force since"
+            " 13 December 2007",
         ),
     ),
     "US": (
         Route(
             _dt.date(2013, 12, 18),
             Criterion.UNINTENTIONAL,
-            "37 CFR 1.55(c) (petition to restore the right of priority, in force 18 December 2013)",
+            "37 CFR 1.55(c), petition to restore the right of priority, in force since 18 December 2013",
             DeadlineRule.US_1_55,
         ),
     ),
@@ -163,19 +163,19 @@ NATIONAL_ROUTES: dict[str, tuple[Route, ...]] = {
         Route(
             _dt.date(2015, 4, 1),
             Criterion.DUE_CARE,
-            'JP Patent Act Art. 43bis(1) as in force 1 April 2015 ("legitimate reason")',
+            'JP Patent Act Art. 43bis(1) as in force from 1 April 2015, "legitimate reason"',
         ),
         Route(
             _dt.date(2023, 4, 1),
             Criterion.UNINTENTIONAL,
-            "JP Patent Act Art. 43bis(1) as amended by Act No. 42 of 2021, in force 1 April 2023",
+            "JP Patent Act Art. 43bis(1) as amended by Act No. 42 of 2021, in force since 1 April 2023",
         ),
     ),
     "GB": (
         Route(
             _dt.date(2005, 1, 1),
             Criterion.UNINTENTIONAL,
-            "UK Patents Act 1977 s.5(2A)-(2B) with Patents Rules r.7 (in force 1 January 2005)",
+            "UK Patents Act 1977 s.5(2A)-(2B) with Patents Rules r.7, in force since 1 January 2005",
         ),
     ),
 }
@@ -183,9 +183,9 @@ NATIONAL_ROUTES: dict[str, tuple[Route, ...]] = {
 # Receiving Offices under PCT Rule 26bis.3 (in force 1 April 2007) whose criterion is known here.
 _PCT_SINCE = _dt.date(2007, 4, 1)
 PCT_RECEIVING_OFFICE_ROUTES: dict[str, tuple[Route, ...]] = {
-    "EP": (Route(_PCT_SINCE, Criterion.DUE_CARE, "PCT Rule 26bis.3 (the EPO as receiving Office applies due care)"),),
+    "EP": (Route(_PCT_SINCE, Criterion.DUE_CARE, "PCT Rule 26bis.3, the EPO as receiving Office applies due care"),),
     "US": (
-        Route(_PCT_SINCE, Criterion.UNINTENTIONAL, "PCT Rule 26bis.3 (the USPTO as receiving Office: unintentional)"),
+        Route(_PCT_SINCE, Criterion.UNINTENTIONAL, "PCT Rule 26bis.3, the USPTO as receiving Office: unintentional"),
     ),
     # The IB applies both criteria (Rule 26bis.3(a) lets an Office apply both); the one more
     # favourable to the applicant is reported.
@@ -193,7 +193,7 @@ PCT_RECEIVING_OFFICE_ROUTES: dict[str, tuple[Route, ...]] = {
         Route(
             _PCT_SINCE,
             Criterion.UNINTENTIONAL,
-            "PCT Rule 26bis.3 (the International Bureau as receiving Office applies both criteria)",
+            "PCT Rule 26bis.3, the International Bureau as receiving Office applies both criteria",
         ),
     ),
 }
@@ -261,5 +261,5 @@ def restoration_route(law: ApplyingLaw, kind: IpRightKind, filed: _dt.date) -> R
         _dt.date.min,
         None,
         f"{law.name} offered no restoration of the right of priority before {first.since.isoformat()}"
-        f" ({first.rule.split(' (')[0]} applies from then)",
+        f" ({first.rule.split(',')[0]} applies from then)",
     )

@@ -813,7 +813,7 @@ def _late_checks(
                 CHECK_WITHIN_RESTORATION_PERIOD,
                 True,
                 Severity.ERROR,
-                f"{filed_words}, within the two months after the period that end on {window_end.isoformat()}:"
+                f"{filed_words}, within the two months after the period, which end on {window_end.isoformat()}:"
                 f" {law.name} can restore the right of priority {criterion}{deadline} ({restoration.rule}).",
             ),
         ]
@@ -849,8 +849,8 @@ def _restoration(
             None,
             None,
             None,
-            f"the restoration route of {law.name} is not known here ({law.citations.period}; PCT Rule 49ter.2 for"
-            " its national phase)",
+            f"the restoration route of {law.name} is not known here; its national law decides, and PCT Rule 49ter.2"
+            " for a PCT national phase",
         )
     if not route.available or window_end is None:
         return Restoration(False, None, None, route.rule)
@@ -859,7 +859,7 @@ def _restoration(
         # months from the priority date and 4 months from the actual filing date (37 CFR 1.7 moves it).
         raw = max(add_months(earlier_date, 16), add_months(later.filing_date, 4))
         deadline = calendar.next_working_day(law.calendar_office, raw)
-        rule = f"{route.rule}; the petition with the priority claim within the time of 37 CFR 1.55(d)"
+        rule = f"{route.rule}; the petition carries the priority claim, due within the time of 37 CFR 1.55(d)"
     else:
         # EPC Rule 136(1), PCT Rule 26bis.3(e): two months from the expiry of the priority period.
         deadline = window_end

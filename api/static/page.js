@@ -12,7 +12,7 @@
 
   const VERDICTS = {
     valid: ["Valid", "The priority claim holds: the earlier application is registered as claimed and the later one was filed in time."],
-    restorable: ["Restorable", "The later application was filed after the priority period but within the two-month restoration window: the right of priority can be restored on request (PCT Rule 26bis.3)."],
+    restorable: ["Restorable", "The later application was filed after the priority period but within the two-month restoration window: the right of priority can be restored on request, on the criterion and by the deadline of the office that judges it (see Restoration below)."],
     invalid: ["Invalid", "The priority claim does not hold as made: see the failed checks below."],
     notFound: ["Not found", "No application is registered under this office, number and access code. Check the number and the access code with the applicant, or ask the first office whether it has registered the application."],
   };

@@ -38,6 +38,7 @@ from registry.rules import (
     priority_document_deadline,
     priority_period_end,
     restoration_period_end,
+    verdict_from_checks,
     verify_claim,
 )
 from registry.types import IpRightKind
@@ -765,3 +766,23 @@ def test_a_continuation_in_part_gets_a_warning_about_new_matter() -> None:
     cip = v.check(CHECK_CONTINUATION_IN_PART)
     assert cip is not None and not cip.passed and cip.severity is Severity.WARNING
     assert "cannot rest on this priority" in cip.message and "35 USC 120" in cip.message
+
+
+@pytest.mark.parametrize("office", ["EP", "US", "JP", "CN", "KR", "DE", "GB", "FR", "EM", "WO", "AT"])
+@pytest.mark.parametrize(
+    ("filed", "kind"), [("2024-02-01", PATENT), ("2024-04-20", PATENT), ("2024-09-01", PATENT), ("2023-09-20", DESIGN)]
+)
+def test_closing_days_known_and_the_restoration_route_are_always_answered(
+    office: str, filed: str, kind: IpRightKind
+) -> None:
+    # SPEC.md §5: closingDaysKnown is always among the checks, and the answer carries restoration;
+    # both are warnings, so they never decide the verdict.
+    earlier = "2023-03-20"
+    v = real(earlier, filed, office, kind=kind)
+    names = [c.name for c in v.checks]
+    assert CHECK_CLOSING_DAYS_KNOWN in names and CHECK_RESTORATION_ROUTE_KNOWN in names
+    assert v.restoration is not None
+    without = [c for c in v.checks if c.name not in (CHECK_CLOSING_DAYS_KNOWN, CHECK_RESTORATION_ROUTE_KNOWN)]
+    assert verdict_from_checks(without) is v.verdict or v.restoration.available is False
+    for c in v.checks:
+        assert c.message.count("(") == c.message.count(")"), c.message
