@@ -4,14 +4,27 @@ Canonical form (SPEC.md §1): ``FR`` + 7 digits ``YYNNNNN`` (two-digit filing ye
 serial): ``FR1914349``. INPI has numbered this way since 1969 (DOMAIN.md; INPI, "Numérotation des
 demandes"), so two-digit years 69–99 are 19YY and the others 20YY. There is no check digit.
 
-Accepted variants: ``1914349``, ``FR 1909731``, ``FR1914349``, ``19 14349``, ``19/14349``.
-Refused: a kind code (``FR 2 123 456 A1``: a publication) is ``notAnApplicationNumber``; other
-lengths are ``badLength``.
+Accepted variants: ``1914349``, ``FR 1909731``, ``FR1914349``, ``19 14349``, ``19/14349``, and the
+EPO's database forms (OPS Reference Guide v1.3.20 Table 3: epodoc is the office, the four-digit
+year and the serial padded to seven digits; DOMAIN.md "Numbers as databases print them"):
+
+* epodoc ``FR20190014349`` for ``1914349``; the year written out, ``201914349``;
+* DOCDB ``FR 1914349 A``: the digits and the application kind ``A``. FR publications of the 1950s
+  and 1960s (``FR 1 234 567 A``) carry the same kind and seven digits starting with 1, so a number of
+  the years 2010–2019 with a kind letter reads two ways and is ``notAnApplicationNumber``; later FR
+  publications have kind ``A1``. ``W`` is a PCT application received by INPI (:mod:`registry.numbers.wo`).
+
+Refused: a publication kind code (``FR 2 123 456 A1``) is ``notAnApplicationNumber``; other lengths
+are ``badLength``.
 
 >>> validate("FR 19 14349")
 'FR1914349'
 >>> format("FR1909731")
 '1909731'
+>>> validate("FR20190014349")
+'FR1914349'
+>>> validate("FR 2101234 A")
+'FR2101234'
 """
 
 from __future__ import annotations
@@ -21,6 +34,7 @@ from registry.numbers._common import (
     check_year,
     compact_text,
     digits_only,
+    epodoc_serial,
     fail,
     parses,
     prepare,
@@ -35,15 +49,26 @@ __all__ = ["compact", "format", "is_valid", "parse", "validate"]
 
 OFFICE = "FR"
 FIRST_YEAR = 1969
+_CENTURIES = ("19", "20")
 
 
 def parse(number: str) -> Parsed:
     """Read an FR application number (rules in the module docstring); raise on anything else."""
     text = strip_office(prepare(number), OFFICE)
     text, kind = split_kind(text)
-    if kind is not None:
+    if kind is not None and kind != "A":
         refuse_publication(kind, OFFICE, number, "1914349")
     digits = digits_only(text, OFFICE, number)
+    if len(digits) == 11 and digits[:2] in _CENTURIES:
+        # epodoc: four-digit year, serial padded to seven (FR20190014349 = 1914349).
+        year, serial = epodoc_serial(digits, 5, OFFICE, number)
+        check_year(year, FIRST_YEAR, OFFICE, number)
+        digits = digits[2:4] + serial
+    elif len(digits) == 9 and digits[:2] in _CENTURIES:
+        check_year(int(digits[:4]), FIRST_YEAR, OFFICE, number)
+        digits = digits[2:]
+    elif kind is not None and len(digits) == 7 and digits[0] == "1":
+        _refuse_two_readings(kind, digits, number)
     if len(digits) != 7:
         fail(
             "badLength",
@@ -53,6 +78,15 @@ def parse(number: str) -> Parsed:
     if digits[2:] == "00000":
         fail("badFormat", f"{shown(number)} has the serial 00000, which INPI never assigns")
     return Parsed(f"{OFFICE}{digits}", digits)
+
+
+def _refuse_two_readings(kind: str, digits: str, number: str) -> None:
+    # The same seven digits and kind name an old FR publication (module docstring).
+    fail(
+        "notAnApplicationNumber",
+        f"{shown(number)} reads as the FR publication {digits} {kind} as well as an application of "
+        f"20{digits[:2]}; give the application number without the kind, or with the four-digit year",
+    )
 
 
 def compact(number: str) -> str:

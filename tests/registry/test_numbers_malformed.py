@@ -112,7 +112,10 @@ MALFORMED = [
     ("KR", "2005012345", "badLength"),
     ("KR", "10200500783", "implausibleYear"),
     ("KR", "123456789012345", "badLength"),
-    ("KR", "KR 20050078345 A", "notAnApplicationNumber"),
+    # DOMAIN.md: a DOCDB application kind is accepted on the run-together form; after the
+    # hyphenated form a kind letter is how publications are cited.
+    ("KR", "KR 10-2005-0078345 A", "notAnApplicationNumber"),
+    ("KR", "1020050078345 U", "badFormat"),
     ("KR", "KR 10-2005-0078345 B1", "notAnApplicationNumber"),
     ("KR", "CN 201710601862.3", "officeMismatch"),
     ("KR", "10_2005_0078345", "badCharacter"),
