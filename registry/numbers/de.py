@@ -34,7 +34,7 @@ patent series), ``U`` utility model (20, or an old utility-model series), ``T`` 
 application (11): ``DE 102013211960 A`` = ``10 2013 211 960``. A kind that contradicts the right code is
 ``badFormat``. DOCDB's ``T`` also marks the German translations of European patents (``DE 69905327 T``,
 file numbers 5xx/6xx and right codes 50/60): those are file numbers of European patents, not DPMA
-applications, and stay ``unknownSeries``.
+applications, and are ``unknownSeries`` with a message that says so.
 
 Refused: publication numbers with a kind code (``DE 10 2007 004 488 A1``: same digits, but they name
 a document), ``notAnApplicationNumber``.
@@ -84,6 +84,10 @@ OLD8_SERIES = frozenset(f"{base + y}" for base in (100, 200, 300) for y in (95, 
 """Series of the 1995–2003 form: 195–199/100–103, 295–299/200–203, 395–399/300–303."""
 
 # DOCDB application kinds: the right code they go with since 2004, the series digit before.
+EUROPEAN_CODES = frozenset({"50", "60"})
+EUROPEAN_SERIES = frozenset("56")
+"""First digit of the 8-digit file numbers (5xx, 6xx) and right codes 50/60 that the DPMA gives
+European patents with effect in Germany (DOCDB kind T or A: DE 698 40 731, DE 689 26 392)."""
 _KIND_RIGHTS = {"A": ("10", "1"), "U": ("20", "2"), "T": ("11", "")}
 _OLD_LETTER = re.compile(r"[PG] ?(?=[0-9])", re.ASCII)
 _YEAR_FIRST_GROUPING = re.compile(r"[0-9]{4}[ ./-]", re.ASCII)
@@ -95,8 +99,19 @@ def calc_check_digit(number: str) -> str:
     return str((11 - total % 11) % 11 % 10)
 
 
+def _refuse_european(number: str) -> None:
+    # DPMA file numbers 50/60 (since 2004) and 59x/69x (before) are European patents in Germany.
+    fail(
+        "unknownSeries",
+        f"{shown(number)} is the DPMA file number of a European patent with effect in Germany, not a "
+        "DPMA application; give the EP application number",
+    )
+
+
 def _new(right: str, year: int, serial: str, number: str) -> str:
     check_year(year, NEW_FORM_SINCE, OFFICE, number)
+    if right in EUROPEAN_CODES:
+        _refuse_european(number)
     if right not in RIGHT_CODES:
         fail(
             "unknownSeries",
@@ -155,6 +170,8 @@ def parse(number: str) -> Parsed:
         digits = _twelve(digits, check, text, number)
         display = f"{digits[:2]} {digits[2:6]} {digits[6:9]} {digits[9:]}"
     elif len(digits) == 8:
+        if digits[0] in EUROPEAN_SERIES:
+            _refuse_european(number)
         if digits[:3] not in OLD8_SERIES:
             fail(
                 "unknownSeries",

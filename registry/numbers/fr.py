@@ -9,10 +9,9 @@ EPO's database forms (OPS Reference Guide v1.3.20 Table 3: epodoc is the office,
 year and the serial padded to seven digits; DOMAIN.md "Numbers as databases print them"):
 
 * epodoc ``FR20190014349`` for ``1914349``; the year written out, ``201914349``;
-* DOCDB ``FR 1914349 A``: the digits and the application kind ``A``. FR publications of the 1950s
-  and 1960s (``FR 1 234 567 A``) carry the same kind and seven digits starting with 1, so a number of
-  the years 2010–2019 with a kind letter reads two ways and is ``notAnApplicationNumber``; later FR
-  publications have kind ``A1``. ``W`` is a PCT application received by INPI (:mod:`registry.numbers.wo`).
+* DOCDB ``FR 1451345 A`` (Google Patents): the digits run together and the application kind ``A``;
+  after grouped digits a kind letter is a publication citation and is refused. ``W`` is a PCT
+  application received by INPI (:mod:`registry.numbers.wo`).
 
 Refused: a publication kind code (``FR 2 123 456 A1``) is ``notAnApplicationNumber``; other lengths
 are ``badLength``.
@@ -23,8 +22,8 @@ are ``badLength``.
 '1909731'
 >>> validate("FR20190014349")
 'FR1914349'
->>> validate("FR 2101234 A")
-'FR2101234'
+>>> validate("FR-1451345-A")
+'FR1451345'
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ from registry.numbers._common import (
     parses,
     prepare,
     refuse_publication,
+    run_together,
     shown,
     split_kind,
     strip_office,
@@ -56,7 +56,7 @@ def parse(number: str) -> Parsed:
     """Read an FR application number (rules in the module docstring); raise on anything else."""
     text = strip_office(prepare(number), OFFICE)
     text, kind = split_kind(text)
-    if kind is not None and kind != "A":
+    if kind is not None and (kind != "A" or not run_together(text.strip())):
         refuse_publication(kind, OFFICE, number, "1914349")
     digits = digits_only(text, OFFICE, number)
     if len(digits) == 11 and digits[:2] in _CENTURIES:
@@ -67,8 +67,6 @@ def parse(number: str) -> Parsed:
     elif len(digits) == 9 and digits[:2] in _CENTURIES:
         check_year(int(digits[:4]), FIRST_YEAR, OFFICE, number)
         digits = digits[2:]
-    elif kind is not None and len(digits) == 7 and digits[0] == "1":
-        _refuse_two_readings(kind, digits, number)
     if len(digits) != 7:
         fail(
             "badLength",
@@ -78,15 +76,6 @@ def parse(number: str) -> Parsed:
     if digits[2:] == "00000":
         fail("badFormat", f"{shown(number)} has the serial 00000, which INPI never assigns")
     return Parsed(f"{OFFICE}{digits}", digits)
-
-
-def _refuse_two_readings(kind: str, digits: str, number: str) -> None:
-    # The same seven digits and kind name an old FR publication (module docstring).
-    fail(
-        "notAnApplicationNumber",
-        f"{shown(number)} reads as the FR publication {digits} {kind} as well as an application of "
-        f"20{digits[:2]}; give the application number without the kind, or with the four-digit year",
-    )
 
 
 def compact(number: str) -> str:

@@ -15,10 +15,9 @@ DOMAIN.md "Numbers as databases print them"):
 * epodoc: ``GB`` + four-digit year + the serial padded to seven digits, ``GB20230006615`` for
   ``2306615.2`` (OPS data);
 * original with the four-digit year: ``201800758`` for ``GB20180000758`` (OPS data), nine digits;
-* DOCDB: the digits with the application kind ``A``. GB *publications* carry the same kind and have
-  seven digits starting with 1 or 2 (``GB 1 217 782 A`` of the 1970s, ``GB 2 123 456 A``), so a
-  seven-digit number of a year 10–29 with a kind letter reads two ways and is refused as
-  ``notAnApplicationNumber``; with the four-digit year (``GB 202306615 A``) or another year it is read.
+* DOCDB: the digits run together with the application kind ``A`` — ``GB 1918652 A``,
+  ``GB 201314499 A`` (Google Patents). A kind after the grouped digits (``GB 2 123 456 A``) is how GB
+  *publications* are cited, so the kind letter is accepted on the run-together form only.
   ``W`` is a PCT application (``GB 0204635 W`` = ``PCT/GB02/04635``, :mod:`registry.numbers.wo`).
 
 Refused: a publication kind code (``GB 2 123 456 A1``) is ``notAnApplicationNumber``; other lengths
@@ -46,6 +45,7 @@ from registry.numbers._common import (
     parses,
     prepare,
     refuse_publication,
+    run_together,
     shown,
     split_check,
     split_kind,
@@ -64,7 +64,7 @@ def parse(number: str) -> Parsed:
     """Read a GB application number (rules in the module docstring); raise on anything else."""
     text = strip_office(prepare(number), OFFICE)
     text, kind = split_kind(text)
-    if kind is not None and kind != "A":
+    if kind is not None and (kind != "A" or not run_together(text.strip())):
         refuse_publication(kind, OFFICE, number, "1217782.0")
     text, check = split_check(text)
     digits = digits_only(text, OFFICE, number)
@@ -79,8 +79,6 @@ def parse(number: str) -> Parsed:
         digits = digits[2:]
     elif len(digits) == 8 and check is None and kind is None:
         digits, check = digits[:7], digits[7]
-    elif kind is not None and len(digits) == 7 and digits[0] in "12":
-        _refuse_two_readings(kind, digits, number)
     if len(digits) != 7:
         fail(
             "badLength",
@@ -92,15 +90,6 @@ def parse(number: str) -> Parsed:
         fail("badFormat", f"{shown(number)} has the serial 00000, which UKIPO never assigns")
     display = digits if check is None else f"{digits}.{check}"
     return Parsed(f"{OFFICE}{digits}", display, check)
-
-
-def _refuse_two_readings(kind: str, digits: str, number: str) -> None:
-    # The same seven digits and kind name an old GB publication (module docstring).
-    fail(
-        "notAnApplicationNumber",
-        f"{shown(number)} reads as the GB publication {digits} {kind} as well as an application of "
-        f"20{digits[:2]}; give the application number without the kind, or with the four-digit year",
-    )
 
 
 def compact(number: str) -> str:

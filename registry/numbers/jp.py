@@ -28,7 +28,10 @@ them"): epodoc is the western year and the serial padded to seven digits, ``JP20
 ``JP 2006147056 A`` (OPS number service: original ``2006-147056`` → docdb ``2006147056 A``), and
 Google Patents writes ``JP-2016234666-A``. The kind letter is accepted **only on the run-together
 DOCDB form**: a hyphenated number with a kind (``JP 2019-095759 A``) is how JP *publications*
-(特開2019-095759) are cited, and the JPO numbers both in the same ``YYYY-NNNNNN`` shape. A DOCDB
+(特開2019-095759) are cited, and the JPO numbers both in the same ``YYYY-NNNNNN`` shape. DOCDB's
+pre-2000 form, the serial and the two-digit western year (``JP-27256688-A`` = 昭63-272566), also
+reads as an era-year publication (``JP 61123456 A`` = 特開昭61-123456): it is refused as
+``legacyForm``, with the JPO form it would be in the message. A DOCDB
 ``U`` is a utility-model application (``unknownSeries``, below); ``W`` is a PCT application
 (``JP 2017026210 W`` = ``PCT/JP2017/026210``, :mod:`registry.numbers.wo`).
 
@@ -65,6 +68,7 @@ from registry.numbers._common import (
     fail,
     parses,
     prepare,
+    refuse_legacy,
     refuse_publication,
     run_together,
     shown,
@@ -179,7 +183,19 @@ def _check_kind(kind: str, text: str, number: str) -> None:
             f"{shown(number)} is a utility-model application (DOCDB kind U); only JP patent "
             "applications (特願) have a canonical form here",
         )
-    if kind != "A" or not run_together(text.strip()) or len(text.strip()) not in (10, 11):
+    digits = text.strip()
+    if kind == "A" and run_together(digits) and len(digits) in (7, 8):
+        # DOCDB's pre-2000 form: serial without leading zeros, then the two-digit western year
+        # (JP-27256688-A, Google Patents). The same eight digits and kind are also an era-year
+        # publication (JP 61123456 A = 特開昭61-123456): two readings, so none (DOMAIN.md).
+        serial, year = digits[:-2].zfill(6), 1900 + int(digits[-2:])
+        refuse_legacy(
+            number,
+            f"the legacy DOCDB form (serial {serial}, filed {year}), which also reads as an era-year publication",
+            f"give the JPO form, here {_display(year, serial) if year >= FIRST_YEAR else 'era-year-serial'} "
+            "if that is the application",
+        )
+    if kind != "A" or not run_together(digits) or len(digits) not in (10, 11):
         refuse_publication(kind, OFFICE, number, "2017-187096")
 
 
