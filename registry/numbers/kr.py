@@ -93,7 +93,9 @@ def parse(number: str) -> Parsed:
             right, year_text, serial = digits[:2], digits[2:6], digits[6:]
         elif len(digits) in (10, 11):
             right, year_text, serial = None, digits[:4], digits[4:]
-        elif len(digits) == 8:
+        elif len(digits) in (8, 9):
+            # Before 1999: two-digit year and serial; DOCDB pads the serial to seven digits
+            # (KR-900009805-U, Google Patents), the six-digit rule below still applies.
             right, year_text, serial = None, digits[:2], digits[2:]
         else:
             fail(

@@ -162,7 +162,7 @@ def _refuse_legacy_docdb(number: str, digits: str) -> None:
     serial, yy = digits[:-2].zfill(6), digits[-2:]
     if len(digits) < 3 or len(serial) != 6:
         return
-    year = (1900 if int(yy) >= 50 else 2000) + int(yy)
+    year = 2000 + int(yy) if 2000 + int(yy) <= max_year() else 1900 + int(yy)
     # "16123456 A" also reads as 16/123,456 with a kind: two readings, so no reading (DOMAIN.md).
     also = (
         f"; it may also be {digits[:2]}/{digits[2:5]},{digits[5:]}"
