@@ -114,10 +114,8 @@ US_RECORDS: list[Record] = [
     (PC_BIBLIO + "biblio_example_4.xml", "US", ("12942680",), "US12942680"),
     (PC_BIBLIO + "biblio_example_4.xml", "US", ("US 94268010 A", "US20100942680"), "legacyForm"),
     (PC_PUBLISHED + "TestPublished.test_get_biblio_from_wo.yaml", "US", ("11/964,952",), "US11964952"),
-    (
     (PC_PUBLISHED + "TestPublished.test_get_biblio_from_wo.yaml", "US", ("US20070964952",), "legacyForm"),
-    (PC_PUBLISHED + "TestPublished.test_get_family_from_result.yaml", "US", ("US 96495207 A",), "legacyForm",
-    ),
+    (PC_PUBLISHED + "TestPublished.test_get_family_from_result.yaml", "US", ("US 96495207 A",), "legacyForm"),
     (PC_NUMBER_SERVICE + "TestNumberServiceApi.test_original_to_epodoc.yaml", "US", ("08/921,321",), "US08921321"),
     (PC_NUMBER_SERVICE + "TestNumberServiceApi.test_original_to_epodoc.yaml", "US", ("US19970921321",), "legacyForm"),
     (PC_PUBLISHED + "TestPublished.test_issue_41.yaml", "US", ("US20020396363P", "2002 396363"), "legacyForm"),
