@@ -116,7 +116,7 @@ def parse(number: str) -> Parsed:
             "badFormat",
             f"{shown(number)} has a seven-digit serial for {year}; before 1999 KR serials had six digits",
         )
-    kind_type = _KIND_TYPES.get(kind or "")
+    kind_type = None if kind is None else _KIND_TYPES.get(kind)
     if kind_type is not None and right is not None and right != kind_type:
         fail(
             "badFormat",
