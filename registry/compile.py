@@ -5,6 +5,10 @@ else. Compilation goes through py-solc-x's ``compile_standard``: with a native `
 installed (``SOLC_BINARY``, or py-solc-x's own installs), otherwise the npm ``solc`` package through
 ``scripts/solc-npm.mjs``. Running the registry never needs a compiler: it loads the artifact
 ``contracts/artifacts/PriorityRegistry.json``, and a test proves the artifact is reproducible.
+
+The artifact is also package data (``registry/data/artifacts/``, a link to the committed file in
+the source tree, copied into the wheel), so that an installed package runs from any directory
+without the source tree: :func:`load_artifact` reads it through :mod:`importlib.resources`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 import os
 import shutil
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -116,10 +121,19 @@ def write_artifact(path: Path = ARTIFACT_PATH) -> Path:
 
 @lru_cache(maxsize=1)
 def load_artifact() -> dict[str, Any]:
-    """The committed artifact (``contracts/artifacts``); the registry runs from the source tree."""
-    if not ARTIFACT_PATH.is_file():
-        raise CompileError(f"no compiled artifact at {ARTIFACT_PATH}: run `make artifacts`")
-    loaded: dict[str, Any] = json.loads(ARTIFACT_PATH.read_text(encoding="utf-8"))
+    """The committed artifact, as shipped in the package (``registry/data/artifacts``).
+
+    In a source checkout the package-data file is a link to ``contracts/artifacts``, so a freshly
+    written artifact is seen at once; an installed wheel holds a copy.
+    """
+    shipped = resources.files("registry").joinpath("data", "artifacts", f"{CONTRACT_NAME}.json")
+    try:
+        text = shipped.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        raise CompileError(
+            f"no compiled artifact shipped with the package (expected {ARTIFACT_PATH}): run `make artifacts`"
+        ) from None
+    loaded: dict[str, Any] = json.loads(text)
     return loaded
 
 

@@ -1,0 +1,1 @@
+"""HTTP facade of the priority registry (API.md): authenticate, validate, call ``registry``."""

@@ -1,0 +1,40 @@
+"""``GET /v1/applications/{commitment}``: the anchored record, its versions and its claims."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.convert import application_json
+from api.deps import Service
+from api.schemas import ApplicationOut, ErrorEnvelope
+from registry.commitments import parse_commitment
+from registry.errors import InvalidInput
+
+router = APIRouter(prefix="/v1/applications", tags=["applications"])
+
+CommitmentPath = Annotated[str, Path(description="0x + 64 hex digits", examples=["0x" + "ab" * 32], max_length=66)]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorEnvelope, "description": "Nothing is anchored under this commitment."},
+    422: {"model": ErrorEnvelope, "description": "Not a commitment."},
+}
+
+
+def commitment_from_path(text: str) -> bytes:
+    """The commitment named in a path, or a 422 located at ``commitment``."""
+    try:
+        return parse_commitment(text)
+    except InvalidInput as exc:
+        raise exc.with_target("commitment") from None
+
+
+@router.get("/{commitment}", response_model=ApplicationOut, responses=_ERRORS, summary="An anchored record")
+async def get_application(commitment: CommitmentPath, service: Service) -> JSONResponse:
+    """Office, kind, filing date, every version, claims both ways, the batch proof, and the number
+    once the office has published it."""
+    key = commitment_from_path(commitment)
+    record = await run_in_threadpool(service.application, key)
+    return JSONResponse(application_json(record))

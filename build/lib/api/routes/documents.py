@@ -1,0 +1,86 @@
+"""``POST /v1/documents/verify``: does a priority document match the digest anchored for it?
+
+JSON with the document's SHA-256, or a multipart upload with the file itself (hashed here, never
+stored)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.deps import Service
+from api.schemas import DocumentVerifyIn, DocumentVerifyOut, ErrorEnvelope
+from registry.errors import InvalidInput
+from registry.service import document_digest
+
+router = APIRouter(tags=["documents"])
+
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+_ERRORS: dict[int | str, dict[str, Any]] = {422: {"model": ErrorEnvelope, "description": "Malformed input."}}
+
+
+@router.post(
+    "/v1/documents/verify",
+    response_model=DocumentVerifyOut,
+    responses=_ERRORS,
+    summary="Check a priority document against the anchored digest",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/DocumentVerifyIn"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["ipOfficeCode", "applicationNumber", "accessCode", "file"],
+                        "properties": {
+                            "ipOfficeCode": {"type": "string"},
+                            "applicationNumber": {"type": "string"},
+                            "accessCode": {"type": "string"},
+                            "file": {"type": "string", "format": "binary"},
+                        },
+                    }
+                },
+            },
+            "required": True,
+        }
+    },
+)
+async def verify_document(request: Request, service: Service) -> JSONResponse:
+    """``matches`` is true when the SHA-256 of the document equals the anchored digest."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        try:
+            form = await request.form(max_files=1, max_fields=10)
+        except StarletteHTTPException as exc:  # starlette's 400 for a body that is not multipart
+            raise InvalidInput(f"the upload cannot be read: {exc.detail}", code="multipartInvalid") from None
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput("attach the document as the form field 'file'", code="missing", target="file")
+        data = await upload.read(MAX_DOCUMENT_BYTES + 1)
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise InvalidInput("the document is larger than 50 MB", code="tooLarge", target="file")
+        fields: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+        fields["documentDigest"] = document_digest(data).hex()
+    else:
+        try:
+            fields = await request.json()
+        except ValueError:
+            raise InvalidInput("the body is not JSON", code="jsonInvalid") from None
+    try:
+        body = DocumentVerifyIn.model_validate(fields)
+    except ValidationError as exc:
+        # The same details as every other body (api.errors): lowerCamelCase codes, JSON-path targets.
+        raise RequestValidationError(exc.errors()) from None
+    digest = bytes.fromhex(body.document_digest.removeprefix("0x"))
+    matches, anchored, version = await run_in_threadpool(
+        service.verify_document, body.ip_office_code, body.application_number, body.access_code, digest
+    )
+    return JSONResponse(
+        {"matches": matches, "anchoredDigest": None if anchored is None else "0x" + anchored.hex(), "version": version}
+    )

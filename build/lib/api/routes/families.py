@@ -1,0 +1,58 @@
+"""``GET /v1/families/{commitment}``: simple (DOCDB) and extended (INPADOC) family, with the links
+that join them — visible before publication, which is the point of WIPO R15.
+
+``GET /v1/families/{commitment}.svg`` draws the same answer (:mod:`registry.family_svg`). It is declared
+first: ``/{commitment}`` would otherwise take ``0x….svg`` as a commitment and refuse it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Service
+from api.routes.applications import CommitmentPath, commitment_from_path
+from api.schemas import ErrorEnvelope, FamilyOut
+from registry.family_svg import family_svg
+from registry.family_view import family_view
+from registry.service import RegistryService
+
+router = APIRouter(prefix="/v1/families", tags=["families"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorEnvelope, "description": "Nothing is anchored or claimed under this commitment."},
+    422: {"model": ErrorEnvelope, "description": "Not a commitment."},
+}
+SVG_MEDIA_TYPE = "image/svg+xml"
+
+
+def family_json(service: RegistryService, commitment: bytes) -> dict[str, Any]:
+    """The family answer of API.md for ``commitment`` (:func:`registry.family_view.family_view`)."""
+    return family_view(service.index, commitment)
+
+
+def _family_picture(service: RegistryService, commitment: bytes) -> str:
+    return family_svg(family_json(service, commitment))
+
+
+@router.get(
+    "/{commitment}.svg",
+    response_class=Response,
+    responses={200: {"content": {SVG_MEDIA_TYPE: {}}, "description": "The family as an SVG picture."}, **_ERRORS},
+    summary="The family of an application, as a picture",
+)
+async def get_family_svg(commitment: CommitmentPath, service: Service) -> Response:
+    """Members as boxes layered left to right by filing date, an arrow for each priority link."""
+    key = commitment_from_path(commitment)
+    # Laying out a family is CPU work: keep it off the event loop like the index reads.
+    svg = await run_in_threadpool(_family_picture, service, key)
+    return Response(svg, media_type=SVG_MEDIA_TYPE)
+
+
+@router.get("/{commitment}", response_model=FamilyOut, responses=_ERRORS, summary="The family of an application")
+async def get_family(commitment: CommitmentPath, service: Service) -> JSONResponse:
+    """Members linked by priority claims, earliest first, and why each link joins them."""
+    key = commitment_from_path(commitment)
+    return JSONResponse(await run_in_threadpool(family_json, service, key))

@@ -1,0 +1,178 @@
+"""``GET /``: the examiner's page — verify one priority claim and see the family, in a browser.
+
+Server-rendered HTML with no build step: the form is plain HTML that works with the keyboard alone
+(every input has a bound label and a hint, the tab order follows the claim as an examiner reads it,
+focus is always visible), and one small static script (``api/static/page.js``) sends it to the JSON
+API (``POST /v1/priority-claims/verify``), shows the verdict, the checks, the periods and the
+registered record in an ``aria-live`` region, draws the family from
+``GET /v1/families/{commitment}.svg``, and puts each 422 detail next to the field its ``target``
+names. The page needs nothing from outside this server: no CDN, no web font, and a
+Content-Security-Policy that allows only this origin says so to the browser as well.
+
+Fields are named exactly as the API's error targets (``priority.accessCode``, ``later.filingDate``…),
+so an error finds its field without a mapping table that could drift.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Service
+from registry.errors import RegistryError
+
+__all__ = ["CONTENT_SECURITY_POLICY", "router"]
+
+router = APIRouter(tags=["examiner page"])
+
+#: Only this origin: the page's own script, style, API calls and pictures. No inline script at all.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';"
+    " base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+_KINDS = (
+    ("patent", "Patent"),
+    ("utilityModel", "Utility model"),
+    ("design", "Industrial design"),
+    ("trademark", "Trademark"),
+)
+
+
+def _field(name: str, label: str, hint: str, *, attrs: str = "", mono: bool = False) -> str:
+    """One labelled text input with its hint and an (empty) error slot, both tied to it for screen readers."""
+    ident = name.replace(".", "-")
+    cls = ' class="mono"' if mono else ""
+    return f"""
+      <div class="field" data-field="{name}">
+        <label for="{ident}">{escape(label)}</label>
+        <p class="hint" id="{ident}-hint">{escape(hint)}</p>
+        <input id="{ident}" name="{name}" type="text" aria-describedby="{ident}-hint {ident}-error"{cls} {attrs}>
+        <p class="error" id="{ident}-error" hidden></p>
+      </div>"""
+
+
+def _kind_select(name: str, label: str) -> str:
+    ident = name.replace(".", "-")
+    options = "".join(f'<option value="{value}">{escape(text)}</option>' for value, text in _KINDS)
+    return f"""
+      <div class="field" data-field="{name}">
+        <label for="{ident}">{escape(label)}</label>
+        <p class="hint" id="{ident}-hint">Sets the priority period: 12 months for patents and utility models,
+          6 for designs and trademarks.</p>
+        <select id="{ident}" name="{name}" aria-describedby="{ident}-hint {ident}-error">{options}</select>
+        <p class="error" id="{ident}-error" hidden></p>
+      </div>"""
+
+
+def render_page(offices: list[str]) -> str:
+    """The page's HTML; ``offices`` fill the suggestions of the two office fields."""
+    office_attrs = (
+        'maxlength="2" autocomplete="off" autocapitalize="characters" spellcheck="false" list="offices" required'
+    )
+    date_attrs = 'inputmode="numeric" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" required'
+    suggestions = "".join(f'<option value="{escape(code)}"></option>' for code in offices)
+    earlier = "".join(
+        (
+            _field(
+                "priority.ipOfficeCode", "Office of first filing", "Two-letter ST.3 code, e.g. JP.", attrs=office_attrs
+            ),
+            _field(
+                "priority.applicationNumber",
+                "Application number",
+                "As written in the claim, e.g. 2017-187096 or EP 18 123 456.8.",
+                attrs='autocomplete="off" spellcheck="false" maxlength="64" required',
+            ),
+            _field("priority.filingDate", "Filing date", "As claimed, YYYY-MM-DD.", attrs=date_attrs),
+            _field(
+                "priority.accessCode",
+                "Access code",
+                "From the applicant, e.g. 7JEY-NFRJ-JK7B-DJF3-1. The last character is a check: a typo is caught here.",
+                attrs='autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="40" required',
+                mono=True,
+            ),
+        )
+    )
+    later = "".join(
+        (
+            _field(
+                "later.ipOfficeCode",
+                "Office of second filing",
+                "Your office; its closing days extend the period.",
+                attrs=office_attrs,
+            ),
+            _field(
+                "later.filingDate", "Filing date", "Of the application under examination, YYYY-MM-DD.", attrs=date_attrs
+            ),
+            _kind_select("later.ipRightKind", "Kind of right"),
+            _field(
+                "later.parentFilingDate",
+                "Parent filing date (optional)",
+                "Only for a divisional or continuation: the period runs from the parent's date.",
+                attrs='inputmode="numeric" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off"',
+            ),
+        )
+    )
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Verify a priority claim · Priority registry</title>
+  <link rel="stylesheet" href="/static/page.css">
+  <script src="/static/page.js" defer></script>
+</head>
+<body>
+  <a class="skip-link" href="#claim-form">Skip to the form</a>
+  <header class="masthead">
+    <div class="wrap">
+      <p class="brand">Priority registry</p>
+      <p class="tagline">A shared register of application numbers and priority claims</p>
+    </div>
+  </header>
+  <main class="wrap">
+    <h1>Verify a priority claim</h1>
+    <p class="lede">Enter the earlier application as the applicant names it in the claim, with the access code the
+      first office issued, and the later application you are examining. The answer comes from the ledger alone;
+      a wrong access code and an unregistered application look the same.</p>
+    <noscript><p class="notice">This page needs JavaScript to ask the registry. The same check is
+      <code>POST /v1/priority-claims/verify</code>, described at <a href="/docs">/docs</a>.</p></noscript>
+    <form id="claim-form" novalidate>
+      <div class="panels">
+        <fieldset>
+          <legend>Earlier application <span class="legend-note">the priority claimed</span></legend>{earlier}
+        </fieldset>
+        <fieldset>
+          <legend>Later application <span class="legend-note">under examination</span></legend>{later}
+        </fieldset>
+      </div>
+      <datalist id="offices">{suggestions}</datalist>
+      <div class="actions">
+        <button type="submit" id="verify-button">Verify claim</button>
+        <p class="form-message" id="form-message" hidden></p>
+      </div>
+    </form>
+    <section id="result" class="result" aria-live="polite" aria-labelledby="result-heading" tabindex="-1">
+      <h2 id="result-heading" class="visually-hidden">Result</h2>
+    </section>
+  </main>
+  <footer class="wrap footer">
+    <p>Machine access: <a href="/docs">API documentation</a> · <a href="/openapi.json">OpenAPI contract</a></p>
+  </footer>
+</body>
+</html>
+"""
+
+
+@router.get("/", response_class=HTMLResponse, summary="The examiner's page")
+async def examiner_page(service: Service) -> HTMLResponse:
+    """A form for one priority claim; the verdict, its checks and the family picture appear below it."""
+    try:
+        directory = await run_in_threadpool(service.index.offices)
+        offices = sorted(o.code for o in directory if o.active)
+    except RegistryError:  # suggestions are a convenience: the form works without them
+        offices = []
+    return HTMLResponse(render_page(offices), headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})

@@ -1,0 +1,22 @@
+"""``prioreg bench``: a year of the world's patent filings on one machine, against the naive way.
+
+Issue 6 and DESIGN.md "Batching: the lever for scale and cost": the registry claims that batching
+makes a year of filings (~3.7 M patent applications, DOMAIN.md "Load to plan for") cheap in gas and
+time, and that verification from the index is fast. This package measures those claims side by
+side with the naive way in one run, so that the ratios hold even on a shared machine:
+
+- :mod:`~registry.bench.synthetic` — realistic synthetic filings (valid numbers, check digits,
+  priority claims to earlier filings);
+- :mod:`~registry.bench.prepare` — the pure half of anchoring, run in worker processes;
+- :mod:`~registry.bench.anchoring` — naive web3 ``transact()``, one-by-one client, batches;
+- :mod:`~registry.bench.verification` and :mod:`~registry.bench.load` — the HTTP API under load
+  from another process, against one ``eth_call`` per verification;
+- :mod:`~registry.bench.run` — the whole run, as JSON; :mod:`~registry.bench.report` — the tables.
+
+It lives in the package (not in ``tests/``) because it is a tool people run, not a test: speed is
+measured here, never asserted in a timed test.
+"""
+
+from registry.bench.run import DEFAULT_FILINGS, BenchConfig, run_bench
+
+__all__ = ["DEFAULT_FILINGS", "BenchConfig", "run_bench"]

@@ -1,0 +1,93 @@
+"""The pure half of anchoring, for the benchmark: synthetic filing → prepared filing → entry bytes.
+
+This is the office's side of the end-to-end path (STYLE.md: normalize → commit → entry) run by
+:func:`registry.filings.prepare_filing` exactly as the service runs it — the number read by its
+office's rules, the access code derived from the office's seed, the commitment, each claim's
+earlier commitment from the number and access code the applicant would give — and nothing else.
+It needs no node, so the benchmark runs it in worker processes (the second core) while the main
+process drives the chain; a worker receives the synthetic set once and then only index ranges.
+"""
+
+from __future__ import annotations
+
+from registry.accesscodes import AccessCode, derive
+from registry.bench.synthetic import SyntheticFiling, SyntheticSet
+from registry.entries import encode_entry
+from registry.filings import ClaimInput, FilingInput, PreparedFiling, prepare_filing
+
+__all__ = ["Preparer", "filing_input", "init_worker", "prepare_range"]
+
+# Filings whose access code a preparer keeps for the claims that follow: a claim names a filing of
+# the last ~1,000 most of the time (synthetic.py), so a few thousand cover nearly all of them.
+_KEPT = 8192
+
+
+class Preparer:
+    """Prepares filings of one synthetic set with one access-code seed per office."""
+
+    def __init__(self, filings: SyntheticSet, seeds: dict[str, bytes]) -> None:
+        self.filings = filings
+        self.seeds = seeds
+        # index → the filing and the access code its office issued when this preparer prepared
+        # it: what its applicant holds and writes into a later priority claim.
+        self._issued: dict[int, tuple[SyntheticFiling, AccessCode]] = {}
+
+    def access_code(self, filing: SyntheticFiling) -> str:
+        """The access code the filing's office issued (derived from its seed, as the service does)."""
+        # The record office of a PCT number is WO, which is also the submitting office here.
+        return derive(self.seeds[filing.office], filing.office, filing.canonical).display
+
+    def claim_input(self, index: int) -> ClaimInput:
+        """A priority claim to filing ``index`` as its applicant writes it: office, number as
+        written, filing date and the access code the office issued."""
+        issued = self._issued.get(index)
+        if issued is None:
+            earlier = self.filings.filing(index)
+            return ClaimInput(earlier.office, earlier.number, earlier.filing_date, self.access_code(earlier))
+        earlier, code = issued
+        return ClaimInput(earlier.office, earlier.number, earlier.filing_date, code.display)
+
+    def filing_input(self, filing: SyntheticFiling) -> FilingInput:
+        """What the office submits: the number as written and the claims as the applicant gave them."""
+        return FilingInput(
+            application_number=filing.number,
+            filing_date=filing.filing_date,
+            ip_right_kind=filing.kind,
+            document_digest=filing.document_digest,
+            priority_claims=tuple([self.claim_input(j) for j in filing.claims]),
+        )
+
+    def prepare(self, index: int) -> PreparedFiling:
+        """Filing ``index`` prepared for anchoring by its office."""
+        filing = self.filings.filing(index)
+        prepared = prepare_filing(filing.office, self.filing_input(filing), seed=self.seeds[filing.office])
+        issued = self._issued
+        issued[index] = (filing, prepared.access_code)
+        if len(issued) > _KEPT:
+            del issued[next(iter(issued))]  # the oldest: dicts keep insertion order
+        return prepared
+
+    def prepare_range(self, start: int, end: int) -> list[bytes]:
+        """The packed entries (SPEC.md §2) of filings ``start`` … ``end − 1``, in order."""
+        return [encode_entry(self.prepare(i).entry) for i in range(start, end)]
+
+
+_WORKER: Preparer | None = None
+
+
+def init_worker(filings: SyntheticSet, seeds: dict[str, bytes]) -> None:
+    """Process-pool initializer: keep the synthetic set and the seeds for every task."""
+    global _WORKER
+    _WORKER = Preparer(filings, seeds)
+
+
+def prepare_range(bounds: tuple[int, int]) -> list[bytes]:
+    """Process-pool task: :meth:`Preparer.prepare_range` in the worker."""
+    if _WORKER is None:
+        raise RuntimeError("init_worker was not called in this process")
+    return _WORKER.prepare_range(*bounds)
+
+
+def filing_input(preparer: Preparer, index: int) -> FilingInput:
+    """Shorthand for ``preparer.filing_input(preparer.filings.filing(index))``."""
+    return preparer.filing_input(preparer.filings.filing(index))

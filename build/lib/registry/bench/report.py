@@ -1,0 +1,131 @@
+"""The benchmark results as rich tables (for people) — the JSON is the record, this is the view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["print_report"]
+
+_MODES = {
+    "naive": "naive web3 transact(), one by one",
+    "single": "RegistryClient.anchor_filing, one by one",
+    "plainBatch1000": "one batch of plain filings (gas target)",
+    "batch100": "anchor_batch, 100 a batch",
+    "batch1000": "anchor_batch, 1,000 a batch",
+    "batchMax": "anchor_batch, max size (≤ 120 KB)",
+}
+
+
+def _n(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float | int):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _mb(value: Any) -> str:
+    return "–" if not value else f"{value / 2**20:,.0f} MB"
+
+
+def print_report(results: dict[str, Any], console: Console) -> None:
+    """Print the anchoring, verification, index and target tables."""
+    meta = results["meta"]
+    machine = meta["machine"]
+    console.print(
+        f"[bold]prioreg bench[/] — {meta['filings']:,} filings, {machine['nproc']} cores ({machine['cpu']}), "
+        f"{meta['workers']} worker process(es), {meta['seconds']} s",
+        highlight=False,
+    )
+    anchoring = Table(title="Anchoring, end to end (normalize → commit → batch → transaction → indexed)")
+    for column in (
+        "mode",
+        "filings",
+        "txs",
+        "mean batch",
+        "seconds",
+        "filings/s",
+        "× naive",
+        "gas/filing",
+        "gas/entry byte",
+        "× floor",
+    ):
+        anchoring.add_column(column, justify="left" if column == "mode" else "right")
+    for name, label in _MODES.items():
+        row = results["anchoring"].get(name)
+        if row is None:
+            continue
+        anchoring.add_row(
+            label,
+            _n(row["filings"]),
+            _n(row["transactions"]),
+            _n(row.get("meanBatchSize"), 1),
+            _n(row["seconds"], 2),
+            _n(row["filingsPerSecond"]),
+            _n(row.get("timesNaive"), 1),
+            _n(row["gasPerFiling"]),
+            _n(row.get("gasPerEntryByte"), 2),
+            _n(row.get("ratioToFloor"), 3),
+        )
+    console.print(anchoring)
+    stages = results["stages"]
+    console.print(
+        f"per batched filing: prepare {stages['prepareMicrosPerFiling']} µs (worker), chain "
+        f"{stages['chainMicrosPerFiling']} µs, index {stages['indexMicrosPerFiling']} µs (main process)",
+        highlight=False,
+    )
+    v = results["verification"]
+    verification = Table(title="Verification of priority claims")
+    for column in ("path", "requests", "req/s", "p50 ms", "p99 ms", "× baseline"):
+        verification.add_column(column, justify="left" if column == "path" else "right")
+    if "api" in v:
+        api = v["api"]
+        verification.add_row(
+            f"HTTP API, {api['concurrency']} clients (separate process)",
+            _n(api["ok"]),
+            _n(api["requestsPerSecond"]),
+            _n(api["p50Ms"], 2),
+            _n(api["p99Ms"], 2),
+            _n(v.get("timesBaseline"), 1),
+        )
+    b = v["baseline"]
+    verification.add_row(
+        "web3 eth_call per check (computeCommitment + getRecord)",
+        _n(b["checks"]),
+        _n(b["requestsPerSecond"]),
+        _n(b["p50Ms"], 2),
+        _n(b["p99Ms"], 2),
+        "1.0",
+    )
+    console.print(verification)
+    index = results["index"]
+    memory = results["memory"]
+    storage = Table(title="Index and memory")
+    storage.add_column("measure")
+    storage.add_column("value", justify="right")
+    storage.add_row("filings indexed", _n(index["filings"]))
+    storage.add_row("index size", _mb(index["sizeBytes"]))
+    storage.add_row("index bytes per filing", _n(index["bytesPerFiling"], 1))
+    rebuild = index["rebuild"]
+    covered = "" if rebuild["complete"] else f" (first {rebuild['blocks']:,} blocks, {rebuild['filings']:,} filings)"
+    storage.add_row(f"rebuild from the chain, filings/s{covered}", _n(rebuild["filingsPerSecond"]))
+    storage.add_row(
+        "rebuild, the index's own work (node time excluded), filings/s", _n(rebuild["indexOwnFilingsPerSecond"])
+    )
+    storage.add_row("peak resident memory (chain + index + server)", _mb(memory["peakRssBytes"]))
+    if "servingGrowthBytes" in memory:
+        storage.add_row("resident memory while serving", _mb(memory["rssAfterLoadBytes"]))
+        storage.add_row("growth while serving", _mb(memory["servingGrowthBytes"]))
+    console.print(storage)
+    targets = Table(title="Targets (issue 6)")
+    for column in ("target", "goal", "measured", "reached"):
+        targets.add_column(column)
+    for t in results["targets"]:
+        measured = t["measured"]
+        shown = _mb(measured) if "memory" in t["target"] else _n(measured, 1 if isinstance(measured, float) else 0)
+        reached = {True: "[green]yes[/]", False: "[red]no[/]", None: "n/a"}[t["reached"]]
+        targets.add_row(t["target"], t["goal"], shown, reached)
+    console.print(targets)

@@ -1,0 +1,455 @@
+"""The benchmark run: every measurement of issue 6 side by side, in one process, on one chain.
+
+Ratios are only meaningful within one run (the machine is shared, absolute times drift between
+runs), so one :func:`run_bench` measures the naive baseline and the fast paths on the same chain,
+then serves the index it built and measures verification against its own baseline, and reports
+the index's size, the rebuild speed and the memory used. The result is a JSON-ready dict;
+:mod:`registry.bench.report` prints it.
+
+How the synthetic filings are shared out: a small sample goes one by one (naive, then our client),
+one batch of 1,000 filings without claim or digest measures SPEC.md §4's gas target, then 10 % of
+the rest go in batches of 100, 25 % in batches of 1,000, and the remainder in batches as large as a
+transaction allows — the way a year of filings would travel.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import multiprocessing
+import os
+import platform
+import resource
+import secrets
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from registry.bench.anchoring import (
+    BenchLedger,
+    ModeResult,
+    anchor_batched,
+    anchor_naive,
+    anchor_plain_batch,
+    anchor_single,
+    open_ledger,
+)
+from registry.bench.prepare import Preparer, init_worker
+from registry.bench.synthetic import OFFICES, SyntheticSet, generate
+from registry.bench.verification import eth_call_baseline, run_http_load, serve, verification_bodies
+from registry.index import LOG_CHUNK, Index
+
+__all__ = ["DEFAULT_FILINGS", "BenchConfig", "run_bench"]
+
+#: A default run takes about a minute on a 2-core machine.
+DEFAULT_FILINGS = 30_000
+_PLAIN_BATCH = 1_000
+_BODIES = 2_000
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What to run: how many filings, how long the HTTP load lasts, how many clients it has."""
+
+    filings: int = DEFAULT_FILINGS
+    seed: int = 2024
+    http_seconds: float = 5.0
+    concurrency: int = 32
+    workers: int | None = None
+    """Worker processes preparing filings; default: one per core beyond the one driving the chain."""
+    baseline_seconds: float = 3.0
+
+
+@dataclass(frozen=True)
+class _Plan:
+    naive: range
+    single: range
+    plain: tuple[int, ...]
+    batch100: range
+    batch1000: range
+    batch_max: range
+
+
+def _plan(filings: SyntheticSet) -> _Plan:
+    n = len(filings)
+    naive = range(0, min(n, max(2, min(100, n // 300))))
+    single = range(naive.stop, min(n, naive.stop + max(2, min(200, n // 150))))
+    rest = n - single.stop
+    batch100 = range(single.stop, single.stop + min(rest // 10, 20_000))
+    batch1000 = range(batch100.stop, batch100.stop + min(rest // 4, 200_000))
+    batch_max = range(batch1000.stop, n)
+    # The plain batch: filings of the largest office without claim or digest, from the last share.
+    plain: list[int] = []
+    for i in reversed(batch_max):
+        if filings.office_index[i] == 0 and not filings.digest[i] and not filings.claims(i):
+            plain.append(i)
+            if len(plain) == _PLAIN_BATCH:
+                break
+    return _Plan(naive, single, tuple(sorted(plain)), batch100, batch1000, batch_max)
+
+
+def _machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memoryBytes": memory,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _rss_bytes() -> int:
+    """Resident memory of this process now (Linux /proc), 0 where unknown."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def run_bench(
+    config: BenchConfig,
+    *,
+    http: bool = True,
+    log: Callable[[str], None] = lambda _message: None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Run every measurement and return the results (the JSON of ``bench/results.json``).
+
+    ``http`` False skips the HTTP load (the smoke test); ``progress(done, total)`` follows the
+    largest share.
+    """
+    started_at = _dt.datetime.now(_dt.UTC)
+    t0 = time.perf_counter()
+    filings = generate(config.filings, config.seed)
+    seeds = {office: secrets.token_bytes(32) for office in OFFICES}
+    preparer = Preparer(filings, seeds)
+    plan = _plan(filings)
+    log(f"generated {len(filings):,} filings in {time.perf_counter() - t0:.1f} s")
+    workers = config.workers if config.workers is not None else max(1, (os.cpu_count() or 1) - 1)
+    results: dict[str, Any] = {
+        "meta": {
+            "filings": len(filings),
+            "seed": config.seed,
+            "startedAt": started_at.isoformat(timespec="seconds"),
+            "workers": workers,
+            "machine": _machine(),
+            "chain": "embedded (eth-tester on py-evm, in memory)",
+        }
+    }
+    with tempfile.TemporaryDirectory(prefix="prioreg-bench-") as tmp:
+        ledger = open_ledger(str(Path(tmp) / "index.sqlite"))
+        pool = None
+        if workers > 0:
+            # spawn, not fork: the parent holds a chain and threads; the worker needs neither.
+            pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=init_worker,
+                initargs=(filings, seeds),
+            )
+            list(pool.map(_warm_up, range(workers)))  # start the workers before anything is timed
+            # One more process, where the index decodes and checks batches (Index.sync executor):
+            # the main process, which sends and indexes, is the busier one; this work is pure.
+            ledger.checker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            ledger.checker.submit(_load_index_module).result()  # imported before anything is timed
+        try:
+            modes = _anchor_all(ledger, preparer, pool, plan, log, progress)
+            index_section = _index_section(ledger, tmp, log)
+        finally:
+            for executor in (pool, ledger.checker):
+                if executor is not None:
+                    executor.shutdown()
+        results["anchoring"] = {name: mode.to_json() for name, mode in modes.items()}
+        naive = modes["naive"].filings / modes["naive"].seconds if modes["naive"].seconds else 0.0
+        for name, mode in modes.items():
+            rate = mode.filings / mode.seconds if mode.seconds else 0.0
+            results["anchoring"][name]["timesNaive"] = round(rate / naive, 1) if naive else None
+        results["stages"] = _stages(preparer, plan, modes["batchMax"])
+        results["index"] = index_section
+        results["verification"] = _verification(ledger, preparer, plan, config, http, log)
+        results["memory"] = {
+            "peakRssBytes": _peak_rss_bytes(),
+            "note": "the benchmark process holds the embedded chain (all blocks, in memory), the index writer and "
+            "the API server",
+        }
+        results["memory"].update(results["verification"].pop("memory", {}))
+        ledger.index.close()
+        ledger.chain.close()
+    results["meta"]["seconds"] = round(time.perf_counter() - t0, 1)
+    results["targets"] = _targets(results)
+    return results
+
+
+def _warm_up(_n: int) -> int:
+    return os.getpid()
+
+
+def _anchor_all(
+    ledger: BenchLedger,
+    preparer: Preparer,
+    pool: ProcessPoolExecutor | None,
+    plan: _Plan,
+    log: Callable[[str], None],
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, ModeResult]:
+    modes: dict[str, ModeResult] = {}
+    modes["naive"] = anchor_naive(ledger, preparer, plan.naive)
+    log(f"naive: {modes['naive'].filings} filings in {modes['naive'].seconds:.1f} s")
+    modes["single"] = anchor_single(ledger, preparer, plan.single)
+    log(f"single: {modes['single'].filings} filings in {modes['single'].seconds:.1f} s")
+    if plan.plain:
+        modes["plainBatch1000"] = anchor_plain_batch(ledger, preparer, plan.plain)
+    for name, share, size in (("batch100", plan.batch100, 100), ("batch1000", plan.batch1000, 1000)):
+        modes[name] = anchor_batched(ledger, preparer, pool, share, batch_size=size)
+        log(f"{name}: {modes[name].filings:,} filings in {modes[name].seconds:.1f} s")
+    done = 0
+
+    def step(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, len(plan.batch_max))
+
+    modes["batchMax"] = anchor_batched(
+        ledger, preparer, pool, plan.batch_max, batch_size=None, skip=frozenset(plan.plain), progress=step
+    )
+    log(f"batchMax: {modes['batchMax'].filings:,} filings in {modes['batchMax'].seconds:.1f} s")
+    return modes
+
+
+def _stages(preparer: Preparer, plan: _Plan, batch_max: ModeResult) -> dict[str, Any]:
+    """Where a batched filing's time goes: preparing it (one core) and the main process's share."""
+    sample = range(plan.batch_max.start, min(plan.batch_max.stop, plan.batch_max.start + 2_000))
+    started = time.perf_counter()
+    preparer.prepare_range(sample.start, sample.stop)
+    prepare = (time.perf_counter() - started) / max(1, len(sample))
+    count = max(1, batch_max.filings)
+    return {
+        "prepareMicrosPerFiling": round(1e6 * prepare, 1),
+        "chainMicrosPerFiling": round(1e6 * batch_max.chain_seconds / count, 1),
+        "indexMicrosPerFiling": round(1e6 * batch_max.index_seconds / count, 1),
+        "waitingForWorkersMicrosPerFiling": round(1e6 * batch_max.waiting_seconds / count, 1),
+        "mainPreparingMicrosPerFiling": round(1e6 * batch_max.preparing_seconds / count, 1),
+        "preparedInMainProcess": batch_max.prepared_here,
+        "note": "prepare = normalize + access code + commitment + claims + entry, one core; chain = "
+        "anchor_batch (sign, send, py-evm executes, receipt); index = Index.sync (logs, calldata, Merkle, SQLite); "
+        "the main process prepares filings itself while the worker's next chunk is not back",
+    }
+
+
+def _index_section(ledger: BenchLedger, tmp: str, log: Callable[[str], None]) -> dict[str, Any]:
+    stats = ledger.index.stats()
+    size = ledger.index.size_bytes()
+    rebuild = _rebuild(ledger, Path(tmp) / "rebuild.sqlite", stats.filings)
+    log(f"index rebuilt: {rebuild['filings']:,} filings in {rebuild['seconds']} s")
+    return {
+        "filings": stats.filings,
+        "batches": stats.batches,
+        "claims": stats.claims,
+        "conflicts": stats.conflicts,
+        "refusedBatches": stats.refused_batches,
+        "sizeBytes": size,
+        "bytesPerFiling": round(size / stats.filings, 1) if stats.filings else None,
+        "rebuild": rebuild,
+    }
+
+
+_REBUILD_SECONDS = 60.0
+
+
+def _load_index_module() -> str:
+    import registry.index
+
+    return registry.index.__name__
+
+
+def _rebuild(ledger: BenchLedger, path: Path, filings: int) -> dict[str, Any]:
+    """A fresh index over the same chain: filings/s, and how much of the time the node took.
+
+    The index follows the chain in steps of :data:`~registry.index.LOG_CHUNK` blocks, as it does
+    when it catches up; the rebuild stops after about a minute (at a step boundary) and reports what
+    it covered. The node's share is measured around every request the index makes
+    (:meth:`Chain.query`); on the embedded chain those read py-evm's database directly
+    (:meth:`Chain.logs`), since eth-tester's own ``eth_getLogs`` grows with the square of the chain.
+    With the ledger's ``checker`` the index checks batches in that process, ahead of writing them
+    (:meth:`Index.sync` ``executor``): decoding and Merkle roots on the second core.
+    """
+    chain = ledger.chain
+    node_seconds = 0.0
+    original = chain.query
+
+    def timed(fn: Callable[[], Any]) -> Any:
+        nonlocal node_seconds
+        started = time.perf_counter()
+        try:
+            return original(fn)
+        finally:
+            node_seconds += time.perf_counter() - started
+
+    head = chain.block_number()
+    chain.query = timed  # type: ignore[method-assign]
+    try:
+        started = time.perf_counter()
+        with Index(str(path), chain, ledger.address) as rebuilt:
+            block = -1
+            while block < head and time.perf_counter() - started < _REBUILD_SECONDS:
+                block = min(head, block + LOG_CHUNK)
+                rebuilt.sync(to_block=block, executor=ledger.checker)
+            seconds = time.perf_counter() - started
+            covered = rebuilt.stats().filings
+    finally:
+        chain.query = original  # type: ignore[method-assign]
+    own = seconds - node_seconds
+    return {
+        "filings": covered,
+        "blocks": block + 1,
+        "complete": block == head,
+        "seconds": round(seconds, 3),
+        "filingsPerSecond": round(covered / seconds, 1) if seconds else None,
+        "nodeSeconds": round(node_seconds, 3),
+        "indexOwnFilingsPerSecond": round(covered / own, 1) if own > 0 else None,
+        "matches": covered == filings if block == head else None,
+    }
+
+
+def _verification(
+    ledger: BenchLedger,
+    preparer: Preparer,
+    plan: _Plan,
+    config: BenchConfig,
+    http: bool,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    from api.app import create_app
+    from api.auth import TokenStore
+    from registry.service import RegistryService
+
+    stored = [*plan.naive, *plan.single]
+    baseline = eth_call_baseline(ledger, preparer, stored, max_checks=2_000, seconds=config.baseline_seconds)
+    log(f"baseline: {baseline['requestsPerSecond']} verifications/s")
+    bodies = verification_bodies(preparer, range(plan.batch100.start, len(preparer.filings)), _BODIES)
+    service = RegistryService(ledger.chain, ledger.index, ledger.address)
+    # In-process sanity check: the claims of the set are valid ones, so the load measures real answers.
+    verdicts: Counter[str] = Counter()
+    for body in bodies[:50]:
+        from registry.filings import ClaimInput
+        from registry.rules import LaterApplication
+        from registry.types import IpRightKind, parse_date
+
+        p, later = body["priority"], body["later"]
+        claim = ClaimInput(p["ipOfficeCode"], p["applicationNumber"], parse_date(p["filingDate"]), p["accessCode"])
+        app_later = LaterApplication(
+            later["ipOfficeCode"], parse_date(later["filingDate"]), IpRightKind.parse(later["ipRightKind"])
+        )
+        verdicts[service.verify(claim, app_later).verdict.value] += 1
+    out: dict[str, Any] = {"baseline": baseline, "sampleVerdicts": dict(verdicts), "bodies": len(bodies)}
+    if not http or not bodies:
+        return out
+    rss_before = _rss_bytes()
+    app = create_app(service, TokenStore(), follow_index=False)
+    with serve(app) as url:
+        api = run_http_load(
+            url, bodies, concurrency=config.concurrency, seconds=config.http_seconds, max_requests=10**9
+        )
+        rss_after = _rss_bytes()
+    log(f"api: {api['requestsPerSecond']} verifications/s, p99 {api['p99Ms']} ms")
+    out["api"] = api
+    rate = baseline["requestsPerSecond"]
+    out["timesBaseline"] = round(api["requestsPerSecond"] / rate, 1) if rate else None
+    out["memory"] = {
+        "rssBeforeServingBytes": rss_before,
+        "rssAfterLoadBytes": rss_after,
+        "servingGrowthBytes": rss_after - rss_before,
+        "loadGeneratorPeakRssBytes": api.get("generatorPeakRssBytes"),
+    }
+    return out
+
+
+def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 6's targets, each with the number measured and whether it is reached."""
+    a = results["anchoring"]
+    batch_max = a["batchMax"]
+    targets: list[dict[str, Any]] = []
+
+    def target(name: str, goal: str, value: Any, reached: bool | None) -> None:
+        targets.append({"target": name, "goal": goal, "measured": value, "reached": reached})
+
+    target(
+        "batched anchoring throughput",
+        "≥ 10,000 filings/s",
+        batch_max["filingsPerSecond"],
+        batch_max["filingsPerSecond"] >= 10_000,
+    )
+    target("batched vs naive one-by-one", "≥ 500×", batch_max["timesNaive"], (batch_max["timesNaive"] or 0) >= 500)
+    plain = a.get("plainBatch1000")
+    if plain is not None:
+        target(
+            f"gas per plain filing at batch {plain['filings']:,}",
+            "≤ 1,500",
+            plain["gasPerFiling"],
+            plain["gasPerFiling"] <= 1_500 and plain["filings"] >= 1_000,
+        )
+    target(
+        "gas per entry byte vs calldata floor (max batches)",
+        "≤ 1.15×",
+        batch_max["ratioToFloor"],
+        batch_max["ratioToFloor"] <= 1.15,
+    )
+    v = results["verification"]
+    if "api" in v:
+        api = v["api"]
+        target(
+            "verification throughput (32 clients)",
+            "≥ 2,000 req/s",
+            api["requestsPerSecond"],
+            api["requestsPerSecond"] >= 2_000,
+        )
+        target("verification p99 latency", "≤ 25 ms", api["p99Ms"], api["p99Ms"] <= 25)
+        target("verification vs eth_call baseline", "≥ 20×", v["timesBaseline"], (v["timesBaseline"] or 0) >= 20)
+    index = results["index"]
+    target("index bytes per filing", "≤ 250", index["bytesPerFiling"], (index["bytesPerFiling"] or 0) <= 250)
+    target(
+        "index rebuild from the chain",
+        "≥ 50,000 filings/s",
+        index["rebuild"]["filingsPerSecond"],
+        (index["rebuild"]["filingsPerSecond"] or 0) >= 50_000,
+    )
+    target(
+        "index rebuild, the index's own work (node time excluded)",
+        "≥ 50,000 filings/s",
+        index["rebuild"]["indexOwnFilingsPerSecond"],
+        (index["rebuild"]["indexOwnFilingsPerSecond"] or 0) >= 50_000,
+    )
+    memory = results["memory"]
+    if "rssAfterLoadBytes" in memory:
+        target(
+            "process resident memory while serving (chain + index + server)",
+            "< 1 GB at 3.7 M filings",
+            memory["rssAfterLoadBytes"],
+            memory["rssAfterLoadBytes"] < 2**30 if results["meta"]["filings"] >= 3_700_000 else None,
+        )
+    return targets

@@ -1,0 +1,157 @@
+"""``prioreg``: the registry from a terminal (API.md, "Command line").
+
+Thin commands over the library: each parses its arguments, calls ``registry`` and prints a rich
+table for people or ``--json`` for machines. Errors print one line and exit with status 2; no
+stack trace reaches the user.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from registry.errors import LedgerUnavailable, RegistryError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="prioreg",
+    help="A distributed register of IP application numbers and priority claims on an EVM ledger.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(fn: F) -> F:
+    """Turn registry errors into one line on stderr and exit status 2."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LedgerUnavailable as exc:
+            err_console.print(f"[red]ledger unavailable:[/] {exc.message}", highlight=False)
+            raise typer.Exit(3) from None
+        except RegistryError as exc:
+            err_console.print(f"[red]error:[/] {exc.message}", highlight=False)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+@friendly
+def demo() -> None:
+    """Run the whole story on the embedded chain and print it as tables."""
+    from registry.demo import run_demo
+
+    raise typer.Exit(run_demo(console))
+
+
+@app.command()
+@friendly
+def number(
+    office: Annotated[str, typer.Argument(help="The office's WIPO ST.3 code, e.g. EP, US, JP, WO.")],
+    application_number: Annotated[str, typer.Argument(metavar="NUMBER", help="The number as written.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Read an application number the way its office writes it and print its canonical form."""
+    from registry.numbers import normalize
+
+    result = normalize(office, application_number)
+    payload = {
+        "ipOfficeCode": result.office,
+        "canonical": result.canonical,
+        "display": result.display,
+        "checkDigit": result.check_digit,
+        "formatVerified": result.verified_format,
+        "receivingOffice": result.receiving_office,
+    }
+    if as_json:
+        print(json.dumps(payload))
+        return
+    for key, value in payload.items():
+        if value is not None:
+            console.print(f"{key:>16}: {value}", highlight=False)
+
+
+@app.command()
+@friendly
+def bench(
+    filings: Annotated[
+        int, typer.Option("--filings", min=300, help="How many synthetic filings to anchor (3700000: a year).")
+    ] = 30_000,
+    output: Annotated[str, typer.Option("--output", help="Where to write the results as JSON.")] = "bench/results.json",
+    http_seconds: Annotated[
+        float, typer.Option("--http-seconds", help="How long the HTTP load lasts (0: none).")
+    ] = 5.0,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Concurrent HTTP clients.")] = 32,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=0, help="Processes preparing filings. [default: cores - 1]")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Measure anchoring, gas, verification and the index against the naive way, side by side (issue 6)."""
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from registry.bench import BenchConfig, run_bench
+    from registry.bench.report import print_report
+
+    # The eth_call baseline runs as long as the HTTP load (at most 3 s: it is slow and steady).
+    baseline = min(3.0, max(1.0, http_seconds))
+    config = BenchConfig(
+        filings=filings,
+        http_seconds=http_seconds,
+        concurrency=concurrency,
+        workers=workers,
+        baseline_seconds=baseline,
+    )
+    log = err_console.print if as_json else console.print
+    columns = (TextColumn("batched"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True, disable=filings < 100_000) as bar:
+        task = bar.add_task("batched", total=None)
+        results = run_bench(
+            config,
+            http=http_seconds > 0,
+            log=lambda message: log(message, highlight=False),
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    if as_json:
+        print(json.dumps(results))
+        return
+    print_report(results, console)
+    console.print(f"results written to {path}", highlight=False)
+
+
+def _mount_subcommands() -> None:
+    from registry.cli_keys import app as keys_app
+    from registry.cli_ledger import register
+
+    app.add_typer(keys_app, name="keys")
+    register(app, friendly)
+
+
+_mount_subcommands()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="prioreg")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

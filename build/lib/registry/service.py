@@ -1,0 +1,364 @@
+"""The registry as one service: what the API, the CLI and the demo do, over chain, client and index.
+
+Routes and commands stay thin (STYLE.md): they parse, call one method here and shape the answer.
+Each write is validated completely before anything is sent (API.md: all-or-nothing validation),
+refused with :class:`~registry.errors.AlreadyAnchored` when the index already holds it, and
+acknowledged only once it is mined and indexed (DESIGN.md property 7). Verification follows
+SPEC.md §1 (which office's record counts) and §5 (rules); a wrong access code and an unknown
+application give the same answer.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from registry import errors
+from registry.accesscodes import normalize as normalize_access_code
+from registry.calendar import OfficeCalendar, default_calendar
+from registry.chain import Chain
+from registry.client import STORED, AnchoredBatch, AnchoredFiling, Inclusion, RegistryClient
+from registry.commitments import commitment as commit
+from registry.commitments import to_hex
+from registry.filings import ClaimInput, FilingInput, PreparedFiling, claim_commitment, prepare_filing
+from registry.index import Index, IndexedRecord
+from registry.numbers import NormalizedNumber
+from registry.numbers import normalize as normalize_number
+from registry.rules import (
+    LaterApplication,
+    PriorityClaim,
+    RegisteredApplication,
+    Verification,
+    check_filing_date,
+    restoration_period_end,
+    verify_claim,
+)
+from registry.types import IpRightKind
+
+__all__ = ["FilingOutcome", "LedgerAck", "RegistryService", "document_digest", "record_counts_for"]
+
+
+@dataclass(frozen=True)
+class LedgerAck:
+    """Where a write landed."""
+
+    transaction_hash: str
+    block_number: int
+
+    def to_json(self) -> dict[str, Any]:
+        """``{transactionHash, blockNumber}``."""
+        return {"transactionHash": self.transaction_hash, "blockNumber": self.block_number}
+
+
+@dataclass(frozen=True)
+class FilingOutcome:
+    """One anchored filing, with where each of its priority claims stands now."""
+
+    prepared: PreparedFiling
+    ledger: LedgerAck
+    claim_verifications: tuple[Verification, ...]
+    batch_root: bytes | None = None
+
+
+def record_counts_for(record_office: str, number: NormalizedNumber) -> bool:
+    """Whether a record anchored by ``record_office`` counts for ``number`` (SPEC.md §1).
+
+    A record counts for the office whose key anchored it; a PCT application (record office WO) may
+    have been anchored by the IB (WO) or by the receiving office named in its number.
+    """
+    if record_office == number.office:
+        return True
+    return number.office == "WO" and record_office == number.receiving_office
+
+
+class RegistryService:
+    """One deployment: the chain, the index that follows it, and the office clients that write."""
+
+    def __init__(
+        self,
+        chain: Chain,
+        index: Index,
+        contract: str,
+        *,
+        calendar: OfficeCalendar | None = None,
+        relayer: LocalAccount | None = None,
+    ) -> None:
+        self.chain = chain
+        self.index = index
+        self.contract = contract
+        self.calendar = calendar or default_calendar()
+        self._offices: dict[str, RegistryClient] = {}
+        self._seeds: dict[str, bytes] = {}
+        self._write_locks: dict[str, threading.Lock] = {}
+        self._sync_lock = threading.Lock()
+        self.relayer = relayer
+
+    # ── offices this service writes for ──────────────────────────────────────────────────
+
+    def add_office(self, office: str, key: LocalAccount, seed: bytes | None = None) -> None:
+        """Let this service write for ``office`` with its key (and derive its access codes from ``seed``)."""
+        self._offices[office] = RegistryClient(self.chain, self.contract, key)
+        self._write_locks[office] = threading.Lock()
+        if seed is not None:
+            self._seeds[office] = seed
+
+    def writable_offices(self) -> list[str]:
+        """The offices whose keys this service holds."""
+        return sorted(self._offices)
+
+    def client_for(self, office: str) -> RegistryClient:
+        """The client that writes for ``office`` (raises Forbidden when this service holds no key for it)."""
+        return self._client(office)
+
+    def _client(self, office: str) -> RegistryClient:
+        client = self._offices.get(office)
+        if client is None:
+            raise errors.Forbidden(f"this service holds no key for office {office}")
+        return client
+
+    # ── index ────────────────────────────────────────────────────────────────────────────
+
+    def sync(self) -> None:
+        """Bring the index up to the chain head (serialized; safe to call from many threads)."""
+        with self._sync_lock:
+            self.index.sync()
+
+    # ── writes ───────────────────────────────────────────────────────────────────────────
+
+    def prepare(
+        self,
+        office: str,
+        filings: Sequence[FilingInput],
+        *,
+        parent_filing_dates: Sequence[_dt.date | None] | None = None,
+        in_batch: bool | None = None,
+    ) -> list[PreparedFiling]:
+        """Validate every filing (raising for the first bad one, located as ``filings[i]``).
+
+        ``in_batch`` (default: more than one filing) says whether errors name the item's index.
+
+        Everything that could refuse the answer is checked here, before anything is written: the
+        claim verifications computed after the write must not turn an anchored filing into a 422.
+        """
+        located = len(filings) > 1 if in_batch is None else in_batch
+        prepared: list[PreparedFiling] = []
+        seen: dict[bytes, int] = {}
+        for i, filing in enumerate(filings):
+            try:
+                item = prepare_filing(office, filing, seed=self._seeds.get(office))
+                self._check_dates(item, parent_filing_dates[i] if parent_filing_dates else None)
+            except errors.InvalidInput as exc:
+                if _names_another_office(exc):
+                    raise _not_own_number(office, exc, f"filings[{i}]: " if located else "") from None
+                if located:
+                    exc.target = f"filings[{i}]" + (f".{exc.target}" if exc.target else "")
+                raise
+            if item.commitment in seen:
+                raise errors.InvalidInput(
+                    f"filings {seen[item.commitment]} and {i} are the same application {item.number.display}",
+                    code="duplicateFiling",
+                    target=f"filings[{i}].applicationNumber",
+                )
+            seen[item.commitment] = i
+            prepared.append(item)
+        return prepared
+
+    def _check_dates(self, item: PreparedFiling, parent_filing_date: _dt.date | None) -> None:
+        day = item.entry.filing_date
+        try:
+            # The longest period this filing can open as an earlier application (SPEC.md §5).
+            restoration_period_end(day, IpRightKind.PATENT, item.office, self.calendar)
+        except (ValueError, OverflowError):
+            raise errors.InvalidDate(
+                f"{day.isoformat()} is too far in the future to be a filing date: the priority period it"
+                " opens would end outside the calendar",
+                target="filingDate",
+            ) from None
+        if parent_filing_date is None:
+            return
+        check_filing_date(parent_filing_date, target="parentApplication.filingDate")
+        if parent_filing_date > day:
+            # A parent cannot be filed after the application derived from it (Paris Art. 4G).
+            raise errors.InvalidDate(
+                f"the parent's filing date {parent_filing_date.isoformat()} is after this application's filing"
+                f" date {day.isoformat()}; check both dates",
+                target="parentApplication.filingDate",
+            )
+
+    def _refuse_anchored(self, prepared: Sequence[PreparedFiling], *, in_batch: bool = False) -> None:
+        self.sync()
+        for i, item in enumerate(prepared):
+            if self.index.contains(item.commitment):
+                raise errors.AlreadyAnchored(
+                    "PriorityRegistryAlreadyAnchored",
+                    {"commitment": item.commitment},
+                    f"{item.number.display} ({item.office}) is already anchored"
+                    + (f" (filings[{i}])" if in_batch else ""),
+                )
+
+    def anchor(self, office: str, filing: FilingInput, *, parent_filing_date: _dt.date | None = None) -> FilingOutcome:
+        """Anchor one filing of ``office`` as a stored record; acknowledged once mined and indexed."""
+        client = self._client(office)
+        (prepared,) = self.prepare(office, [filing], parent_filing_dates=[parent_filing_date])
+        with self._write_locks[office]:
+            self._refuse_anchored([prepared])
+            anchored: AnchoredFiling = client.anchor_filing(prepared.entry)
+        self.sync()
+        ack = LedgerAck(anchored.transaction_hash, anchored.block_number)
+        return FilingOutcome(prepared, ack, self._claim_verifications(prepared, parent_filing_date))
+
+    def anchor_batch(
+        self,
+        office: str,
+        filings: Sequence[FilingInput],
+        *,
+        parent_filing_dates: Sequence[_dt.date | None] | None = None,
+    ) -> tuple[list[AnchoredBatch], list[FilingOutcome]]:
+        """Anchor many filings of ``office`` (all validated first; nothing is sent if one is bad).
+
+        ``parent_filing_dates`` (one per filing, None for most) judge a divisional's or continuation's
+        claims from its parent's date, as :meth:`anchor` does.
+        """
+        client = self._client(office)
+        if parent_filing_dates is not None and len(parent_filing_dates) != len(filings):
+            raise ValueError("give one parent filing date (or None) per filing")
+        prepared = self.prepare(office, filings, parent_filing_dates=parent_filing_dates, in_batch=True)
+        if not prepared:
+            raise errors.InvalidInput("a batch needs at least one filing", code="emptyBatch", target="filings")
+        with self._write_locks[office]:
+            self._refuse_anchored(prepared, in_batch=True)
+            batches = client.anchor_batch([p.entry for p in prepared])
+        self.sync()
+        outcomes: list[FilingOutcome] = []
+        for batch in batches:
+            ack = LedgerAck(batch.transaction_hash, batch.block_number)
+            for i in range(batch.first_index, batch.first_index + batch.count):
+                parent = parent_filing_dates[i] if parent_filing_dates else None
+                outcomes.append(
+                    FilingOutcome(prepared[i], ack, self._claim_verifications(prepared[i], parent), batch.root)
+                )
+        return batches, outcomes
+
+    def _claim_verifications(
+        self, prepared: PreparedFiling, parent_filing_date: _dt.date | None
+    ) -> tuple[Verification, ...]:
+        later = LaterApplication(prepared.office, prepared.entry.filing_date, prepared.entry.kind, parent_filing_date)
+        return tuple(self._verify_prepared(c.number, c.filing_date, c.commitment, later) for c in prepared.claims)
+
+    def publish(self, office: str, application_number: str, access_code: str) -> tuple[bytes, str, LedgerAck]:
+        """Reveal the number of one of ``office``'s own anchored applications."""
+        client = self._client(office)
+        try:
+            number, secret, commitment = _locate(office, application_number, access_code)
+        except errors.InvalidInput as exc:
+            if _names_another_office(exc):
+                raise _not_own_number(office, exc) from None
+            raise
+        self.sync()
+        record = self.index.record(commitment)
+        if record is None or not record_counts_for(record.office, number):
+            raise errors.NotFound(
+                f"no application {number.display} of {number.office} is anchored under that access code"
+            )
+        if record.office != office:
+            raise errors.Forbidden(f"{number.display} was anchored by {record.office}, not by {office}")
+        if record.published_number is not None:
+            # Answered from the index: a transaction that would revert needs no gas estimate.
+            raise errors.AlreadyPublished(
+                "PriorityRegistryAlreadyPublished",
+                {"commitment": commitment},
+                f"{number.display} ({number.office}) is already published as {record.published_number}",
+            )
+        inclusion = self._inclusion(record)
+        with self._write_locks[office]:
+            sent = client.publish(number.office, number.canonical, secret, inclusion)
+        self.sync()
+        return commitment, number.canonical, LedgerAck(sent.transaction_hash, sent.block_number)
+
+    @staticmethod
+    def _inclusion(record: IndexedRecord) -> Inclusion:
+        if record.inclusion is None:
+            return STORED
+        return Inclusion(record.inclusion.root, record.inclusion.entry, record.inclusion.proof)
+
+    # ── reads ────────────────────────────────────────────────────────────────────────────
+
+    def verify(self, claim: ClaimInput, later: LaterApplication) -> Verification:
+        """Check one priority claim against the ledger and the rules (API.md verify)."""
+        prepared = claim_commitment(claim, target="priority")
+        return self._verify_prepared(prepared.number, prepared.filing_date, prepared.commitment, later)
+
+    def _verify_prepared(
+        self, number: NormalizedNumber, claimed_date: _dt.date, commitment: bytes, later: LaterApplication
+    ) -> Verification:
+        facts = self.index.facts(commitment)
+        registered = None
+        if facts is not None and record_counts_for(facts.office, number):
+            registered = RegisteredApplication(
+                commitment=to_hex(commitment),
+                ip_office_code=number.office,
+                filing_date=facts.filing_date,
+                ip_right_kind=facts.kind,
+                version=facts.version,
+                claimed_priority_dates=facts.claimed_dates,
+            )
+        return verify_claim(
+            PriorityClaim(number.office, number.canonical, claimed_date), later, registered, self.calendar
+        )
+
+    def application(self, commitment: bytes) -> IndexedRecord:
+        """The anchored record of ``commitment`` (raises NotFound)."""
+        record = self.index.record(commitment)
+        if record is None:
+            raise errors.NotFound(f"no application is anchored under commitment {to_hex(commitment)}")
+        return record
+
+    def verify_document(
+        self, office: str, application_number: str, access_code: str, digest: bytes
+    ) -> tuple[bool, bytes | None, int | None]:
+        """Does ``digest`` (SHA-256) match the document digest anchored for the application?"""
+        number, _secret, commitment = _locate(office, application_number, access_code)
+        facts = self.index.facts(commitment)
+        if facts is None or not record_counts_for(facts.office, number):
+            return False, None, None
+        anchored = facts.document_digest
+        return anchored is not None and anchored == digest, anchored, facts.version
+
+
+def _names_another_office(exc: errors.InvalidInput) -> bool:
+    """Whether the application number itself names another office (``US…`` or ``PCT/US…`` given to EP)."""
+    return exc.code == "officeMismatch" and exc.target == "applicationNumber"
+
+
+def _not_own_number(office: str, exc: errors.InvalidInput, where: str = "") -> errors.Forbidden:
+    # API.md: anchoring or publishing another office's number is 403, not a malformed request.
+    # The numbers module says whose number it is in the first clause of its message.
+    whose = exc.message.split(";")[0]
+    return errors.Forbidden(
+        f"{where}{whose}; office {office} may anchor and publish only its own applications"
+        " (and the PCT applications it received, SPEC.md §1)"
+    )
+
+
+def _locate(office: str, application_number: str, access_code: str) -> tuple[NormalizedNumber, str, bytes]:
+    """Normalize (office, number, access code) and compute the commitment (SPEC.md §1)."""
+    try:
+        number = normalize_number(office, application_number)
+    except errors.InvalidInput as exc:
+        raise exc.with_target("applicationNumber") from None
+    try:
+        secret = normalize_access_code(access_code).secret
+    except errors.InvalidInput as exc:
+        raise exc.with_target("accessCode") from None
+    return number, secret, commit(number.office, number.canonical, secret)
+
+
+def document_digest(data: bytes) -> bytes:
+    """SHA-256 of a priority document, the digest anchored with a filing (SPEC.md §2)."""
+    return hashlib.sha256(data).digest()

@@ -1,0 +1,109 @@
+"""Domain scalars shared by every module: IP-right kinds and ledger dates (SPEC.md §2).
+
+A filing date has no time of day; on chain it is a ``uint32`` count of days since 1970-01-01.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from enum import IntEnum
+
+from registry.errors import InvalidDate, InvalidInput
+
+__all__ = [
+    "EPOCH",
+    "PARIS_CONVENTION_DATE",
+    "IpRightKind",
+    "date_from_days",
+    "date_to_days",
+    "is_plausible_date",
+    "latest_plausible_date",
+    "parse_date",
+]
+
+EPOCH = _dt.date(1970, 1, 1)
+
+# The Paris Convention was signed on 20 March 1883: no priority right, and so no filing that this
+# registry judges, can be older (SPEC.md §2 and §5, "plausible dates").
+PARIS_CONVENTION_DATE = _dt.date(1883, 3, 20)
+
+
+class IpRightKind(IntEnum):
+    """The kind of IP right, as encoded on chain (``uint8``; 0 is invalid)."""
+
+    PATENT = 1
+    UTILITY_MODEL = 2
+    DESIGN = 3
+    TRADEMARK = 4
+
+    @property
+    def api_name(self) -> str:
+        """The lowerCamelCase name used in JSON (API.md): ``patent``, ``utilityModel``, …"""
+        return _API_NAMES[self]
+
+    @classmethod
+    def parse(cls, value: str | int | IpRightKind) -> IpRightKind:
+        """Read a kind from its API name, its enum name or its on-chain number."""
+        if isinstance(value, IpRightKind):
+            return value
+        if isinstance(value, int):
+            try:
+                return cls(value)
+            except ValueError:
+                raise InvalidInput(f"unknown IP-right kind {value}", code="unknownKind") from None
+        key = value.strip()
+        for kind, name in _API_NAMES.items():
+            if key == name or key.upper().replace("-", "_") == kind.name or key.lower() == name.lower():
+                return kind
+        raise InvalidInput(
+            f"unknown IP-right kind {value!r}: use patent, utilityModel, design or trademark",
+            code="unknownKind",
+        )
+
+
+_API_NAMES = {
+    IpRightKind.PATENT: "patent",
+    IpRightKind.UTILITY_MODEL: "utilityModel",
+    IpRightKind.DESIGN: "design",
+    IpRightKind.TRADEMARK: "trademark",
+}
+
+
+def date_to_days(day: _dt.date) -> int:
+    """Days since 1970-01-01, the on-chain encoding of a filing date (``uint32``)."""
+    n = (day - EPOCH).days
+    if not 0 < n < 2**32:
+        raise InvalidDate(f"{day.isoformat()} is outside the dates the ledger encodes")
+    return n
+
+
+def date_from_days(days: int) -> _dt.date:
+    """The date for an on-chain day count."""
+    return EPOCH + _dt.timedelta(days=days)
+
+
+def latest_plausible_date(latest_block_day: _dt.date) -> _dt.date:
+    """The last date a filing can carry: the UTC day of the latest block, plus one.
+
+    The extra day absorbs time zones: an office east of UTC files on a calendar day that is still
+    "tomorrow" in UTC (SPEC.md §5). This is the one home of that rule; the API, the CLI, the import
+    and the index's range checks on chain data all call it.
+    """
+    return latest_block_day + _dt.timedelta(days=1)
+
+
+def is_plausible_date(day: _dt.date, latest_block_day: _dt.date) -> bool:
+    """True when ``day`` lies between the Paris Convention and :func:`latest_plausible_date`."""
+    return PARIS_CONVENTION_DATE <= day <= latest_plausible_date(latest_block_day)
+
+
+def parse_date(value: str | _dt.date) -> _dt.date:
+    """Read an ISO 8601 calendar date (``YYYY-MM-DD``); ``2023-02-30`` is an error, not a guess."""
+    if isinstance(value, _dt.date):
+        return value
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidDate(f"{value!r} is not a calendar date in the form YYYY-MM-DD") from None
