@@ -22,6 +22,13 @@ WO          :mod:`registry.numbers.wo`  ``PCTUS2015027322`` (record office WO)
 any other   :mod:`registry.numbers.generic`  office + letters and digits, ``verified_format=False``
 ==========  ==========================  =====================================================
 
+**Numbers as databases print them** (DOMAIN.md). Every office module also reads the forms of the
+EPO's databases — epodoc, DOCDB with its application kind letter, the EPO's "original" — and Google
+Patents' hyphenated DOCDB form; a form that left out part of the number (DOCDB's and epodoc's old US
+forms without the series code) is refused by name, reason code ``legacyForm``. The rules and their
+sources are in :mod:`registry.numbers._common` and in each module's docstring; the canonical forms
+above do not change.
+
 **PCT numbers.** A number starting with ``PCT`` is read by the WO module whatever office it is
 given with, and its record office is ``WO`` (PCT Art. 2(xv): the international application is one
 application, whoever received it). The given office must be ``WO``, ``IB`` (the International

@@ -191,7 +191,8 @@ def _refuse_year_and_serial(number: str, digits: str, kind: str | None) -> None:
     also = "" if legacy else f"; it may also be the publication {year}/{digits[4:]}"
     refuse_legacy(
         number,
-        f"the legacy epodoc form (serial {serial}, filed {year}, series code left out{also})",
+        f"the legacy {'epodoc' if len(digits) == 11 else 'EPO'} form (serial {serial}, filed {year}, series "
+        f"code left out{also})",
         f"give the series and serial as the USPTO writes them, series/{serial[:3]},{serial[3:]}",
     )
 
