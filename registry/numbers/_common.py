@@ -22,7 +22,8 @@ Every office module reads a number the same way before applying its own format:
   separators, which :func:`epodoc_serial` reads;
 * *docdb*: the number run together and an **application kind** letter after it
   (:data:`APPLICATION_KINDS`): ``EP 99203729 A``, ``JP 2006147056 A``, ``US 201862649118 P``,
-  ``GB 0204635 W``. On an application reference the letter is not a publication kind: a single
+  ``GB 0204635 W``; Google Patents writes ``JP-2005284467-A``, the USPTO's Global Dossier
+  ``2017187096.A``. On an application reference the letter is not a publication kind: a single
   application kind letter is accepted, a publication kind with its digit (``A1``, ``B2``) is not.
   ``W`` marks a PCT application received by that office (OPS guide §4.4, ``PCT/GB02/04635`` =
   ``GB 0204635 W``): :func:`registry.numbers.normalize` reads it as the ``WO`` record.
@@ -58,8 +59,9 @@ _LEADING_CODE = re.compile(r"([A-Z]{2})[ .:/-]*(?=[0-9]|$)", re.ASCII)
 APPLICATION_KINDS = frozenset("AWTUFP")
 """DOCDB application kinds (DOMAIN.md): A application, W PCT application, T national phase or
 translation, U utility model, F design, P provisional."""
-# ST.16 kind-code letters; a letter after a dot is a check character, not a kind code.
-_KIND = re.compile(r"(.*[0-9])[ -]*([ABCEFHILPSTUWY][0-9]?)", re.ASCII)
+# ST.16 kind-code letters, after a space, a hyphen (Google Patents: JP-2005284467-A) or a dot
+# (USPTO Global Dossier: 2017187096.A). No office here has a check *letter* among them: CNIPA's is X.
+_KIND = re.compile(r"(.*[0-9])[ .-]*([ABCEFHILPSTUWY][0-9]?)", re.ASCII)
 _CHECK = re.compile(r"(.*[0-9])[ ]*\.[ ]*([0-9X])", re.ASCII)
 
 

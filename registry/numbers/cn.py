@@ -70,7 +70,7 @@ NEW_FORM_SINCE = 2003
 
 # DOCDB application kinds and the type digits they go with (ZC 0006-2003).
 _KIND_TYPES = {"A": "18", "U": "29"}
-_PUBLICATION = re.compile(r"[0-9 ]*[0-9][ -]?([ABCUYS][0-9]?)", re.ASCII)
+_PUBLICATION = re.compile(r"[0-9 ]*[0-9][ .-]?([ABCUYS][0-9]?)", re.ASCII)
 _CHECKED = re.compile(r"(.*[0-9]) ?\. ?([0-9X])", re.ASCII)
 _WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9)
 # Sums of the first k weights (a full cycle of 8 sums to 44).
@@ -98,7 +98,7 @@ def parse(number: str) -> Parsed:
     publication = _PUBLICATION.fullmatch(text)
     kind: str | None = None
     if publication:
-        kind, text = publication.group(1), text[: publication.start(1)].rstrip(" -")
+        kind, text = publication.group(1), text[: publication.start(1)].rstrip(" .-")
         if kind not in _KIND_TYPES or len(text.replace(" ", "")) not in (8, 12, 13):
             refuse_publication(kind, OFFICE, number, "201710601862.3")
     checked = _CHECKED.fullmatch(text)

@@ -69,7 +69,7 @@ FOUR_DIGIT_YEAR_SINCE = 2004
 DOCDB_KIND = "W"
 """The DOCDB application kind of a PCT application (OPS guide §4.4)."""
 
-_DOCDB = re.compile(r".*[0-9][ -]*W", re.ASCII | re.DOTALL)
+_DOCDB = re.compile(r".*[0-9][ .-]*W", re.ASCII | re.DOTALL)
 _PCT_PREFIX = re.compile(r"PCT ?[/:-]? ?", re.ASCII)
 _SEPARATED = re.compile(r"([A-Z]{2}) ?[/-]? ?([0-9]{4}|[0-9]{2}) ?[/ -] ?([0-9]{1,6})", re.ASCII)
 _RUN = re.compile(r"([A-Z]{2}) ?[/-]? ?([0-9]{10}|[0-9]{7})", re.ASCII)

@@ -36,6 +36,10 @@ PC_ODP_FP = (
 )
 PC_PEDS = "parkerhancock/patent_client: patent_client/_async/uspto/peds/cassettes/"
 PC_GD = "parkerhancock/patent_client: docs/user_guide/cassettes/global_dossier/global_dossier.md.yaml"
+PC_GD_US = (
+    "parkerhancock/patent_client: "
+    "patent_client/_async/uspto/global_dossier/cassettes/model_test/TestGlobalDossier.test_us_lookup_docs.yaml"
+)
 # Google Patents Public Datasets, sample values of application_number (DOCDB compatible):
 GOOGLE = "google/patents-public-data: tables/dataset_Google Patents Public Datasets.md"
 
@@ -44,6 +48,7 @@ Record = tuple[str, str, tuple[str, ...], str]
 
 EP_RECORDS: list[Record] = [
     (PC_EPO_DOCS, "EP", ("EP 99203729 A", "EP19990203729", "99203729"), "EP99203729"),
+    (PC_GD, "EP", ("99203729.A",), "EP99203729"),  # USPTO Global Dossier: number.kind
     (PD_EXAMPLES + "get_biblio/response.xml", "EP", ("EP 10167109 A", "EP20100167109", "10167109"), "EP10167109"),
     (PD_EXAMPLES + "get_family_with_biblio/response.xml", "EP", ("EP20100167109", "10167109.7"), "EP10167109"),
     (
@@ -141,6 +146,7 @@ JP_RECORDS: list[Record] = [
     (PC_PUBLISHED + "TestPublished.test_get_family_from_result.yaml", "JP", ("JP 2010540766 A",), "JP2010540766"),
     (PC_ODP_FP, "JP", ("2017-187096",), "JP2017187096"),
     (PC_GD, "JP", ("JP 2017187096 A",), "JP2017187096"),
+    (PC_GD_US, "JP", ("2017187096.A",), "JP2017187096"),
     (GOOGLE, "JP", ("JP-2009554399-A",), "JP2009554399"),
     (GOOGLE, "JP", ("JP-2000286745-A",), "JP2000286745"),
     (GOOGLE, "JP", ("JP-2010500047-A",), "JP2010500047"),
