@@ -34,7 +34,7 @@ from registry.filings import ClaimInput, FilingInput
 from registry.keys import KeyStore, passphrase_from_env_or_prompt
 from registry.lock import writer_lock
 from registry.offices import validate_office
-from registry.rules import LaterApplication
+from registry.rules import LaterApplication, ParentRelation
 from registry.state import Deployment, StateDir
 from registry.types import IpRightKind, parse_date
 
@@ -310,7 +310,24 @@ def verify_cmd(
     later_date: Annotated[str, typer.Option("--later-date", help="The later filing date.")],
     later_kind: Annotated[str, typer.Option("--later-kind", help="The later application's kind.")] = "patent",
     parent_date: Annotated[
-        str | None, typer.Option("--parent-date", help="For a divisional/continuation: its parent's filing date.")
+        str | None,
+        typer.Option(
+            "--parent-date",
+            help="For a divisional/continuation: the filing date of the first application in its chain"
+            " that carried the claim (for a divisional of a divisional, the earliest).",
+        ),
+    ] = None,
+    later_number: Annotated[
+        str | None,
+        typer.Option(
+            "--later-number",
+            help="The later application's number as written; a PCT number (PCT/CC…) is judged on receiving"
+            " Office CC's calendar and the PCT Rules.",
+        ),
+    ] = None,
+    parent_relation: Annotated[
+        str | None,
+        typer.Option("--parent-relation", help="divisional, continuation or continuationInPart (adds a warning)."),
     ] = None,
     state_dir: StateOpt = None,
     rpc_url: RpcOpt = None,
@@ -320,11 +337,13 @@ def verify_cmd(
 
     Read-only: it takes no lock and writes nothing in the state directory (a gateway may be running on it).
     """
-    later = LaterApplication(
+    later = LaterApplication.read(
         validate_office(later_office),
         parse_date(later_date),
         IpRightKind.parse(later_kind),
-        parse_date(parent_date) if parent_date else None,
+        parent_filing_date=parse_date(parent_date) if parent_date else None,
+        application_number=later_number,
+        parent_relation=_parent_relation(parent_relation),
     )
     opened = _open(state_dir, rpc_url)
     try:
@@ -346,8 +365,28 @@ def verify_cmd(
         for key in ("priorityPeriodEnd", "restorationPeriodEnd"):
             if payload.get(key):
                 console.print(f"{key}: {payload[key]}")
+        restoration = payload.get("restoration")
+        if restoration:
+            console.print(
+                f"restoration: available={restoration['available']}, criterion={restoration['criterion']},"
+                f" requestDeadline={restoration['requestDeadline']} ({restoration['rule']})",
+                highlight=False,
+            )
     if payload["verdict"] != "valid":
         raise typer.Exit(1)
+
+
+def _parent_relation(value: str | None) -> ParentRelation | None:
+    if value is None:
+        return None
+    try:
+        return ParentRelation(value)
+    except ValueError:
+        raise errors.InvalidInput(
+            f"--parent-relation {value!r}: give divisional, continuation or continuationInPart",
+            code="badRelation",
+            target="later.parentRelation",
+        ) from None
 
 
 def family_cmd(

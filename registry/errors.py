@@ -10,7 +10,9 @@ so generic code that catches ``ValueError`` keeps working.
     ├── InvalidInput (ValueError)          code, message, target — API: 422 INVALID_INPUT_DATA
     │   ├── InvalidOfficeCode
     │   ├── InvalidApplicationNumber       code ∈ checkDigitMismatch, unknownSeries, badLength,
-    │   │                                   notAnApplicationNumber, ambiguousNumber, badFormat, …
+    │   │                                   notAnApplicationNumber, ambiguousNumber, badFormat,
+    │   │                                   legacyForm (a database form that dropped part of the
+    │   │                                   number, e.g. DOCDB's old US serial + year), …
     │   ├── InvalidAccessCode               code ∈ checkCharacterMismatch, badLength, badCharacter
     │   ├── InvalidDate
     │   └── InvalidClaim                    code ∈ duplicateClaim, selfClaim, claimCycle, …

@@ -285,7 +285,15 @@ class RegistryService:
     def _claim_verifications(
         self, prepared: PreparedFiling, parent_filing_date: _dt.date | None
     ) -> tuple[Verification, ...]:
-        later = LaterApplication(prepared.office, prepared.entry.filing_date, prepared.entry.kind, parent_filing_date)
+        # A PCT filing is judged on its receiving Office's calendar (PCT Rule 80.5, SPEC.md §5).
+        later = LaterApplication(
+            prepared.office,
+            prepared.entry.filing_date,
+            prepared.entry.kind,
+            parent_filing_date,
+            receiving_office=prepared.number.receiving_office,
+            application_number=prepared.number.canonical,
+        )
         return tuple(self._verify_prepared(c.number, c.filing_date, c.commitment, later) for c in prepared.claims)
 
     def publish(self, office: str, application_number: str, access_code: str) -> tuple[bytes, str, LedgerAck]:
