@@ -17,13 +17,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import TokenStore
-from api.errors import envelope, install_error_handlers
+from api.errors import install_error_handlers
+from api.limits import MAX_BODY_BYTES, BodyGuard, BodyLimits
 from api.routes import (
     applications,
     documents,
@@ -43,8 +42,6 @@ __all__ = ["MAX_BODY_BYTES", "create_app"]
 
 log = logging.getLogger("prioreg.api")
 
-#: A batch of 10,000 filings with claims is a few MB of JSON; anything far larger is refused unread.
-MAX_BODY_BYTES = 16 * 1024 * 1024
 SYNC_INTERVAL = 0.5
 
 
@@ -72,73 +69,17 @@ class _IndexFollower:
         self._thread.join(timeout=10)
 
 
-def _too_large(limit: int) -> Response:
-    return envelope(413, "PAYLOAD_TOO_LARGE", f"the body is larger than {limit // 2**20} MB")
-
-
-class _BodyTooLarge(Exception):
-    """Raised into the app by the guarded ``receive`` once the body passes the limit."""
-
-
-class _BodyLimit:
-    """Refuses a request body over ``limit`` bytes with 413, however it travels.
-
-    A declared ``Content-Length`` over the limit is refused before anything is read. A chunked body
-    (no ``Content-Length``) is counted as it is read, and reading stops at the limit: whatever the
-    route makes of the interrupted read (a parse error, an unreadable upload), the client gets the
-    413, provided no answer has started yet.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length = Headers(scope=scope).get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await _too_large(self.limit)(scope, receive, send)
-            return
-        received = 0
-        exceeded = False
-        started = False
-
-        async def guarded_receive() -> Message:
-            nonlocal received, exceeded
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    exceeded = True
-                    raise _BodyTooLarge
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if exceeded and not started:
-                return  # the app's answer to a cut-off body is replaced by the 413 below
-            started = True
-            await send(message)
-
-        try:
-            await self.app(scope, guarded_receive, guarded_send)
-        except Exception:
-            if not exceeded or started:
-                raise
-        if exceeded and not started:
-            await _too_large(self.limit)(scope, receive, send)
-
-
 def create_app(
     service: RegistryService,
     tokens: TokenStore,
     *,
     follow_index: bool = True,
     on_shutdown: Callable[[], None] | None = None,
+    body_limits: BodyLimits | None = None,
 ) -> FastAPI:
-    """The API over ``service``, authenticating offices with ``tokens``."""
+    """The API over ``service``, authenticating offices with ``tokens``; request bodies are bounded
+    by ``body_limits`` (default: 16 MB, 65 MB for the package endpoints, and the JSON limits of
+    :mod:`registry.bounded_json`) before any route sees them."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -167,7 +108,15 @@ def create_app(
         summary="A distributed register of IP application numbers and priority claims (WIPO R12/R15).",
         description=(
             "Offices anchor filings as hashed commitments; examiners verify priority claims; anyone sees "
-            "families before publication. Errors use one envelope (WIPO DAS style). Names follow WIPO ST.90."
+            "families before publication. Errors use one envelope (WIPO DAS style). Names follow WIPO ST.90.\n\n"
+            "Bodies are bounded before any work: over 16 MB (65 MB for priority-document packages) is 413 "
+            "PAYLOAD_TOO_LARGE; JSON deeper than 32 levels, with more than 10,000 items in one array or object, "
+            "more than 1,000,000 values, a string over 1 MiB or a key over 256 characters is 422 with the detail "
+            "code tooDeep, tooManyItems, tooManyValues, stringTooLong, keyTooLong, numberOutOfRange or jsonInvalid. "
+            "Anchoring refuses weakAccessCode (an office-chosen code with fewer than 8 distinct symbols, 5 identical "
+            "or 6 consecutive symbols in a row) and notAPlausibleDate (before 1883-03-20, after the latest block's "
+            "day + 1, or a claim after its filing); a batch with an application already anchored is 409 "
+            "alreadyAnchored naming filings[i]."
         ),
         lifespan=lifespan,
     )
@@ -175,7 +124,8 @@ def create_app(
     app.state.tokens = tokens
     install_error_handlers(app)
 
-    app.add_middleware(_BodyLimit, limit=MAX_BODY_BYTES)
+    # Added last, so outermost: a body is bounded before anything else runs (DESIGN.md property 10).
+    app.add_middleware(BodyGuard, limits=body_limits or BodyLimits())
 
     for module in (offices, filings, applications, verification, families, publications, documents, health):
         app.include_router(module.router)

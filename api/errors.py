@@ -85,6 +85,14 @@ def _pydantic_target(loc: tuple[Any, ...]) -> str | None:
     return out or None  # the body as a whole has no target
 
 
+def _revert_code(name: str) -> str:
+    """``PriorityRegistryAlreadyAnchored`` → ``alreadyAnchored``; a plain ``Error(string)`` → ``ledgerRefused``."""
+    short = name.removeprefix("PriorityRegistry")
+    if not short or short == "Error" or not short[0].isalpha():
+        return "ledgerRefused"
+    return short[0].lower() + short[1:]
+
+
 def _camel(kind: str) -> str:
     head, *rest = kind.split("_")
     return head + "".join(w.title() for w in rest)
@@ -116,7 +124,11 @@ def install_error_handlers(app: FastAPI) -> None:
             if exc.target and exc.target not in message:
                 message = f"{message} ({exc.target})"
         elif isinstance(exc, errors.ContractRevert):
-            details.append({"code": exc.name, "message": exc.message})
+            # API.md "Error detail codes": a domain code (alreadyAnchored), never the Solidity name.
+            detail: dict[str, Any] = {"code": _revert_code(exc.name), "message": exc.message}
+            if exc.target:
+                detail["target"] = exc.target
+            details.append(detail)
         if status >= 500:
             log.warning("ledger failure: %s", exc.message)
         # RFC 6750 §3: a 401 names the scheme the client should use.

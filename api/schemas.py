@@ -34,6 +34,7 @@ __all__ = [
     "OfficeOut",
     "PublicationIn",
     "PublicationOut",
+    "RestorationOut",
     "VerificationOut",
     "VerifyIn",
 ]
@@ -155,12 +156,21 @@ class PriorityIn(_In):
 
 
 class LaterIn(_In):
-    """The later application, at the office of second filing."""
+    """The later application, at the office of second filing (API.md verify, SPEC.md §5).
+
+    ``applicationNumber`` (as written): a PCT number ``PCT/CC…`` makes it a PCT application whatever
+    ``ipOfficeCode`` says, judged on receiving Office CC's calendar and the PCT Rules (Rule 80.5).
+    ``parentFilingDate``: for a divisional or continuation, the filing date of the first application
+    in its chain that carried the claim (for a divisional of a divisional, the earliest one);
+    ``parentRelation`` ``continuationInPart`` adds a warning (the date holds for matter carried over).
+    """
 
     ip_office_code: OfficeCode
     filing_date: IsoDate
     ip_right_kind: Kind
     parent_filing_date: IsoDate | None = None
+    application_number: Number | None = None
+    parent_relation: Literal["divisional", "continuation", "continuationInPart"] | None = None
 
 
 class VerifyIn(_In):
@@ -221,6 +231,15 @@ class RegisteredOut(_Out):
     version: int
 
 
+class RestorationOut(_Out):
+    """How the applying office restores a late claim (SPEC.md §5); ``available`` null: not known here."""
+
+    available: bool | None
+    criterion: Literal["dueCare", "unintentional"] | None
+    request_deadline: _dt.date | None
+    rule: str
+
+
 class VerificationOut(_Out):
     """The verdict on one priority claim, with its checks (SPEC.md §5)."""
 
@@ -229,6 +248,7 @@ class VerificationOut(_Out):
     priority_period_end: _dt.date | None
     restoration_period_end: _dt.date | None
     registered: RegisteredOut | None
+    restoration: RestorationOut | None
 
 
 class LedgerOut(_Out):

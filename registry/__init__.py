@@ -13,3 +13,10 @@ __version__ = "0.1.0"
 # so this must happen before any; a backend the user chose is kept.
 if importlib.util.find_spec("sha3") is not None:
     os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
+
+# py_ecc and py-evm raise the interpreter's recursion limit when imported, which lets deeply nested
+# input overflow the C stack (SIGSEGV) instead of raising RecursionError: undone for every import
+# that comes after this one (registry.recursion).
+from registry import recursion as _recursion
+
+_recursion.install()

@@ -42,11 +42,31 @@ powers ``32^0 … 32^15`` are distinct, non-zero, and none equals −1 (that is 
 
 So no single substitution and no transposition anywhere in the 17 characters goes unnoticed;
 ``tests/registry/test_accesscodes.py`` checks exactly that, exhaustively, on 1,000 random codes.
+
+Strength of a code an office chooses (API.md, "Other bodies")
+-------------------------------------------------------------
+
+An office may set a filing's access code itself (``accessCode`` of ``POST /v1/filings``, of each
+batch item, of an import row and of ``prioreg anchor --access-code``; never the code of a priority
+claim, which the first office issued). Such a code is refused (``weakAccessCode``,
+:func:`check_strength`) when its 16 data characters — the secret; the check character adds nothing
+— are guessable by the patterns people type:
+
+- fewer than 8 distinct symbols (``0000-0000-0000-0000-0``, ``ABAB-…``);
+- a run of 5 identical symbols;
+- a run of 6 symbols each one step up, or each one step down, Crockford's alphabet
+  (``012345``, ``ZYXWVT``; the order of :data:`ALPHABET`, no wrap from ``Z`` to ``0``).
+
+About 5.9 in 100,000 uniformly drawn codes match (fewer than 8 distinct symbols 4.76 × 10⁻⁵, the
+runs 1.17 × 10⁻⁵, measured in ``tests/registry/test_accesscodes.py``), so the rule costs the code
+space nothing measurable while it stops the codes that make filings enumerable. Generated and
+derived codes that match are drawn again (:func:`generate`, :func:`derive`).
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -56,11 +76,14 @@ __all__ = [
     "ALPHABET",
     "CHECK_SYMBOLS",
     "DATA_LENGTH",
+    "MIN_DISTINCT_SYMBOLS",
     "AccessCode",
     "check_character",
+    "check_strength",
     "derive",
     "generate",
     "normalize",
+    "weakness",
 ]
 
 #: Crockford base32 data symbols, value = index.
@@ -96,6 +119,18 @@ _FOLD = bytes.maketrans(
     ALPHABET.encode("ascii") + b"001111",
 )
 _PAIRS = tuple(a + b for a in ALPHABET for b in ALPHABET)
+
+# The strength rule (module docstring). The two run patterns are one regular expression: a symbol
+# repeated 5 times, or any of the 27 + 27 windows of 6 consecutive symbols of the alphabet, up or
+# down (one C-level search, ~2 µs, rather than a loop over the 16 characters).
+#: A chosen code needs at least this many distinct symbols among its 16 data characters.
+MIN_DISTINCT_SYMBOLS = 8
+_IDENTICAL_RUN = 5
+_STEP_RUN = 6
+_UP = [ALPHABET[i : i + _STEP_RUN] for i in range(len(ALPHABET) - _STEP_RUN + 1)]
+_STEP_WINDOWS = frozenset(_UP + [w[::-1] for w in _UP])
+_IDENTICAL = re.compile(rf"(.)\1{{{_IDENTICAL_RUN - 1}}}")
+_RUNS = re.compile(_IDENTICAL.pattern + "|" + "|".join(sorted(_STEP_WINDOWS)))
 
 
 def check_character(secret: str) -> str:
@@ -151,27 +186,35 @@ class AccessCode:
         return "AccessCode(<redacted>)"
 
 
-def generate() -> AccessCode:
-    """A new access code with 80 bits from :mod:`secrets` (SPEC.md §1)."""
-    number = secrets.randbits(_BITS)
-    chars = [ALPHABET[(number >> shift) & 31] for shift in range(_BITS - 5, -1, -5)]
-    return AccessCode("".join(chars))
+def weakness(code: AccessCode) -> str | None:
+    """Why ``code`` is too guessable for an office to choose (the rule of API.md), or None.
 
-
-def derive(seed: bytes, office: str, canonical_number: str) -> AccessCode:
-    """The access code an office issues for one of its applications, derived from its secret seed.
-
-    ``HMAC-SHA256(seed, "prioreg.accesscode.v1|" office "|" canonical number)``, first 80 bits.
-    Derivation instead of a random draw makes anchoring idempotent: a retried or re-run import
-    commits each application under the same code, so a retry finds it already anchored instead of
-    anchoring it twice under a new code; and an office can re-issue a lost code without storing any.
-    With a 256-bit seed kept encrypted at rest, the codes are as unpredictable as random ones.
+    The reason names the pattern, never the characters: the code is a secret.
     """
-    if len(seed) < 32:
-        raise ValueError("an access-code seed has at least 256 bits")
-    message = f"prioreg.accesscode.v1|{office}|{canonical_number}".encode()
-    n = int.from_bytes(hmac.digest(seed, message, "sha256")[:10], "big")
-    # The 16 symbols of n, most significant first, two (10 bits) per lookup.
+    secret = code.secret
+    if len(set(secret)) < MIN_DISTINCT_SYMBOLS:
+        return f"it has fewer than {MIN_DISTINCT_SYMBOLS} different symbols"
+    match = _RUNS.search(secret)
+    if match is None:
+        return None
+    if _IDENTICAL.fullmatch(match.group()):
+        return f"it repeats one symbol {_IDENTICAL_RUN} times in a row"
+    return f"it runs {_STEP_RUN} symbols up or down the alphabet in a row"
+
+
+def check_strength(code: AccessCode) -> AccessCode:
+    """Return ``code`` when an office may choose it; raise ``InvalidAccessCode`` (``weakAccessCode``)."""
+    reason = weakness(code)
+    if reason is not None:
+        raise InvalidAccessCode(
+            f"this access code is too easy to guess: {reason}; leave accessCode out to have one generated",
+            code="weakAccessCode",
+        )
+    return code
+
+
+def _from_number(n: int) -> AccessCode:
+    # The 16 symbols of an 80-bit number, most significant first, two (10 bits) per lookup.
     p = _PAIRS
     return AccessCode(
         p[n >> 70]
@@ -183,6 +226,41 @@ def derive(seed: bytes, office: str, canonical_number: str) -> AccessCode:
         + p[(n >> 10) & 1023]
         + p[n & 1023]
     )
+
+
+def generate() -> AccessCode:
+    """A new access code with 80 bits from :mod:`secrets` (SPEC.md §1), drawn again (about 6 times
+    in 100,000) while it fails the strength rule that office-chosen codes must pass."""
+    while True:
+        code = _from_number(secrets.randbits(_BITS))
+        if weakness(code) is None:
+            return code
+
+
+def derive(seed: bytes, office: str, canonical_number: str) -> AccessCode:
+    """The access code an office issues for one of its applications, derived from its secret seed.
+
+    ``HMAC-SHA256(seed, "prioreg.accesscode.v1|" office "|" canonical number)``, first 80 bits.
+    Derivation instead of a random draw makes anchoring idempotent: a retried or re-run import
+    commits each application under the same code, so a retry finds it already anchored instead of
+    anchoring it twice under a new code; and an office can re-issue a lost code without storing any.
+    With a 256-bit seed kept encrypted at rest, the codes are as unpredictable as random ones.
+
+    A derived code that fails the strength rule (:func:`weakness`; about 6 in 100,000) is derived
+    again, deterministically, with a counter appended to the message: ``…|<canonical number>|1``,
+    then ``|2`` and so on; the first that passes is the code. Every code that passes at the first
+    attempt is the same as before the rule existed.
+    """
+    if len(seed) < 32:
+        raise ValueError("an access-code seed has at least 256 bits")
+    message = f"prioreg.accesscode.v1|{office}|{canonical_number}".encode()
+    attempt = 0
+    while True:
+        salted = message if attempt == 0 else message + f"|{attempt}".encode()
+        code = _from_number(int.from_bytes(hmac.digest(seed, salted, "sha256")[:10], "big"))
+        if weakness(code) is None:
+            return code
+        attempt += 1
 
 
 def normalize(text: str) -> AccessCode:

@@ -11,6 +11,7 @@ sent with explicit gas, so the status is always checked.
 from __future__ import annotations
 
 import ast
+import datetime as _dt
 import threading
 import time
 from collections import OrderedDict
@@ -212,6 +213,8 @@ class Chain:
         self._send_lock = threading.Lock()
         self._tester_ref: Any = None
         self._journal: Journal | None = None
+        #: A read-only view of a durable embedded chain: a send would be forgotten, so none is made.
+        self.read_only = False
         # Hashes of embedded transactions by (block hash, position): a batch's hash is keccak over
         # its 120 KB, ~0.3 ms, and the index asks for it twice (its logs, then its input).
         self._tx_hashes: OrderedDict[tuple[bytes, int], bytes] = OrderedDict()
@@ -219,18 +222,22 @@ class Chain:
     # ── connecting ───────────────────────────────────────────────────────────────────────
 
     @classmethod
-    def embedded(cls, state_dir: str | Path | None = None) -> Chain:
+    def embedded(cls, state_dir: str | Path | None = None, *, read_only: bool = False) -> Chain:
         """The in-process eth-tester chain (py-evm, Prague rules); its first account funds the rest.
 
         With ``state_dir`` the chain is durable: rebuilt from its journal now, and every accepted
         transaction journaled (fsynced) before it is acknowledged (:mod:`registry.embedded`).
+        ``read_only`` rebuilds it without writing the state directory and refuses every send
+        (the read-only commands, which run beside the directory's one writer).
         """
-        tester, journal = open_tester(Path(state_dir) if state_dir is not None else None, now=int(time.time()))
+        path = Path(state_dir) if state_dir is not None else None
+        tester, journal = open_tester(path, now=int(time.time()), read_only=read_only and path is not None)
         w3 = Web3(EthereumTesterProvider(tester))
         funder = Account.from_key(tester.backend.account_keys[0].to_bytes())
         chain = cls(w3, kind="embedded", funder=funder)
         chain._tester_ref = tester
         chain._journal = journal
+        chain.read_only = read_only and path is not None
         return chain
 
     def close(self) -> None:
@@ -262,6 +269,21 @@ class Chain:
         """The latest block number."""
         with _translated():
             return int(self.w3.eth.block_number)
+
+    def latest_block_day(self) -> _dt.date:
+        """The UTC day of the latest block: what anchoring measures filing dates against (SPEC.md §5).
+
+        The embedded chain mines a block for each transaction, stamped with this machine's clock
+        when it is sent (:func:`registry.embedded.stamp_pending_block`): between writes its head
+        grows old while the next block will carry the current time, so its latest block is taken
+        to be that next one. A node (``--rpc-url``) answers for its own latest block.
+        """
+        if self._tester_ref is not None:
+            head = self.query(lambda: int(self._tester_ref.backend.chain.get_canonical_head().timestamp))
+            timestamp = max(head, int(time.time()))
+        else:
+            timestamp = self.query(lambda: int(self.w3.eth.get_block("latest")["timestamp"]))
+        return _dt.datetime.fromtimestamp(timestamp, _dt.UTC).date()
 
     def header(self, number: int) -> tuple[bytes, bytes] | None:
         """Hash and parent hash of block ``number``; ``None`` when the chain has no such block (yet)."""
@@ -604,6 +626,8 @@ class Chain:
         return results
 
     def _submit(self, raw: bytes) -> bytes:
+        if self.read_only:
+            raise errors.LedgerError("this chain was opened read-only (a read-only command): nothing can be sent")
         if self._tester_ref is None:
             with _translated():
                 return bytes(self.w3.eth.send_raw_transaction(raw))

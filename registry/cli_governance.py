@@ -8,7 +8,9 @@ proposal whose delay has passed (the registrar), and cancel one: the registrar w
 an office (``--office CC``, its key from the state directory) casts its vote to cancel — or, with
 ``approve``, its vote for a key rotation.
 
-Errors print one line and exit with status 2 (3 when the ledger is unreachable), like every command.
+Writes take the state directory's writer lock; ``pending`` only reads (the embedded chain is
+replayed without writing). Errors print one line and exit with status 2 (3 when the ledger is
+unreachable), like every command.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from registry.client import RegistryClient
 from registry.config import Settings
 from registry.deployment import open_chain, registrar_client
 from registry.keys import KeyStore, passphrase_from_env_or_prompt
+from registry.lock import writer_lock
 from registry.offices import validate_office
 from registry.state import StateDir
 
@@ -92,7 +95,7 @@ def _reader(state_dir: Path | None, rpc_url: str | None) -> RegistryClient:
         raise errors.RegistryError(f"no deployment in {state.path}")
     from eth_account import Account
 
-    return RegistryClient(open_chain(settings, state), recorded.contract, Account.create())
+    return RegistryClient(open_chain(settings, state, read_only=True), recorded.contract, Account.create())
 
 
 def proposal_json(client: RegistryClient, proposal_id: int, now: int) -> dict[str, Any]:
@@ -141,6 +144,13 @@ def pending_cmd(state_dir: StateOpt = None, rpc_url: RpcOpt = None, as_json: Jso
 
 
 def _send(fn: str, proposal_id: int, state_dir: Path | None, rpc_url: str | None, office: str | None) -> dict[str, Any]:
+    # A write: one writer per state directory (registry/lock.py), like every command that writes.
+    settings = _settings(state_dir, rpc_url)
+    with writer_lock(settings.state_dir, command=f"prioreg governance {fn.split('_')[0]}"):
+        return _sent(fn, proposal_id, state_dir, rpc_url, office)
+
+
+def _sent(fn: str, proposal_id: int, state_dir: Path | None, rpc_url: str | None, office: str | None) -> dict[str, Any]:
     client = _client(state_dir, rpc_url, office)
     try:
         if proposal_id > client.proposal_count():

@@ -24,14 +24,17 @@ from registry.config import Settings
 from registry.deployment import (
     DEFAULT_DEMO_OFFICES,
     OpenDeployment,
+    begin_creation,
     open_chain,
     open_deployment,
     registrar_client,
+    undo_creation,
 )
 from registry.filings import ClaimInput, FilingInput
 from registry.keys import KeyStore, passphrase_from_env_or_prompt
+from registry.lock import writer_lock
 from registry.offices import validate_office
-from registry.rules import LaterApplication
+from registry.rules import LaterApplication, ParentRelation
 from registry.state import Deployment, StateDir
 from registry.types import IpRightKind, parse_date
 
@@ -90,27 +93,43 @@ def deploy_cmd(
     ] = None,
 ) -> None:
     """Deploy the registry; the registrar key is made and kept encrypted in the state directory."""
+    settings = _passphrase_into(_settings(state_dir, rpc_url), "registrar")
+    with writer_lock(settings.state_dir, command="prioreg deploy"):
+        _deploy(settings, as_json, delay)
+
+
+def _deploy(settings: Settings, as_json: bool, delay: int | None = None) -> None:
     from eth_account import Account
 
     from registry.client import deploy
     from registry.deployment import _registrar_key
 
-    settings = _passphrase_into(_settings(state_dir, rpc_url), "registrar")
     state = StateDir(settings.state_dir).ensure()
     if state.deployment() is not None:
         raise errors.RegistryError(f"{state.path} already holds a deployment; use another --state-dir")
-    chain = open_chain(settings, state)
-    assert settings.key_passphrase is not None
-    key = _registrar_key(state, settings.key_passphrase.get_secret_value(), create=True)
-    if chain.funder is not None:
-        chain.fund(key.address)
-    elif chain.query(lambda: chain.w3.eth.get_balance(Account.from_key(key.key).address)) == 0:
-        raise errors.LedgerError(f"fund the registrar {key.address} (or set PRIOREG_FUNDER_KEY) and run again")
-    registrar = deploy(chain, key, delay=delay)
-    deployment = Deployment(chain.chain_id, registrar.address, key.address, settings.rpc_url, chain.block_number())
-    state.save_deployment(deployment)
-    governance_delay = registrar.governance_delay()
-    chain.close()
+    # All or nothing: a failure removes the registrar key and journal it made (office keys made
+    # beforehand with `prioreg keys create` stay).
+    before = begin_creation(state, empty=False)
+    try:
+        chain = open_chain(settings, state)
+        try:
+            assert settings.key_passphrase is not None
+            key = _registrar_key(state, settings.key_passphrase.get_secret_value(), create=True)
+            if chain.funder is not None:
+                chain.fund(key.address)
+            elif chain.query(lambda: chain.w3.eth.get_balance(Account.from_key(key.key).address)) == 0:
+                raise errors.LedgerError(f"fund the registrar {key.address} (or set PRIOREG_FUNDER_KEY) and run again")
+            registrar = deploy(chain, key, delay=delay)
+            deployment = Deployment(
+                chain.chain_id, registrar.address, key.address, settings.rpc_url, chain.block_number()
+            )
+            state.save_deployment(deployment)
+            governance_delay = registrar.governance_delay()
+        finally:
+            chain.close()
+    except BaseException:
+        undo_creation(state, before)
+        raise
     _print(
         {
             "contract": deployment.contract,
@@ -134,20 +153,28 @@ def admit_cmd(
     """Admit an office to the directory (registrar only)."""
     code = validate_office(office)
     settings = _passphrase_into(_settings(state_dir, rpc_url), "registrar")
-    client = registrar_client(settings)
-    address = signer or KeyStore(StateDir(settings.state_dir).keys_dir).address(code)
-    if client.chain.funder is not None:
-        client.chain.fund(address)
-    sent = client.admit_office(code, address)
-    client.chain.close()
+    with writer_lock(settings.state_dir, command="prioreg admit"):
+        client = registrar_client(settings)
+        try:
+            address = signer or KeyStore(StateDir(settings.state_dir).keys_dir).address(code)
+            if client.chain.funder is not None:
+                client.chain.fund(address)
+            sent = client.admit_office(code, address)
+        finally:
+            client.chain.close()
     _print({"ipOfficeCode": code, "signer": address, "transactionHash": sent.transaction_hash}, as_json)
 
 
 def _open(state_dir: Path | None, rpc_url: RpcOpt, office: str | None = None) -> OpenDeployment:
+    """A writing office's deployment (the caller holds the writer lock), or, without ``office``, a read-only view."""
     settings = _settings(state_dir, rpc_url)
-    if office is not None:
-        settings = _passphrase_into(settings, office)
-    return open_deployment(settings)
+    if office is None:
+        return open_deployment(settings, read_only=True)
+    return open_deployment(_passphrase_into(settings, office))
+
+
+def _state_of(state_dir: Path | None) -> Path:
+    return _settings(state_dir, None).state_dir
 
 
 def _claims(values: list[str]) -> tuple[ClaimInput, ...]:
@@ -169,22 +196,32 @@ def anchor_cmd(
         list[str] | None, typer.Option("--claim", help="A priority claim OFFICE,NUMBER,DATE,ACCESSCODE (repeatable).")
     ] = None,
     digest: Annotated[str | None, typer.Option("--digest", help="SHA-256 of the application document (hex).")] = None,
+    access_code: Annotated[
+        str | None,
+        typer.Option(
+            "--access-code",
+            help="An access code the office chose (it must pass the strength rule); derived when left out.",
+        ),
+    ] = None,
     state_dir: StateOpt = None,
     rpc_url: RpcOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Anchor one application of the office, with its priority claims; prints its access code once."""
-    opened = _open(state_dir, rpc_url, office)
     filing = FilingInput(
         number,
         parse_date(filing_date),
         IpRightKind.parse(kind),
         bytes.fromhex(digest.removeprefix("0x")) if digest else None,
-        None,
+        access_code,
         _claims(claim or []),
     )
-    outcome = opened.service.anchor(validate_office(office), filing)
-    opened.service.chain.close()
+    with writer_lock(_state_of(state_dir), command="prioreg anchor"):
+        opened = _open(state_dir, rpc_url, office)
+        try:
+            outcome = opened.service.anchor(validate_office(office), filing)
+        finally:
+            opened.service.chain.close()
     p = outcome.prepared
     payload = {
         "commitment": "0x" + p.commitment.hex(),
@@ -217,6 +254,19 @@ def import_cmd(
     nothing from its batch is anchored; rows already on the ledger are skipped, so a re-run after a
     failure anchors only what is missing.
     """
+    with writer_lock(_state_of(state_dir), command="prioreg import"):
+        _import(file, office, batch_size, codes_out, state_dir, rpc_url, as_json)
+
+
+def _import(
+    file: Path,
+    office: str,
+    batch_size: int,
+    codes_out: Path | None,
+    state_dir: Path | None,
+    rpc_url: str | None,
+    as_json: bool,
+) -> None:
     from registry.importer import import_file
 
     opened = _open(state_dir, rpc_url, office)
@@ -277,23 +327,47 @@ def verify_cmd(
     later_date: Annotated[str, typer.Option("--later-date", help="The later filing date.")],
     later_kind: Annotated[str, typer.Option("--later-kind", help="The later application's kind.")] = "patent",
     parent_date: Annotated[
-        str | None, typer.Option("--parent-date", help="For a divisional/continuation: its parent's filing date.")
+        str | None,
+        typer.Option(
+            "--parent-date",
+            help="For a divisional/continuation: the filing date of the first application in its chain"
+            " that carried the claim (for a divisional of a divisional, the earliest).",
+        ),
+    ] = None,
+    later_number: Annotated[
+        str | None,
+        typer.Option(
+            "--later-number",
+            help="The later application's number as written; a PCT number (PCT/CC…) is judged on receiving"
+            " Office CC's calendar and the PCT Rules.",
+        ),
+    ] = None,
+    parent_relation: Annotated[
+        str | None,
+        typer.Option("--parent-relation", help="divisional, continuation or continuationInPart (adds a warning)."),
     ] = None,
     state_dir: StateOpt = None,
     rpc_url: RpcOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check one priority claim against the ledger and the Paris/PCT rules (exit 0 valid, 1 otherwise)."""
-    opened = _open(state_dir, rpc_url)
-    opened.service.sync()
-    later = LaterApplication(
+    """Check one priority claim against the ledger and the Paris/PCT rules (exit 0 valid, 1 otherwise).
+
+    Read-only: it takes no lock and writes nothing in the state directory (a gateway may be running on it).
+    """
+    later = LaterApplication.read(
         validate_office(later_office),
         parse_date(later_date),
         IpRightKind.parse(later_kind),
-        parse_date(parent_date) if parent_date else None,
+        parent_filing_date=parse_date(parent_date) if parent_date else None,
+        application_number=later_number,
+        parent_relation=_parent_relation(parent_relation),
     )
-    result = opened.service.verify(ClaimInput(office, number, parse_date(filing_date), code), later)
-    opened.service.chain.close()
+    opened = _open(state_dir, rpc_url)
+    try:
+        opened.service.sync()  # the in-memory copy of the index, up to the chain's head
+        result = opened.service.verify(ClaimInput(office, number, parse_date(filing_date), code), later)
+    finally:
+        opened.service.chain.close()
     payload = result.to_json()
     if as_json:
         print(json.dumps(payload))
@@ -308,8 +382,28 @@ def verify_cmd(
         for key in ("priorityPeriodEnd", "restorationPeriodEnd"):
             if payload.get(key):
                 console.print(f"{key}: {payload[key]}")
+        restoration = payload.get("restoration")
+        if restoration:
+            console.print(
+                f"restoration: available={restoration['available']}, criterion={restoration['criterion']},"
+                f" requestDeadline={restoration['requestDeadline']} ({restoration['rule']})",
+                highlight=False,
+            )
     if payload["verdict"] != "valid":
         raise typer.Exit(1)
+
+
+def _parent_relation(value: str | None) -> ParentRelation | None:
+    if value is None:
+        return None
+    try:
+        return ParentRelation(value)
+    except ValueError:
+        raise errors.InvalidInput(
+            f"--parent-relation {value!r}: give divisional, continuation or continuationInPart",
+            code="badRelation",
+            target="later.parentRelation",
+        ) from None
 
 
 def family_cmd(
@@ -318,14 +412,17 @@ def family_cmd(
     rpc_url: RpcOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show the simple and extended family of an application and the links that join it."""
+    """Show the simple and extended family of an application and the links that join it (read-only, no lock)."""
     from registry.commitments import parse_commitment
     from registry.family_view import family_view
 
+    wanted = parse_commitment(commitment)
     opened = _open(state_dir, rpc_url)
-    opened.service.sync()
-    payload = family_view(opened.service.index, parse_commitment(commitment))
-    opened.service.chain.close()
+    try:
+        opened.service.sync()  # the in-memory copy of the index, up to the chain's head
+        payload = family_view(opened.service.index, wanted)
+    finally:
+        opened.service.chain.close()
     if as_json:
         print(json.dumps(payload))
         return
@@ -362,13 +459,23 @@ def serve_cmd(
     ] = None,
 ) -> None:
     """Serve the HTTP API (docs at /docs, the examiner's page at /)."""
+    settings = _settings(state_dir, rpc_url, contract=contract)
+    codes = tuple(dict.fromkeys(validate_office(o) for o in offices.split(",") if o.strip()))
+    # The lock is held for the server's whole life. Issue 18 (`serve --workers N`): the workers
+    # share it — forked ones inherit the descriptor, spawned ones get lock.inheritable_env() and
+    # pass_fds=(lock.fd,) and call StateLock.adopt (registry.lock).
+    with writer_lock(settings.state_dir, command="prioreg serve"):
+        _serve(settings, host, port, demo, codes, tokens_file)
+
+
+def _serve(
+    settings: Settings, host: str, port: int, demo: bool, codes: tuple[str, ...], tokens_file: Path | None
+) -> None:
     import uvicorn
 
     from api.app import create_app
     from api.auth import TokenStore
 
-    settings = _settings(state_dir, rpc_url, contract=contract)
-    codes = tuple(validate_office(o) for o in offices.split(",") if o.strip())
     opened = open_deployment(settings, demo=demo, offices=codes)
     hashes_path = opened.state.path / "tokens.json"
     tokens = TokenStore.load(hashes_path)

@@ -10,7 +10,9 @@ so generic code that catches ``ValueError`` keeps working.
     ├── InvalidInput (ValueError)          code, message, target — API: 422 INVALID_INPUT_DATA
     │   ├── InvalidOfficeCode
     │   ├── InvalidApplicationNumber       code ∈ checkDigitMismatch, unknownSeries, badLength,
-    │   │                                   notAnApplicationNumber, ambiguousNumber, badFormat, …
+    │   │                                   notAnApplicationNumber, ambiguousNumber, badFormat,
+    │   │                                   legacyForm (a database form that dropped part of the
+    │   │                                   number, e.g. DOCDB's old US serial + year), …
     │   ├── InvalidAccessCode               code ∈ checkCharacterMismatch, badLength, badCharacter
     │   ├── InvalidDate
     │   └── InvalidClaim                    code ∈ duplicateClaim, selfClaim, claimCycle, …
@@ -30,7 +32,8 @@ so generic code that catches ``ValueError`` keeps working.
     │       ├── InvalidSignature
     │       ├── SignatureExpired
     │       └── InvalidProof
-    └── IndexInconsistent                  the read model disagrees with the chain
+    ├── IndexInconsistent                  the read model disagrees with the chain
+    └── StateDirLocked                     another process writes this state directory (CLI: exit 2)
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ __all__ = [
     "OfficeNotActive",
     "RegistryError",
     "SignatureExpired",
+    "StateDirLocked",
     "TransactionFailed",
     "Unauthorized",
     "WrongPassphrase",
@@ -160,10 +164,14 @@ class TransactionFailed(LedgerError):
 class ContractRevert(LedgerError):
     """Raised when the contract reverted with a custom error; ``name`` and ``args`` carry it."""
 
-    def __init__(self, name: str, args: dict[str, Any], message: str | None = None) -> None:
+    def __init__(
+        self, name: str, args: dict[str, Any], message: str | None = None, *, target: str | None = None
+    ) -> None:
         super().__init__(message or f"the ledger refused the transaction: {name}({_fmt(args)})")
         self.name = name
         self.error_args = args
+        #: The input the refusal is about (``filings[3]``), when the gateway refused it before the ledger.
+        self.target = target
 
 
 class AlreadyAnchored(ContractRevert):
@@ -216,3 +224,11 @@ class NotAnchored(ContractRevert):
 
 class Forbidden(RegistryError):
     """Raised when a caller asks to act for an office it does not hold (checked before the ledger)."""
+
+
+class StateDirLocked(RegistryError):
+    """Raised when another process holds a state directory's writer lock (registry.lock); ``pid`` names it."""
+
+    def __init__(self, message: str, *, pid: int | None) -> None:
+        super().__init__(message)
+        self.pid = pid

@@ -7,6 +7,17 @@ number, access secret) (SPEC.md §1), and each priority claim (PCT Rule 4.10: of
 becomes the earlier application's (office, commitment) with the claimed date and the claim token
 that proves the claiming office was given the earlier access code (SPEC.md §2). Duplicate claims and
 self-claims are refused (Paris Art. 4F; DOMAIN.md rule 8). Nothing here touches a node.
+
+What is anchored must be plausible, not only well formed:
+
+- an access code the office chose must pass the strength rule of API.md
+  (:func:`registry.accesscodes.check_strength`, ``weakAccessCode``); a claim's code was issued by
+  the first office and is taken as given;
+- with ``latest_block_day`` (the UTC day of the chain's latest block, which the service reads), the
+  filing date and every claimed date lie between the Paris Convention (1883-03-20) and that day + 1
+  (:func:`registry.types.is_plausible_date`), and no claim is dated after the filing itself
+  (SPEC.md §5: ``notAPlausibleDate``). Verification applies none of this: it answers an implausible
+  pair with a verdict (``laterAfterEarlier`` fails).
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ import functools
 from dataclasses import dataclass
 
 from registry import errors
-from registry.accesscodes import AccessCode, derive, generate
+from registry.accesscodes import AccessCode, check_strength, derive, generate
 from registry.accesscodes import normalize as normalize_access_code
 from registry.commitments import bound_document_digest, claim_token
 from registry.commitments import commitment as commit
@@ -25,13 +36,14 @@ from registry.numbers import NormalizedNumber
 from registry.numbers import normalize as normalize_number
 from registry.offices import validate_office
 from registry.rules import check_filing_date
-from registry.types import IpRightKind
+from registry.types import PARIS_CONVENTION_DATE, IpRightKind, is_plausible_date, latest_plausible_date
 
 __all__ = [
     "ClaimInput",
     "FilingInput",
     "PreparedClaim",
     "PreparedFiling",
+    "check_plausible_date",
     "claim_commitment",
     "claim_office",
     "prepare_filing",
@@ -138,11 +150,32 @@ def claim_commitment(claim: ClaimInput, *, target: str = "priorityClaims") -> Pr
     return PreparedClaim(number, day, commit(number.office, number.canonical, code.secret), code.secret)
 
 
-def prepare_filing(caller_office: str, filing: FilingInput, *, seed: bytes | None = None) -> PreparedFiling:
+def check_plausible_date(day: _dt.date, latest_block_day: _dt.date, *, target: str) -> _dt.date:
+    """Return ``day`` when anchoring may carry it (SPEC.md §5), else raise ``notAPlausibleDate``."""
+    if isinstance(day, _dt.date) and not isinstance(day, _dt.datetime) and not is_plausible_date(day, latest_block_day):
+        raise errors.InvalidDate(
+            f"{day.isoformat()} is not a plausible date: anchoring takes dates from"
+            f" {PARIS_CONVENTION_DATE.isoformat()} (the Paris Convention) to"
+            f" {latest_plausible_date(latest_block_day).isoformat()} (the day of the ledger's latest block, plus one)",
+            code="notAPlausibleDate",
+            target=target,
+        )
+    return day
+
+
+def prepare_filing(
+    caller_office: str,
+    filing: FilingInput,
+    *,
+    seed: bytes | None = None,
+    latest_block_day: _dt.date | None = None,
+) -> PreparedFiling:
     """Validate one filing of ``caller_office`` and build its commitment and batch entry.
 
     Without an access code in ``filing``, one is derived from the office's ``seed`` (so a retry
-    commits under the same code; :func:`registry.accesscodes.derive`), or drawn at random.
+    commits under the same code; :func:`registry.accesscodes.derive`), or drawn at random; a code
+    given in ``filing`` must pass the strength rule. With ``latest_block_day``, every date must be
+    plausible (module docstring); the service always passes it when it anchors.
 
     Raises :class:`~registry.errors.InvalidInput` (with a ``target`` naming the field) for anything
     malformed and :class:`~registry.errors.Forbidden` when the number belongs to another office.
@@ -160,20 +193,33 @@ def prepare_filing(caller_office: str, filing: FilingInput, *, seed: bytes | Non
         )
     try:
         if filing.access_code is not None:
-            code = normalize_access_code(filing.access_code)
+            code = check_strength(normalize_access_code(filing.access_code))
         elif seed is not None:
             code = derive(seed, number.office, number.canonical)
         else:
             code = generate()
     except errors.InvalidInput as exc:
         raise exc.with_target("accessCode") from None
+    if latest_block_day is not None:
+        check_plausible_date(filing.filing_date, latest_block_day, target="filingDate")
     day = check_filing_date(filing.filing_date, target="filingDate")
     own = commit(number.office, number.canonical, code.secret)
     claims: list[PreparedClaim] = []
     seen: dict[tuple[str, str], int] = {}
     for i, claim in enumerate(filing.priority_claims):
         target = f"priorityClaims[{i}]"
+        if latest_block_day is not None:
+            check_plausible_date(claim.filing_date, latest_block_day, target=f"{target}.filingDate")
         prepared = claim_commitment(claim, target=target)
+        if latest_block_day is not None and prepared.filing_date > day:
+            # Paris Art. 4A: a priority right comes from an earlier filing; a claim dated after the
+            # application that makes it is a typing error, not a claim to record.
+            raise errors.InvalidDate(
+                f"the claimed date {prepared.filing_date.isoformat()} is after this application's filing date"
+                f" {day.isoformat()}: a priority claim names an earlier application",
+                code="notAPlausibleDate",
+                target=f"{target}.filingDate",
+            )
         key = (prepared.number.office, prepared.number.canonical)
         if key in seen:
             raise errors.InvalidClaim(

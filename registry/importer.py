@@ -12,13 +12,19 @@ Rows are read in chunks of ``batch_size``. A chunk is prepared completely before
 a bad row is reported with its line number and nothing from that chunk is anchored (the other
 chunks go on). Rows the index already holds are skipped, so a re-run after a failure anchors only
 what is missing — with derived access codes the same row always has the same commitment.
+
+Rows are checked as the API checks a filing (:meth:`RegistryService.prepare`): an ``accessCode``
+column must pass the strength rule (``weakAccessCode``), dates must be plausible
+(``notAPlausibleDate``: Paris Convention to the latest block's day + 1, no claim after its filing),
+and the skip-or-send step runs under the office's write lock (:meth:`RegistryService.anchor_missing`).
+A JSON line is read within the same limits as an HTTP body (:mod:`registry.bounded_json`); a CSV
+cell larger than the csv module's field limit is a refused row, not a crash.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from registry import errors
+from registry.bounded_json import loads as bounded_loads
 from registry.filings import ClaimInput, FilingInput, PreparedFiling
 from registry.service import RegistryService
 from registry.types import IpRightKind, parse_date
@@ -100,9 +107,9 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | errors.Invalid
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield line_no, errors.InvalidInput(f"not JSON: {exc.msg}", code="jsonInvalid")
+                row = bounded_loads(line, what="the line")
+            except errors.InvalidInput as exc:
+                yield line_no, exc
                 continue
             if not isinstance(row, dict):
                 yield line_no, errors.InvalidInput("each line must be a JSON object", code="badRow")
@@ -114,7 +121,14 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | errors.Invalid
         raise errors.InvalidInput(
             f"{path.name}: the CSV header must name at least applicationNumber and filingDate", code="badHeader"
         )
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a cell past csv.field_size_limit(), a NUL byte, …
+            yield reader.line_num, errors.InvalidInput(f"the CSV cannot be read here: {exc}", code="badRow")
+            continue
         line_no = reader.line_num
         cell = row.get("priorityClaims") or ""
         try:
@@ -233,11 +247,12 @@ def _anchor_chunk(
     prepared: list[tuple[int, PreparedFiling]] = []
     bad: list[RowError] = []
     seen: dict[bytes, int] = {}
+    latest_day = service.chain.latest_block_day()  # once a chunk, not once a row
     for line_no, row in chunk:
         try:
             if isinstance(row, errors.InvalidInput):
                 raise row
-            (item,) = service.prepare(office, [filing_from_row(row)])
+            (item,) = service.prepare(office, [filing_from_row(row)], latest_block_day=latest_day)
         except (errors.InvalidInput, errors.Forbidden) as exc:
             where = f" ({exc.target})" if isinstance(exc, errors.InvalidInput) and exc.target else ""
             code = exc.code if isinstance(exc, errors.InvalidInput) else "forbidden"
@@ -254,15 +269,9 @@ def _anchor_chunk(
         if prepared:
             report.held_back.append((chunk[0][0], chunk[-1][0], len(prepared)))
         return
-    fresh = [(line_no, p) for line_no, p in prepared if not service.index.contains(office, p.commitment)]
+    batches, fresh = service.anchor_missing(office, [p for _, p in prepared])
     report.already_anchored += len(prepared) - len(fresh)
-    if not fresh:
-        return
-    client = service.client_for(office)
-    batches = client.anchor_batch([p.entry for _, p in fresh])
-    service.remember_anchored(office, [p for _, p in fresh])
-    service.sync()
     report.anchored += len(fresh)
     report.transactions += sum(1 for b in batches if b.transaction_hash)
     report.gas_used += sum(b.gas_used for b in batches)
-    report.codes.extend((p.number.canonical, str(p.access_code), "0x" + p.commitment.hex()) for _, p in fresh)
+    report.codes.extend((p.number.canonical, str(p.access_code), "0x" + p.commitment.hex()) for p in fresh)

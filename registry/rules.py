@@ -56,15 +56,19 @@ from enum import StrEnum
 from typing import Any
 
 from registry.calendar import OfficeCalendar, default_calendar
-from registry.errors import InvalidClaim, InvalidDate
+from registry.errors import InvalidClaim, InvalidDate, InvalidInput
+from registry.law import ApplyingLaw, Criterion, DeadlineRule, Route, applying_law, restoration_route
 from registry.types import IpRightKind, date_to_days
 
 __all__ = [
+    "CHECK_CLOSING_DAYS_KNOWN",
+    "CHECK_CONTINUATION_IN_PART",
     "CHECK_FILING_DATE_MATCHES",
     "CHECK_FIRST_APPLICATION",
     "CHECK_KIND_COMPATIBLE",
     "CHECK_LATER_AFTER_EARLIER",
     "CHECK_REGISTERED",
+    "CHECK_RESTORATION_ROUTE_KNOWN",
     "CHECK_WITHIN_PRIORITY_PERIOD",
     "CHECK_WITHIN_RESTORATION_PERIOD",
     "Check",
@@ -72,8 +76,10 @@ __all__ = [
     "ClaimTiming",
     "KindCompatibility",
     "LaterApplication",
+    "ParentRelation",
     "PriorityClaim",
     "RegisteredApplication",
+    "Restoration",
     "Severity",
     "Verdict",
     "Verification",
@@ -98,6 +104,9 @@ CHECK_LATER_AFTER_EARLIER = "laterAfterEarlier"
 CHECK_WITHIN_PRIORITY_PERIOD = "withinPriorityPeriod"
 CHECK_WITHIN_RESTORATION_PERIOD = "withinRestorationPeriod"
 CHECK_FIRST_APPLICATION = "firstApplication"
+CHECK_CLOSING_DAYS_KNOWN = "closingDaysKnown"
+CHECK_RESTORATION_ROUTE_KNOWN = "restorationRouteKnown"
+CHECK_CONTINUATION_IN_PART = "continuationInPart"
 
 # PCT Rule 26bis.3(a): restoration is possible within two months from the expiry of the period.
 RESTORATION_MONTHS = 2
@@ -178,23 +187,103 @@ class PriorityClaim:
         return (self.ip_office_code, self.application_number)
 
 
+class ParentRelation(StrEnum):
+    """How a derived application relates to the application it was derived from (Paris Art. 4G)."""
+
+    DIVISIONAL = "divisional"
+    CONTINUATION = "continuation"
+    CONTINUATION_IN_PART = "continuationInPart"
+
+
 @dataclass(frozen=True)
 class LaterApplication:
     """The application that claims priority (the one filed at the second office).
 
-    ``parent_filing_date`` is set for a divisional or continuation: it inherits its parent's date and
-    priorities (Paris Art. 4G), so the priority period is judged from the parent's filing date.
+    ``parent_filing_date`` is set for a divisional or continuation: it inherits the date and
+    priorities of the application it was derived from (Paris Art. 4G, EPC Art. 76(1)), so the
+    priority period is judged from that date. For a chain (a divisional of a divisional) it is the
+    filing date of the **first application in the chain that carried the claim** — the earliest
+    ancestor — since every later member inherits that date; given several, :meth:`read` keeps the
+    earliest. ``parent_relation`` ``continuationInPart`` adds a warning: the date holds only for the
+    matter carried over.
+
+    ``receiving_office`` is set when the later application is a PCT application (its number reads
+    ``PCT/CC…``): the receiving Office ``CC``'s calendar and the PCT Rules apply (PCT Rule 80.5,
+    :func:`registry.law.applying_law`). Build one from what a caller wrote with :meth:`read`.
     """
 
     ip_office_code: str
     filing_date: _dt.date
     ip_right_kind: IpRightKind
     parent_filing_date: _dt.date | None = None
+    receiving_office: str | None = None
+    application_number: str | None = None
+    parent_relation: ParentRelation | None = None
+
+    @classmethod
+    def read(
+        cls,
+        ip_office_code: str,
+        filing_date: _dt.date,
+        ip_right_kind: IpRightKind,
+        *,
+        parent_filing_date: _dt.date | Sequence[_dt.date] | None = None,
+        application_number: str | None = None,
+        parent_relation: ParentRelation | str | None = None,
+    ) -> LaterApplication:
+        """The later application as a caller gives it (API.md verify ``later``).
+
+        ``application_number`` (as written) that reads as a PCT number makes it a PCT application
+        whatever ``ip_office_code`` says (``WO``, or a designated office such as ``EP``); any other
+        number is validated under ``ip_office_code`` and changes nothing else. Raises
+        :class:`~registry.errors.InvalidApplicationNumber` (target ``later.applicationNumber``) for a
+        malformed one.
+        """
+        receiving = None
+        canonical = None
+        if application_number is not None:
+            receiving, canonical = _read_later_number(ip_office_code, application_number)
+        parents = (
+            [parent_filing_date]
+            if isinstance(parent_filing_date, _dt.date) or parent_filing_date is None
+            else list(parent_filing_date)
+        )
+        known = [p for p in parents if p is not None]
+        relation = None if parent_relation is None else ParentRelation(parent_relation)
+        return cls(
+            ip_office_code,
+            filing_date,
+            ip_right_kind,
+            min(known) if known else None,
+            receiving,
+            canonical,
+            relation,
+        )
 
     @property
     def effective_date(self) -> _dt.date:
         """The date the priority period is judged against: the parent's for a derived application (4G)."""
         return self.filing_date if self.parent_filing_date is None else self.parent_filing_date
+
+    @property
+    def law(self) -> ApplyingLaw:
+        """The office whose calendar and law judge claims of this application (:mod:`registry.law`)."""
+        return applying_law(self.ip_office_code, self.receiving_office)
+
+
+def _read_later_number(office: str, number: str) -> tuple[str | None, str]:
+    # Imported here: the number modules are a layer below the rules, but only this reader needs them.
+    from registry.numbers import normalize, wo
+
+    text = number.strip()
+    try:
+        if office == "WO" or text[:3].upper() == "PCT":
+            parsed = wo.parse(text)
+            return parsed.receiving_office, parsed.canonical
+        result = normalize(office, text)
+        return result.receiving_office, result.canonical
+    except InvalidInput as exc:
+        raise exc.with_target("later.applicationNumber") from None
 
 
 @dataclass(frozen=True)
@@ -225,6 +314,30 @@ class RegisteredApplication:
 
 
 @dataclass(frozen=True)
+class Restoration:
+    """How the applying office restores a late priority claim (SPEC.md §5 ``restoration``).
+
+    ``available`` None: the office's law is not known here (``restorationRouteKnown`` fails);
+    ``criterion`` ``dueCare`` or ``unintentional``; ``request_deadline`` the last day for the request,
+    which is not the window (EPC R.136(1), 37 CFR 1.55(c), PCT R.26bis.3(e)); ``rule`` the provision.
+    """
+
+    available: bool | None
+    criterion: str | None
+    request_deadline: _dt.date | None
+    rule: str
+
+    def to_json(self) -> dict[str, Any]:
+        """``{available, criterion, requestDeadline, rule}``."""
+        return {
+            "available": self.available,
+            "criterion": self.criterion,
+            "requestDeadline": _iso(self.request_deadline),
+            "rule": self.rule,
+        }
+
+
+@dataclass(frozen=True)
 class Verification:
     """The answer to "does this priority claim hold?" (API.md ``POST /v1/priority-claims/verify``).
 
@@ -238,6 +351,7 @@ class Verification:
     priority_period_end: _dt.date | None
     restoration_period_end: _dt.date | None
     registered: RegisteredApplication | None
+    restoration: Restoration | None = None
 
     def check(self, name: str) -> Check | None:
         """The check called ``name``, or ``None`` when it was not run."""
@@ -251,6 +365,7 @@ class Verification:
             "priorityPeriodEnd": _iso(self.priority_period_end),
             "restorationPeriodEnd": _iso(self.restoration_period_end),
             "registered": None if self.registered is None else self.registered.to_json(),
+            "restoration": None if self.restoration is None else self.restoration.to_json(),
         }
 
 
@@ -514,16 +629,17 @@ def verify_claim(
         _date_check(claim, registered),
         _kind_check(later, registered.ip_right_kind),
     ]
-    timing, period_end, restoration_end = _timing_checks(earlier_date, later, calendar)
-    checks.extend(timing)
+    timing = _timing(earlier_date, later, calendar)
+    checks.extend(timing.checks)
     checks.append(_first_application_check(registered, later, calendar))
     checks_t = tuple(checks)
     return Verification(
         verdict=verdict_from_checks(checks_t),
         checks=checks_t,
-        priority_period_end=period_end,
-        restoration_period_end=restoration_end,
+        priority_period_end=timing.end,
+        restoration_period_end=timing.restoration_end,
         registered=registered,
+        restoration=timing.restoration,
     )
 
 
@@ -573,29 +689,36 @@ def _check_later(later: LaterApplication) -> None:
             )
 
 
-def _timing_checks(
-    earlier_date: _dt.date, later: LaterApplication, calendar: OfficeCalendar
-) -> tuple[list[Check], _dt.date, _dt.date | None]:
-    """``laterAfterEarlier``, ``withinPriorityPeriod`` and, when late, ``withinRestorationPeriod``."""
-    office, kind = later.ip_office_code, later.ip_right_kind
+@dataclass(frozen=True)
+class _Timing:
+    """What the period rules give for one claim: its checks, ends and restoration route."""
+
+    checks: list[Check]
+    end: _dt.date
+    restoration_end: _dt.date | None
+    restoration: Restoration
+
+
+def _timing(earlier_date: _dt.date, later: LaterApplication, calendar: OfficeCalendar) -> _Timing:
+    """``laterAfterEarlier``, ``withinPriorityPeriod``, ``withinRestorationPeriod`` (when late), and
+    the warnings ``restorationRouteKnown``, ``closingDaysKnown`` and ``continuationInPart``."""
+    law = later.law
+    cite, office, kind = law.citations, law.calendar_office, later.ip_right_kind
     months = priority_period_months(kind)
     raw_end = add_months(earlier_date, months)
     end = priority_period_end(earlier_date, kind, office, calendar)
-    restoration_end = restoration_period_end(earlier_date, kind, office, calendar)
+    window_end = restoration_period_end(earlier_date, kind, office, calendar)
     filed = later.effective_date
+    route = restoration_route(law, kind, filed)
+    restoration = _restoration(route, earlier_date, later, end, window_end, calendar)
     if later.parent_filing_date is None:
         filed_words = f"The later application was filed on {filed.isoformat()}"
     else:
         filed_words = (
-            f"The later application is judged from its parent's filing date {filed.isoformat()}"
-            " (Paris Convention Art. 4G)"
+            f"The later application is judged from the filing date {filed.isoformat()} of the first application"
+            f" in its chain that carried the claim ({cite.derived})"
         )
-    moved = (
-        ""
-        if end == raw_end
-        else f", moved from {raw_end.isoformat()} because office {office} is closed that day"
-        " (Paris Convention Art. 4C(3), PCT Rule 80.5)"
-    )
+    moved = _moved(raw_end, end, law, calendar)
 
     checks: list[Check] = []
     if filed > earlier_date:
@@ -605,7 +728,7 @@ def _timing_checks(
                 True,
                 Severity.ERROR,
                 f"{filed_words}, after the priority application's filing date {earlier_date.isoformat()}"
-                " (Paris Convention Art. 4A(1)).",
+                f" ({cite.order}).",
             )
         )
     else:
@@ -616,7 +739,7 @@ def _timing_checks(
                 Severity.ERROR,
                 f"{filed_words}, {'the same day as' if filed == earlier_date else 'before'} the priority"
                 f" application's filing date {earlier_date.isoformat()}; priority can only be claimed from an"
-                " earlier application (Paris Convention Art. 4A(1), 4C(2)).",
+                f" earlier application ({cite.order}).",
             )
         )
 
@@ -627,102 +750,247 @@ def _timing_checks(
                 True,
                 Severity.ERROR,
                 f"{filed_words}, within the {months}-month priority period that ends on {end.isoformat()}"
-                f"{moved} (Paris Convention Art. 4C(1)).",
+                f"{moved} ({cite.period}).",
             )
         )
-        return checks, end, restoration_end
+    else:
+        late_days = (filed - end).days
+        late = (
+            f"{filed_words}, {late_days} day{'s' if late_days != 1 else ''} after the {months}-month priority"
+            f" period ended on {end.isoformat()}{moved}"
+        )
+        checks.extend(_late_checks(late, filed_words, filed, window_end, restoration, law, kind))
+    checks.append(_route_check(route, restoration, law, kind))
+    checks.append(_closing_days_check(calendar, law, [raw_end, end, window_end, restoration.request_deadline]))
+    if later.parent_relation is ParentRelation.CONTINUATION_IN_PART:
+        checks.append(_cip_check(earlier_date, later, calendar))
+    return _Timing(checks, end, window_end, restoration)
 
-    late_days = (filed - end).days
-    late = f"{filed_words}, {late_days} day{'s' if late_days != 1 else ''} after the {months}-month priority"
-    if restoration_end is None:
-        checks.append(
-            Check(
-                CHECK_WITHIN_PRIORITY_PERIOD,
-                False,
-                Severity.ERROR,
-                f"{late} period ended on {end.isoformat()}{moved}, and a {_kind_words(kind)} has no"
-                " restoration of the right of priority (Paris Convention Art. 4C(1); PCT Rule 26bis.3"
-                " covers patents and utility models only).",
-            )
+
+def _moved(raw_end: _dt.date, end: _dt.date, law: ApplyingLaw, calendar: OfficeCalendar) -> str:
+    if end == raw_end:
+        return ""
+    why = calendar.closed_because(law.calendar_office, raw_end) or "closed"
+    return f", moved from {raw_end.isoformat()} because {law.name} is closed that day ({why}; {law.citations.closed})"
+
+
+def _late_checks(
+    late: str,
+    filed_words: str,
+    filed: _dt.date,
+    window_end: _dt.date | None,
+    restoration: Restoration,
+    law: ApplyingLaw,
+    kind: IpRightKind,
+) -> list[Check]:
+    cite = law.citations
+    if window_end is None or restoration.available is False:
+        why = (
+            f"a {_kind_words(kind)} has no restoration of the right of priority"
+            if window_end is None
+            else f"{law.name} offers no restoration of the right of priority"
         )
-        checks.append(
+        return [
+            Check(CHECK_WITHIN_PRIORITY_PERIOD, False, Severity.ERROR, f"{late}, and {why} ({cite.period})."),
             Check(
                 CHECK_WITHIN_RESTORATION_PERIOD,
                 False,
                 Severity.ERROR,
-                f"A {_kind_words(kind)} cannot have its right of priority restored (PCT Rule 26bis.3 covers"
-                " patents and utility models only).",
-            )
-        )
-    elif filed <= restoration_end:
-        checks.append(
+                f"The right of priority cannot be restored: {restoration.rule}.",
+            ),
+        ]
+    if filed <= window_end:
+        criterion = _CRITERION_WORDS.get(restoration.criterion or "", "on the criterion its law applies")
+        deadline = f", requested by {restoration.request_deadline.isoformat()}" if restoration.request_deadline else ""
+        return [
             Check(
                 CHECK_WITHIN_PRIORITY_PERIOD,
                 False,
                 Severity.ERROR,
-                f"{late} period ended on {end.isoformat()}{moved}; the right of priority can be restored only"
-                f" on request to office {office} (Paris Convention Art. 4C(1), PCT Rule 26bis.3).",
-            )
-        )
-        checks.append(
+                f"{late}; the right of priority can be restored only on request to {law.name} ({cite.period}).",
+            ),
             Check(
                 CHECK_WITHIN_RESTORATION_PERIOD,
                 True,
                 Severity.ERROR,
-                f"{filed_words}, within the restoration window that ends on {restoration_end.isoformat()}:"
-                f" the applicant can request restoration from office {office} (PCT Rule 26bis.3(a)).",
-            )
+                f"{filed_words}, within the two months after the period, which end on {window_end.isoformat()}:"
+                f" {law.name} can restore the right of priority {criterion}{deadline} ({restoration.rule}).",
+            ),
+        ]
+    return [
+        Check(CHECK_WITHIN_PRIORITY_PERIOD, False, Severity.ERROR, f"{late} ({cite.period})."),
+        Check(
+            CHECK_WITHIN_RESTORATION_PERIOD,
+            False,
+            Severity.ERROR,
+            f"{filed_words}, after the two months for restoration ended on {window_end.isoformat()}, so the"
+            f" right of priority can no longer be restored ({cite.restoration}).",
+        ),
+    ]
+
+
+_CRITERION_WORDS = {
+    Criterion.DUE_CARE.value: "if the delay occurred in spite of all due care required by the circumstances",
+    Criterion.UNINTENTIONAL.value: "if the delay was unintentional",
+}
+
+
+def _restoration(
+    route: Route | None,
+    earlier_date: _dt.date,
+    later: LaterApplication,
+    end: _dt.date,
+    window_end: _dt.date | None,
+    calendar: OfficeCalendar,
+) -> Restoration:
+    law = later.law
+    if route is None:
+        return Restoration(
+            None,
+            None,
+            None,
+            f"the restoration route of {law.name} is not known here; its national law decides, and PCT Rule 49ter.2"
+            " for a PCT national phase",
         )
+    if not route.available or window_end is None:
+        return Restoration(False, None, None, route.rule)
+    if route.deadline is DeadlineRule.US_1_55:
+        # 37 CFR 1.55(c): the petition includes the priority claim, due by 1.55(d): the later of 16
+        # months from the priority date and 4 months from the actual filing date (37 CFR 1.7 moves it).
+        raw = max(add_months(earlier_date, 16), add_months(later.filing_date, 4))
+        deadline = calendar.next_working_day(law.calendar_office, raw)
+        rule = f"{route.rule}; the petition carries the priority claim, due within the time of 37 CFR 1.55(d)"
     else:
-        checks.append(
-            Check(
-                CHECK_WITHIN_PRIORITY_PERIOD,
-                False,
-                Severity.ERROR,
-                f"{late} period ended on {end.isoformat()}{moved} (Paris Convention Art. 4C(1)).",
-            )
+        # EPC Rule 136(1), PCT Rule 26bis.3(e): two months from the expiry of the priority period.
+        deadline = window_end
+        rule = route.rule
+    return Restoration(True, route.criterion.value if route.criterion else None, deadline, rule)
+
+
+def _route_check(route: Route | None, restoration: Restoration, law: ApplyingLaw, kind: IpRightKind) -> Check:
+    if route is None:
+        return Check(
+            CHECK_RESTORATION_ROUTE_KNOWN,
+            False,
+            Severity.WARNING,
+            f"Whether {law.name} restores a right of priority, and on which criterion, is not known here: a late"
+            f" claim is called restorable only on the two-month window of {law.citations.restoration}; check"
+            " that office's law before relying on it.",
         )
-        checks.append(
-            Check(
-                CHECK_WITHIN_RESTORATION_PERIOD,
-                False,
-                Severity.ERROR,
-                f"{filed_words}, after the restoration window closed on {restoration_end.isoformat()}, so the"
-                " right of priority can no longer be restored (PCT Rule 26bis.3(a)).",
-            )
+    if route.available:
+        return Check(
+            CHECK_RESTORATION_ROUTE_KNOWN,
+            True,
+            Severity.WARNING,
+            f"{law.name[:1].upper()}{law.name[1:]} restores a right of priority"
+            f" {_CRITERION_WORDS[route.criterion or '']} ({restoration.rule}).",
         )
-    return checks, end, restoration_end
+    return Check(
+        CHECK_RESTORATION_ROUTE_KNOWN,
+        True,
+        Severity.WARNING,
+        f"No restoration of the right of priority is open to this {_kind_words(kind)}: {route.rule}.",
+    )
+
+
+def _closing_days_check(calendar: OfficeCalendar, law: ApplyingLaw, days: Sequence[_dt.date | None]) -> Check:
+    """``closingDaysKnown`` (SPEC.md §5): every year the computed ends fall in has shipped closures."""
+    office = law.calendar_office
+    years = sorted({d.year for d in days if d is not None})
+    missing = [y for y in years if not calendar.covers(office, y)]
+    shown = ", ".join(str(y) for y in years)
+    if law.pct and law.receiving_office is None:
+        return Check(
+            CHECK_CLOSING_DAYS_KNOWN,
+            False,
+            Severity.WARNING,
+            "The receiving Office was not given (later.applicationNumber, PCT/CC…), so the International"
+            " Bureau's calendar is applied; the receiving Office's closing days may end the periods later"
+            f" ({law.citations.closed}).",
+        )
+    if not missing:
+        return Check(
+            CHECK_CLOSING_DAYS_KNOWN,
+            True,
+            Severity.WARNING,
+            f"The closing days of {law.name} for {shown} are shipped from its published sources, so the end"
+            f" dates account for every day it is closed ({law.citations.closed}).",
+        )
+    gap = ", ".join(str(y) for y in missing)
+    return Check(
+        CHECK_CLOSING_DAYS_KNOWN,
+        False,
+        Severity.WARNING,
+        f"The closing days of {law.name} for {gap} are not shipped (weekends and public holidays only are"
+        f" applied), so a period may end later than computed if the office was closed on further days;"
+        f" check its published closing days ({law.citations.closed}).",
+    )
+
+
+def _cip_check(earlier_date: _dt.date, later: LaterApplication, calendar: OfficeCalendar) -> Check:
+    law = later.law
+    own = later.filing_date
+    end = priority_period_end(earlier_date, later.ip_right_kind, law.calendar_office, calendar)
+    new_matter = f"matter added in it has its own filing date {own.isoformat()}, " + (
+        f"which is within the period ending {end.isoformat()}"
+        if own <= end
+        else f"after the period ended on {end.isoformat()}, so that matter cannot rest on this priority"
+    )
+    return Check(
+        CHECK_CONTINUATION_IN_PART,
+        False,
+        Severity.WARNING,
+        f"A continuation-in-part keeps its parent's date {later.effective_date.isoformat()} only for the matter"
+        f" carried over from the parent; {new_matter} ({law.citations.derived}).",
+    )
 
 
 def _first_application_check(
     registered: RegisteredApplication, later: LaterApplication, calendar: OfficeCalendar
 ) -> Check:
+    law = later.law
     if not registered.claimed_priority_dates:
         return Check(
             CHECK_FIRST_APPLICATION,
             True,
             Severity.WARNING,
             "The priority application claims no earlier priority on the ledger, so it can be the first"
-            " application for its subject matter (Paris Convention Art. 4C(4)).",
+            f" application for its subject matter ({law.citations.first}).",
         )
     earliest = min(registered.claimed_priority_dates)
     try:
-        end = priority_period_end(earliest, later.ip_right_kind, later.ip_office_code, calendar)
-        then = f" and would then have ended on {end.isoformat()}"
+        check_filing_date(earliest)
+        timing = _timing(earliest, later, calendar)
+        then = f"; the period would then have ended on {timing.end.isoformat()}, and {_what_follows(timing, later)}"
     except InvalidDate:
         # A bad date in the ledger's own record is not the caller's input error: say what is known
-        # and leave the date out rather than refuse the whole verification with a misplaced 422.
+        # and leave the dates out rather than refuse the whole verification with a misplaced 422.
         then = ""
     return Check(
         CHECK_FIRST_APPLICATION,
         False,
         Severity.WARNING,
         "The priority application itself claims the priority of an application filed on"
-        f" {earliest.isoformat()}, so for the subject matter they share the period may have to run"
-        f" from {earliest.isoformat()}{then}, unless that earlier application was withdrawn,"
-        " abandoned or refused without leaving rights and without serving as a basis for priority"
-        " (Paris Convention Art. 4C(4)).",
+        f" {earliest.isoformat()}, so for the subject matter they share it is not the first application and"
+        f" the period may have to run from {earliest.isoformat()}{then}, unless that earlier application was"
+        " withdrawn, abandoned or refused without leaving rights and without serving as a basis for priority"
+        f" ({law.citations.first}).",
     )
+
+
+def _what_follows(timing: _Timing, later: LaterApplication) -> str:
+    verdict = verdict_from_checks(timing.checks)
+    if verdict is Verdict.VALID:
+        return "this claim would still be in time"
+    if verdict is Verdict.RESTORABLE:
+        assert timing.restoration_end is not None  # restorable implies a restoration window
+        return (
+            "this claim would be late, restorable only on request"
+            + (f" by {timing.restoration.request_deadline.isoformat()}" if timing.restoration.request_deadline else "")
+            + f" (the window ends {timing.restoration_end.isoformat()})"
+        )
+    late = later.effective_date > timing.end
+    return "this claim would be late beyond restoration, hence invalid" if late else "this claim would be invalid"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -771,13 +1039,14 @@ def check_claim_set(
     earliest = earliest_priority_date(claims)
     timings = []
     for claim in claims:
-        checks, end, restoration_end = _timing_checks(claim.filing_date, later, cal)
-        timings.append(ClaimTiming(claim, end, restoration_end, verdict_from_checks(checks), tuple(checks)))
+        t = _timing(claim.filing_date, later, cal)
+        timings.append(ClaimTiming(claim, t.end, t.restoration_end, verdict_from_checks(t.checks), tuple(t.checks)))
+    office = later.law.calendar_office
     return ClaimSetAssessment(
         claims=tuple(timings),
         earliest_priority_date=earliest,
-        priority_document_deadline=priority_document_deadline(earliest, later.ip_office_code, cal),
-        correction_deadline=correction_deadline(earliest, later.filing_date, later.ip_office_code, cal),
+        priority_document_deadline=priority_document_deadline(earliest, office, cal),
+        correction_deadline=correction_deadline(earliest, later.filing_date, office, cal),
     )
 
 

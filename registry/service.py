@@ -35,7 +35,15 @@ from registry.chain import Chain
 from registry.client import STORED, AnchoredBatch, AnchoredFiling, Inclusion, RegistryClient
 from registry.commitments import bound_document_digest, claim_token, to_hex
 from registry.commitments import commitment as commit
-from registry.filings import IB_OFFICES, ClaimInput, FilingInput, PreparedFiling, claim_commitment, prepare_filing
+from registry.filings import (
+    IB_OFFICES,
+    ClaimInput,
+    FilingInput,
+    PreparedFiling,
+    check_plausible_date,
+    claim_commitment,
+    prepare_filing,
+)
 from registry.index import Index, IndexedRecord, RegisteredFacts
 from registry.numbers import NormalizedNumber
 from registry.numbers import normalize as normalize_number
@@ -243,10 +251,13 @@ class RegistryService:
         *,
         parent_filing_dates: Sequence[_dt.date | None] | None = None,
         in_batch: bool | None = None,
+        latest_block_day: _dt.date | None = None,
     ) -> list[PreparedFiling]:
         """Validate every filing (raising for the first bad one, located as ``filings[i]``).
 
         ``in_batch`` (default: more than one filing) says whether errors name the item's index.
+        Dates are checked against ``latest_block_day``, read from the chain when not given (a caller
+        preparing many filings one by one, the import, reads it once).
 
         Everything that could refuse the answer is checked here, before anything is written: the
         claim verifications computed after the write must not turn an anchored filing into a 422.
@@ -254,10 +265,12 @@ class RegistryService:
         located = len(filings) > 1 if in_batch is None else in_batch
         prepared: list[PreparedFiling] = []
         seen: dict[bytes, int] = {}
+        # SPEC.md §5: dates up to the latest block's day + 1; read once for the whole batch.
+        latest_day = latest_block_day or (self.chain.latest_block_day() if filings else None)
         for i, filing in enumerate(filings):
             try:
-                item = prepare_filing(office, filing, seed=self._seeds.get(office))
-                self._check_dates(item, parent_filing_dates[i] if parent_filing_dates else None)
+                item = prepare_filing(office, filing, seed=self._seeds.get(office), latest_block_day=latest_day)
+                self._check_dates(item, parent_filing_dates[i] if parent_filing_dates else None, latest_day)
             except errors.InvalidInput as exc:
                 if _names_another_office(exc):
                     raise _not_own_number(office, exc, f"filings[{i}]: " if located else "") from None
@@ -274,7 +287,9 @@ class RegistryService:
             prepared.append(item)
         return prepared
 
-    def _check_dates(self, item: PreparedFiling, parent_filing_date: _dt.date | None) -> None:
+    def _check_dates(
+        self, item: PreparedFiling, parent_filing_date: _dt.date | None, latest_day: _dt.date | None = None
+    ) -> None:
         day = item.entry.filing_date
         try:
             # The longest period this filing can open as an earlier application (SPEC.md §5).
@@ -287,6 +302,8 @@ class RegistryService:
             ) from None
         if parent_filing_date is None:
             return
+        if latest_day is not None:
+            check_plausible_date(parent_filing_date, latest_day, target="parentApplication.filingDate")
         check_filing_date(parent_filing_date, target="parentApplication.filingDate")
         if parent_filing_date > day:
             # A parent cannot be filed after the application derived from it (Paris Art. 4G).
@@ -298,7 +315,10 @@ class RegistryService:
 
     def _refuse_anchored(self, office: str, prepared: Sequence[PreparedFiling], *, in_batch: bool = False) -> None:
         # Only what the caller's own office holds (SPEC.md §2): another office's record under the
-        # same bytes never blocks this one.
+        # same bytes never blocks this one. Called under the office's write lock: the index is
+        # brought up to the head first, so a request that waited for the lock sees what the one
+        # before it anchored (SPEC.md §5: two identical requests get one 201 and one 409). One
+        # anchored item refuses the whole batch.
         self.sync()
         for i, item in enumerate(prepared):
             held = self.index.facts(office, item.commitment)
@@ -309,6 +329,7 @@ class RegistryService:
                     f"{item.number.display} ({item.office}) is already anchored by {office}"
                     + (f" (filings[{i}])" if in_batch else "")
                     + f": its record there is version {held.version}, filed {held.filing_date.isoformat()}",
+                    target=f"filings[{i}]" if in_batch else "applicationNumber",
                 )
 
     def anchor(self, office: str, filing: FilingInput, *, parent_filing_date: _dt.date | None = None) -> FilingOutcome:
@@ -356,10 +377,36 @@ class RegistryService:
                 )
         return batches, outcomes
 
+    def anchor_missing(
+        self, office: str, prepared: Sequence[PreparedFiling]
+    ) -> tuple[list[AnchoredBatch], list[PreparedFiling]]:
+        """Anchor those of ``prepared`` the index does not hold yet, in batches (``prioreg import``).
+
+        A re-run import skips what an earlier run anchored instead of refusing it; the check and the
+        write happen under the office's write lock, as for :meth:`anchor_batch`, so nothing is sent
+        twice when another writer of the same office anchors meanwhile.
+        """
+        client = self._client(office)
+        with self._write_locks[office]:
+            self.sync()
+            missing = [p for p in prepared if not self.index.contains(office, p.commitment)]
+            batches = client.anchor_batch([p.entry for p in missing]) if missing else []
+        self.remember_anchored(office, missing)
+        self.sync()
+        return batches, missing
+
     def _claim_verifications(
         self, prepared: PreparedFiling, parent_filing_date: _dt.date | None
     ) -> tuple[Verification, ...]:
-        later = LaterApplication(prepared.office, prepared.entry.filing_date, prepared.entry.kind, parent_filing_date)
+        # A PCT filing is judged on its receiving Office's calendar (PCT Rule 80.5, SPEC.md §5).
+        later = LaterApplication(
+            prepared.office,
+            prepared.entry.filing_date,
+            prepared.entry.kind,
+            parent_filing_date,
+            receiving_office=prepared.number.receiving_office,
+            application_number=prepared.number.canonical,
+        )
         return tuple(self._verify_prepared(c.number, c.filing_date, c.commitment, later) for c in prepared.claims)
 
     def publish(self, office: str, application_number: str, access_code: str) -> tuple[bytes, str, LedgerAck]:

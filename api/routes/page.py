@@ -109,9 +109,16 @@ def render_page(offices: list[str]) -> str:
             ),
             _kind_select("later.ipRightKind", "Kind of right"),
             _field(
+                "later.applicationNumber",
+                "Application number (optional)",
+                "As written; a PCT number (PCT/EP2024/012345) is judged on its receiving Office's calendar.",
+                attrs='autocomplete="off" spellcheck="false" maxlength="64"',
+            ),
+            _field(
                 "later.parentFilingDate",
                 "Parent filing date (optional)",
-                "Only for a divisional or continuation: the period runs from the parent's date.",
+                "Only for a divisional or continuation: the filing date of the first application in the chain"
+                " that carried the claim.",
                 attrs='inputmode="numeric" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off"',
             ),
         )

@@ -38,11 +38,14 @@ async def verify_claim(body: VerifyIn, service: Service) -> JSONResponse:
         later_office = validate_office(later.ip_office_code)
     except InvalidInput as exc:
         raise exc.with_target("later.ipOfficeCode") from None
-    later_app = LaterApplication(
+    # A PCT number makes it a PCT application judged on its receiving Office's calendar (API.md).
+    later_app = LaterApplication.read(
         later_office,
         later.filing_date,  # type: ignore[arg-type]
         IpRightKind.parse(later.ip_right_kind),
-        later.parent_filing_date,  # type: ignore[arg-type]
+        parent_filing_date=later.parent_filing_date,  # type: ignore[arg-type]
+        application_number=later.application_number,
+        parent_relation=later.parent_relation,
     )
     # Called on the event loop, not in the thread pool: the check is ~60 µs of CPU and a few
     # indexed reads of a WAL snapshot, which never wait for the index writer (an in-memory index,

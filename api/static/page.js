@@ -12,7 +12,7 @@
 
   const VERDICTS = {
     valid: ["Valid", "The priority claim holds: the earlier application is registered as claimed and the later one was filed in time."],
-    restorable: ["Restorable", "The later application was filed after the priority period but within the two-month restoration window: the right of priority can be restored on request (PCT Rule 26bis.3)."],
+    restorable: ["Restorable", "The later application was filed after the priority period but within the two-month restoration window: the right of priority can be restored on request, on the criterion and by the deadline of the office that judges it (see Restoration below)."],
     invalid: ["Invalid", "The priority claim does not hold as made: see the failed checks below."],
     notFound: ["Not found", "No application is registered under this office, number and access code. Check the number and the access code with the applicant, or ask the first office whether it has registered the application."],
   };
@@ -23,7 +23,11 @@
     laterAfterEarlier: "Later filed after earlier",
     withinPriorityPeriod: "Within the priority period",
     firstApplication: "First application",
+    closingDaysKnown: "Closing days known",
+    restorationRouteKnown: "Restoration route known",
+    continuationInPart: "Continuation-in-part",
   };
+  const CRITERIA = { dueCare: "due care", unintentional: "unintentional" };
   const KINDS = { patent: "Patent", utilityModel: "Utility model", design: "Industrial design", trademark: "Trademark" };
 
   function el(tag, attrs = {}, ...children) {
@@ -101,6 +105,7 @@
       ipRightKind: value("later.ipRightKind"),
     };
     if (value("later.parentFilingDate")) later.parentFilingDate = value("later.parentFilingDate");
+    if (value("later.applicationNumber")) later.applicationNumber = value("later.applicationNumber");
     return {
       priority: {
         ipOfficeCode: value("priority.ipOfficeCode").toUpperCase(),
@@ -182,6 +187,19 @@
         describe([
           ["Priority period ends", answer.priorityPeriodEnd],
           ["Restoration period ends", answer.restorationPeriodEnd ?? "no restoration for this kind of right"],
+        ]),
+      );
+    }
+    if (answer.restoration) {
+      const r = answer.restoration;
+      const offered = r.available === null ? "not known here" : r.available ? "yes" : "no";
+      parts.push(
+        el("h3", {}, "Restoration"),
+        describe([
+          ["Offered by the office", offered],
+          ["Criterion", r.criterion ? CRITERIA[r.criterion] ?? r.criterion : "—"],
+          ["Request by", r.requestDeadline ?? "—"],
+          ["Rule", r.rule],
         ]),
       );
     }

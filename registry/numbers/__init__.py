@@ -22,6 +22,13 @@ WO          :mod:`registry.numbers.wo`  ``PCTUS2015027322`` (record office WO)
 any other   :mod:`registry.numbers.generic`  office + letters and digits, ``verified_format=False``
 ==========  ==========================  =====================================================
 
+**Numbers as databases print them** (DOMAIN.md). Every office module also reads the forms of the
+EPO's databases — epodoc, DOCDB with its application kind letter, the EPO's "original" — and Google
+Patents' hyphenated DOCDB form; a form that left out part of the number (DOCDB's and epodoc's old US
+forms without the series code) is refused by name, reason code ``legacyForm``. The rules and their
+sources are in :mod:`registry.numbers._common` and in each module's docstring; the canonical forms
+above do not change.
+
 **PCT numbers.** A number starting with ``PCT`` is read by the WO module whatever office it is
 given with, and its record office is ``WO`` (PCT Art. 2(xv): the international application is one
 application, whoever received it). The given office must be ``WO``, ``IB`` (the International
@@ -30,7 +37,9 @@ Bureau, for every PCT application) or the *receiving office* named in the number
 ``US``, the way an office anchors the international applications it received (SPEC.md §1). Any other
 office (``EP`` with ``PCT/US…``) is ``officeMismatch``: the claim names an office that has nothing to
 do with the number, which is a mistake to fix, not a detail to drop. With office ``WO`` the ``PCT/``
-may be left out (``US2015/027322``) and the epodoc form ``WO2013US50328`` is read; with ``IB`` a number
+may be left out (``US2015/027322``) and the epodoc form ``WO2013US50328`` is read. DOCDB writes a PCT
+application as a number of its receiving office with the kind ``W`` (``GB 0204635 W``; OPS guide §4.4):
+given with that office it is the same WO record. With ``IB`` a number
 starting with ``WO`` or ``PCT`` is a PCT number and anything else falls to the generic rule (the IB
 also registers Hague and Madrid numbers).
 
@@ -38,6 +47,8 @@ also registers Hague and Madrid numbers).
 'EP99403122'
 >>> normalize("US", "PCT/US15/27322").office
 'WO'
+>>> normalize("GB", "GB 0204635 W").canonical
+'PCTGB2002004635'
 >>> normalize("AT", "A 123/2019").verified_format
 False
 """
@@ -134,6 +145,9 @@ def _normalize(office: str, number: str) -> NormalizedNumber:
                 f"give it with office WO (or {parsed.receiving_office}), not {code}",
             )
         return _normalized(PCT_RECORD_OFFICE, parsed, verified=True)
+    if number[-1:] in "Ww" and wo.is_docdb(number):
+        # DOCDB's kind W: a PCT application received by this office (GB 0204635 W = PCT/GB02/04635).
+        return _normalized(PCT_RECORD_OFFICE, wo.parse_docdb(number, code), verified=True)
     module = OFFICE_MODULES.get(code)
     if module is None:
         return _normalized(code, generic.parse(number, code), verified=False)

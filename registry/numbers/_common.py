@@ -12,6 +12,26 @@ Every office module reads a number the same way before applying its own format:
 4. take off a trailing kind code (``A1``, ``B2``, ``P``), a check digit after the last dot, and the
    separators (space ``.`` ``,`` ``/`` ``-``).
 
+**Numbers as databases print them** (DOMAIN.md). The EPO writes an application number three ways
+(OPS Reference Guide v1.3.20, §2.1.2–2.1.3 and Table 3, ``MD a 2005 0130`` → docdb
+``MD.20050130.A`` → epodoc ``MD20050000130``):
+
+* *original*: the office's own form, what the modules read anyway;
+* *epodoc*: office + four-digit filing year + the serial zero-padded to seven digits
+  (``EP19990403122``, ``GB20230006615``, ``JP20050505120``, ``US19970921321``) — a form with no
+  separators, which :func:`epodoc_serial` reads;
+* *docdb*: the number run together and an **application kind** letter after it
+  (:data:`APPLICATION_KINDS`): ``EP 99203729 A``, ``JP 2006147056 A``, ``US 201862649118 P``,
+  ``GB 0204635 W``; Google Patents writes ``JP-2005284467-A``, the USPTO's Global Dossier
+  ``2017187096.A``. On an application reference the letter is not a publication kind: a single
+  application kind letter is accepted, a publication kind with its digit (``A1``, ``B2``) is not.
+  ``W`` marks a PCT application received by that office (OPS guide §4.4, ``PCT/GB02/04635`` =
+  ``GB 0204635 W``): :func:`registry.numbers.normalize` reads it as the ``WO`` record.
+
+Where a database form drops part of the number (the USPTO series code in DOCDB's and epodoc's old
+US forms), the number cannot be read safely: it is refused by name with the reason code
+``legacyForm`` (:func:`refuse_legacy`), never completed by a guess.
+
 Only ASCII digits count as digits: ``str.isdigit`` also accepts Arabic-Indic and superscript digits,
 which would turn garbage into a plausible number.
 """
@@ -36,8 +56,12 @@ DIGITS = frozenset("0123456789")
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\ufe58\ufe63\uff0d"), "-")
 _SEPARATORS = " .,/-"
 _LEADING_CODE = re.compile(r"([A-Z]{2})[ .:/-]*(?=[0-9]|$)", re.ASCII)
-# ST.16 kind-code letters; a letter after a dot is a check character, not a kind code.
-_KIND = re.compile(r"(.*[0-9])[ -]*([ABCEFHILPSTUWY][0-9]?)", re.ASCII)
+APPLICATION_KINDS = frozenset("AWTUFP")
+"""DOCDB application kinds (DOMAIN.md): A application, W PCT application, T national phase or
+translation, U utility model, F design, P provisional."""
+# ST.16 kind-code letters, after a space, a hyphen (Google Patents: JP-2005284467-A) or a dot
+# (USPTO Global Dossier: 2017187096.A). No office here has a check *letter* among them: CNIPA's is X.
+_KIND = re.compile(r"(.*[0-9])[ .-]*([ABCEFHILPSTUWY][0-9]?)", re.ASCII)
 _CHECK = re.compile(r"(.*[0-9])[ ]*\.[ ]*([0-9X])", re.ASCII)
 
 
@@ -187,6 +211,38 @@ def refuse_publication(kind: str, office: str, original: str, example: str) -> N
         f"{shown(original)} ends in the kind code {kind}, so it names a published document, not an "
         f"application; give the {office} application number, such as {example}",
     )
+
+
+def refuse_legacy(original: str, what: str, advice: str) -> NoReturn:
+    """Raise ``legacyForm``: ``original`` is a database form that left out part of the number."""
+    fail("legacyForm", f"{shown(original)} is {what}; {advice}")
+
+
+def is_application_kind(kind: str | None) -> bool:
+    """Tell whether ``kind`` is one DOCDB application kind letter (not a publication kind)."""
+    return kind is not None and len(kind) == 1 and kind in APPLICATION_KINDS
+
+
+def run_together(text: str) -> bool:
+    """Whether ``text`` is digits only, the way DOCDB and epodoc print a number (no separators)."""
+    return text.isascii() and text.isdigit()
+
+
+def epodoc_serial(digits: str, width: int, office: str, original: str) -> tuple[int, str]:
+    """Split an epodoc number (year + serial padded to seven digits) into year and ``width`` digits.
+
+    ``GB`` ``2023`` ``0006615`` with ``width`` 5 is (2023, ``06615``); the padding must be zeros,
+    otherwise the serial is longer than the office's and the number is ``badFormat``.
+    """
+    year, padded = int(digits[:4]), digits[4:]
+    pad = len(padded) - width
+    if len(padded) != 7 or padded[:pad].strip("0"):
+        fail(
+            "badFormat",
+            f"{shown(original)} reads as an epodoc number (year and seven digits), but its serial "
+            f"{padded} has more than {width} digits; check the number",
+        )
+    return year, padded[pad:]
 
 
 def compact_text(number: str, office: str) -> str:

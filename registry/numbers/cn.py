@@ -22,7 +22,12 @@ the same weights serve both lengths.
 Accepted variants: ``201710601862.3``, ``CN 202120322383.X``, ``2019109588007`` (13 characters
 without a dot: 12 digits + check, as DOMAIN.md says), ``95115608.X``, ``95115608X``, ``ZL201710601862.3``
 (the patent number ``ZL`` + application number names the same application), spaces anywhere.
-A publication kind code (``CN 107123456 A``) is ``notAnApplicationNumber``.
+The EPO's database forms (OPS Reference Guide v1.3.20; DOMAIN.md "Numbers as databases print them"):
+epodoc ``CN200880123968`` (``CN`` + the 12 digits) and DOCDB ``CN 200880123968 A`` — the digits run
+together and an application kind, ``A`` for an invention (types 1 and 8) or ``U`` for a utility model
+(types 2 and 9); a kind that contradicts the type digit is ``badFormat``. A publication number has 9
+digits (7 before 2007) and a publication kind (``CN 107123456 A``, ``CN107123456B``): it is
+``notAnApplicationNumber``. ``W`` is a PCT application received by CNIPA (:mod:`registry.numbers.wo`).
 
 >>> validate("CN 202120322383.X")
 'CN202120322383'
@@ -30,6 +35,8 @@ A publication kind code (``CN 107123456 A``) is ``notAnApplicationNumber``.
 'CN201910958800'
 >>> format("CN95115608")
 '95115608.X'
+>>> validate("CN 200880123968 A")
+'CN200880123968'
 """
 
 from __future__ import annotations
@@ -61,7 +68,9 @@ TYPES = frozenset("12389")
 FIRST_YEAR = 1985  # the Chinese patent law took effect on 1 April 1985
 NEW_FORM_SINCE = 2003
 
-_PUBLICATION = re.compile(r"[0-9 ]*[0-9] ?([ABCUYS][0-9]?)", re.ASCII)
+# DOCDB application kinds and the type digits they go with (ZC 0006-2003).
+_KIND_TYPES = {"A": "18", "U": "29"}
+_PUBLICATION = re.compile(r"[0-9 ]*[0-9][ .-]?([ABCUYS][0-9]?)", re.ASCII)
 _CHECKED = re.compile(r"(.*[0-9]) ?\. ?([0-9X])", re.ASCII)
 _WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9)
 # Sums of the first k weights (a full cycle of 8 sums to 44).
@@ -87,8 +96,11 @@ def parse(number: str) -> Parsed:
         text = text[2:].lstrip(" .:")
     text = strip_office(text, OFFICE)
     publication = _PUBLICATION.fullmatch(text)
+    kind: str | None = None
     if publication:
-        refuse_publication(publication.group(1), OFFICE, number, "201710601862.3")
+        kind, text = publication.group(1), text[: publication.start(1)].rstrip(" .-")
+        if kind not in _KIND_TYPES or len(text.replace(" ", "")) not in (8, 12, 13):
+            refuse_publication(kind, OFFICE, number, "201710601862.3")
     checked = _CHECKED.fullmatch(text)
     check: str | None = None
     if checked:
@@ -121,6 +133,12 @@ def parse(number: str) -> Parsed:
         fail(
             "unknownSeries",
             f"{shown(number)} has the type digit {kind_digit}; CNIPA uses 1, 2, 3, 8 and 9 only",
+        )
+    if kind is not None and kind_digit not in _KIND_TYPES[kind]:
+        fail(
+            "badFormat",
+            f"{shown(number)} has the type digit {kind_digit} but the DOCDB kind {kind}, which means type "
+            f"{' or '.join(_KIND_TYPES[kind])}; check both",
         )
     computed = calc_check_digit(digits)
     if check is not None and check != computed:

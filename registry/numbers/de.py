@@ -28,6 +28,14 @@ national reading also wins when a check digit is given (epodoc has none) or the 
 ``KK YYYY …`` is written. A year-first grouping (``2013 10 211960``) is read year-first.
 Eight digits without a dot are the 1995 form when the series exists, otherwise 7 digits + check.
 
+DOCDB application references (OPS Reference Guide v1.3.20; DOMAIN.md "Numbers as databases print
+them") carry a one-letter application kind after the digits: ``A`` patent (right code 10, or an old
+patent series), ``U`` utility model (20, or an old utility-model series), ``T`` national phase of a PCT
+application (11): ``DE 102013211960 A`` = ``10 2013 211 960``. A kind that contradicts the right code is
+``badFormat``. DOCDB's ``T`` also marks the German translations of European patents (``DE 69905327 T``,
+file numbers 5xx/6xx and right codes 50/60): those are file numbers of European patents, not DPMA
+applications, and are ``unknownSeries`` with a message that says so.
+
 Refused: publication numbers with a kind code (``DE 10 2007 004 488 A1``: same digits, but they name
 a document), ``notAnApplicationNumber``.
 
@@ -39,6 +47,8 @@ a document), ``notAnApplicationNumber``.
 'DE3130619'
 >>> format("DE3130619")
 '31 30 619.5'
+>>> validate("DE 102013211960 A")
+'DE102013211960'
 """
 
 from __future__ import annotations
@@ -73,6 +83,12 @@ NEW_FORM_SINCE = 2004
 OLD8_SERIES = frozenset(f"{base + y}" for base in (100, 200, 300) for y in (95, 96, 97, 98, 99, 0, 1, 2, 3))
 """Series of the 1995–2003 form: 195–199/100–103, 295–299/200–203, 395–399/300–303."""
 
+# DOCDB application kinds: the right code they go with since 2004, the series digit before.
+EUROPEAN_CODES = frozenset({"50", "60"})
+EUROPEAN_SERIES = frozenset("56")
+"""First digit of the 8-digit file numbers (5xx, 6xx) and right codes 50/60 that the DPMA gives
+European patents with effect in Germany (DOCDB kind T or A: DE 698 40 731, DE 689 26 392)."""
+_KIND_RIGHTS = {"A": ("10", "1"), "U": ("20", "2"), "T": ("11", "")}
 _OLD_LETTER = re.compile(r"[PG] ?(?=[0-9])", re.ASCII)
 _YEAR_FIRST_GROUPING = re.compile(r"[0-9]{4}[ ./-]", re.ASCII)
 
@@ -83,8 +99,19 @@ def calc_check_digit(number: str) -> str:
     return str((11 - total % 11) % 11 % 10)
 
 
+def _refuse_european(number: str) -> None:
+    # DPMA file numbers 50/60 (since 2004) and 59x/69x (before) are European patents in Germany.
+    fail(
+        "unknownSeries",
+        f"{shown(number)} is the DPMA file number of a European patent with effect in Germany, not a "
+        "DPMA application; give the EP application number",
+    )
+
+
 def _new(right: str, year: int, serial: str, number: str) -> str:
     check_year(year, NEW_FORM_SINCE, OFFICE, number)
+    if right in EUROPEAN_CODES:
+        _refuse_european(number)
     if right not in RIGHT_CODES:
         fail(
             "unknownSeries",
@@ -112,24 +139,39 @@ def _year_first_possible(right: str, year: int, serial: str) -> bool:
     return right in RIGHT_CODES and NEW_FORM_SINCE <= year <= max_year() and len(serial) == 6
 
 
+def _check_kind(kind: str, digits: str, number: str) -> None:
+    """A DOCDB application kind must name the right the file number names (module docstring)."""
+    right, series = _KIND_RIGHTS[kind]
+    named = digits[:2] if len(digits) == 12 else digits[0] if len(digits) == 8 else None
+    expected = right if len(digits) == 12 else series
+    if named is not None and named != expected:
+        fail(
+            "badFormat",
+            f"{shown(number)} has the DOCDB kind {kind}, which does not go with the right code {named}; check both",
+        )
+
+
 def parse(number: str) -> Parsed:
     """Read a DE file number (rules in the module docstring); raise on anything else."""
     text = strip_office(prepare(number), OFFICE)
     text = _OLD_LETTER.sub("", text, count=1) if _OLD_LETTER.match(text) else text
     text, kind = split_kind(text)
-    if kind is not None:
+    if kind is not None and kind not in _KIND_RIGHTS:
         refuse_publication(kind, OFFICE, number, "10 2007 004 488.9")
     text, check = split_check(text)
     digits = digits_only(text, OFFICE, number)
     # Without a dot, one digit more than a form is that form plus its check digit; eight digits are
     # the 1995 form when the series exists (the canonical shape must read back to itself).
-    has_check_digit = len(digits) in (9, 13) or (len(digits) == 8 and digits[:3] not in OLD8_SERIES)
+    # DOCDB prints no check digit: with a DOCDB kind every digit belongs to the file number.
+    has_check_digit = kind is None and (len(digits) in (9, 13) or (len(digits) == 8 and digits[:3] not in OLD8_SERIES))
     if check is None and has_check_digit:
         digits, check = digits[:-1], digits[-1]
     if len(digits) == 12:
         digits = _twelve(digits, check, text, number)
         display = f"{digits[:2]} {digits[2:6]} {digits[6:9]} {digits[9:]}"
     elif len(digits) == 8:
+        if digits[0] in EUROPEAN_SERIES:
+            _refuse_european(number)
         if digits[:3] not in OLD8_SERIES:
             fail(
                 "unknownSeries",
@@ -145,6 +187,8 @@ def parse(number: str) -> Parsed:
             f"{shown(number)} has {len(digits)} digits; a DE file number has 12 digits and a check "
             "digit, such as 10 2007 004 488.9 (7 or 8 before 2004)",
         )
+    if kind is not None:
+        _check_kind(kind, digits, number)
     computed = calc_check_digit(digits)
     if check is not None and check != computed:
         fail(

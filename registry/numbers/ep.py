@@ -9,7 +9,10 @@ Accepted variants, all of the same application:
   ``EP99403122.7``, and ``994031227`` (nine digits: the ninth is the check digit);
 * epodoc form (EPO, "Espacenet" priority numbers): ``EP19990403122`` — four-digit year and a
   seven-digit serial whose first digit is ``0``;
-* DOCDB form with application kind ``A``: ``EP 99403122 A``.
+* DOCDB form with application kind ``A``: ``EP 99403122 A``, as Google Patents writes it
+  ``EP-99403122-A``, as the USPTO's Global Dossier writes it ``99403122.A``;
+* the forms of the EPO's own records (OPS, Register): ``EP 10167109 A``, ``EP20100167109`` and the
+  "original" ``10167109.7`` of one application.
 
 Refused: seven-digit numbers and numbers with a publication kind code (``EP 1 234 567 A1``) are
 publication numbers (``notAnApplicationNumber``); years before 1978 (the EPO opened on
@@ -23,6 +26,8 @@ weights 1, 2, 1, 2, … from the left, add the *digits* of the products, check =
 'EP99403122'
 >>> validate("EP19990403122")
 'EP99403122'
+>>> validate("99203729.A")
+'EP99203729'
 >>> calc_check_digit("99403122")
 '7'
 >>> format("99403122")

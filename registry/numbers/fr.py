@@ -4,14 +4,26 @@ Canonical form (SPEC.md §1): ``FR`` + 7 digits ``YYNNNNN`` (two-digit filing ye
 serial): ``FR1914349``. INPI has numbered this way since 1969 (DOMAIN.md; INPI, "Numérotation des
 demandes"), so two-digit years 69–99 are 19YY and the others 20YY. There is no check digit.
 
-Accepted variants: ``1914349``, ``FR 1909731``, ``FR1914349``, ``19 14349``, ``19/14349``.
-Refused: a kind code (``FR 2 123 456 A1``: a publication) is ``notAnApplicationNumber``; other
-lengths are ``badLength``.
+Accepted variants: ``1914349``, ``FR 1909731``, ``FR1914349``, ``19 14349``, ``19/14349``, and the
+EPO's database forms (OPS Reference Guide v1.3.20 Table 3: epodoc is the office, the four-digit
+year and the serial padded to seven digits; DOMAIN.md "Numbers as databases print them"):
+
+* epodoc ``FR20190014349`` for ``1914349``; the year written out, ``201914349``;
+* DOCDB ``FR 1451345 A`` (Google Patents): the digits run together and the application kind ``A``;
+  after grouped digits a kind letter is a publication citation and is refused. ``W`` is a PCT
+  application received by INPI (:mod:`registry.numbers.wo`).
+
+Refused: a publication kind code (``FR 2 123 456 A1``) is ``notAnApplicationNumber``; other lengths
+are ``badLength``.
 
 >>> validate("FR 19 14349")
 'FR1914349'
 >>> format("FR1909731")
 '1909731'
+>>> validate("FR20190014349")
+'FR1914349'
+>>> validate("FR-1451345-A")
+'FR1451345'
 """
 
 from __future__ import annotations
@@ -21,10 +33,12 @@ from registry.numbers._common import (
     check_year,
     compact_text,
     digits_only,
+    epodoc_serial,
     fail,
     parses,
     prepare,
     refuse_publication,
+    run_together,
     shown,
     split_kind,
     strip_office,
@@ -35,15 +49,24 @@ __all__ = ["compact", "format", "is_valid", "parse", "validate"]
 
 OFFICE = "FR"
 FIRST_YEAR = 1969
+_CENTURIES = ("19", "20")
 
 
 def parse(number: str) -> Parsed:
     """Read an FR application number (rules in the module docstring); raise on anything else."""
     text = strip_office(prepare(number), OFFICE)
     text, kind = split_kind(text)
-    if kind is not None:
+    if kind is not None and (kind != "A" or not run_together(text.strip())):
         refuse_publication(kind, OFFICE, number, "1914349")
     digits = digits_only(text, OFFICE, number)
+    if len(digits) == 11 and digits[:2] in _CENTURIES:
+        # epodoc: four-digit year, serial padded to seven (FR20190014349 = 1914349).
+        year, serial = epodoc_serial(digits, 5, OFFICE, number)
+        check_year(year, FIRST_YEAR, OFFICE, number)
+        digits = digits[2:4] + serial
+    elif len(digits) == 9 and digits[:2] in _CENTURIES:
+        check_year(int(digits[:4]), FIRST_YEAR, OFFICE, number)
+        digits = digits[2:]
     if len(digits) != 7:
         fail(
             "badLength",

@@ -22,6 +22,19 @@ Accepted variants: ``2017-187096``, ``特願2017-187096``, ``特許願第2017-18
 separator marks them (``2020-50222``); full-width digits (``２０１７－１８７０９６``) are folded (NFKC).
 National-phase serials start with 5 (``2019-512345``) and need nothing special.
 
+The EPO's database forms (OPS Reference Guide v1.3.20; DOMAIN.md "Numbers as databases print
+them"): epodoc is the western year and the serial padded to seven digits, ``JP20050505120`` for
+``2005-505120``; DOCDB runs year and serial together with the application kind ``A``,
+``JP 2006147056 A`` (OPS number service: original ``2006-147056`` → docdb ``2006147056 A``), and
+Google Patents writes ``JP-2016234666-A``. The kind letter is accepted **only on the run-together
+DOCDB form**: a hyphenated number with a kind (``JP 2019-095759 A``) is how JP *publications*
+(特開2019-095759) are cited, and the JPO numbers both in the same ``YYYY-NNNNNN`` shape. DOCDB's
+pre-2000 form, the serial and the two-digit western year (``JP-27256688-A`` = 昭63-272566), also
+reads as an era-year publication (``JP 61123456 A`` = 特開昭61-123456): it is refused as
+``legacyForm``, with the JPO form it would be in the message. A DOCDB
+``U`` is a utility-model application (``unknownSeries``, below); ``W`` is a PCT application
+(``JP 2017026210 W`` = ``PCT/JP2017/026210``, :mod:`registry.numbers.wo`).
+
 Refused: utility-model, design and trademark application numbers (``実願``, ``意願``, ``商願``) count
 their serials separately from patents, so the same digits would name two applications: they are
 ``unknownSeries`` until the registry gives them a form of their own. Publication and patent numbers
@@ -34,6 +47,12 @@ their serials separately from patents, so the same digits would name two applica
 'JP1982233998'
 >>> format("JP1999123456")
 'H11-123456'
+>>> validate("JP20050505120")
+'JP2005505120'
+>>> validate("JP 2006147056 A")
+'JP2006147056'
+>>> is_valid("JP 2019-095759 A")
+False
 """
 
 from __future__ import annotations
@@ -45,10 +64,13 @@ from registry.numbers._common import (
     check_year,
     compact_text,
     digits_only,
+    epodoc_serial,
     fail,
     parses,
     prepare,
+    refuse_legacy,
     refuse_publication,
+    run_together,
     shown,
     split_kind,
     strip_office,
@@ -116,7 +138,7 @@ def parse(number: str) -> Parsed:
         text = text.replace(word, letter)
     text, kind = split_kind(text)
     if kind is not None:
-        refuse_publication(kind, OFFICE, number, "2017-187096")
+        _check_kind(kind, text, number)
     era_form = _ERA_FORM.fullmatch(text) or _ERA_YEAR_ONLY.fullmatch(text)
     separated = _SEPARATED.fullmatch(text)
     if era_form:
@@ -129,6 +151,9 @@ def parse(number: str) -> Parsed:
         digits = digits_only(text, OFFICE, number)
         if len(digits) == 10:
             year, serial = int(digits[:4]), digits[4:]
+        elif len(digits) == 11 and run_together(text) and digits[4] == "0":
+            # epodoc: the serial padded to seven digits (JP20050505120 = 2005-505120).
+            year, serial = epodoc_serial(digits, 6, OFFICE, number)
         elif len(digits) == 8:
             # "20171870" may be a western year with a digit lost as well as Showa 20: only a
             # separator ("57-233998") or an era letter makes a two-digit year readable.
@@ -148,6 +173,30 @@ def parse(number: str) -> Parsed:
     if serial == "000000":
         fail("badFormat", f"{shown(number)} has the serial 000000, which the JPO never assigns")
     return Parsed(f"{OFFICE}{year}{serial}", _display(year, serial))
+
+
+def _check_kind(kind: str, text: str, number: str) -> None:
+    """Accept DOCDB's application kind ``A`` on the run-together form only (module docstring)."""
+    if kind == "U":
+        fail(
+            "unknownSeries",
+            f"{shown(number)} is a utility-model application (DOCDB kind U); only JP patent "
+            "applications (特願) have a canonical form here",
+        )
+    digits = text.strip()
+    if kind == "A" and run_together(digits) and len(digits) in (7, 8):
+        # DOCDB's pre-2000 form: serial without leading zeros, then the two-digit western year
+        # (JP-27256688-A, Google Patents). The same eight digits and kind are also an era-year
+        # publication (JP 61123456 A = 特開昭61-123456): two readings, so none (DOMAIN.md).
+        serial, year = digits[:-2].zfill(6), 1900 + int(digits[-2:])
+        refuse_legacy(
+            number,
+            f"the legacy DOCDB form (serial {serial}, filed {year}), which also reads as an era-year publication",
+            f"give the JPO form, here {_display(year, serial) if year >= FIRST_YEAR else 'era-year-serial'} "
+            "if that is the application",
+        )
+    if kind != "A" or not run_together(digits) or len(digits) not in (10, 11):
+        refuse_publication(kind, OFFICE, number, "2017-187096")
 
 
 def _display(year: int, serial: str) -> str:

@@ -12,8 +12,16 @@ digits alone could name two applications; the rule follows the EPO's bibliograph
 priority data in EP/WO publications), which write Korean *patent* applications as ``KR`` + year +
 serial without the ``10`` and name utility models only with a kind marker — the form people copy into
 priority claims. Utility-model, design and trademark numbers must therefore carry their type
-(``20-2005-0012345``). A type-less number followed by a kind code (``KR 20050078345 A``) is refused as
-``notAnApplicationNumber``: that is exactly how Espacenet writes KR *publication* numbers.
+(``20-2005-0012345``).
+
+**Database forms** (OPS Reference Guide v1.3.20; DOMAIN.md "Numbers as databases print them"): epodoc
+``KR20080107376`` (original ``10-2008-0107376``) and ``KR20107026618`` (original
+``1020107026618``) drop the type as said; DOCDB adds an application kind to the run-together digits,
+``A`` for a patent and ``U`` for a utility model, which is how a DOCDB number says its type:
+``KR 20050012345 U`` is ``KR2020050012345``. A kind that contradicts the type written
+(``1020050078345 U``) is ``badFormat``; a kind after a hyphenated number, or a publication kind with
+its digit (``KR 10-2005-0078345 B1``), is ``notAnApplicationNumber``. ``W`` is a PCT application
+(``KR 2009006271 W`` = ``PCT/KR2009/006271``, :mod:`registry.numbers.wo`).
 
 **Numbers from before 1999** (``1998-012345``, ``98-012345``: year and six-digit serial) are widened to
 the 13-digit form the same way KIPRIS shows them: type 10 unless given, serial padded to seven digits
@@ -30,6 +38,10 @@ Accepted variants: ``10-2005-0078345``, ``1020050078345``, ``KR 10-2005-0078345`
 'KR1019980012345'
 >>> format("KR1020050078345")
 '10-2005-0078345'
+>>> validate("KR 20050078345 A")
+'KR1020050078345'
+>>> validate("KR 20050012345 U")
+'KR2020050012345'
 """
 
 from __future__ import annotations
@@ -45,6 +57,7 @@ from registry.numbers._common import (
     parses,
     prepare,
     refuse_publication,
+    run_together,
     shown,
     split_kind,
     strip_office,
@@ -56,6 +69,8 @@ OFFICE = "KR"
 RIGHT_TYPES = frozenset({"10", "20", "30", "40"})
 """KIPO right types: patent, utility model, design, trademark (DOMAIN.md)."""
 PATENT = "10"
+UTILITY_MODEL = "20"
+_KIND_TYPES = {"A": PATENT, "U": UTILITY_MODEL}
 FIRST_YEAR = 1948  # the first Korean patent act
 FOUR_DIGIT_YEAR_SINCE = 1999
 
@@ -66,7 +81,7 @@ def parse(number: str) -> Parsed:
     """Read a KR application number (rules in the module docstring); raise on anything else."""
     text = strip_office(prepare(number), OFFICE)
     text, kind = split_kind(text)
-    if kind is not None:
+    if kind is not None and (kind not in _KIND_TYPES or not run_together(text.strip())):
         refuse_publication(kind, OFFICE, number, "10-2005-0078345")
     separated = _SEPARATED.fullmatch(text)
     right: str | None
@@ -78,7 +93,9 @@ def parse(number: str) -> Parsed:
             right, year_text, serial = digits[:2], digits[2:6], digits[6:]
         elif len(digits) in (10, 11):
             right, year_text, serial = None, digits[:4], digits[4:]
-        elif len(digits) == 8:
+        elif len(digits) in (8, 9):
+            # Before 1999: two-digit year and serial; DOCDB pads the serial to seven digits
+            # (KR-900009805-U, Google Patents), the six-digit rule below still applies.
             right, year_text, serial = None, digits[:2], digits[2:]
         else:
             fail(
@@ -99,7 +116,13 @@ def parse(number: str) -> Parsed:
             "badFormat",
             f"{shown(number)} has a seven-digit serial for {year}; before 1999 KR serials had six digits",
         )
-    right = right or PATENT
+    kind_type = None if kind is None else _KIND_TYPES.get(kind)
+    if kind_type is not None and right is not None and right != kind_type:
+        fail(
+            "badFormat",
+            f"{shown(number)} has the type {right} but the DOCDB kind {kind}, which means type {kind_type}; check both",
+        )
+    right = right or kind_type or PATENT
     if right not in RIGHT_TYPES:
         fail(
             "unknownSeries",

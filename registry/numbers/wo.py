@@ -16,6 +16,13 @@ Accepted variants: ``PCT/EP2020/084287``, ``PCT/US15/27322``, ``pct/us2015/02732
 only called for WO numbers), the epodoc form ``WO2013US50328`` (year, office, serial without its
 leading zeros). A serial with fewer digits is padded only when a separator marks where it starts.
 
+The EPO's database forms (OPS Reference Guide v1.3.20 §4.4, "Expressing PCT application numbers in
+docdb format"): DOCDB writes ``CCccyynnnnnnW`` since 1 January 2004 and ``CCyynnnnnW`` before —
+``PCT/GB02/04635`` is ``GB 0204635 W``, ``PCT/US2019/056674`` is ``US 2019056674 W`` (Google
+Patents: ``US-2019016351-W``); epodoc writes ``WO2019US56674``; the "original" form drops the
+``PCT/`` (``US2019/056674``, ``EP2019050740``). :func:`parse_docdb` reads the DOCDB form given with
+its receiving office, which is how :func:`registry.numbers.normalize` reads ``("US", "US 2019056674 W")``.
+
 Refused: a WO *publication* number (``WO 2004/123456``, ``WO2004123456 A1``) is
 ``notAnApplicationNumber``.
 
@@ -27,6 +34,10 @@ Refused: a WO *publication* number (``WO 2004/123456``, ``WO2004123456 A1``) is
 'IB'
 >>> format("PCTEP2020084287")
 'PCT/EP2020/084287'
+>>> validate("US 2019056674 W")
+'PCTUS2019056674'
+>>> parse_docdb("0204635 W", "GB").canonical
+'PCTGB2002004635'
 """
 
 from __future__ import annotations
@@ -37,22 +48,28 @@ from registry.numbers._common import (
     Parsed,
     check_year,
     compact_text,
+    digits_only,
     fail,
     parses,
     prepare,
     refuse_publication,
     shown,
     split_kind,
+    strip_office,
     year_from_two_digits,
 )
 from registry.offices import is_valid_office
 
-__all__ = ["compact", "format", "is_valid", "parse", "validate"]
+__all__ = ["compact", "format", "is_docdb", "is_valid", "parse", "parse_docdb", "validate"]
 
 OFFICE = "WO"
 FIRST_YEAR = 1978
 FOUR_DIGIT_YEAR_SINCE = 2004
 
+DOCDB_KIND = "W"
+"""The DOCDB application kind of a PCT application (OPS guide §4.4)."""
+
+_DOCDB = re.compile(r".*[0-9][ .-]*W", re.ASCII | re.DOTALL)
 _PCT_PREFIX = re.compile(r"PCT ?[/:-]? ?", re.ASCII)
 _SEPARATED = re.compile(r"([A-Z]{2}) ?[/-]? ?([0-9]{4}|[0-9]{2}) ?[/ -] ?([0-9]{1,6})", re.ASCII)
 _RUN = re.compile(r"([A-Z]{2}) ?[/-]? ?([0-9]{10}|[0-9]{7})", re.ASCII)
@@ -64,7 +81,7 @@ def parse(number: str) -> Parsed:
     """Read a PCT application number (rules in the module docstring); raise on anything else."""
     text = prepare(number)
     text, kind = split_kind(text)
-    if kind is not None:
+    if kind is not None and kind != DOCDB_KIND:
         refuse_publication(kind, OFFICE, number, "PCT/US2015/027322")
     epodoc = _EPODOC.fullmatch(text)
     if epodoc:
@@ -108,6 +125,26 @@ def parse(number: str) -> Parsed:
     if serial == "000000":
         fail("badFormat", f"{shown(number)} has the serial 000000, which no receiving office assigns")
     return Parsed(f"PCT{office}{year}{serial}", f"PCT/{office}{year}/{serial}", receiving_office=office)
+
+
+def is_docdb(number: str) -> bool:
+    """Tell, cheaply, whether ``number`` ends in DOCDB's PCT kind ``W`` after a digit (``… 0204635 W``)."""
+    return number[-1:] in "Ww" and _DOCDB.fullmatch(number.rstrip().upper()) is not None
+
+
+def parse_docdb(number: str, office: str) -> Parsed:
+    """Read DOCDB's ``CCccyynnnnnnW`` / ``CCyynnnnnW`` given with the receiving office ``office``."""
+    text, kind = split_kind(strip_office(prepare(number), office))
+    if kind != DOCDB_KIND:
+        fail("badFormat", f"{shown(number)} is not a PCT application in DOCDB form, such as US 2019056674 W")
+    digits = digits_only(text, office, number)
+    if len(digits) not in (7, 10):
+        fail(
+            "badLength",
+            f"{shown(number)} has {len(digits)} digits; DOCDB writes a PCT application as year and serial, "
+            "ten digits (US 2019056674 W) or seven before 2004 (GB 0204635 W)",
+        )
+    return parse(f"{office}{digits}")
 
 
 def compact(number: str) -> str:

@@ -69,7 +69,7 @@ def assert_ledger(ledger: dict[str, Any]) -> None:
     assert isinstance(ledger["blockNumber"], int) and ledger["blockNumber"] > 0
 
 
-VERIFICATION_KEYS = {"verdict", "checks", "priorityPeriodEnd", "restorationPeriodEnd", "registered"}
+VERIFICATION_KEYS = {"verdict", "checks", "priorityPeriodEnd", "restorationPeriodEnd", "registered", "restoration"}
 
 
 def assert_verification(answer: dict[str, Any]) -> None:

@@ -191,6 +191,7 @@ def _fill_claim_with_the_keyboard(page: Page, access_code: str) -> None:
     _type_into_next_field(page, "later.ipOfficeCode", "US")
     _type_into_next_field(page, "later.filingDate", US_DATE)
     _type_into_next_field(page, "later.ipRightKind", "")  # "Patent" is already chosen
+    _type_into_next_field(page, "later.applicationNumber", "")  # optional: a PCT number picks the RO calendar
     _type_into_next_field(page, "later.parentFilingDate", "")  # not a divisional
 
 
@@ -228,8 +229,8 @@ def test_a_mistyped_access_code_is_shown_beside_the_access_code_field(page: Page
     first = "7" if site.jp_access_code[0] != "7" else "8"
     mistyped = first + site.jp_access_code[1:]
     _fill_claim_with_the_keyboard(page, mistyped)
-    page.keyboard.press("Shift+Tab")
-    page.keyboard.press("Shift+Tab")
+    for _ in range(3):  # back over the later number and the kind select to the later filing date
+        page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")  # Enter in a text field submits the form
 
     error = page.locator("#priority-accessCode-error")

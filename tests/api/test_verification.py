@@ -245,3 +245,96 @@ def test_arbitrary_json_gets_a_verdict_or_an_envelope_never_a_500(
         assert_verification(response.json())
     else:
         assert_envelope(response, 422, "INVALID_INPUT_DATA")
+
+
+# ── Whose calendar: a PCT application's receiving Office (API.md verify, SPEC.md §5) ──────────
+
+
+GOOD_FRIDAY_CODE = fresh_access_code()
+
+
+@pytest.fixture(scope="module")
+def good_friday_patent(api: Api) -> dict[str, Any]:
+    """JP 2023-050001, filed 2023-03-29: its 12 months end on Good Friday 2024-03-29."""
+    body = filing("2023-050001", "2023-03-29", accessCode=GOOD_FRIDAY_CODE)
+    response = api.client.post("/v1/filings", json=body, headers=api.auth("JP"))
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def _good_friday(api: Api, office: str, **later: Any) -> dict[str, Any]:
+    priority = claim("JP", "2023-050001", "2023-03-29", GOOD_FRIDAY_CODE)
+    return _verify(api, verify_body(priority, office, "2024-04-02", **later))
+
+
+@pytest.mark.parametrize(
+    ("office", "number", "verdict", "end"),
+    [
+        ("WO", "PCT/EP2024/012345", "valid", "2024-04-02"),  # RO/EP closed Good Friday and Easter Monday
+        ("EP", "PCT/EP2024/012345", "valid", "2024-04-02"),  # a Euro-PCT: still the RO's calendar
+        ("WO", "PCT/IB2024/050001", "valid", "2024-04-02"),  # the IB (Geneva) too
+        ("EP", "PCT/US2024/012345", "restorable", "2024-03-29"),  # RO/US is open on Good Friday
+    ],
+)
+def test_a_pct_application_is_judged_on_its_receiving_offices_calendar(
+    api: Api, good_friday_patent: dict[str, Any], office: str, number: str, verdict: str, end: str
+) -> None:
+    answer = _good_friday(api, office, applicationNumber=number)
+    assert answer["verdict"] == verdict
+    assert answer["priorityPeriodEnd"] == end
+    assert "PCT" in check(answer, "withinPriorityPeriod")["message"]
+
+
+def test_a_wo_application_without_a_number_uses_the_ib_calendar_with_a_warning(
+    api: Api, good_friday_patent: dict[str, Any]
+) -> None:
+    answer = _good_friday(api, "WO")
+    assert answer["priorityPeriodEnd"] == "2024-04-02"
+    known = check(answer, "closingDaysKnown")
+    assert known["passed"] is False and known["severity"] == "warning"
+    assert "receiving Office was not given" in known["message"]
+
+
+def test_an_ep_later_application_names_the_epos_rules_and_restoration(
+    api: Api, good_friday_patent: dict[str, Any]
+) -> None:
+    priority = claim("JP", "2023-050001", "2023-03-29", GOOD_FRIDAY_CODE)
+    answer = _verify(api, verify_body(priority, "EP", "2024-04-03"))
+    assert answer["verdict"] == "restorable"
+    assert answer["restoration"] == {
+        "available": True,
+        "criterion": "dueCare",
+        "requestDeadline": "2024-06-03",
+        "rule": answer["restoration"]["rule"],
+    }
+    assert "EPC Rule 134(1)" in check(answer, "withinPriorityPeriod")["message"]
+    assert "Paris Convention" not in check(answer, "withinPriorityPeriod")["message"]
+
+
+def test_a_malformed_later_number_is_a_422_at_its_field(api: Api, good_friday_patent: dict[str, Any]) -> None:
+    priority = claim("JP", "2023-050001", "2023-03-29", GOOD_FRIDAY_CODE)
+    response = api.client.post(VERIFY, json=verify_body(priority, "US", "2024-04-02", applicationNumber="PCT/XX/1"))
+    error = assert_envelope(response, 422, "INVALID_INPUT_DATA")
+    assert "later.applicationNumber" in [d.get("target") for d in error["details"]], error
+
+
+def test_the_openapi_document_describes_restoration_and_the_later_number(api: Api) -> None:
+    schemas = api.client.get("/openapi.json").json()["components"]["schemas"]
+    assert {"available", "criterion", "requestDeadline", "rule"} <= set(schemas["RestorationOut"]["properties"])
+    assert {"applicationNumber", "parentRelation"} <= set(schemas["LaterIn"]["properties"])
+
+
+@pytest.mark.parametrize(
+    ("office", "number", "verdict"), [("EP", "PCT/EP2024/012345", "valid"), ("US", "PCT/US2024/012345", "restorable")]
+)
+def test_an_anchored_pct_filing_judges_its_claims_on_its_receiving_offices_calendar(
+    api: Api, good_friday_patent: dict[str, Any], office: str, number: str, verdict: str
+) -> None:
+    # The import and POST /v1/filings take the later number from the filing itself.
+    body = filing(number, "2024-04-02", priorityClaims=[claim("JP", "2023-050001", "2023-03-29", GOOD_FRIDAY_CODE)])
+    response = api.client.post("/v1/filings", json=body, headers=api.auth(office))
+    assert response.status_code == 201, response.text
+    (recorded,) = response.json()["priorityClaims"]
+    assert recorded["verification"]["verdict"] == verdict
+    assert "PCT Rule 80.5" in check(recorded["verification"], "closingDaysKnown")["message"]

@@ -97,6 +97,51 @@ def test_an_office_anchors_and_an_examiner_verifies_from_the_terminal(state: Pat
     assert {m["ipOfficeCode"] for m in family["extendedFamily"]} == {"JP", "US"}
 
 
+def test_verify_takes_the_later_number_and_judges_a_pct_application_on_its_receiving_office(state: Path) -> None:
+    # 12 months from 2023-03-29 end on Good Friday 2024-03-29: the EPO (as receiving Office) is closed
+    # until Tuesday 2 April, the USPTO is not (PCT Rule 80.5; API.md verify later.applicationNumber).
+    out = json.loads(
+        prioreg(
+            "anchor",
+            "--office",
+            "JP",
+            "--number",
+            "2023-050001",
+            "--date",
+            "2023-03-29",
+            "--state-dir",
+            str(state),
+            "--json",
+        )
+    )
+    base = [
+        "verify",
+        "--office",
+        "JP",
+        "--number",
+        "2023-050001",
+        "--date",
+        "2023-03-29",
+        "--code",
+        out["accessCode"],
+        "--later-office",
+        "EP",
+        "--later-date",
+        "2024-04-02",
+        "--state-dir",
+        str(state),
+    ]
+    at_ep = json.loads(prioreg(*base, "--later-number", "PCT/EP2024/012345", "--json"))
+    assert at_ep["verdict"] == "valid" and at_ep["priorityPeriodEnd"] == "2024-04-02"
+    at_us = json.loads(prioreg(*base, "--later-number", "PCT/US2024/012345", "--json", code=1))
+    assert at_us["verdict"] == "restorable"
+    assert at_us["restoration"]["criterion"] == "unintentional"
+    text = prioreg(*base, "--later-number", "PCT/US2024/012345", code=1)
+    assert "restoration: available=True, criterion=unintentional" in text
+    bad = runner.invoke(app, [*base, "--parent-relation", "sibling"], env=ENV)
+    assert bad.exit_code != 0 and "continuationInPart" in bad.output
+
+
 def test_anchoring_another_offices_number_is_refused_with_one_line(state: Path) -> None:
     result = runner.invoke(
         app,

@@ -10,14 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.calendar import OfficeCalendar
-from registry.errors import InvalidClaim, InvalidDate
+from registry.calendar import OfficeCalendar, default_calendar
+from registry.errors import InvalidClaim, InvalidDate, InvalidInput
 from registry.rules import (
+    CHECK_CLOSING_DAYS_KNOWN,
+    CHECK_CONTINUATION_IN_PART,
     CHECK_FILING_DATE_MATCHES,
     CHECK_FIRST_APPLICATION,
     CHECK_KIND_COMPATIBLE,
     CHECK_LATER_AFTER_EARLIER,
     CHECK_REGISTERED,
+    CHECK_RESTORATION_ROUTE_KNOWN,
     CHECK_WITHIN_PRIORITY_PERIOD,
     CHECK_WITHIN_RESTORATION_PERIOD,
     KindCompatibility,
@@ -35,6 +38,7 @@ from registry.rules import (
     priority_document_deadline,
     priority_period_end,
     restoration_period_end,
+    verdict_from_checks,
     verify_claim,
 )
 from registry.types import IpRightKind
@@ -82,8 +86,13 @@ def verify(
     return verify_claim(claim(earlier), later(filed, later_kind), registered(earlier, earlier_kind), calendar)
 
 
+# Checks that can only warn about what the calendar or the law does not ship (closingDaysKnown on the
+# weekend-only calendar, restorationRouteKnown) are left out: they are tested on their own below.
+_COVERAGE_WARNINGS = {CHECK_CLOSING_DAYS_KNOWN, CHECK_RESTORATION_ROUTE_KNOWN}
+
+
 def failed(v: Verification) -> set[str]:
-    return {c.name for c in v.checks if not c.passed}
+    return {c.name for c in v.checks if not c.passed and c.name not in _COVERAGE_WARNINGS}
 
 
 def message(v: Verification, name: str) -> str:
@@ -154,7 +163,9 @@ def test_one_day_late_is_restorable() -> None:
     assert v.restoration_period_end == D("2024-05-06")
     assert failed(v) == {CHECK_WITHIN_PRIORITY_PERIOD}
     assert "1 day after" in message(v, CHECK_WITHIN_PRIORITY_PERIOD)
-    assert "26bis.3" in message(v, CHECK_WITHIN_RESTORATION_PERIOD)
+    # The later office is the USPTO: its rule and criterion, not the PCT's (SPEC.md §5).
+    assert "37 CFR 1.55(c)" in message(v, CHECK_WITHIN_RESTORATION_PERIOD)
+    assert "unintentional" in message(v, CHECK_WITHIN_RESTORATION_PERIOD)
     assert v.to_json()["verdict"] == "restorable"
 
 
@@ -278,7 +289,7 @@ def test_a_divisional_filed_years_later_is_judged_through_its_parent() -> None:
     divisional = later("2027-06-15", parent="2024-02-01")
     v = verify_claim(claim("2023-03-01"), divisional, registered("2023-03-01"), WEEKENDS)
     assert v.verdict is Verdict.VALID
-    assert "parent's filing date 2024-02-01" in message(v, CHECK_WITHIN_PRIORITY_PERIOD)
+    assert "filing date 2024-02-01 of the first application in its chain" in message(v, CHECK_WITHIN_PRIORITY_PERIOD)
     # The same application without its parent would be years late.
     alone = verify_claim(claim("2023-03-01"), later("2027-06-15"), registered("2023-03-01"), WEEKENDS)
     assert alone.verdict is Verdict.INVALID
@@ -322,7 +333,7 @@ def test_a_priority_application_that_is_not_a_first_filing_warns_and_names_the_e
     assert check.severity is Severity.WARNING
     assert "2022-10-03" in check.message
     assert "2022-11-20" not in check.message
-    assert "4C(4)" in check.message
+    assert "35 USC 119(c)" in check.message  # the USPTO's own rule on a subsequent application
 
 
 def test_an_impossible_date_in_the_ledgers_own_claims_still_gives_the_warning() -> None:
@@ -353,6 +364,7 @@ def test_an_unregistered_claim_is_not_found_and_says_nothing_more() -> None:
         "priorityPeriodEnd": None,
         "restorationPeriodEnd": None,
         "registered": None,
+        "restoration": None,
     }
 
 
@@ -366,7 +378,7 @@ def test_a_record_of_another_office_answers_exactly_like_no_record() -> None:
 def test_the_json_answer_has_exactly_the_api_shape() -> None:
     v = verify_claim(claim("2023-03-01"), later("2024-02-01"), registered("2023-03-01", version=3), WEEKENDS)
     data = v.to_json()
-    assert set(data) == {"verdict", "checks", "priorityPeriodEnd", "restorationPeriodEnd", "registered"}
+    assert set(data) == {"verdict", "checks", "priorityPeriodEnd", "restorationPeriodEnd", "registered", "restoration"}
     assert data["verdict"] == "valid"
     assert data["priorityPeriodEnd"] == "2024-03-01"
     assert data["restorationPeriodEnd"] == "2024-05-01"
@@ -401,7 +413,7 @@ def test_every_message_cites_a_rule() -> None:
         WEEKENDS,
     )
     for check in v.checks:
-        assert any(src in check.message for src in ("Paris Convention", "PCT Rule")), check
+        assert any(src in check.message for src in ("Paris Convention", "PCT Rule", "35 USC", "37 CFR")), check
 
 
 # ---------------------------------------------------------------------------------------------
@@ -541,3 +553,236 @@ def test_verdicts_follow_from_registration_dates_and_checks(
         WEEKENDS,
     )
     assert plain.verdict is v.verdict
+
+
+# ---------------------------------------------------------------------------------------------
+# Whose calendar and whose law (SPEC.md §5, API.md verify): the shipped calendar
+
+
+CAL = default_calendar()
+
+
+def real(
+    earlier: str,
+    filed: str,
+    office: str,
+    *,
+    number: str | None = None,
+    kind: IpRightKind = PATENT,
+    parent: str | None = None,
+    relation: str | None = None,
+    claims: tuple[str, ...] = (),
+) -> Verification:
+    later_app = LaterApplication.read(
+        office,
+        D(filed),
+        kind,
+        parent_filing_date=None if parent is None else D(parent),
+        application_number=number,
+        parent_relation=relation,
+    )
+    return verify_claim(
+        claim(earlier, office="JP", number="JP2023050001"),
+        later_app,
+        registered(earlier, office="JP", claims=claims),
+        CAL,
+    )
+
+
+def test_an_ep_period_ending_on_the_saturday_before_easter_monday_is_met_on_tuesday() -> None:
+    # 12 months from 2023-03-30 end on Saturday 2024-03-30; Sunday, Easter Monday: Tuesday 2 April.
+    v = real("2023-03-30", "2024-04-02", "EP")
+    assert v.verdict is Verdict.VALID
+    assert v.priority_period_end == D("2024-04-02")
+    text = message(v, CHECK_WITHIN_PRIORITY_PERIOD)
+    assert "EPC Rule 134(1)" in text and "EPC Art. 87(1)" in text
+    assert "Paris Convention" not in text  # the EPO's own rules, cited once
+    assert text.count("EPC Rule 134(1)") == 1
+
+
+def test_an_ep_claim_filed_after_the_christmas_closure_is_valid_not_restorable() -> None:
+    v = real("2023-12-27", "2025-01-02", "EP")
+    assert v.verdict is Verdict.VALID
+    assert v.priority_period_end == D("2025-01-02")
+    assert "Christmas closure" in message(v, CHECK_WITHIN_PRIORITY_PERIOD)
+    # The restoration window is computed from the moved end: 2 March 2025 is a Sunday → 3 March.
+    assert v.restoration_period_end == D("2025-03-03")
+
+
+def test_an_ep_period_ending_on_whit_monday_runs_to_tuesday() -> None:
+    assert real("2025-05-25", "2026-05-26", "EP").verdict is Verdict.VALID
+    assert real("2025-05-25", "2026-05-27", "EP").verdict is Verdict.RESTORABLE
+
+
+def test_a_jp_period_ending_in_the_year_end_closure_is_met_on_the_first_working_day() -> None:
+    v = real("2024-12-29", "2026-01-05", "JP")
+    assert v.verdict is Verdict.VALID
+    assert "JP Patent Act Art. 3(2)" in message(v, CHECK_WITHIN_PRIORITY_PERIOD)
+    assert "JP Patent Act Art. 43bis(1)" in message(v, CHECK_WITHIN_PRIORITY_PERIOD)
+    assert v.check(CHECK_CLOSING_DAYS_KNOWN).passed  # type: ignore[union-attr]
+
+
+def test_a_cn_period_across_the_spring_festival_ends_on_the_make_up_sunday() -> None:
+    v = real("2023-02-10", "2024-02-18", "CN")
+    assert v.verdict is Verdict.VALID and v.priority_period_end == D("2024-02-18")
+    assert real("2023-02-10", "2024-02-19", "CN").verdict is Verdict.RESTORABLE
+
+
+def test_a_kr_period_across_chuseok_and_hangul_day() -> None:
+    assert real("2024-10-03", "2025-10-10", "KR").priority_period_end == D("2025-10-10")
+
+
+@pytest.mark.parametrize(
+    ("office", "number", "end", "calendar_office"),
+    [
+        # Good Friday 29 March 2024: the EPO (as RO) and the IB are closed until Tuesday 2 April; the
+        # USPTO is open. The designated office named in ipOfficeCode does not matter.
+        ("WO", "PCT/EP2024/012345", "2024-04-02", "receiving Office EP"),
+        ("EP", "PCT/EP2024/012345", "2024-04-02", "receiving Office EP"),
+        ("US", "PCT/IB2024/050001", "2024-04-02", "the International Bureau as receiving Office"),
+        ("EP", "PCT/US2024/012345", "2024-03-29", "receiving Office US"),
+        ("WO", "PCT/US24/12345", "2024-03-29", "receiving Office US"),
+    ],
+)
+def test_a_pct_application_is_judged_on_its_receiving_offices_calendar(
+    office: str, number: str, end: str, calendar_office: str
+) -> None:
+    v = real("2023-03-29", "2024-04-02", office, number=number)
+    assert v.priority_period_end == D(end)
+    assert v.verdict is (Verdict.VALID if end == "2024-04-02" else Verdict.RESTORABLE)
+    assert all(
+        "PCT" in c.message
+        for c in v.checks
+        if c.name != CHECK_REGISTERED and c.name != CHECK_FILING_DATE_MATCHES and c.name != CHECK_KIND_COMPATIBLE
+    ), v.checks
+    assert calendar_office in message(v, CHECK_WITHIN_PRIORITY_PERIOD) or end == "2024-03-29"
+
+
+def test_a_wo_application_without_a_number_uses_the_ib_calendar_and_says_so() -> None:
+    v = real("2023-03-29", "2024-04-02", "WO")
+    assert v.priority_period_end == D("2024-04-02")
+    known = v.check(CHECK_CLOSING_DAYS_KNOWN)
+    assert known is not None and not known.passed and known.severity is Severity.WARNING
+    assert "receiving Office was not given" in known.message
+
+
+def test_a_national_later_number_changes_no_calendar_and_a_bad_one_is_refused() -> None:
+    assert real("2023-03-29", "2024-04-02", "US", number="18/123,456").priority_period_end == D("2024-03-29")
+    with pytest.raises(InvalidInput) as info:
+        LaterApplication.read("US", D("2024-04-02"), PATENT, application_number="not a number")
+    assert info.value.target == "later.applicationNumber"
+
+
+def test_closing_days_known_passes_only_for_covered_years() -> None:
+    assert real("2019-03-01", "2020-03-02", "EP").check(CHECK_CLOSING_DAYS_KNOWN).passed  # type: ignore[union-attr]
+    gap = real("2025-03-03", "2026-03-03", "EP").check(CHECK_CLOSING_DAYS_KNOWN)
+    assert gap is not None and not gap.passed and "2026" in gap.message
+    assert real("2024-03-01", "2025-03-03", "DE").check(CHECK_CLOSING_DAYS_KNOWN).passed is False  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------------------------------------
+# Restoration as each office grants it (SPEC.md §5 restoration)
+
+
+def test_the_epo_restores_on_due_care_and_the_request_is_due_within_the_window() -> None:
+    v = real("2023-03-06", "2024-03-08", "EP")
+    assert v.verdict is Verdict.RESTORABLE
+    assert v.to_json()["restoration"] == {
+        "available": True,
+        "criterion": "dueCare",
+        "requestDeadline": "2024-05-06",
+        "rule": v.restoration.rule,  # type: ignore[union-attr]
+    }
+    assert "Rule 136(1)" in v.restoration.rule  # type: ignore[union-attr]
+
+
+def test_the_uspto_restores_unintentional_delay_and_the_petition_runs_with_the_priority_claim() -> None:
+    v = real("2023-03-06", "2024-03-08", "US")
+    assert v.restoration is not None and v.restoration.criterion == "unintentional"
+    # 37 CFR 1.55(d): the later of 16 months from 2023-03-06 (2024-07-06, a Saturday → 8 July) and
+    # 4 months from 2024-03-08.
+    assert v.restoration.request_deadline == D("2024-07-08")
+    assert v.restoration.request_deadline != v.restoration_period_end
+
+
+def test_the_jpo_criterion_follows_the_later_filing_date() -> None:
+    assert real("2023-03-06", "2024-03-08", "JP").restoration.criterion == "unintentional"  # type: ignore[union-attr]
+    assert real("2020-03-06", "2021-03-09", "JP").restoration.criterion == "dueCare"  # type: ignore[union-attr]
+    before = real("2013-03-06", "2014-03-10", "JP")
+    assert before.restoration.available is False  # type: ignore[union-attr]
+    assert before.verdict is Verdict.INVALID  # no route, so never "restorable"
+
+
+def test_an_office_whose_law_is_unknown_gets_a_warning_not_a_guess() -> None:
+    v = real("2023-03-06", "2024-03-08", "CN")
+    assert v.verdict is Verdict.RESTORABLE
+    assert v.restoration is not None and v.restoration.available is None and v.restoration.criterion is None
+    route = v.check(CHECK_RESTORATION_ROUTE_KNOWN)
+    assert route is not None and not route.passed and route.severity is Severity.WARNING
+
+
+def test_a_pct_receiving_office_decides_restoration() -> None:
+    v = real("2023-03-06", "2024-03-08", "WO", number="PCT/EP2024/012345")
+    assert v.restoration is not None and v.restoration.criterion == "dueCare"
+    assert "26bis.3" in v.restoration.rule
+    assert v.restoration.request_deadline == v.restoration_period_end  # PCT Rule 26bis.3(e)
+    ib = real("2023-03-06", "2024-03-08", "WO", number="PCT/IB2024/050001")
+    assert ib.restoration.criterion == "unintentional"  # type: ignore[union-attr]
+
+
+def test_designs_have_no_restoration_route() -> None:
+    v = real("2023-09-06", "2024-03-08", "EP", kind=DESIGN)
+    assert v.verdict is Verdict.INVALID
+    assert v.restoration is not None and v.restoration.available is False
+
+
+# ---------------------------------------------------------------------------------------------
+# First application (Paris 4C(4)), chains of divisionals, continuations-in-part
+
+
+def test_the_first_application_warning_says_what_follows_under_the_earlier_date() -> None:
+    late = real("2023-03-01", "2024-02-01", "EP", claims=("2022-12-20",))
+    text = message(late, CHECK_FIRST_APPLICATION)
+    assert "2022-12-20" in text and "would then have ended on 2023-12-20" in text
+    assert "late, restorable only on request by 2024-02-20" in text
+    assert "EPC Art. 87(4)" in text
+    beyond = message(real("2023-03-01", "2024-02-01", "EP", claims=("2022-10-03",)), CHECK_FIRST_APPLICATION)
+    assert "late beyond restoration, hence invalid" in beyond
+    fine = message(real("2023-03-01", "2024-02-01", "EP", claims=("2023-02-15",)), CHECK_FIRST_APPLICATION)
+    assert "would still be in time" in fine
+
+
+def test_a_chain_of_divisionals_is_judged_from_the_first_application_that_carried_the_claim() -> None:
+    chain = LaterApplication.read("EP", D("2028-01-10"), PATENT, parent_filing_date=[D("2025-06-01"), D("2024-02-01")])
+    assert chain.parent_filing_date == D("2024-02-01")
+    v = verify_claim(claim("2023-03-01", office="JP"), chain, registered("2023-03-01", office="JP"), CAL)
+    assert v.verdict is Verdict.VALID
+    assert "EPC Art. 76(1)" in message(v, CHECK_WITHIN_PRIORITY_PERIOD)
+
+
+def test_a_continuation_in_part_gets_a_warning_about_new_matter() -> None:
+    v = real("2023-03-01", "2025-06-01", "US", parent="2024-02-01", relation="continuationInPart")
+    assert v.verdict is Verdict.VALID
+    cip = v.check(CHECK_CONTINUATION_IN_PART)
+    assert cip is not None and not cip.passed and cip.severity is Severity.WARNING
+    assert "cannot rest on this priority" in cip.message and "35 USC 120" in cip.message
+
+
+@pytest.mark.parametrize("office", ["EP", "US", "JP", "CN", "KR", "DE", "GB", "FR", "EM", "WO", "AT"])
+@pytest.mark.parametrize(
+    ("filed", "kind"), [("2024-02-01", PATENT), ("2024-04-20", PATENT), ("2024-09-01", PATENT), ("2023-09-20", DESIGN)]
+)
+def test_closing_days_known_and_the_restoration_route_are_always_answered(
+    office: str, filed: str, kind: IpRightKind
+) -> None:
+    # SPEC.md §5: closingDaysKnown is always among the checks, and the answer carries restoration;
+    # both are warnings, so they never decide the verdict.
+    earlier = "2023-03-20"
+    v = real(earlier, filed, office, kind=kind)
+    names = [c.name for c in v.checks]
+    assert CHECK_CLOSING_DAYS_KNOWN in names and CHECK_RESTORATION_ROUTE_KNOWN in names
+    assert v.restoration is not None
+    without = [c for c in v.checks if c.name not in (CHECK_CLOSING_DAYS_KNOWN, CHECK_RESTORATION_ROUTE_KNOWN)]
+    assert verdict_from_checks(without) is v.verdict or v.restoration.available is False
+    for c in v.checks:
+        assert c.message.count("(") == c.message.count(")"), c.message

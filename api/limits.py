@@ -1,0 +1,195 @@
+"""Request bodies are bounded before any work (DESIGN.md property 10): size per route, then JSON
+depth and counts, each refusal an answer in the envelope of API.md.
+
+:class:`BodyGuard` sits outside every route, so nothing — no token check, no parser, no service
+call — sees a body it has not passed:
+
+1. **Size.** Every endpoint takes at most 16 MB; the priority-document package endpoints take 65 MB
+   (SPEC.md §6; :data:`PACKAGE_ROUTES`, set per route in :class:`BodyLimits`). A declared
+   ``Content-Length`` over the limit is refused with 413 ``PAYLOAD_TOO_LARGE`` before a byte is
+   read; a body without one (chunked) is counted as it arrives and refused the moment it passes
+   the limit, without reading the rest.
+2. **JSON.** A body that is not a form (``multipart/form-data`` and
+   ``application/x-www-form-urlencoded`` go to python-multipart, which bounds its own fields and
+   files) is read here and parsed once by :func:`registry.bounded_json.loads`: nesting depth,
+   items in one array or object, values in all, string and key lengths. Beyond a limit → 422
+   ``INVALID_INPUT_DATA`` with the limit's code (``tooDeep``, ``tooManyItems``, …) and where it
+   was hit. The route then reads the same bytes as usual; its own parser never sees a document
+   nested deeper than ``max_depth``, whatever the interpreter's recursion limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import envelope
+from registry.bounded_json import DEFAULT_LIMITS, JsonLimits, JsonTooLarge, loads
+from registry.errors import InvalidInput
+
+__all__ = ["MAX_BODY_BYTES", "PACKAGE_BODY_BYTES", "PACKAGE_ROUTES", "BodyGuard", "BodyLimits"]
+
+#: Every endpoint but the package ones (SPEC.md §6). A batch of 10,000 filings is a few MB.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+#: The package-creation and package-verify endpoints (SPEC.md §6: a package holds up to 64 MB).
+PACKAGE_BODY_BYTES = 65 * 1024 * 1024
+#: Their paths (API.md, "Priority documents"), as route templates.
+PACKAGE_ROUTES = ("/v1/applications/{commitment}/priority-document", "/v1/priority-documents/verify")
+
+#: Bodies up to this size are checked on the event loop; larger ones in the thread pool.
+_INLINE_BYTES = 64 * 1024
+_FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+
+
+def _default_route_limits() -> dict[str, int]:
+    return dict.fromkeys(PACKAGE_ROUTES, PACKAGE_BODY_BYTES)
+
+
+@dataclass(frozen=True)
+class BodyLimits:
+    """What a request body may be: ``max_bytes`` unless ``per_route`` names its path template."""
+
+    max_bytes: int = MAX_BODY_BYTES
+    per_route: Mapping[str, int] = field(default_factory=_default_route_limits)
+    json: JsonLimits = DEFAULT_LIMITS
+
+
+def _mb(limit: int) -> str:
+    return f"{limit // 2**20} MB" if limit % 2**20 == 0 else f"{limit:,} bytes"
+
+
+def _too_large(limit: int) -> ASGIApp:
+    message = f"the body is larger than {_mb(limit)}"
+    return envelope(413, "PAYLOAD_TOO_LARGE", message, [{"code": "bodyTooLarge", "message": message}])
+
+
+class BodyGuard:
+    """ASGI middleware enforcing :class:`BodyLimits` on every HTTP request (module docstring)."""
+
+    def __init__(self, app: ASGIApp, limits: BodyLimits) -> None:
+        self.app = app
+        self.limits = limits
+        self._routes = [(compile_path(template)[0], size) for template, size in limits.per_route.items()]
+
+    def max_bytes_for(self, path: str) -> int:
+        """The size limit of a request to ``path``."""
+        for pattern, size in self._routes:
+            if pattern.match(path):
+                return size
+        return self.limits.max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes_for(scope["path"])
+        headers = Headers(scope=scope)
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await _too_large(limit)(scope, receive, send)
+            return
+        media = headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media in _FORM_TYPES:
+            await self._streamed(scope, receive, send, limit)
+            return
+        body = await _read_body(receive, limit)
+        if body is None:  # the client went away before sending it all: nobody to answer
+            return
+        if isinstance(body, _Oversized):
+            await _too_large(limit)(scope, receive, send)
+            return
+        if body.strip():
+            try:
+                if len(body) > _INLINE_BYTES:
+                    # Up to ~1 s of CPU for a hostile 16 MB body: off the event loop, which keeps
+                    # answering other requests meanwhile.
+                    await run_in_threadpool(loads, body, self.limits.json)
+                else:
+                    loads(body, self.limits.json)  # a verify body: microseconds, cheaper than the hop
+            except JsonTooLarge:
+                await _too_large(self.limits.json.max_bytes)(scope, receive, send)
+                return
+            except InvalidInput as exc:
+                detail = {"code": exc.code, "message": exc.message, "target": exc.target}
+                await envelope(422, "INVALID_INPUT_DATA", exc.message, [detail])(scope, receive, send)
+                return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _streamed(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """A form goes on to its parser as it arrives, counted; past ``limit`` the read stops with 413.
+
+        Whatever the route makes of the interrupted read (a parse error, an unreadable upload), the
+        client gets the 413, provided no answer has started yet.
+        """
+        received = 0
+        exceeded = False
+        started = False
+
+        async def guarded_receive() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if exceeded and not started:
+                return  # the app's answer to a cut-off body is replaced by the 413 below
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, guarded_receive, guarded_send)
+        except Exception:
+            if not exceeded or started:
+                raise
+        if exceeded and not started:
+            await _too_large(limit)(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    """Raised into the app by the guarded ``receive`` once a streamed form passes the limit."""
+
+
+class _Oversized:
+    """The marker :func:`_read_body` returns for a body that passed the limit (the rest unread)."""
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | _Oversized | None:
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        total += len(chunk)
+        if total > limit:
+            return _Oversized()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the app the body already read, then listens to the client again
+    (a later ``http.disconnect``)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

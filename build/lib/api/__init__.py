@@ -1,1 +1,0 @@
-"""HTTP facade of the priority registry (API.md): authenticate, validate, call ``registry``."""
