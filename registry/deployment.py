@@ -308,7 +308,8 @@ def _deploy_data(chain: Chain, registrar: str) -> bytes:
 
     artifact = load_artifact()
     factory = chain.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    return bytes(HexBytes(factory.constructor(registrar).data_in_transaction))
+    # The same constructor arguments the deployment will send: the registrar and the chain's delay.
+    return bytes(HexBytes(factory.constructor(registrar, chain.default_governance_delay()).data_in_transaction))
 
 
 def _fund_all(chain: Chain, targets: dict[str, int], price: int) -> None:
