@@ -47,11 +47,10 @@ CONTENT_SECURITY_POLICY = (
 def install_docs(app: FastAPI, *, docs_url: str = "/docs", redoc_url: str = "/redoc") -> None:
     """Add the two documentation pages and their assets to ``app`` (built with ``docs_url=None``
     and ``redoc_url=None``, so FastAPI's CDN pages are not there as well)."""
-    if not ASSETS_DIR.is_dir():  # a broken install: say so at start, not with a blank page later
-        raise RuntimeError(f"the documentation assets are missing ({ASSETS_DIR}); reinstall fastapi-offline")
     openapi_url = app.openapi_url or "/openapi.json"
     title = app.title
-    # Mounted before the app's own /static mount, so that this more specific prefix wins.
+    # Mounted before the app's own /static mount, so that this more specific prefix wins. StaticFiles
+    # checks the directory now: a broken install fails at start, not with a blank page later.
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
 
     @app.get(docs_url, include_in_schema=False)
