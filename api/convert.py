@@ -58,6 +58,8 @@ def application_json(record: IndexedRecord) -> dict[str, Any]:
                 "commitment": to_hex(c.earlier),
                 "claimedFilingDate": c.claimed_filing_date.isoformat(),
                 "withdrawn": c.withdrawn,
+                "ipOfficeCode": c.earlier_office,
+                "confirmed": c.confirmed,
             }
             for c in record.priority_claims
         ],
@@ -66,4 +68,5 @@ def application_json(record: IndexedRecord) -> dict[str, Any]:
         if record.inclusion is None
         else {"root": to_hex(record.inclusion.root), "proof": [to_hex(p) for p in record.inclusion.proof]},
         "applicationNumber": record.published_number,
+        "alsoAnchoredBy": list(record.also_anchored_by),
     }

@@ -310,6 +310,8 @@ class RecordClaimOut(_Out):
     commitment: Commitment
     claimed_filing_date: _dt.date
     withdrawn: bool
+    ip_office_code: str = Field(description="The earlier office the claim names (SPEC.md §2).")
+    confirmed: bool = Field(description="Whether the earlier office confirmed the link on the ledger.")
 
 
 class BatchRefOut(_Out):
@@ -333,6 +335,9 @@ class ApplicationOut(_Out):
     claimed_by: list[str]
     batch: BatchRefOut | None
     application_number: str | None
+    also_anchored_by: list[str] = Field(
+        description="Other offices holding a record under the same 32 bytes (SPEC.md §2); each counts only for itself."
+    )
 
 
 class MemberOut(_Out):
@@ -354,12 +359,16 @@ class LinkOut(_Out):
     from_: str = Field(alias="from")
     to: str
     claimed_filing_date: _dt.date = Field(alias="claimedFilingDate")
+    from_office: str = Field(alias="fromOffice")
+    to_office: str = Field(alias="toOffice")
+    confirmed: bool = Field(description="Whether the earlier office confirmed the link (SPEC.md §2).")
 
 
 class FamilyOut(_Out):
     """Simple (DOCDB) and extended (INPADOC) family of an application, with the links."""
 
     commitment: Commitment
+    ip_office_code: str = Field(description="The office of the record the answer starts from (SPEC.md §2).")
     simple_family: list[str]
     extended_family: list[MemberOut]
     links: list[LinkOut]
@@ -371,6 +380,7 @@ class OfficeOut(_Out):
     ip_office_code: str
     signer: str
     active: bool
+    endpoint: str | None = Field(description="The office's own gateway URL, set by the office on chain.")
 
 
 class PublicationOut(_Out):

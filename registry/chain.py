@@ -60,6 +60,10 @@ ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2f
 
 # What a transaction may spend at most (EIP-7825's per-transaction cap); the client splits batches under it.
 TX_GAS_CAP = 2**24
+#: anvil's and hardhat's chain id: a dev node, where governance runs without delay (SPEC.md §3).
+DEV_CHAIN_ID = 31337
+#: The governance delay of a real network (SPEC.md §3): two days.
+DEFAULT_GOVERNANCE_DELAY = 2 * 24 * 3600
 
 _ERROR_CLASSES: dict[str, type[errors.ContractRevert]] = {
     "PriorityRegistryAlreadyAnchored": errors.AlreadyAnchored,
@@ -77,6 +81,7 @@ _ERROR_CLASSES: dict[str, type[errors.ContractRevert]] = {
     "PriorityRegistryUnknownBatch": errors.InvalidProof,
     "PriorityRegistryNotAnchored": errors.NotAnchored,
     "PriorityRegistryCommitmentMismatch": errors.InvalidProof,
+    "PriorityRegistryReportAlreadyAnchored": errors.AlreadyAnchored,
 }
 
 
@@ -294,6 +299,24 @@ class Chain:
 
         return self.query(fetch)
 
+    def block_timestamp(self, number: int) -> int | None:
+        """The timestamp (seconds, UTC) of block ``number``; ``None`` when the chain has no such block."""
+        if self._tester_ref is not None:
+
+            def embedded() -> int | None:
+                header = self._canonical(number)
+                return None if header is None else int(header.timestamp)
+
+            return self.query(embedded)
+
+        def fetch() -> int | None:
+            try:
+                return int(self.w3.eth.get_block(number)["timestamp"])
+            except BlockNotFound:
+                return None
+
+        return self.query(fetch)
+
     def logs(self, address: str, from_block: int, to_block: int) -> list[Any]:
         """The logs ``address`` emitted in blocks ``from_block``…``to_block``, in chain order.
 
@@ -440,6 +463,22 @@ class Chain:
         self._tester().revert_to_snapshot(snapshot_id)
         with self._lock:
             self._nonces.clear()
+
+    def advance_time(self, seconds: int) -> None:
+        """Mine a block ``seconds`` later than the head (test chains only: the embedded chain
+        without a journal, or a dev node): how a governance delay is seen to pass (SPEC.md §3)."""
+        if seconds < 0:
+            raise errors.InvalidInput("time only moves forward", code="badDelay")
+        head = self.block_timestamp(self.block_number()) or 0
+        if self.kind == "embedded":
+            if self._journal is not None:
+                raise errors.LedgerError("a durable chain keeps real time: its journal replays blocks as mined")
+            self._tester().time_travel(head + seconds)
+            return
+        if self.chain_id != DEV_CHAIN_ID:
+            raise errors.LedgerError("only a dev node (chain id 31337) can be moved forward in time")
+        self.query(lambda: self.w3.provider.make_request("evm_increaseTime", [seconds]))  # type: ignore[arg-type]
+        self.query(lambda: self.w3.provider.make_request("evm_mine", []))  # type: ignore[arg-type]
 
     def _tester(self) -> Any:
         provider = self.w3.provider
@@ -620,11 +659,22 @@ class Chain:
 
     # ── contracts ────────────────────────────────────────────────────────────────────────
 
-    def deploy_registry(self, deployer: LocalAccount, registrar: str | None = None) -> str:
-        """Deploy ``PriorityRegistry`` from the committed artifact; return its address."""
+    def default_governance_delay(self) -> int:
+        """SPEC.md §3: no delay on the embedded chain and on a dev node (chain id 31337), 2 days elsewhere."""
+        return 0 if self.kind == "embedded" or self.chain_id == DEV_CHAIN_ID else DEFAULT_GOVERNANCE_DELAY
+
+    def deploy_registry(self, deployer: LocalAccount, registrar: str | None = None, *, delay: int | None = None) -> str:
+        """Deploy ``PriorityRegistry`` from the committed artifact; return its address.
+
+        ``delay``: the governance delay in seconds (:meth:`default_governance_delay` when None).
+        """
         artifact = load_artifact()
         factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-        data = HexBytes(factory.constructor(to_checksum_address(registrar or deployer.address)).data_in_transaction)
+        seconds = self.default_governance_delay() if delay is None else delay
+        if not 0 <= seconds < 2**48:
+            raise errors.InvalidInput("a governance delay is a number of seconds, 0 or more", code="badDelay")
+        registrar_address = to_checksum_address(registrar or deployer.address)
+        data = HexBytes(factory.constructor(registrar_address, seconds).data_in_transaction)
         sent = self.send(deployer, to=None, data=bytes(data))
         address = sent.receipt["contractAddress"]
         if not address:

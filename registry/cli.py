@@ -199,6 +199,7 @@ def bench(
 
 
 def _mount_subcommands() -> None:
+    from registry.cli_governance import register as register_governance
     from registry.cli_keys import app as keys_app
     from registry.cli_ledger import register
     from registry.cli_state import app as state_app
@@ -212,6 +213,7 @@ def _mount_subcommands() -> None:
             command.callback = friendly(command.callback)
     app.add_typer(state_app, name="state")
     register(app, friendly)
+    register_governance(app, friendly)
 
 
 _mount_subcommands()

@@ -81,14 +81,24 @@ def _print(payload: Any, as_json: bool, table: Table | None = None) -> None:
             console.print(f"{key:>22}: {value}", highlight=False)
 
 
-def deploy_cmd(state_dir: StateOpt = None, rpc_url: RpcOpt = None, as_json: JsonOpt = False) -> None:
+def deploy_cmd(
+    state_dir: StateOpt = None,
+    rpc_url: RpcOpt = None,
+    as_json: JsonOpt = False,
+    delay: Annotated[
+        int | None,
+        typer.Option(
+            "--delay", min=0, help="Governance delay in seconds. [default: 0 embedded / chain 31337, else 2 days]"
+        ),
+    ] = None,
+) -> None:
     """Deploy the registry; the registrar key is made and kept encrypted in the state directory."""
     settings = _passphrase_into(_settings(state_dir, rpc_url), "registrar")
     with writer_lock(settings.state_dir, command="prioreg deploy"):
-        _deploy(settings, as_json)
+        _deploy(settings, as_json, delay)
 
 
-def _deploy(settings: Settings, as_json: bool) -> None:
+def _deploy(settings: Settings, as_json: bool, delay: int | None = None) -> None:
     from eth_account import Account
 
     from registry.client import deploy
@@ -109,18 +119,25 @@ def _deploy(settings: Settings, as_json: bool) -> None:
                 chain.fund(key.address)
             elif chain.query(lambda: chain.w3.eth.get_balance(Account.from_key(key.key).address)) == 0:
                 raise errors.LedgerError(f"fund the registrar {key.address} (or set PRIOREG_FUNDER_KEY) and run again")
-            registrar = deploy(chain, key)
+            registrar = deploy(chain, key, delay=delay)
             deployment = Deployment(
                 chain.chain_id, registrar.address, key.address, settings.rpc_url, chain.block_number()
             )
             state.save_deployment(deployment)
+            governance_delay = registrar.governance_delay()
         finally:
             chain.close()
     except BaseException:
         undo_creation(state, before)
         raise
     _print(
-        {"contract": deployment.contract, "registrar": deployment.registrar, "chainId": deployment.chain_id}, as_json
+        {
+            "contract": deployment.contract,
+            "registrar": deployment.registrar,
+            "chainId": deployment.chain_id,
+            "governanceDelay": governance_delay,
+        },
+        as_json,
     )
 
 

@@ -8,7 +8,9 @@ and raises the typed errors of :mod:`registry.errors`.
 Batches follow SPEC.md §2 and §4: entries packed into calldata, one Merkle root per transaction,
 split so that no transaction exceeds the per-transaction gas cap (2²⁴, EIP-7825) or the 128 KB
 transaction-size limit of real nodes. A retry can never anchor twice: before sending again, the
-client asks the ledger whether the commitment (single) or the batch root (batch) is already there.
+client asks the ledger whether its own office already holds the commitment (single) or the batch
+root (batch) — per office, since what another office anchors under the same bytes is no record of
+this one (SPEC.md §2 "Uniqueness is per office").
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from hexbytes import HexBytes
 
 from registry import errors
 from registry.chain import TX_GAS_CAP, Chain, SentTransaction
-from registry.entries import Entry, encode_entry
+from registry.entries import NO_TOKEN, Entry, encode_entry
 from registry.merkle import MerkleTree
 from registry.signing import (
     FilingMessage,
     anchor_batch_typed_data,
     anchor_filing_typed_data,
+    rotate_office_key_typed_data,
     sign_typed_data,
 )
 from registry.types import date_to_days
@@ -127,7 +130,15 @@ def filing_message(entry: Entry) -> FilingMessage:
         ip_right_kind=int(entry.kind),
         filing_date=date_to_days(entry.filing_date),
         document_digest=entry.document_digest or ZERO32,
-        priority_claims=tuple((c.earlier_commitment, date_to_days(c.claimed_filing_date)) for c in entry.claims),
+        priority_claims=tuple(
+            (
+                c.earlier_office.encode("ascii"),
+                c.earlier_commitment,
+                date_to_days(c.claimed_filing_date),
+                c.claim_token,
+            )
+            for c in entry.claims
+        ),
     )
 
 
@@ -189,15 +200,33 @@ class RegistryClient:
         code = bytes(self._view("officeOfSigner", address))
         return code.decode() if code != b"\x00\x00" else None
 
-    def record_office(self, commitment: bytes) -> str | None:
-        """The office of the stored record of ``commitment`` (None when not stored)."""
-        office = bytes(self._view("getRecord", commitment)[0])
-        return office.decode() if office != b"\x00\x00" else None
+    def has_record(self, office: str, commitment: bytes) -> bool:
+        """Whether ``office`` holds a stored record of ``commitment``."""
+        return bytes(self._view("getRecord", office.encode(), commitment)[0]) != b"\x00\x00"
 
-    def batch_office(self, root: bytes) -> str | None:
-        """The office that anchored the batch ``root`` (None when no such batch)."""
-        office = bytes(self._view("getBatch", root)[0])
-        return office.decode() if office != b"\x00\x00" else None
+    def has_batch(self, office: str, root: bytes) -> bool:
+        """Whether ``office`` anchored a batch under ``root``."""
+        return bytes(self._view("getBatch", office.encode(), root)[0]) != b"\x00\x00"
+
+    def gateway_endpoint(self, office: str) -> str:
+        """The gateway URL ``office`` set on chain (empty when none)."""
+        return str(self._view("gatewayEndpoint", office.encode()))
+
+    def governance_delay(self) -> int:
+        """Seconds a governance proposal waits before it may run (fixed at deployment)."""
+        return int(self._view("governanceDelay"))
+
+    def proposal(self, proposal_id: int) -> dict[str, Any]:
+        """A governance proposal as the contract holds it (``getProposal``), by field name."""
+        p = self._view("getProposal", proposal_id)
+        names = ("action", "state", "consented", "office", "electorate", "cancelVotes", "approveVotes", "eta", "signer")
+        out = dict(zip(names, p, strict=True))
+        out["office"] = bytes(out["office"]).decode("ascii", "replace")
+        return out
+
+    def proposal_count(self) -> int:
+        """How many governance proposals were made (ids run from 1)."""
+        return int(self._view("proposalCount"))
 
     def office_nonce(self, office: str) -> int:
         """The nonce the office's next signed entry must carry."""
@@ -210,7 +239,7 @@ class RegistryClient:
         return self.chain.send(self.account, to=self.address, data=bytes(HexBytes(data)), gas=gas)
 
     def admit_office(self, office: str, signer: str) -> SentTransaction:
-        """Admit ``office`` with ``signer`` as its key (registrar only)."""
+        """Propose admitting ``office`` with ``signer`` as its key (registrar; at once with delay 0)."""
         return self._call("admitOffice", office.encode(), signer)
 
     def suspend_office(self, office: str) -> SentTransaction:
@@ -222,8 +251,53 @@ class RegistryClient:
         return self._call("reinstateOffice", office.encode())
 
     def rotate_office_key(self, office: str, new_signer: str) -> SentTransaction:
-        """Give ``office`` a new key (the registrar, or the office's own key while active)."""
+        """Give ``office`` a new key: its own active key at once; the registrar proposes (SPEC.md §3)."""
         return self._call("rotateOfficeKey", office.encode(), new_signer)
+
+    def sign_rotation_consent(self, office: str, new_signer: str, *, deadline: int) -> bytes:
+        """This account (``office``'s current key) consents to the registrar rotating it to ``new_signer``."""
+        typed = rotate_office_key_typed_data(
+            self.chain.chain_id, self.address, office, new_signer, self.office_nonce(office), deadline
+        )
+        return sign_typed_data(self.account.key, typed)
+
+    def rotate_office_key_with_consent(
+        self, office: str, new_signer: str, deadline: int, signature: bytes
+    ) -> SentTransaction:
+        """Propose (registrar) a rotation ``office`` signed its consent to; runs after the delay."""
+        return self._call("rotateOfficeKeyWithConsent", office.encode(), new_signer, deadline, signature)
+
+    def execute_proposal(self, proposal_id: int) -> SentTransaction:
+        """Run a pending proposal whose delay has passed (registrar)."""
+        return self._call("executeProposal", proposal_id)
+
+    def cancel_proposal(self, proposal_id: int) -> SentTransaction:
+        """Vote to cancel a proposal (an active office) or withdraw it (registrar)."""
+        return self._call("cancelProposal", proposal_id)
+
+    def approve_proposal(self, proposal_id: int) -> SentTransaction:
+        """Approve a registrar's key-rotation proposal (an active office other than its target)."""
+        return self._call("approveProposal", proposal_id)
+
+    # ── an office acting on itself ───────────────────────────────────────────────────────
+
+    def set_gateway_endpoint(self, endpoint: str) -> SentTransaction:
+        """Publish this office's gateway URL in the on-chain directory (SPEC.md §7)."""
+        return self._call("setGatewayEndpoint", endpoint)
+
+    def confirm_priority_claims(self, links: Sequence[tuple[str, bytes, bytes]]) -> SentTransaction:
+        """Confirm genuine claims on this office's applications: (later office, later, earlier) each."""
+        return self._call(
+            "confirmPriorityClaims",
+            [(o.encode("ascii"), later, earlier) for o, later, earlier in links],
+            gas=60_000 + 4_000 * len(links),
+        )
+
+    def anchor_report(
+        self, commitment: bytes, report_digest: bytes, kind: int, issued: int, inclusion: Inclusion | None = None
+    ) -> SentTransaction:
+        """Anchor a bound report digest of one of this office's applications (R15)."""
+        return self._call("anchorReport", commitment, report_digest, kind, issued, (inclusion or STORED).as_abi())
 
     # ── anchoring ────────────────────────────────────────────────────────────────────────
 
@@ -254,12 +328,11 @@ class RegistryClient:
 
     def _landed_single(self, commitment: bytes) -> AnchoredFiling | None:
         try:
-            office = self.record_office(commitment)
+            mine = self.office_of(self.account.address)
+            if mine is not None and self.has_record(mine, commitment):
+                return AnchoredFiling(commitment, "", -1, 0)
         except errors.LedgerUnavailable:
             return None
-        mine = self.office_of(self.account.address)
-        if office is not None and office == mine:
-            return AnchoredFiling(commitment, "", -1, 0)
         return None
 
     def anchor_batch(
@@ -275,18 +348,14 @@ class RegistryClient:
             raise errors.InvalidInput("a batch needs at least one entry", code="emptyBatch")
         plans: list[tuple[int, int, MerkleTree, bytes]] = []
         done: list[AnchoredBatch] = []
-        mine: str | None = None
+        mine = self.office_of(self.account.address)
         for start, end in split_batches(encoded, max_bytes=max_bytes):
             tree = MerkleTree.of(encoded[start:end])
-            holder = self.batch_office(tree.root)
-            if holder is not None:
-                mine = mine or self.office_of(self.account.address)
-                if holder == mine:
-                    # A retry of a call that landed: this office's own batch is already there.
-                    done.append(AnchoredBatch(tree.root, end - start, start, "", -1, 0, tree))
-                    continue
-                # Someone else's batch under the same root: send anyway, so the contract answers
-                # with the caller's real error (not an office, suspended, or already anchored).
+            if mine is not None and self.has_batch(mine, tree.root):
+                # A retry of a call that landed: this office's own batch is already there. Another
+                # office's batch under the same root is no concern of ours (SPEC.md §2).
+                done.append(AnchoredBatch(tree.root, end - start, start, "", -1, 0, tree))
+                continue
             plans.append((start, end, tree, b"".join(encoded[start:end])))
         calls: list[tuple[str | None, bytes, int, int | None]] = []
         for start, end, tree, packed in plans:
@@ -305,7 +374,7 @@ class RegistryClient:
         """Sign ``entry`` with this account (the office's key) for any relayer to submit."""
         filing = filing_message(entry)
         nonce = self.office_nonce(office) if nonce is None else nonce
-        typed = anchor_filing_typed_data(self.chain.chain_id, self.address, filing, nonce, deadline)
+        typed = anchor_filing_typed_data(self.chain.chain_id, self.address, office, filing, nonce, deadline)
         return SignedFiling(office, filing, deadline, sign_typed_data(self.account.key, typed))
 
     def sign_batch(
@@ -318,7 +387,9 @@ class RegistryClient:
             raise errors.InvalidInput("a signed batch must fit one transaction (120 KB)", code="batchTooLarge")
         root = MerkleTree.of(encoded).root
         nonce = self.office_nonce(office) if nonce is None else nonce
-        typed = anchor_batch_typed_data(self.chain.chain_id, self.address, root, len(encoded), packed, nonce, deadline)
+        typed = anchor_batch_typed_data(
+            self.chain.chain_id, self.address, office, root, len(encoded), packed, nonce, deadline
+        )
         return SignedBatch(office, root, len(encoded), packed, deadline, sign_typed_data(self.account.key, typed))
 
     def relay_filing(self, signed: SignedFiling) -> AnchoredFiling:
@@ -349,16 +420,25 @@ class RegistryClient:
         return self._call("amendFiling", commitment, filing_date, document_digest or ZERO32, inclusion.as_abi())
 
     def add_priority_claim(
-        self, commitment: bytes, earlier: bytes, claimed_date: int, inclusion: Inclusion = STORED
+        self,
+        commitment: bytes,
+        earlier_office: str,
+        earlier: bytes,
+        claimed_date: int,
+        token: bytes = NO_TOKEN,
+        inclusion: Inclusion = STORED,
     ) -> SentTransaction:
-        """Add a priority claim to an anchored filing (a new version)."""
-        return self._call("addPriorityClaim", commitment, (earlier, claimed_date), inclusion.as_abi())
+        """Add a priority claim (earlier office and commitment, claimed day, claim token): a new version."""
+        claim = (earlier_office.encode("ascii"), earlier, claimed_date, token)
+        return self._call("addPriorityClaim", commitment, claim, inclusion.as_abi())
 
     def withdraw_priority_claim(
-        self, commitment: bytes, earlier: bytes, inclusion: Inclusion = STORED
+        self, commitment: bytes, earlier_office: str, earlier: bytes, inclusion: Inclusion = STORED
     ) -> SentTransaction:
         """Withdraw a priority claim (a new version; history keeps the claim)."""
-        return self._call("withdrawPriorityClaim", commitment, earlier, inclusion.as_abi())
+        return self._call(
+            "withdrawPriorityClaim", commitment, earlier_office.encode("ascii"), earlier, inclusion.as_abi()
+        )
 
     def publish(
         self, number_office: str, canonical_number: str, access_secret: str, inclusion: Inclusion = STORED
@@ -367,7 +447,12 @@ class RegistryClient:
         return self._call("publishFiling", number_office.encode(), canonical_number, access_secret, inclusion.as_abi())
 
 
-def deploy(chain: Chain, deployer: LocalAccount, registrar: str | None = None) -> RegistryClient:
-    """Deploy the registry and return a client for the deployer (the registrar by default)."""
-    address = chain.deploy_registry(deployer, registrar)
+def deploy(
+    chain: Chain, deployer: LocalAccount, registrar: str | None = None, *, delay: int | None = None
+) -> RegistryClient:
+    """Deploy the registry and return a client for the deployer (the registrar by default).
+
+    ``delay`` is the governance delay in seconds (SPEC.md §3); None: the chain's default.
+    """
+    address = chain.deploy_registry(deployer, registrar, delay=delay)
     return RegistryClient(chain, address, deployer)

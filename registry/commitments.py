@@ -26,10 +26,30 @@ from registry.accesscodes import AccessCode
 from registry.errors import InvalidAccessCode, InvalidApplicationNumber, InvalidInput, InvalidOfficeCode
 from registry.merkle import keccak256
 
-__all__ = ["COMMITMENT_TAG", "commitment", "parse_commitment", "to_hex"]
+__all__ = [
+    "CLAIM_TAG",
+    "CLAIM_TOKEN_SIZE",
+    "COMMITMENT_TAG",
+    "DOCUMENT_TAG",
+    "REPORT_TAG",
+    "bound_document_digest",
+    "bound_report_digest",
+    "claim_token",
+    "commitment",
+    "parse_commitment",
+    "to_hex",
+]
 
 #: Domain separation tag (SPEC.md §1); changing the scheme means bumping the version in it.
 COMMITMENT_TAG: bytes = keccak(b"prioreg.commitment.v1")
+#: Domain separation of claim tokens (SPEC.md §2).
+CLAIM_TAG: bytes = keccak(b"prioreg.claim.v1")
+#: Domain separation of a document's SHA-256 bound to its application (SPEC.md §2).
+DOCUMENT_TAG: bytes = keccak(b"prioreg.document.v1")
+#: Domain separation of a report's SHA-256 bound to its application (SPEC.md §2, R15).
+REPORT_TAG: bytes = keccak(b"prioreg.report.v1")
+#: A claim token is the first 16 bytes of its hash.
+CLAIM_TOKEN_SIZE = 16
 
 # The first string starts after the four head words.
 _FIRST_OFFSET_VALUE = 4 * 32
@@ -117,3 +137,55 @@ def parse_commitment(text: str) -> bytes:
     if not isinstance(text, str) or not _HEX_COMMITMENT.fullmatch(text):
         raise InvalidInput("a commitment is written as 0x followed by 64 hex digits", code="badCommitment")
     return bytes.fromhex(text[2:])
+
+
+def claim_token(later_office: str, later_commitment: bytes, earlier_access_secret: str | AccessCode) -> bytes:
+    """The 16-byte token a priority claim carries (SPEC.md §2).
+
+    ``bytes16(keccak256(abi.encode(CLAIM_TAG, bytes2 laterOffice, bytes32 laterCommitment,
+    string earlierAccessSecret)))``: only an office that was given the earlier application's
+    access code can make it, and it is bound to the claiming (office, commitment), so copying it
+    into another claim proves nothing. The earlier office recomputes it to confirm the link.
+    """
+    if isinstance(earlier_access_secret, AccessCode):
+        earlier_access_secret = earlier_access_secret.secret
+    if not isinstance(later_office, str) or not _OFFICE.fullmatch(later_office):
+        raise InvalidOfficeCode("an office is committed as its ST.3 code: two uppercase letters A-Z")
+    if not isinstance(earlier_access_secret, str) or not _SECRET.fullmatch(earlier_access_secret):
+        raise InvalidAccessCode("an access secret is the 16 normalized data characters", code="badCharacter")
+    if len(later_commitment) != 32:
+        raise InvalidInput("a commitment is exactly 32 bytes", code="badCommitment")
+    secret = earlier_access_secret.encode("ascii")
+    encoded = b"".join(
+        (
+            CLAIM_TAG,
+            later_office.encode("ascii"),
+            _ZEROS[:30],
+            bytes(later_commitment),
+            (4 * 32).to_bytes(32, "big"),
+            len(secret).to_bytes(32, "big"),
+            secret,
+            _ZEROS[: -len(secret) % 32],
+        )
+    )
+    return keccak256(encoded)[:CLAIM_TOKEN_SIZE]
+
+
+def bound_document_digest(commitment_: bytes, document_sha256: bytes) -> bytes:
+    """``keccak256(abi.encode(DOCUMENT_TAG, commitment, sha256(document)))`` (SPEC.md §2).
+
+    What the ledger holds for a document: hashing a published document links it to nothing,
+    because the binding needs the (unpublished) commitment too.
+    """
+    return _bind(DOCUMENT_TAG, commitment_, document_sha256)
+
+
+def bound_report_digest(commitment_: bytes, report_sha256: bytes) -> bytes:
+    """``keccak256(abi.encode(REPORT_TAG, commitment, sha256(report)))`` (SPEC.md §2, R15)."""
+    return _bind(REPORT_TAG, commitment_, report_sha256)
+
+
+def _bind(tag: bytes, commitment_: bytes, sha: bytes) -> bytes:
+    if len(commitment_) != 32 or len(sha) != 32:
+        raise InvalidInput("a commitment and a SHA-256 are 32 bytes each", code="badDigest")
+    return keccak256(tag + bytes(commitment_) + bytes(sha))

@@ -51,6 +51,8 @@ DEFAULT_DEMO_OFFICES = ("EP", "US", "JP", "CN", "KR", "DE", "GB", "FR", "WO")
 # (prioreg keys create) use eth-account's default.
 DEMO_SCRYPT_N = 2**14
 _DEMO_PASSPHRASE_FILE = "demo-passphrase"  # noqa: S105 - a file name, not a secret
+#: Where each office's own numbers are kept encrypted, for confirming claims (registry.ownnumbers).
+NUMBERS_DIR = "numbers"
 
 
 @dataclass
@@ -309,7 +311,8 @@ def _deploy_data(chain: Chain, registrar: str) -> bytes:
 
     artifact = load_artifact()
     factory = chain.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    return bytes(HexBytes(factory.constructor(registrar).data_in_transaction))
+    # The same constructor arguments the deployment will send: the registrar and the chain's delay.
+    return bytes(HexBytes(factory.constructor(registrar, chain.default_governance_delay()).data_in_transaction))
 
 
 def _fund_all(chain: Chain, targets: dict[str, int], price: int) -> None:
@@ -353,7 +356,12 @@ def _load_office_keys(service: RegistryService, state: StateDir, passphrase: str
             # Every office that writes gets an access-code seed, so that its imports are idempotent
             # (registry.accesscodes.derive); made once, encrypted like the key.
             seeds.create(info.office, passphrase)
-        service.add_office(info.office, account, bytes(seeds.load(info.office, passphrase).key))
+        service.add_office(
+            info.office,
+            account,
+            bytes(seeds.load(info.office, passphrase).key),
+            numbers_dir=state.path / NUMBERS_DIR,
+        )
 
 
 def registrar_client(settings: Settings) -> RegistryClient:

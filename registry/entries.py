@@ -9,15 +9,22 @@ entry), because calldata is what a batched filing costs (SPEC.md §4). One entry
     33      4     filing date                     uint32 big-endian, days since 1970-01-01
     37      1     flags                           bit 7 (0x80): digest present;
                                                   bits 0–6: number of claims, 0–127
-    38      32    document digest                 only when bit 7 is set (SHA-256 of the document)
-    …       36    per claim: earlier commitment 32 + claimed filing date 4 (uint32 big-endian)
+    38      32    document digest                 only when bit 7 is set (the bound digest,
+                                                  registry.commitments.bound_document_digest)
+    …       54    per claim: earlier office 2 (ST.3 ASCII) + earlier commitment 32
+                  + claimed filing date 4 (uint32 big-endian) + claim token 16
 
-A filing without digest or claims is 38 bytes. The contract parses the same layout; the index
-decodes calldata with :func:`decode_entries`, and the Merkle leaf is the hash of these bytes
+A filing without digest or claims is 38 bytes (SPEC.md §2, spec version 2). The contract parses
+the same layout; the index decodes calldata with :func:`decode_entries`, and the Merkle leaf is the hash of these bytes
 (:mod:`registry.merkle`), so one :class:`Entry` has exactly one encoding and vice versa.
 
 A digest of 32 zero bytes is refused: SPEC.md §2 uses zero to mean "no document", and a present
 digest that reads as "absent" elsewhere would be two truths about one filing.
+
+Decoding is strict about the framing and the field ranges the bytes alone decide (kind 1–4, a
+date after day 0 and before year 10000, an office of two uppercase letters); whether a date is
+plausible for the block it came in (SPEC.md §2: 1883-03-20 to the block's day + 1) is the
+index's check, since only it knows the block.
 
 Encoding is a hot path (millions of entries a year, a whole batch at a time): it is plain
 :mod:`struct` over entries validated once, when they are built.
@@ -30,15 +37,17 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from registry.errors import InvalidClaim, InvalidDate, InvalidInput
+from registry.errors import InvalidClaim, InvalidDate, InvalidInput, InvalidOfficeCode
 from registry.types import EPOCH, IpRightKind, date_to_days
 
 __all__ = [
     "BASE_SIZE",
     "CLAIM_SIZE",
+    "CLAIM_TOKEN_SIZE",
     "DIGEST_PRESENT",
     "DIGEST_SIZE",
     "MAX_CLAIMS",
+    "NO_TOKEN",
     "ClaimRef",
     "Entry",
     "decode_entries",
@@ -49,13 +58,17 @@ __all__ = [
 ]
 
 _HEAD = struct.Struct(">32sBIB")
-_CLAIM = struct.Struct(">32sI")
+_CLAIM = struct.Struct(">2s32sI16s")
 #: Size of an entry without digest or claims.
 BASE_SIZE = _HEAD.size  # 38
 #: Size of the optional document digest.
 DIGEST_SIZE = 32
 #: Size of one claim.
-CLAIM_SIZE = _CLAIM.size  # 36
+CLAIM_SIZE = _CLAIM.size  # 54
+#: Size of a claim token (SPEC.md §2).
+CLAIM_TOKEN_SIZE = 16
+#: The token of a claim made without the earlier access code: shown, never confirmed.
+NO_TOKEN = bytes(CLAIM_TOKEN_SIZE)
 #: Flag bit: a document digest follows the fixed part.
 DIGEST_PRESENT = 0x80
 #: Claims an entry can carry: the 7 low bits of the flags byte.
@@ -82,16 +95,27 @@ def _check_date(value: object, what: str) -> None:
         date_to_days(value)
 
 
+def _is_office(code: bytes) -> bool:
+    return len(code) == 2 and 65 <= code[0] <= 90 and 65 <= code[1] <= 90
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimRef:
-    """One priority claim in an entry: the earlier application's commitment and the date claimed."""
+    """One priority claim in an entry (SPEC.md §2): the earlier application (office, commitment),
+    the date claimed for it and the claim token (:func:`registry.commitments.claim_token`)."""
 
     earlier_commitment: bytes
     claimed_filing_date: _dt.date
+    earlier_office: str
+    claim_token: bytes = NO_TOKEN
 
     def __post_init__(self) -> None:
         _check_hash(self.earlier_commitment, "an earlier commitment", "badCommitment")
         _check_date(self.claimed_filing_date, "a claimed filing date")
+        if type(self.earlier_office) is not str or not _is_office(self.earlier_office.encode("ascii", "replace")):
+            raise InvalidOfficeCode("a claim names the earlier office by its ST.3 code (two uppercase letters)")
+        if type(self.claim_token) is not bytes or len(self.claim_token) != CLAIM_TOKEN_SIZE:
+            raise InvalidInput(f"a claim token is exactly {CLAIM_TOKEN_SIZE} bytes", code="badClaimToken")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +152,13 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-def _decoded_claim(earlier: bytes, claimed: _dt.date) -> ClaimRef:
+def _decoded_claim(office: str, earlier: bytes, claimed: _dt.date, token: bytes) -> ClaimRef:
     # A ClaimRef whose fields decode_entry has already checked: built without __post_init__.
     claim = _new(ClaimRef)
     _set(claim, "earlier_commitment", earlier)
     _set(claim, "claimed_filing_date", claimed)
+    _set(claim, "earlier_office", office)
+    _set(claim, "claim_token", token)
     return claim
 
 
@@ -169,7 +195,17 @@ def encode_entry(entry: Entry) -> bytes:
         return head if digest is None else head + digest
     pack = _CLAIM.pack
     parts = [head] if digest is None else [head, digest]
-    parts.extend([pack(c.earlier_commitment, c.claimed_filing_date.toordinal() - _EPOCH_ORDINAL) for c in claims])
+    parts.extend(
+        [
+            pack(
+                c.earlier_office.encode("ascii"),
+                c.earlier_commitment,
+                c.claimed_filing_date.toordinal() - _EPOCH_ORDINAL,
+                c.claim_token,
+            )
+            for c in claims
+        ]
+    )
     return b"".join(parts)
 
 
@@ -192,8 +228,8 @@ def decode_entry(data: bytes | bytearray | memoryview, offset: int = 0) -> tuple
     """Read one entry starting at ``offset``; return it and the offset just after it (SPEC.md §2).
 
     Strict: raises :class:`~registry.errors.InvalidInput` with code ``malformedEntries`` when the
-    data end inside the entry, the kind is not 1–4, a date is day 0 (or beyond year 9999) or a
-    present digest is zero.
+    data end inside the entry, the kind is not 1–4, a date is day 0 (or beyond year 9999), a
+    claim's office is not two uppercase letters or a present digest is zero.
     """
     end = len(data)
     if end - offset < BASE_SIZE:
@@ -216,8 +252,10 @@ def decode_entry(data: bytes | bytearray | memoryview, offset: int = 0) -> tuple
         position += DIGEST_SIZE
     claims: list[ClaimRef] = []
     for _ in range(count):
-        earlier, claimed_days = _CLAIM.unpack_from(data, position)
-        claims.append(_decoded_claim(earlier, _date(claimed_days, position)))
+        office, earlier, claimed_days, token = _CLAIM.unpack_from(data, position)
+        if not _is_office(office):
+            raise _malformed(f"claim names no office ({office.hex()} is not two uppercase letters)", position)
+        claims.append(_decoded_claim(office.decode("ascii"), earlier, _date(claimed_days, position), token))
         position += CLAIM_SIZE
     return _decoded_entry(commitment, kind, filing_date, digest, tuple(claims)), position
 

@@ -52,7 +52,7 @@ PORT_GAP: Final = 20  # between arrows leaving (or entering) one side of a box
 ROW_GAP: Final = 26
 MARGIN: Final = 24
 HEADER_H: Final = 30
-LEGEND_H: Final = 62
+LEGEND_H: Final = 78  # four lines of legend
 MIN_WIDTH: Final = 600.0
 
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif"
@@ -67,6 +67,7 @@ _LEGEND = (
     "Earliest on the left. Arrows run from a priority application to the later one claiming it,",
     "labelled with the filing date the claim names. Bold border: the application asked about.",
     "Dashed: known only from a priority claim. Red: the claimed date differs from the anchored one.",
+    "Dotted arrow: a link the earlier office has not confirmed (SPEC.md §2).",
 )
 _KIND_NAMES = {"patent": "patent", "utilityModel": "utility model", "design": "design", "trademark": "trademark"}
 # XML 1.0 "Char": anything else (most C0 controls, lone surrogates, U+FFFE/FFFF) makes the document ill-formed.
@@ -131,6 +132,7 @@ class _Link:
     later: str
     earlier: str
     claimed_date: str
+    confirmed: bool = True
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,8 @@ class _View:
 def _members(family: Mapping[str, Any]) -> tuple[list[_Member], list[_Link]]:
     focal = str(family.get("commitment", ""))
     raw_links = [
-        _Link(str(link["from"]), str(link["to"]), str(link["claimedFilingDate"])) for link in family.get("links", [])
+        _Link(str(link["from"]), str(link["to"]), str(link["claimedFilingDate"]), bool(link.get("confirmed", True)))
+        for link in family.get("links", [])
     ]
     claimed: dict[str, set[str]] = {}
     for link in raw_links:
@@ -328,13 +331,19 @@ def _arrow(
     label = f"{later.spoken()} claims the priority of {earlier.spoken()}, naming the filing date {link.claimed_date}"
     if mismatch:
         label += f", which differs from the anchored filing date {earlier.filing_date}"
+    if not link.confirmed:
+        # SPEC.md §2: only the earlier office can confirm a link; until then it grants nothing.
+        label += "; not confirmed by the earlier office"
     text = ("≠ " if mismatch else "") + link.claimed_date
+    dash = "" if link.confirmed else ' stroke-dasharray="3 3"'
+
     # Written just above where the arrow leaves its box: the curve is still level there.
     return [
         f'<g class="link" role="graphics-symbol img" aria-label="{_text(label)}"'
-        f' data-from="{_text(link.later)}" data-to="{_text(link.earlier)}">',
+        f' data-from="{_text(link.later)}" data-to="{_text(link.earlier)}"'
+        f' data-confirmed="{"true" if link.confirmed else "false"}">',
         f"<title>{_text(label)}</title>",
-        f'<path d="{_curve(points)}" fill="none" stroke="{colour}" stroke-width="1.8"'
+        f'<path d="{_curve(points)}" fill="none" stroke="{colour}" stroke-width="1.8"{dash}'
         f' marker-end="url(#{"prio-arrow-warn" if mismatch else "prio-arrow"})"/>',
         f'<text x="{x0 + 6:.1f}" y="{y0 - 4:.1f}" font-size="12" fill="{colour}"'
         f' stroke="#ffffff" stroke-width="4" paint-order="stroke" stroke-linejoin="round">{_text(text, 40)}</text>',

@@ -4,8 +4,9 @@ The pure path of STYLE.md — normalize → commit → entry — for one applica
 claims: the number is read by its office's rules (``registry.numbers``, WIPO ST.10/C), the access
 code is checked or generated (``registry.accesscodes``), the commitment binds (office, canonical
 number, access secret) (SPEC.md §1), and each priority claim (PCT Rule 4.10: office, number, date)
-becomes the earlier application's commitment with the claimed date. Duplicate claims and self-claims
-are refused (Paris Art. 4F; DOMAIN.md rule 8). Nothing here touches a node.
+becomes the earlier application's (office, commitment) with the claimed date and the claim token
+that proves the claiming office was given the earlier access code (SPEC.md §2). Duplicate claims and
+self-claims are refused (Paris Art. 4F; DOMAIN.md rule 8). Nothing here touches a node.
 
 What is anchored must be plausible, not only well formed:
 
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from registry import errors
 from registry.accesscodes import AccessCode, check_strength, derive, generate
 from registry.accesscodes import normalize as normalize_access_code
+from registry.commitments import bound_document_digest, claim_token
 from registry.commitments import commitment as commit
 from registry.entries import ClaimRef, Entry
 from registry.numbers import NormalizedNumber
@@ -43,6 +45,7 @@ __all__ = [
     "PreparedFiling",
     "check_plausible_date",
     "claim_commitment",
+    "claim_office",
     "prepare_filing",
 ]
 
@@ -60,7 +63,10 @@ class ClaimInput:
 
 @dataclass(frozen=True)
 class FilingInput:
-    """One application as its office submits it; ``access_code`` None means "generate one"."""
+    """One application as its office submits it; ``access_code`` None means "generate one".
+
+    ``document_digest`` is the document file's SHA-256; what is anchored is its binding to the
+    application (:func:`registry.commitments.bound_document_digest`)."""
 
     application_number: str
     filing_date: _dt.date
@@ -72,11 +78,18 @@ class FilingInput:
 
 @dataclass(frozen=True)
 class PreparedClaim:
-    """A claim reduced to what the ledger stores: the earlier commitment and the claimed date."""
+    """A claim reduced to what the ledger stores: the earlier (office, commitment) and the claimed
+    date; ``access_secret`` (kept in memory only) makes the claim token."""
 
     number: NormalizedNumber
     filing_date: _dt.date
     commitment: bytes
+    access_secret: str = ""
+
+    @property
+    def office(self) -> str:
+        """The office whose record the claim names (:func:`claim_office`)."""
+        return claim_office(self.number)
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,19 @@ class PreparedFiling:
     def office(self) -> str:
         """The record office (``WO`` for a PCT application)."""
         return self.number.office
+
+
+#: The codes under which the International Bureau anchors PCT applications (SPEC.md §1).
+IB_OFFICES = ("WO", "IB")
+
+
+def claim_office(number: NormalizedNumber) -> str:
+    """The office a claim on ``number`` names (SPEC.md §1–§2): the number's own office, and for a
+    PCT application the receiving office named in it — whose record a claim is judged on first —
+    or the IB (``WO``) when the IB itself received it."""
+    if number.office == "WO" and number.receiving_office and number.receiving_office not in IB_OFFICES:
+        return number.receiving_office
+    return number.office
 
 
 # Every filing names its office; the few valid codes are checked once (errors are not cached).
@@ -121,7 +147,7 @@ def claim_commitment(claim: ClaimInput, *, target: str = "priorityClaims") -> Pr
         day = check_filing_date(claim.filing_date, target=f"{target}.filingDate")
     except errors.InvalidInput as exc:
         raise exc.with_target(f"{target}.filingDate") from None
-    return PreparedClaim(number, day, commit(number.office, number.canonical, code.secret))
+    return PreparedClaim(number, day, commit(number.office, number.canonical, code.secret), code.secret)
 
 
 def check_plausible_date(day: _dt.date, latest_block_day: _dt.date, *, target: str) -> _dt.date:
@@ -206,11 +232,18 @@ def prepare_filing(
             raise errors.InvalidClaim("an application cannot claim its own priority", code="selfClaim", target=target)
         seen[key] = i
         claims.append(prepared)
+    # The ledger holds the document's SHA-256 bound to this application (SPEC.md §2), so that
+    # hashing a published document links it to nothing.
+    if filing.document_digest == bytes(32):
+        raise errors.InvalidInput("a zero document digest means 'no document': leave it out", code="badDigest")
+    digest = None if filing.document_digest is None else bound_document_digest(own, filing.document_digest)
     entry = Entry(
         commitment=own,
         kind=filing.ip_right_kind,
         filing_date=day,
-        document_digest=filing.document_digest,
-        claims=tuple([ClaimRef(c.commitment, c.filing_date) for c in claims]),
+        document_digest=digest,
+        claims=tuple(
+            [ClaimRef(c.commitment, c.filing_date, c.office, claim_token(office, own, c.access_secret)) for c in claims]
+        ),
     )
     return PreparedFiling(number, code, own, entry, tuple(claims))

@@ -13,9 +13,20 @@ What the index decides, and where the rule comes from:
   the entries cannot be read from the transaction input at all (sent through another contract).
   A refused batch is recorded with its reason; its entries are not records. Only that office's
   entries are affected (SPEC.md §2).
-- **First anchored wins** (DESIGN.md property 4, SPEC.md §2 "Uniqueness"), in chain order: block
+- **Per office** (DESIGN.md property 9, SPEC.md §2 "Uniqueness is per office"): a record is
+  identified by (office, commitment), a batch by (office, root). What another office anchors under
+  the same 32 bytes never shadows, blocks or replaces a record.
+- **First anchored wins** per (office, commitment) (DESIGN.md property 4), in chain order: block
   number, then position of the event in the block, then entry order within a batch. A later anchor
-  of a commitment the index already holds is a *conflict* (table ``conflicts``), never a record.
+  of what the office already holds is a *conflict* of that office (table ``conflicts``).
+- **Chain data is input** (SPEC.md §2): every value read from events and calldata is range-checked
+  before it is stored — dates by :func:`registry.types.is_plausible_date` against the UTC day of
+  the block they came in, kinds 1–4 (reports 1–5), claim offices, counts and string sizes. A record,
+  batch, claim or amendment that fails is refused for the office that sent it (``anchors.refused``
+  or ``refusals``) and reported; it never reaches a query, so no value can make a read fail.
+- **Claims prove themselves** (SPEC.md §2): a claim names the earlier (office, commitment) and
+  carries a claim token; it counts as *confirmed* once the earlier office emitted
+  ``PriorityClaimConfirmed`` for that link (only that office can: the event carries its code).
 - **Versions** (property 4): version 1 is the anchored filing; ``FilingAmended``,
   ``PriorityClaimAdded`` and ``PriorityClaimWithdrawn`` after anchoring name the location
   ``(batchRoot, commitment)`` they apply to and are applied only to the winning record's location
@@ -33,16 +44,19 @@ BLOBs, dates are days since 1970-01-01 as in SPEC.md §2, a chain *position* is
     meta          key → value: contract, chain_id, start_block, last_block, last_hash
     blocks        number, hash, events                       (reorg detection)
     anchors       position, block, tx, tx_index, office, root|NULL, count, first_seq, refused
-                  one row per FilingAnchored / BatchAnchored; `refused` says why a batch was
+                  one row per FilingAnchored / BatchAnchored; `refused` says why it was
                   not accepted
-    records       seq (chain order), commitment UNIQUE, office, kind, filing_date, digest,
-                  anchor (position), entry_index|NULL          — version 1 as anchored
-    versions      (commitment, version), change, filing_date, digest, block, position, tx
-    claims        id (chain order), later_seq (the claiming record), earlier, claimed_date,
-                  version, block, withdrawn_version, withdrawn_block
-    conflicts     id, commitment, office, anchor (position), entry_index|NULL, block
-    publications  commitment, number_office, number, block, position, tx
-    office_events position, block, tx, office, event, signer
+    records       seq (chain order), office, commitment, UNIQUE (office, commitment), kind,
+                  filing_date, digest, anchor (position), entry_index|NULL   — version 1 as anchored
+    versions      (seq, version), change, filing_date, digest, block, position, tx
+    claims        id (chain order), later_seq (the claiming record), earlier_office, earlier,
+                  claimed_date, token, version, block, withdrawn_version, withdrawn_block
+    confirmations (office, earlier, later_office, later), block, position, tx
+    conflicts     id, office, commitment, anchor (position), entry_index|NULL, block
+    publications  seq, number_office, number, block, position, tx
+    reports       (office, report_digest), commitment, kind, issued, block, position, tx
+    refusals      position, block, tx, office, commitment, event, reason   (claims, amendments, …)
+    office_events position, block, tx, office, event, signer, endpoint
 
 ``records`` is a rowid table whose ``seq`` follows chain order, so a rollback deletes one range
 from the top and ``max(seq)`` counts the filings without a scan. Version 1 lives in ``records``
@@ -96,7 +110,7 @@ from registry.entries import (
 )
 from registry.families import ClaimGraph
 from registry.merkle import MerkleTree
-from registry.types import EPOCH, IpRightKind
+from registry.types import EPOCH, IpRightKind, is_plausible_date
 
 __all__ = [
     "LOG_CHUNK",
@@ -111,18 +125,23 @@ __all__ = [
     "IndexedInclusion",
     "IndexedOffice",
     "IndexedRecord",
+    "IndexedReport",
     "IndexedSummary",
     "IndexedVersion",
     "OfficeChange",
+    "Refusal",
     "RefusedBatch",
     "RegisteredFacts",
     "SyncReport",
     "check_batch",
     "discard_outdated",
+    "node_id",
+    "parse_node",
+    "report_id",
 ]
 
 #: Bumped whenever the tables change; an index of another version must be deleted and rebuilt.
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 #: How many of the newest indexed blocks keep their hash, so a reorganisation can be walked back.
 RECENT_BLOCKS: Final = 128
 #: Blocks per ``eth_getLogs`` request (many public nodes refuse wider ranges).
@@ -135,6 +154,10 @@ _MAX_ATTEMPTS = 5
 _TREE_CACHE = 16
 _WAL_PAGES = 50_000  # pages in the WAL before a checkpoint (~200 MB at 4 KB a page)
 _CHECK_AHEAD = 4  # batches checked in the executor ahead of the one being written
+_MAX_COUNT = 2**32  # the contract takes a uint32 count; the event's uint256 is checked, not trusted
+_MAX_NUMBER = 64  # characters of a published canonical number (the longest format is ~20)
+_MAX_ENDPOINT = 2048  # characters of a gateway URL
+_SECONDS_PER_DAY = 86_400
 
 
 # ── what the queries return ──────────────────────────────────────────────────────────────────
@@ -157,13 +180,19 @@ class IndexedVersion:
 
 @dataclass(frozen=True, slots=True)
 class IndexedClaim:
-    """A priority claim of ``later`` to ``earlier``, added in ``version`` of ``later``."""
+    """A priority claim of (``later_office``, ``later``) to (``earlier_office``, ``earlier``), added
+    in ``version`` of the later record. ``confirmed``: the earlier office confirmed the link on
+    chain (SPEC.md §2); only confirmed links grant anything."""
 
     later: bytes
     earlier: bytes
     claimed_filing_date: _dt.date
     version: int
     withdrawn_version: int | None
+    later_office: str = ""
+    earlier_office: str = ""
+    claim_token: bytes = bytes(16)
+    confirmed: bool = False
 
     @property
     def withdrawn(self) -> bool:
@@ -202,6 +231,10 @@ class IndexedRecord:
     number_office: str | None
     block_number: int
     transaction_hash: bytes
+    #: Other offices holding a record under the same 32 bytes (SPEC.md §2), in chain order.
+    also_anchored_by: tuple[str, ...] = ()
+    #: (office, commitment) of the records claiming this one, active claims only.
+    claimed_by_nodes: tuple[tuple[str, bytes], ...] = ()
 
     @property
     def batch_root(self) -> bytes | None:
@@ -251,6 +284,33 @@ class IndexedOffice:
     signer: str
     active: bool
     history: tuple[OfficeChange, ...]
+    endpoint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedReport:
+    """A report anchored by ``office`` for its application ``commitment`` (SPEC.md §2, R15)."""
+
+    report_id: bytes
+    office: str
+    commitment: bytes
+    report_digest: bytes
+    kind: int
+    issued: _dt.date
+    block_number: int
+    transaction_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A claim, amendment, report or publication the index refused for its sender (SPEC.md §2)."""
+
+    office: str
+    commitment: bytes
+    event: str
+    block_number: int
+    transaction_hash: bytes
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +388,9 @@ def _event_specs(abi: Sequence[dict[str, Any]]) -> dict[bytes, _EventSpec]:
         "PriorityClaimWithdrawn",
         "FilingAmended",
         "FilingPublished",
+        "OfficeEndpointSet",
+        "PriorityClaimConfirmed",
+        "ReportAnchored",
     }
     specs: dict[bytes, _EventSpec] = {}
     for item in abi:
@@ -383,8 +446,9 @@ def _batch_from_input(data: bytes, root: bytes, office: bytes) -> tuple[bytes | 
     return bytes(entries), None
 
 
-#: One entry as the index writes it: commitment, kind, filing day, digest, claims (earlier, day).
-EntryRow = tuple[bytes, int, int, bytes | None, tuple[tuple[bytes, int], ...]]
+#: One entry as the index writes it: commitment, kind, filing day, digest,
+#: claims (earlier office, earlier commitment, claimed day, token).
+EntryRow = tuple[bytes, int, int, bytes | None, tuple[tuple[str, bytes, int, bytes], ...]]
 
 
 class _CheckedBatch(NamedTuple):
@@ -399,16 +463,39 @@ class _CheckedBatch(NamedTuple):
     tree: _Tree | None
 
 
+def _implausible(entries: Sequence[Entry], block_day: _dt.date) -> str | None:
+    """Why an entry's dates cannot be true for a batch mined on ``block_day`` (None: they can)."""
+    for i, e in enumerate(entries):
+        if not is_plausible_date(e.filing_date, block_day):
+            return f"entry {i}: filing date {e.filing_date.isoformat()} is not plausible in a block of {block_day}"
+        for c in e.claims:
+            if not is_plausible_date(c.claimed_filing_date, block_day):
+                return (
+                    f"entry {i}: claimed date {c.claimed_filing_date.isoformat()} is not plausible"
+                    f" in a block of {block_day}"
+                )
+    return None
+
+
 def check_batch(
-    data: bytes | None, root: bytes, office_code: bytes, count: int, *, keep_tree: bool = True
+    data: bytes | None,
+    root: bytes,
+    office_code: bytes,
+    count: int,
+    *,
+    keep_tree: bool = True,
+    block_day: _dt.date | None = None,
 ) -> _CheckedBatch:
     """Decode the entries a batch transaction's input carries and check them against its event.
 
     Pure (no node, no database), so that a process pool can run it for many batches at once:
     the input must be a call of the registry's ``anchorBatch``/``anchorBatchBySig`` for this root
     and office, the entries must decode strictly, their number must be the event's ``count`` and
-    their StandardMerkleTree root the anchored root. ``data`` None: not sent to the registry.
+    their StandardMerkleTree root the anchored root, and every date plausible for ``block_day``
+    (the UTC day of the batch's block, SPEC.md §2). ``data`` None: not sent to the registry.
     """
+    if not 0 < count < _MAX_COUNT:
+        return _CheckedBatch(f"the event's entry count {count} is out of range", [], None)
     if data is None:
         return _CheckedBatch(
             "the transaction was not sent to the registry (the entries are in an inner call)", [], None
@@ -422,6 +509,10 @@ def check_batch(
         return _CheckedBatch(f"the entries do not decode: {exc.message}", [], None)
     if len(entries) != count:
         return _CheckedBatch(f"the event counts {count} entries, the calldata holds {len(entries)}", [], None)
+    if block_day is not None:
+        reason = _implausible(entries, block_day)
+        if reason is not None:
+            return _CheckedBatch(reason, [], None)
     raw = _split_entries(blob)  # the strict decode above has checked this framing
     tree = MerkleTree.of(raw)
     if tree.root != root:
@@ -434,7 +525,12 @@ def check_batch(
             int(e.kind),
             _days(e.filing_date),
             e.document_digest,
-            tuple([(c.earlier_commitment, _days(c.claimed_filing_date)) for c in e.claims]),
+            tuple(
+                [
+                    (c.earlier_office, c.earlier_commitment, _days(c.claimed_filing_date), c.claim_token)
+                    for c in e.claims
+                ]
+            ),
         )
         for e in entries
     ]
@@ -457,6 +553,22 @@ def _split_entries(blob: bytes) -> list[bytes]:
         out.append(blob[offset : offset + size])
         offset += size
     return out
+
+
+def node_id(office: str, commitment: bytes) -> str:
+    """The family-graph name of the record (office, commitment): ``CC:0x…`` (SPEC.md §2)."""
+    return f"{office}:0x{commitment.hex()}"
+
+
+def parse_node(node: str) -> tuple[str, bytes]:
+    """The (office, commitment) of a :func:`node_id`."""
+    office, _, hexed = node.partition(":")
+    return office, bytes.fromhex(hexed[2:])
+
+
+def report_id(office: str, report_digest: bytes) -> bytes:
+    """``keccak256(abi.encode(bytes2 office, bytes32 reportDigest))``: the same at every gateway (SPEC.md §2)."""
+    return keccak(office.encode("ascii").ljust(32, b"\0") + report_digest)
 
 
 def _days(day: _dt.date) -> int:
@@ -514,16 +626,17 @@ CREATE TABLE IF NOT EXISTS anchors (
 CREATE INDEX IF NOT EXISTS anchors_root ON anchors (root) WHERE root IS NOT NULL;
 CREATE TABLE IF NOT EXISTS records (
     seq INTEGER PRIMARY KEY,
-    commitment BLOB NOT NULL UNIQUE,
     office TEXT NOT NULL,
+    commitment BLOB NOT NULL,
     kind INTEGER NOT NULL,
     filing_date INTEGER NOT NULL,
     document_digest BLOB,
     anchor INTEGER NOT NULL,
-    entry_index INTEGER
+    entry_index INTEGER,
+    UNIQUE (commitment, office)
 );
 CREATE TABLE IF NOT EXISTS versions (
-    commitment BLOB NOT NULL,
+    seq INTEGER NOT NULL,
     version INTEGER NOT NULL,
     change TEXT NOT NULL,
     filing_date INTEGER NOT NULL,
@@ -531,13 +644,15 @@ CREATE TABLE IF NOT EXISTS versions (
     block_number INTEGER NOT NULL,
     position INTEGER NOT NULL,
     tx_hash BLOB NOT NULL,
-    PRIMARY KEY (commitment, version)
+    PRIMARY KEY (seq, version)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS claims (
     id INTEGER PRIMARY KEY,
     later_seq INTEGER NOT NULL,
+    earlier_office TEXT NOT NULL,
     earlier BLOB NOT NULL,
     claimed_date INTEGER NOT NULL,
+    token BLOB NOT NULL,
     version INTEGER NOT NULL,
     block_number INTEGER NOT NULL,
     withdrawn_version INTEGER,
@@ -546,40 +661,78 @@ CREATE TABLE IF NOT EXISTS claims (
 CREATE INDEX IF NOT EXISTS claims_later ON claims (later_seq);
 CREATE INDEX IF NOT EXISTS claims_earlier ON claims (earlier);
 CREATE INDEX IF NOT EXISTS claims_withdrawn ON claims (withdrawn_block) WHERE withdrawn_block IS NOT NULL;
+CREATE TABLE IF NOT EXISTS confirmations (
+    office TEXT NOT NULL,
+    earlier BLOB NOT NULL,
+    later_office TEXT NOT NULL,
+    later BLOB NOT NULL,
+    block_number INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    tx_hash BLOB NOT NULL,
+    PRIMARY KEY (later, later_office, earlier, office)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS conflicts (
     id INTEGER PRIMARY KEY,
-    commitment BLOB NOT NULL,
     office TEXT NOT NULL,
+    commitment BLOB NOT NULL,
     anchor INTEGER NOT NULL,
     entry_index INTEGER,
     block_number INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conflicts_commitment ON conflicts (commitment);
 CREATE TABLE IF NOT EXISTS publications (
-    commitment BLOB PRIMARY KEY,
+    seq INTEGER PRIMARY KEY,
     number_office TEXT NOT NULL,
     number TEXT NOT NULL,
     block_number INTEGER NOT NULL,
     position INTEGER NOT NULL,
     tx_hash BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reports (
+    office TEXT NOT NULL,
+    report_digest BLOB NOT NULL,
+    commitment BLOB NOT NULL,
+    kind INTEGER NOT NULL,
+    issued INTEGER NOT NULL,
+    block_number INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    tx_hash BLOB NOT NULL,
+    PRIMARY KEY (office, report_digest)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS refusals (
+    position INTEGER PRIMARY KEY,
+    block_number INTEGER NOT NULL,
+    tx_hash BLOB NOT NULL,
+    office TEXT NOT NULL,
+    commitment BLOB NOT NULL,
+    event TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS office_events (
     position INTEGER PRIMARY KEY,
     block_number INTEGER NOT NULL,
     tx_hash BLOB NOT NULL,
     office TEXT NOT NULL,
     event TEXT NOT NULL,
-    signer TEXT
+    signer TEXT,
+    endpoint TEXT
 );
 """
 
-_CLAIMS_BY_LATER = (
-    "SELECT r.commitment, c.earlier, c.claimed_date, c.version, c.withdrawn_version FROM claims c"
-    " JOIN records r ON r.seq = c.later_seq WHERE c.later_seq = ? ORDER BY c.id"
+# A claim with its claiming record's (office, commitment) and whether the earlier office confirmed it.
+_CLAIM_COLUMNS = (
+    "SELECT r.commitment, c.earlier, c.claimed_date, c.version, c.withdrawn_version, r.office, c.earlier_office,"
+    " c.token, EXISTS (SELECT 1 FROM confirmations f WHERE f.later = r.commitment AND f.later_office = r.office"
+    " AND f.earlier = c.earlier AND f.office = c.earlier_office) FROM claims c JOIN records r ON r.seq = c.later_seq"
 )
-_CLAIMS_BY_EARLIER = (
-    "SELECT r.commitment, c.earlier, c.claimed_date, c.version, c.withdrawn_version FROM claims c"
-    " JOIN records r ON r.seq = c.later_seq WHERE c.earlier = ? ORDER BY c.id"
+_CLAIMS_BY_LATER = _CLAIM_COLUMNS + " WHERE c.later_seq = ? ORDER BY c.id"
+_CLAIMS_BY_EARLIER = _CLAIM_COLUMNS + " WHERE c.earlier = ? AND c.earlier_office = ? ORDER BY c.id"
+
+# The active links touching one node of a family, with their claim ids (chain order).
+_FAMILY_LINKS = (
+    _CLAIM_COLUMNS.replace("SELECT ", "SELECT c.id, ", 1)  # noqa: S608 - constant text; values are parameters
+    + " WHERE c.withdrawn_version IS NULL AND (c.later_seq IN"
+    " (SELECT seq FROM records WHERE commitment = ? AND office = ?) OR (c.earlier = ? AND c.earlier_office = ?))"
 )
 
 # Verification's read (Index.facts): the record, its newest later version if any, and the dates of
@@ -589,9 +742,8 @@ SELECT r.office, r.kind, r.filing_date, r.document_digest, v.version, v.filing_d
        (SELECT group_concat(claimed_date) FROM (SELECT claimed_date FROM claims
          WHERE later_seq = r.seq AND withdrawn_version IS NULL ORDER BY id))
 FROM records r
-LEFT JOIN versions v ON v.commitment = r.commitment
- AND v.version = (SELECT max(version) FROM versions WHERE commitment = r.commitment)
-WHERE r.commitment = ?
+LEFT JOIN versions v ON v.seq = r.seq AND v.version = (SELECT max(version) FROM versions WHERE seq = r.seq)
+WHERE r.commitment = ? AND r.office = ?
 """
 
 #: Every table of the index, in the order a comparison lists them.
@@ -602,8 +754,11 @@ TABLES: Final = (
     "records",
     "versions",
     "claims",
+    "confirmations",
     "conflicts",
     "publications",
+    "reports",
+    "refusals",
     "office_events",
 )
 
@@ -946,7 +1101,8 @@ class Index:
                 (ancestor,),
             )
             db.execute("DELETE FROM conflicts WHERE block_number > ?", (ancestor,))
-            db.execute("DELETE FROM publications WHERE block_number > ?", (ancestor,))
+            for table in ("publications", "confirmations", "reports", "refusals"):
+                db.execute(f"DELETE FROM {table} WHERE block_number > ?", (ancestor,))  # noqa: S608 - fixed names
             db.execute("DELETE FROM office_events WHERE position >= ?", (cut,))
             db.execute("DELETE FROM blocks WHERE number > ?", (ancestor,))
             kept = db.execute("SELECT hash FROM blocks WHERE number = ?", (ancestor,)).fetchone()
@@ -1006,7 +1162,14 @@ class Index:
             event_blocks.setdefault(number, []).append(log)
             if number in headers and bytes(log["blockHash"]) != headers[number][0]:
                 raise _ChainMoved
-        step = _Step(self, executor, [log for log in logs if _is_batch(log)])
+        # The UTC day of every block with events: the bound of the dates it may carry (SPEC.md §2).
+        days: dict[int, _dt.date] = {}
+        for number in event_blocks:
+            stamp = self._chain.block_timestamp(number)
+            if stamp is None:
+                raise _ChainMoved
+            days[number] = _date(stamp // _SECONDS_PER_DAY)
+        step = _Step(self, executor, [log for log in logs if _is_batch(log)], days)
         with self._transaction() as db:
             for number, block_logs in event_blocks.items():
                 # eth-tester numbers logs per transaction, real nodes per block: our own count
@@ -1080,12 +1243,12 @@ class Index:
         if len(rows) != count:
             return None
         claims: dict[int, list[ClaimRef]] = {}
-        for later_seq, earlier, days in db.execute(
-            "SELECT later_seq, earlier, claimed_date FROM claims WHERE later_seq BETWEEN ? AND ? AND version = 1"
-            " ORDER BY id",
+        for later_seq, office, earlier, days, token in db.execute(
+            "SELECT later_seq, earlier_office, earlier, claimed_date, token FROM claims"
+            " WHERE later_seq BETWEEN ? AND ? AND version = 1 ORDER BY id",
             (first_seq, last_seq),
         ):
-            claims.setdefault(later_seq, []).append(ClaimRef(earlier, _date(days)))
+            claims.setdefault(later_seq, []).append(ClaimRef(earlier, _date(days), office, token))
         return [
             encode_entry(Entry(commitment, IpRightKind(kind), _date(days), digest, tuple(claims.get(seq, ()))))
             for seq, commitment, kind, days, digest in rows
@@ -1111,39 +1274,60 @@ class Index:
 
     # ── queries ──────────────────────────────────────────────────────────────────────────
 
-    def contains(self, commitment: bytes) -> bool:
-        """Whether ``commitment`` is anchored (first anchor, accepted batch): the API's 409 check."""
+    def contains(self, office: str, commitment: bytes) -> bool:
+        """Whether ``office`` holds a record of ``commitment``: the API's 409 check (SPEC.md §2)."""
         with self._reading() as db:
-            return db.execute("SELECT 1 FROM records WHERE commitment = ?", (commitment,)).fetchone() is not None
+            row = db.execute("SELECT 1 FROM records WHERE commitment = ? AND office = ?", (commitment, office))
+            return row.fetchone() is not None
 
-    def record(self, commitment: bytes) -> IndexedRecord | None:
-        """The record anchored for ``commitment`` with its versions, claims both ways and proof."""
+    def holders(self, commitment: bytes) -> tuple[str, ...]:
+        """The offices holding a record under ``commitment``, in chain order (first anchored first)."""
         with self._reading() as db:
+            rows = db.execute("SELECT office FROM records WHERE commitment = ? ORDER BY seq", (commitment,))
+            return tuple(r[0] for r in rows)
+
+    def claimed_offices(self, commitment: bytes) -> tuple[str, ...]:
+        """The offices claims name for ``commitment`` (a member known only from claims), first first."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT earlier_office FROM claims WHERE earlier = ? GROUP BY earlier_office ORDER BY min(id)",
+                (commitment,),
+            )
+            return tuple(r[0] for r in rows)
+
+    def record(self, commitment: bytes, office: str | None = None) -> IndexedRecord | None:
+        """The record ``office`` anchored for ``commitment`` with its versions, claims both ways and proof.
+
+        Without ``office``: the record anchored first in chain order under those 32 bytes, the others
+        listed in ``also_anchored_by`` (SPEC.md §2 "Paths keyed by a commitment").
+        """
+        with self._reading() as db:
+            holders = [
+                r[0] for r in db.execute("SELECT office FROM records WHERE commitment = ? ORDER BY seq", (commitment,))
+            ]
+            if not holders or (office is not None and office not in holders):
+                return None
+            office = holders[0] if office is None else office
             row = db.execute(
                 "SELECT r.seq, r.office, r.kind, r.filing_date, r.document_digest, r.anchor, r.entry_index,"
                 " a.block_number, a.tx_hash, a.root FROM records r JOIN anchors a ON a.position = r.anchor"
-                " WHERE r.commitment = ?",
-                (commitment,),
+                " WHERE r.commitment = ? AND r.office = ?",
+                (commitment, office),
             ).fetchone()
-            if row is None:
-                return None
             seq, office, kind, days, digest, anchor, entry_index, block, tx_hash, root = row
             versions = [IndexedVersion(1, _date(days), digest, block, tx_hash, "anchored")]
             versions.extend(
                 IndexedVersion(v, _date(d), dg, b, tx, change)
                 for v, d, dg, b, tx, change in db.execute(
                     "SELECT version, filing_date, document_digest, block_number, tx_hash, change FROM versions"
-                    " WHERE commitment = ? ORDER BY version",
-                    (commitment,),
+                    " WHERE seq = ? ORDER BY version",
+                    (seq,),
                 )
             )
-            claims = self._claims(db, _CLAIMS_BY_LATER, seq)
-            claimed_by = tuple(
-                dict.fromkeys(c.later for c in self._claims(db, _CLAIMS_BY_EARLIER, commitment) if not c.withdrawn)
-            )
-            published = db.execute(
-                "SELECT number_office, number FROM publications WHERE commitment = ?", (commitment,)
-            ).fetchone()
+            claims = self._claims(db, _CLAIMS_BY_LATER, (seq,))
+            incoming = [c for c in self._claims(db, _CLAIMS_BY_EARLIER, (commitment, office)) if not c.withdrawn]
+            claimed_by_nodes = tuple(dict.fromkeys((c.later_office, c.later) for c in incoming))
+            published = db.execute("SELECT number_office, number FROM publications WHERE seq = ?", (seq,)).fetchone()
             inclusion = None
             if root is not None:
                 tree = self._tree(db, root, anchor)
@@ -1160,23 +1344,26 @@ class Index:
             version=current.version,
             versions=tuple(versions),
             priority_claims=claims,
-            claimed_by=claimed_by,
+            claimed_by=tuple(dict.fromkeys(later for _o, later in claimed_by_nodes)),
             inclusion=inclusion,
             published_number=published[1] if published else None,
             number_office=published[0] if published else None,
             block_number=block,
             transaction_hash=tx_hash,
+            also_anchored_by=tuple(h for h in holders if h != office),
+            claimed_by_nodes=claimed_by_nodes,
         )
 
-    def facts(self, commitment: bytes) -> RegisteredFacts | None:
-        """The current version of ``commitment``'s record and its active claim dates, for verification.
+    def facts(self, office: str, commitment: bytes) -> RegisteredFacts | None:
+        """The current version of ``office``'s record of ``commitment`` and its active claim dates.
 
+        Only that office's record (SPEC.md §1: a verification looks up the claimed office only).
         One statement (a statement reads one snapshot, so no read transaction is opened around it)
         and no Merkle tree: :meth:`record` also rebuilds the batch tree to attach an inclusion
         proof, which costs milliseconds and a verification never reads.
         """
         with self._reading(snapshot=False) as db:
-            row = db.execute(_FACTS, (commitment,)).fetchone()
+            row = db.execute(_FACTS, (commitment, office)).fetchone()
         if row is None:
             return None
         office, kind, days, digest, version, amended_days, amended_digest, claimed = row
@@ -1186,77 +1373,98 @@ class Index:
         return RegisteredFacts(commitment, office, IpRightKind(kind), _date(days), digest, version or 1, dates)
 
     @staticmethod
-    def _claims(db: sqlite3.Connection, sql: str, key: int | bytes) -> tuple[IndexedClaim, ...]:
-        return tuple(IndexedClaim(a, b, _date(d), v, w) for a, b, d, v, w in db.execute(sql, (key,)))
+    def _claims(db: sqlite3.Connection, sql: str, key: tuple[Any, ...]) -> tuple[IndexedClaim, ...]:
+        return tuple(
+            IndexedClaim(a, b, _date(d), v, w, lo, eo, tok, bool(conf))
+            for a, b, d, v, w, lo, eo, tok, conf in db.execute(sql, key)
+        )
 
-    def claims_of(self, commitment: bytes) -> tuple[IndexedClaim, ...]:
-        """The priority claims ``commitment`` made, withdrawn ones included, in chain order."""
+    def claims_of(self, office: str, commitment: bytes) -> tuple[IndexedClaim, ...]:
+        """The priority claims ``office``'s record of ``commitment`` made, withdrawn ones included."""
         with self._reading() as db:
-            row = db.execute("SELECT seq FROM records WHERE commitment = ?", (commitment,)).fetchone()
-            return () if row is None else self._claims(db, _CLAIMS_BY_LATER, row[0])
+            row = db.execute(
+                "SELECT seq FROM records WHERE commitment = ? AND office = ?", (commitment, office)
+            ).fetchone()
+            return () if row is None else self._claims(db, _CLAIMS_BY_LATER, (row[0],))
 
-    def claimed_by(self, commitment: bytes) -> tuple[IndexedClaim, ...]:
-        """The active claims of other records to ``commitment`` (who claims its priority)."""
+    def claimed_by(self, office: str, commitment: bytes) -> tuple[IndexedClaim, ...]:
+        """The active claims of other records to (``office``, ``commitment``)."""
         with self._reading() as db:
-            return tuple(c for c in self._claims(db, _CLAIMS_BY_EARLIER, commitment) if not c.withdrawn)
+            return tuple(c for c in self._claims(db, _CLAIMS_BY_EARLIER, (commitment, office)) if not c.withdrawn)
 
-    def summaries(self, commitments: Iterable[bytes]) -> dict[bytes, IndexedSummary]:
-        """Office, kind, current filing date and published number of each anchored commitment."""
-        wanted = list(dict.fromkeys(commitments))
-        out: dict[bytes, IndexedSummary] = {}
+    def claims_on(self, office: str, *, after: int = 0) -> list[tuple[int, IndexedClaim]]:
+        """Active claims naming ``office`` as the earlier office, with claim ids above ``after``.
+
+        What that office's gateway checks and confirms (SPEC.md §2), in chain order.
+        """
+        sql = (
+            _CLAIM_COLUMNS.replace("SELECT ", "SELECT c.id, ", 1)
+            + " WHERE c.earlier_office = ? AND c.id > ? AND c.withdrawn_version IS NULL ORDER BY c.id"
+        )
         with self._reading() as db:
-            for c in wanted:
+            rows = db.execute(sql, (office, after)).fetchall()
+        return [
+            (claim_id, IndexedClaim(a, b, _date(d), v, w, lo, eo, tok, bool(conf)))
+            for claim_id, a, b, d, v, w, lo, eo, tok, conf in rows
+        ]
+
+    def summaries(self, nodes: Iterable[tuple[str, bytes]]) -> dict[tuple[str, bytes], IndexedSummary]:
+        """Kind, current filing date and published number of each anchored (office, commitment)."""
+        wanted = list(dict.fromkeys(nodes))
+        out: dict[tuple[str, bytes], IndexedSummary] = {}
+        with self._reading() as db:
+            for office, c in wanted:
                 row = db.execute(
                     "SELECT r.office, r.kind, coalesce((SELECT filing_date FROM versions v WHERE"
-                    " v.commitment = r.commitment ORDER BY version DESC LIMIT 1), r.filing_date),"
-                    " (SELECT number FROM publications p WHERE p.commitment = r.commitment)"
-                    " FROM records r WHERE r.commitment = ?",
-                    (c,),
+                    " v.seq = r.seq ORDER BY version DESC LIMIT 1), r.filing_date),"
+                    " (SELECT number FROM publications p WHERE p.seq = r.seq)"
+                    " FROM records r WHERE r.commitment = ? AND r.office = ?",
+                    (c, office),
                 ).fetchone()
                 if row is not None:
-                    out[c] = IndexedSummary(c, row[0], IpRightKind(row[1]), _date(row[2]), row[3])
+                    out[(office, c)] = IndexedSummary(c, row[0], IpRightKind(row[1]), _date(row[2]), row[3])
         return out
 
-    def family_graph(self, commitment: bytes, *, max_nodes: int = 100_000) -> ClaimGraph:
-        """The connected component of ``commitment`` in the active claim graph (DOCDB/INPADOC families).
+    def family_graph(
+        self, office: str, commitment: bytes, *, max_nodes: int = 100_000
+    ) -> tuple[ClaimGraph, dict[tuple[str, str], bool]]:
+        """The connected component of (``office``, ``commitment``) in the active claim graph.
 
-        Nodes are ``0x`` + hex commitments, as :mod:`registry.families` expects. Links the graph
-        refuses (a second active claim of the same pair, a claim closing a cycle: the contract does
-        not forbid them) are left out in chain order, so the graph stays what families.py assumes.
-        Stops growing at ``max_nodes`` members (a wrongly linked giant family is still shown, cut).
+        Nodes are (office, commitment) (SPEC.md §2), written :func:`node_id` for
+        :mod:`registry.families`. Returns the graph and, per link (later node, earlier node),
+        whether the earlier office confirmed it. Links the graph refuses (a second active claim of
+        the same pair, a claim closing a cycle: the contract does not forbid them) are left out in
+        chain order. Stops growing at ``max_nodes`` members.
         """
         graph = ClaimGraph()
-        seen = {commitment}
-        frontier = deque([commitment])
-        links: dict[int, tuple[bytes, bytes, int]] = {}
+        start = (office, commitment)
+        seen = {start}
+        frontier = deque([start])
+        links: dict[int, tuple[tuple[str, bytes], tuple[str, bytes], int, bool]] = {}
         with self._reading() as db:
             while frontier and len(seen) < max_nodes:
-                batch = [frontier.popleft() for _ in range(min(len(frontier), 500))]
-                marks = ",".join("?" * len(batch))
-                # Only "?" placeholders are formatted in: the values travel as parameters.
-                sql = (
-                    "SELECT c.id, r.commitment, c.earlier, c.claimed_date FROM claims c"  # noqa: S608
-                    " JOIN records r ON r.seq = c.later_seq WHERE c.withdrawn_version IS NULL AND"
-                    f" (c.later_seq IN (SELECT seq FROM records WHERE commitment IN ({marks}))"
-                    f" OR c.earlier IN ({marks}))"
-                )
-                for claim_id, later, earlier, days in db.execute(sql, (*batch, *batch)):
-                    links[claim_id] = (later, earlier, days)
-                    for node in (later, earlier):
-                        if node not in seen and len(seen) < max_nodes:
-                            seen.add(node)
-                            frontier.append(node)
+                node_office, node = frontier.popleft()
+                rows = db.execute(_FAMILY_LINKS, (node, node_office, node, node_office))
+                for claim_id, later, earlier, days, _v, _w, later_office, earlier_office, _tok, conf in rows:
+                    a, b = (later_office, later), (earlier_office, earlier)
+                    links[claim_id] = (a, b, days, bool(conf))
+                    for n in (a, b):
+                        if n not in seen and len(seen) < max_nodes:
+                            seen.add(n)
+                            frontier.append(n)
+        confirmed: dict[tuple[str, str], bool] = {}
         for claim_id in sorted(links):
-            later, earlier, days = links[claim_id]
-            if later in seen and earlier in seen:
+            a, b, days, conf = links[claim_id]
+            if a in seen and b in seen:
                 try:
-                    graph.add_claim("0x" + later.hex(), "0x" + earlier.hex(), _date(days))
+                    graph.add_claim(node_id(*a), node_id(*b), _date(days))
                 except errors.InvalidClaim:
                     continue
-        return graph
+                confirmed[(node_id(*a), node_id(*b))] = conf
+        return graph, confirmed
 
     def conflicts(self, commitment: bytes) -> tuple[IndexedConflict, ...]:
-        """Later anchors of ``commitment`` that lost to the first one, in chain order."""
+        """Later anchors of ``commitment`` by an office that already held it, in chain order."""
         with self._reading() as db:
             rows = db.execute(
                 "SELECT c.office, a.root, c.entry_index, c.block_number, a.tx_hash FROM conflicts c"
@@ -1272,16 +1480,38 @@ class Index:
                 "SELECT root, office, block_number, tx_hash, refused FROM anchors WHERE refused IS NOT NULL"
                 " ORDER BY position"
             ).fetchall()
-        return tuple(RefusedBatch(*row) for row in rows)
+        return tuple(RefusedBatch(root or _ZERO32, *rest) for root, *rest in rows)
+
+    def refusals(self) -> tuple[Refusal, ...]:
+        """Claims, amendments, reports and publications refused for their sender, in chain order."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT office, commitment, event, block_number, tx_hash, reason FROM refusals ORDER BY position"
+            ).fetchall()
+        return tuple(Refusal(*row) for row in rows)
+
+    def reports(self, office: str, commitment: bytes) -> tuple[IndexedReport, ...]:
+        """The reports ``office`` anchored for its application ``commitment``, in chain order."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT office, commitment, report_digest, kind, issued, block_number, tx_hash FROM reports"
+                " WHERE office = ? AND commitment = ? ORDER BY position",
+                (office, commitment),
+            ).fetchall()
+        return tuple(IndexedReport(report_id(o, d), o, c, d, k, _date(i), b, tx) for o, c, d, k, i, b, tx in rows)
 
     def offices(self) -> list[IndexedOffice]:
         """The office directory as the events built it, sorted by code."""
         with self._reading() as db:
             rows = db.execute(
-                "SELECT office, block_number, tx_hash, event, signer FROM office_events ORDER BY position"
+                "SELECT office, block_number, tx_hash, event, signer, endpoint FROM office_events ORDER BY position"
             ).fetchall()
         state: dict[str, tuple[str, bool, list[OfficeChange]]] = {}
-        for code, block, tx_hash, event, signer in rows:
+        endpoints: dict[str, str | None] = {}
+        for code, block, tx_hash, event, signer, endpoint in rows:
+            if event == "endpointSet":
+                endpoints[code] = endpoint or None
+                continue
             current_signer, active, history = state.get(code, ("", False, []))
             history.append(OfficeChange(block, tx_hash, event, signer))
             if event == "admitted":
@@ -1293,7 +1523,7 @@ class Index:
             elif event == "keyRotated":
                 current_signer = signer
             state[code] = (current_signer, active, history)
-        return [IndexedOffice(code, s, a, tuple(h)) for code, (s, a, h) in sorted(state.items())]
+        return [IndexedOffice(code, s, a, tuple(h), endpoints.get(code)) for code, (s, a, h) in sorted(state.items())]
 
     def stats(self) -> IndexStats:
         """Totals: filings (records), batches, conflicts, refused batches, last block."""
@@ -1302,7 +1532,8 @@ class Index:
             filings = db.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
             batches, stored, refused = db.execute(
                 "SELECT count(*) FILTER (WHERE root IS NOT NULL AND refused IS NULL),"
-                " count(*) FILTER (WHERE root IS NULL), count(*) FILTER (WHERE refused IS NOT NULL) FROM anchors"
+                " count(*) FILTER (WHERE root IS NULL AND refused IS NULL),"
+                " count(*) FILTER (WHERE refused IS NOT NULL) FROM anchors"
             ).fetchone()
             claims = db.execute("SELECT coalesce(max(id), 0) FROM claims").fetchone()[0]
             conflicts = db.execute("SELECT count(*) FROM conflicts").fetchone()[0]
@@ -1329,14 +1560,22 @@ class Index:
 
 
 class _Step:
-    """Applies the events of one sync step inside its transaction (first anchored wins)."""
+    """Applies the events of one sync step inside its transaction (first anchored wins, per office)."""
 
-    def __init__(self, index: Index, executor: Executor | None = None, batch_logs: Sequence[Any] = ()) -> None:
+    def __init__(
+        self,
+        index: Index,
+        executor: Executor | None = None,
+        batch_logs: Sequence[Any] = (),
+        days: dict[int, _dt.date] | None = None,
+    ) -> None:
         self.index = index
         # Batches checked in ``executor`` ahead of their turn, in chain order (None: checked here).
         self._executor = executor
         self._batch_logs = iter(batch_logs) if executor is not None else iter(())
         self._ahead: deque[tuple[bytes, bytes, Future[_CheckedBatch]]] = deque()
+        # The UTC day of each block with events: what a date in it may be at most (SPEC.md §2).
+        self._days = days or {}
         # Counted apart and added to the sync's totals only once the step has committed.
         self.counts = _Counts()
         # Only what the index's tree cache can keep: a step catching up on a long chain covers
@@ -1351,21 +1590,62 @@ class _Step:
         self.counts.events += 1
         if spec is None:
             return
-        args = _decode_event(spec, topics, bytes(log["data"]))
+        try:
+            args = _decode_event(spec, topics, bytes(log["data"]))
+        except Exception:
+            return  # not the registry's event after all (same topic, other shape): nothing to keep
         position = _position(block, n)
         tx_hash = bytes(log["transactionHash"])
         handler = getattr(self, "_on_" + spec.name)
         handler(db, block, position, tx_hash, log, args)
 
+    # Checks of chain data (SPEC.md §2 "Chain data is input") ──────────────────────────────
+
+    def _plausible(self, block: int, days: int) -> bool:
+        """Whether a uint32 day count read in ``block`` is a plausible date for it."""
+        day = self._days.get(block)
+        if day is None:
+            return False
+        latest = day.toordinal() - _EPOCH_ORDINAL + 1
+        if not 0 < days <= latest:
+            return False  # also keeps _date() from overflowing on 0xFFFFFFFF
+        return is_plausible_date(_date(days), day)
+
+    def _refuse(
+        self,
+        db: sqlite3.Connection,
+        block: int,
+        position: int,
+        tx: bytes,
+        office: str,
+        commitment: bytes,
+        event: str,
+        reason: str,
+    ) -> None:
+        db.execute(
+            "INSERT INTO refusals (position, block_number, tx_hash, office, commitment, event, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (position, block, tx, office, commitment, event, reason),
+        )
+        self.counts.refused += 1
+
     # Offices ──────────────────────────────────────────────────────────────────────────────
 
     def _office_event(
-        self, db: sqlite3.Connection, block: int, position: int, tx: bytes, office: bytes, event: str, signer: Any
+        self,
+        db: sqlite3.Connection,
+        block: int,
+        position: int,
+        tx: bytes,
+        office: bytes,
+        event: str,
+        signer: Any,
+        endpoint: str | None = None,
     ) -> None:
         db.execute(
-            "INSERT INTO office_events (position, block_number, tx_hash, office, event, signer)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (position, block, tx, _office(office), event, to_checksum_address(signer) if signer else None),
+            "INSERT INTO office_events (position, block_number, tx_hash, office, event, signer, endpoint)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (position, block, tx, _office(office), event, to_checksum_address(signer) if signer else None, endpoint),
         )
 
     def _on_OfficeAdmitted(  # noqa: N802 - named after the event
@@ -1388,6 +1668,14 @@ class _Step:
     ) -> None:
         self._office_event(db, block, position, tx, args["office"], "keyRotated", args["newSigner"])
 
+    def _on_OfficeEndpointSet(  # noqa: N802
+        self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
+    ) -> None:
+        endpoint = str(args["endpoint"])
+        # Only a URL the gateways may call (SPEC.md §7) is kept; anything else reads as "none".
+        usable = len(endpoint) <= _MAX_ENDPOINT and endpoint.isascii() and endpoint.startswith(("http://", "https://"))
+        self._office_event(db, block, position, tx, args["office"], "endpointSet", None, endpoint if usable else "")
+
     # Anchoring ────────────────────────────────────────────────────────────────────────────
 
     @staticmethod
@@ -1399,19 +1687,25 @@ class _Step:
     ) -> None:
         office = _office(args["office"])
         commitment = bytes(args["commitment"])
+        kind, days = int(args["ipRightKind"]), int(args["filingDate"])
+        refused: str | None = None
+        if not 1 <= kind <= len(IpRightKind):
+            refused = f"kind {kind} is not 1 (patent) … 4 (trademark)"
+        elif not self._plausible(block, days):
+            refused = f"filing day {days} is not a plausible date for block {block}"
+        if refused is not None:
+            db.execute(
+                "INSERT INTO anchors (position, block_number, tx_hash, tx_index, office, root, count, first_seq,"
+                " refused) VALUES (?, ?, ?, ?, ?, NULL, 1, NULL, ?)",
+                (position, block, tx, int(log["transactionIndex"]), office, refused),
+            )
+            self.counts.refused += 1
+            return
         seq = self._next_seq(db)
         inserted = db.execute(
-            "INSERT OR IGNORE INTO records (seq, commitment, office, kind, filing_date, document_digest, anchor,"
+            "INSERT OR IGNORE INTO records (seq, office, commitment, kind, filing_date, document_digest, anchor,"
             " entry_index) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-            (
-                seq,
-                commitment,
-                office,
-                args["ipRightKind"],
-                args["filingDate"],
-                _digest(args["documentDigest"]),
-                position,
-            ),
+            (seq, office, commitment, kind, days, _digest(args["documentDigest"]), position),
         ).rowcount
         db.execute(
             "INSERT INTO anchors (position, block_number, tx_hash, tx_index, office, root, count, first_seq, refused)"
@@ -1421,11 +1715,11 @@ class _Step:
         if inserted:
             self.counts.filings += 1
         else:
-            self._conflicts(db, [(commitment, office, position, None, block)])
+            self._conflicts(db, [(office, commitment, position, None, block)])
 
-    def _conflicts(self, db: sqlite3.Connection, rows: list[tuple[bytes, str, int, int | None, int]]) -> None:
+    def _conflicts(self, db: sqlite3.Connection, rows: list[tuple[str, bytes, int, int | None, int]]) -> None:
         db.executemany(
-            "INSERT INTO conflicts (commitment, office, anchor, entry_index, block_number) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO conflicts (office, commitment, anchor, entry_index, block_number) VALUES (?, ?, ?, ?, ?)",
             rows,
         )
         self.counts.conflicts += len(rows)
@@ -1450,44 +1744,54 @@ class _Step:
     ) -> None:
         root, office_code, count = bytes(args["root"]), args["office"], int(args["count"])
         office = _office(office_code)
-        checked = self._checked(tx, log, root, office_code, count)
+        checked = self._checked(tx, log, root, office_code, count, self._days.get(block))
         if checked.reason is not None:
             db.execute(
                 "INSERT INTO anchors (position, block_number, tx_hash, tx_index, office, root, count, first_seq,"
                 " refused) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                (position, block, tx, int(log["transactionIndex"]), office, root, count, checked.reason),
+                (
+                    position,
+                    block,
+                    tx,
+                    int(log["transactionIndex"]),
+                    office,
+                    root,
+                    count if 0 <= count < _MAX_COUNT else -1,
+                    checked.reason,
+                ),
             )
             self.counts.refused += 1
             return
         entries = checked.rows
         before = self._next_seq(db) - 1
         cursor = db.executemany(
-            "INSERT OR IGNORE INTO records (commitment, office, kind, filing_date, document_digest, anchor,"
+            "INSERT OR IGNORE INTO records (office, commitment, kind, filing_date, document_digest, anchor,"
             " entry_index) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (commitment, office, kind, days, digest, position, i)
+                (office, commitment, kind, days, digest, position, i)
                 for i, (commitment, kind, days, digest, _claims) in enumerate(entries)
             ],
         )
         # Every entry won (the common case): entry i is record before + 1 + i.
         seqs: dict[int, int] | None = None
         if cursor.rowcount != len(entries):
-            # Rare path: some commitments were already held (or repeat within the batch). The rows
-            # this batch won are exactly the new seqs; the rest are conflicts.
+            # Rare path: the office already held some commitments (or one repeats within the
+            # batch). The rows this batch won are exactly the new seqs; the rest are its conflicts.
             seqs = {i: seq for seq, i in db.execute("SELECT seq, entry_index FROM records WHERE seq > ?", (before,))}
             self._conflicts(
                 db,
-                [(e[0], office, position, i, block) for i, e in enumerate(entries) if i not in seqs],
+                [(office, e[0], position, i, block) for i, e in enumerate(entries) if i not in seqs],
             )
         claims = [
-            (before + 1 + i if seqs is None else seqs[i], earlier, days, block)
+            (before + 1 + i if seqs is None else seqs[i], earlier_office, earlier, days, token, block)
             for i, e in enumerate(entries)
             if e[4] and (seqs is None or i in seqs)
-            for earlier, days in e[4]
+            for earlier_office, earlier, days, token in e[4]
         ]
         if claims:
             db.executemany(
-                "INSERT INTO claims (later_seq, earlier, claimed_date, version, block_number) VALUES (?, ?, ?, 1, ?)",
+                "INSERT INTO claims (later_seq, earlier_office, earlier, claimed_date, token, version, block_number)"
+                " VALUES (?, ?, ?, ?, ?, 1, ?)",
                 claims,
             )
         won = len(entries) if seqs is None else len(seqs)
@@ -1501,7 +1805,9 @@ class _Step:
         if checked.tree is not None:
             self.trees.append((root, checked.tree))
 
-    def _checked(self, tx: bytes, log: Any, root: bytes, office_code: bytes, count: int) -> _CheckedBatch:
+    def _checked(
+        self, tx: bytes, log: Any, root: bytes, office_code: bytes, count: int, block_day: _dt.date | None
+    ) -> _CheckedBatch:
         """The batch of ``log`` checked: by the executor when it was sent there ahead, else here.
 
         check_batch reports a bad batch as a reason, never by raising: a failure here is the
@@ -1517,7 +1823,7 @@ class _Step:
             except Exception:  # whatever broke the executor, the check itself can run here
                 self._executor = None
                 self._ahead.clear()
-        return check_batch(self._transaction_input(tx, log), root, office_code, count)
+        return check_batch(self._transaction_input(tx, log), root, office_code, count, block_day=block_day)
 
     def _send_ahead(self, executor: Executor) -> None:
         while len(self._ahead) < _CHECK_AHEAD:
@@ -1528,37 +1834,41 @@ class _Step:
             ahead_tx = bytes(ahead["transactionHash"])
             data = self._transaction_input(ahead_tx, ahead)
             future = executor.submit(
-                check_batch, data, bytes(args["root"]), args["office"], int(args["count"]), keep_tree=False
+                check_batch,
+                data,
+                bytes(args["root"]),
+                args["office"],
+                int(args["count"]),
+                keep_tree=False,
+                block_day=self._days.get(int(ahead["blockNumber"])),
             )
             self._ahead.append((ahead_tx, bytes(args["root"]), future))
 
     # After anchoring ───────────────────────────────────────────────────────────────────────
 
     @staticmethod
-    def _at_winner(db: sqlite3.Connection, commitment: bytes, batch_root: bytes) -> int | None:
-        """The winning record's seq when (``batch_root``, ``commitment``) is where it was anchored."""
+    def _at_winner(db: sqlite3.Connection, office: str, commitment: bytes, batch_root: bytes) -> int | None:
+        """``office``'s record seq when (``batch_root``, ``commitment``) is where it anchored it."""
         row = db.execute(
-            "SELECT r.seq, a.root FROM records r JOIN anchors a ON a.position = r.anchor WHERE r.commitment = ?",
-            (commitment,),
+            "SELECT r.seq, a.root FROM records r JOIN anchors a ON a.position = r.anchor"
+            " WHERE r.commitment = ? AND r.office = ?",
+            (commitment, office),
         ).fetchone()
         return int(row[0]) if row is not None and (row[1] or _ZERO32) == batch_root else None
 
     @staticmethod
-    def _current(db: sqlite3.Connection, commitment: bytes) -> tuple[int, bytes | None]:
+    def _current(db: sqlite3.Connection, seq: int) -> tuple[int, bytes | None]:
         row = db.execute(
-            "SELECT filing_date, document_digest FROM versions WHERE commitment = ? ORDER BY version DESC LIMIT 1",
-            (commitment,),
+            "SELECT filing_date, document_digest FROM versions WHERE seq = ? ORDER BY version DESC LIMIT 1", (seq,)
         ).fetchone()
         if row is None:
-            row = db.execute(
-                "SELECT filing_date, document_digest FROM records WHERE commitment = ?", (commitment,)
-            ).fetchone()
+            row = db.execute("SELECT filing_date, document_digest FROM records WHERE seq = ?", (seq,)).fetchone()
         return int(row[0]), row[1]
 
     @staticmethod
     def _version(
         db: sqlite3.Connection,
-        commitment: bytes,
+        seq: int,
         version: int,
         change: str,
         filing_date: int,
@@ -1566,76 +1876,135 @@ class _Step:
         block: int,
         position: int,
         tx: bytes,
-    ) -> None:
-        try:
-            db.execute(
-                "INSERT INTO versions (commitment, version, change, filing_date, document_digest, block_number,"
-                " position, tx_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (commitment, version, change, filing_date, digest, block, position, tx),
-            )
-        except sqlite3.IntegrityError as exc:
-            raise errors.IndexInconsistent(
-                f"version {version} of 0x{commitment.hex()} appears twice on the ledger"
-            ) from exc
+    ) -> bool:
+        """Insert a version; False when the ledger already gave one that number (then it is refused)."""
+        inserted = db.execute(
+            "INSERT OR IGNORE INTO versions (seq, version, change, filing_date, document_digest, block_number,"
+            " position, tx_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, version, change, filing_date, digest, block, position, tx),
+        ).rowcount
+        return bool(inserted)
 
     def _on_FilingAmended(  # noqa: N802
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
-        commitment = bytes(args["commitment"])
-        if self._at_winner(db, commitment, bytes(args["batchRoot"])) is None:
+        office, commitment = _office(args["office"]), bytes(args["commitment"])
+        seq = self._at_winner(db, office, commitment, bytes(args["batchRoot"]))
+        if seq is None:
             return
-        self._version(
-            db,
-            commitment,
-            args["version"],
-            "amended",
-            args["filingDate"],
-            _digest(args["documentDigest"]),
-            block,
-            position,
-            tx,
-        )
+        days = int(args["filingDate"])
+        if not self._plausible(block, days):
+            reason = f"amended filing day {days} is not a plausible date for block {block}"
+            self._refuse(db, block, position, tx, office, commitment, "FilingAmended", reason)
+            return
+        digest = _digest(args["documentDigest"])
+        if not self._version(db, seq, int(args["version"]), "amended", days, digest, block, position, tx):
+            self._refuse(db, block, position, tx, office, commitment, "FilingAmended", "repeats a version number")
 
     def _on_PriorityClaimAdded(  # noqa: N802
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
-        commitment = bytes(args["commitment"])
-        seq = self._at_winner(db, commitment, bytes(args["batchRoot"]))
+        office, commitment = _office(args["office"]), bytes(args["commitment"])
+        seq = self._at_winner(db, office, commitment, bytes(args["batchRoot"]))
         if seq is None:
             return
-        version = int(args["version"])
+        version, days = int(args["version"]), int(args["claimedFilingDate"])
+        earlier_office = bytes(args["earlierOffice"])
+        reason: str | None = None
+        if not (len(earlier_office) == 2 and earlier_office.isalpha() and earlier_office.isupper()):
+            reason = f"the claim names no office ({earlier_office.hex()})"
+        elif not self._plausible(block, days):
+            reason = f"claimed day {days} is not a plausible date for block {block}"
+        elif version > 1 and not self._version(
+            db, seq, version, "claimAdded", *self._current(db, seq), block, position, tx
+        ):
+            reason = "repeats a version number"
+        if reason is not None:
+            self._refuse(db, block, position, tx, office, commitment, "PriorityClaimAdded", reason)
+            return
         db.execute(
-            "INSERT INTO claims (later_seq, earlier, claimed_date, version, block_number) VALUES (?, ?, ?, ?, ?)",
-            (seq, bytes(args["earlierCommitment"]), args["claimedFilingDate"], version, block),
+            "INSERT INTO claims (later_seq, earlier_office, earlier, claimed_date, token, version, block_number)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                seq,
+                earlier_office.decode("ascii"),
+                bytes(args["earlierCommitment"]),
+                days,
+                bytes(args["claimToken"]),
+                version,
+                block,
+            ),
         )
-        if version > 1:  # version 1: a claim of a stored filing as anchored, part of that version
-            self._version(db, commitment, version, "claimAdded", *self._current(db, commitment), block, position, tx)
 
     def _on_PriorityClaimWithdrawn(  # noqa: N802
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
-        commitment = bytes(args["commitment"])
-        seq = self._at_winner(db, commitment, bytes(args["batchRoot"]))
+        office, commitment = _office(args["office"]), bytes(args["commitment"])
+        seq = self._at_winner(db, office, commitment, bytes(args["batchRoot"]))
         if seq is None:
             return
         version = int(args["version"])
+        if not self._version(db, seq, version, "claimWithdrawn", *self._current(db, seq), block, position, tx):
+            self._refuse(db, block, position, tx, office, commitment, "PriorityClaimWithdrawn", "repeats a version")
+            return
         # The newest active claim of that pair: a claim may be added again after a withdrawal.
         db.execute(
             "UPDATE claims SET withdrawn_version = ?, withdrawn_block = ? WHERE id = (SELECT id FROM claims"
-            " WHERE later_seq = ? AND earlier = ? AND withdrawn_version IS NULL ORDER BY id DESC LIMIT 1)",
-            (version, block, seq, bytes(args["earlierCommitment"])),
+            " WHERE later_seq = ? AND earlier = ? AND earlier_office = ? AND withdrawn_version IS NULL"
+            " ORDER BY id DESC LIMIT 1)",
+            (version, block, seq, bytes(args["earlierCommitment"]), _office(args["earlierOffice"])),
         )
-        self._version(db, commitment, version, "claimWithdrawn", *self._current(db, commitment), block, position, tx)
+
+    def _on_PriorityClaimConfirmed(  # noqa: N802
+        self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
+    ) -> None:
+        # Only the earlier office can emit its own code here (the contract takes it from the
+        # sender's key), so a row speaks for that office alone: nothing else to check.
+        db.execute(
+            "INSERT OR IGNORE INTO confirmations (office, earlier, later_office, later, block_number, position,"
+            " tx_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                _office(args["office"]),
+                bytes(args["earlierCommitment"]),
+                _office(args["laterOffice"]),
+                bytes(args["laterCommitment"]),
+                block,
+                position,
+                tx,
+            ),
+        )
+
+    def _on_ReportAnchored(  # noqa: N802
+        self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
+    ) -> None:
+        office, commitment = _office(args["office"]), bytes(args["commitment"])
+        kind, issued = int(args["kind"]), int(args["issued"])
+        if not 1 <= kind <= 5 or not self._plausible(block, issued):
+            reason = f"report kind {kind} or issue day {issued} out of range"
+            self._refuse(db, block, position, tx, office, commitment, "ReportAnchored", reason)
+            return
+        inserted = db.execute(
+            "INSERT OR IGNORE INTO reports (office, report_digest, commitment, kind, issued, block_number, position,"
+            " tx_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (office, bytes(args["reportDigest"]), commitment, kind, issued, block, position, tx),
+        ).rowcount
+        if not inserted:
+            self._refuse(db, block, position, tx, office, commitment, "ReportAnchored", "repeats a report digest")
 
     def _on_FilingPublished(  # noqa: N802
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
-        commitment = bytes(args["commitment"])
-        if self._at_winner(db, commitment, bytes(args["batchRoot"])) is None:
+        office, commitment = _office(args["office"]), bytes(args["commitment"])
+        seq = self._at_winner(db, office, commitment, bytes(args["batchRoot"]))
+        if seq is None:
+            return
+        number = str(args["canonicalNumber"])
+        if len(number) > _MAX_NUMBER or not number.isascii() or not number.isprintable():
+            self._refuse(db, block, position, tx, office, commitment, "FilingPublished", "the number is not canonical")
             return
         # The access secret is public once revealed, but the index has no use for it.
         db.execute(
-            "INSERT OR IGNORE INTO publications (commitment, number_office, number, block_number, position, tx_hash)"
+            "INSERT OR IGNORE INTO publications (seq, number_office, number, block_number, position, tx_hash)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (commitment, _office(args["numberOffice"]), args["canonicalNumber"], block, position, tx),
+            (seq, _office(args["numberOffice"]), number, block, position, tx),
         )

@@ -4,29 +4,39 @@ Routes and commands stay thin (STYLE.md): they parse, call one method here and s
 Each write is validated completely before anything is sent (API.md: all-or-nothing validation),
 refused with :class:`~registry.errors.AlreadyAnchored` when the index already holds it, and
 acknowledged only once it is mined and indexed (DESIGN.md property 7). Verification follows
-SPEC.md §1 (which office's record counts) and §5 (rules); a wrong access code and an unknown
-application give the same answer.
+SPEC.md §1 (which office's record counts: only the claimed office's, for ``WO`` the receiving
+office's and then the IB's) and §5 (rules); a wrong access code and an unknown application give
+the same answer. Every lookup is per (office, commitment) (DESIGN.md property 9): what another
+office anchors under the same bytes never blocks, shadows or answers for a record.
+
+The gateway side of claim tokens (SPEC.md §2): after each sync, every office this service writes
+for checks the tokens of new claims on its own applications against the access secrets it keeps
+(:mod:`registry.ownnumbers`) and confirms the genuine ones on chain in one transaction.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
 from registry import errors
+from registry.accesscodes import derive as derive_access_code
 from registry.accesscodes import normalize as normalize_access_code
 from registry.calendar import OfficeCalendar, default_calendar
 from registry.chain import Chain
 from registry.client import STORED, AnchoredBatch, AnchoredFiling, Inclusion, RegistryClient
+from registry.commitments import bound_document_digest, claim_token, to_hex
 from registry.commitments import commitment as commit
-from registry.commitments import to_hex
 from registry.filings import (
+    IB_OFFICES,
     ClaimInput,
     FilingInput,
     PreparedFiling,
@@ -34,13 +44,16 @@ from registry.filings import (
     claim_commitment,
     prepare_filing,
 )
-from registry.index import Index, IndexedRecord
+from registry.index import Index, IndexedRecord, RegisteredFacts
 from registry.numbers import NormalizedNumber
 from registry.numbers import normalize as normalize_number
+from registry.ownnumbers import OwnNumbers
 from registry.rules import (
+    Check,
     LaterApplication,
     PriorityClaim,
     RegisteredApplication,
+    Severity,
     Verification,
     check_filing_date,
     restoration_period_end,
@@ -48,7 +61,14 @@ from registry.rules import (
 )
 from registry.types import IpRightKind
 
-__all__ = ["FilingOutcome", "LedgerAck", "RegistryService", "document_digest", "record_counts_for"]
+__all__ = [
+    "FilingOutcome",
+    "LedgerAck",
+    "RegistryService",
+    "document_digest",
+    "judged_offices",
+    "record_counts_for",
+]
 
 
 @dataclass(frozen=True)
@@ -81,7 +101,19 @@ def record_counts_for(record_office: str, number: NormalizedNumber) -> bool:
     """
     if record_office == number.office:
         return True
-    return number.office == "WO" and record_office == number.receiving_office
+    return number.office == "WO" and record_office in (number.receiving_office, *IB_OFFICES)
+
+
+def judged_offices(number: NormalizedNumber) -> tuple[str, ...]:
+    """Whose records a claim on ``number`` is judged on, in order (SPEC.md §1).
+
+    The number's own office; for a PCT application the receiving office named in the number
+    first, then the IB (which anchors under ``WO``, or ``IB``).
+    """
+    if number.office != "WO":
+        return (number.office,)
+    first = (number.receiving_office,) if number.receiving_office and number.receiving_office not in IB_OFFICES else ()
+    return (*first, *IB_OFFICES)
 
 
 class RegistryService:
@@ -102,18 +134,30 @@ class RegistryService:
         self.calendar = calendar or default_calendar()
         self._offices: dict[str, RegistryClient] = {}
         self._seeds: dict[str, bytes] = {}
+        self._numbers: dict[str, OwnNumbers] = {}
+        # Per office: the newest claim id whose token it checked (claims come in chain order).
+        self._confirmed_upto: dict[str, int] = {}
+        self._confirming = threading.local()
         self._write_locks: dict[str, threading.Lock] = {}
         self._sync_lock = threading.Lock()
         self.relayer = relayer
 
     # ── offices this service writes for ──────────────────────────────────────────────────
 
-    def add_office(self, office: str, key: LocalAccount, seed: bytes | None = None) -> None:
-        """Let this service write for ``office`` with its key (and derive its access codes from ``seed``)."""
+    def add_office(
+        self, office: str, key: LocalAccount, seed: bytes | None = None, *, numbers_dir: Path | None = None
+    ) -> None:
+        """Let this service write for ``office`` with its key (and derive its access codes from ``seed``).
+
+        ``numbers_dir``: where the office's own numbers are kept encrypted (:mod:`registry.ownnumbers`),
+        so that it can confirm claims on its applications after a restart.
+        """
         self._offices[office] = RegistryClient(self.chain, self.contract, key)
         self._write_locks[office] = threading.Lock()
         if seed is not None:
             self._seeds[office] = seed
+        path = None if numbers_dir is None else numbers_dir / f"{office}.log"
+        self._numbers[office] = OwnNumbers(office, seed, path)
 
     def writable_offices(self) -> list[str]:
         """The offices whose keys this service holds."""
@@ -132,9 +176,71 @@ class RegistryService:
     # ── index ────────────────────────────────────────────────────────────────────────────
 
     def sync(self) -> None:
-        """Bring the index up to the chain head (serialized; safe to call from many threads)."""
+        """Bring the index up to the chain head (serialized; safe to call from many threads).
+
+        Then each office this service writes for confirms the genuine claims on its applications
+        (SPEC.md §2: on its next sync step), and the index follows that transaction too.
+        """
         with self._sync_lock:
             self.index.sync()
+            if getattr(self._confirming, "active", False):
+                return
+            self._confirming.active = True
+            try:
+                if any(self._confirm_claims(office) for office in sorted(self._offices)):
+                    self.index.sync()
+            finally:
+                self._confirming.active = False
+
+    def _confirm_claims(self, office: str) -> bool:
+        """Confirm on chain the new claims on ``office``'s applications whose tokens are genuine.
+
+        A claim whose token does not match (a claim made without the access code) is shown but
+        never confirmed. Returns whether a confirmation was sent.
+        """
+        numbers = self._numbers.get(office)
+        if numbers is None or not len(numbers):
+            return False
+        upto = self._confirmed_upto.get(office, 0)
+        links: dict[tuple[str, bytes, bytes], None] = {}
+        newest = upto
+        for claim_id, claim in self.index.claims_on(office, after=upto):
+            newest = max(newest, claim_id)
+            secret = numbers.secret(claim.earlier)
+            if secret is None or claim.confirmed or not self.index.contains(office, claim.earlier):
+                continue
+            if claim_token(claim.later_office, claim.later, secret) == claim.claim_token:
+                links[(claim.later_office, claim.later, claim.earlier)] = None
+        if links:
+            try:
+                with self._write_locks[office]:
+                    self._offices[office].confirm_priority_claims(list(links))
+            except errors.LedgerError:
+                return False  # tried again on the next sync step: nothing is marked as done
+        self._confirmed_upto[office] = newest
+        return bool(links)
+
+    def remember_anchored(self, office: str, prepared: Sequence[PreparedFiling]) -> None:
+        """Keep ``office``'s newly anchored applications, so that it can confirm claims on them.
+
+        A code the seed derives is not stored (it is derived again after a restart); an
+        office-chosen one is, encrypted (:mod:`registry.ownnumbers`).
+        """
+        numbers = self._numbers.get(office)
+        if numbers is None:
+            return
+        seed = self._seeds.get(office)
+        for item in prepared:
+            number = item.number
+            derived = (
+                seed is not None
+                and derive_access_code(seed, number.office, number.canonical).secret == item.access_code.secret
+            )
+            numbers.remember(
+                item.commitment, number.office, number.canonical, item.access_code.secret, chosen=not derived
+            )
+        # Claims made before this office anchored its application are checked again.
+        self._confirmed_upto[office] = 0
 
     # ── writes ───────────────────────────────────────────────────────────────────────────
 
@@ -207,18 +313,22 @@ class RegistryService:
                 target="parentApplication.filingDate",
             )
 
-    def _refuse_anchored(self, prepared: Sequence[PreparedFiling], *, in_batch: bool = False) -> None:
-        # Called under the office's write lock: the index is brought up to the head first, so a
-        # request that waited for the lock sees what the one before it anchored (SPEC.md §5: two
-        # identical requests get one 201 and one 409). One anchored item refuses the whole batch.
+    def _refuse_anchored(self, office: str, prepared: Sequence[PreparedFiling], *, in_batch: bool = False) -> None:
+        # Only what the caller's own office holds (SPEC.md §2): another office's record under the
+        # same bytes never blocks this one. Called under the office's write lock: the index is
+        # brought up to the head first, so a request that waited for the lock sees what the one
+        # before it anchored (SPEC.md §5: two identical requests get one 201 and one 409). One
+        # anchored item refuses the whole batch.
         self.sync()
         for i, item in enumerate(prepared):
-            if self.index.contains(item.commitment):
+            held = self.index.facts(office, item.commitment)
+            if held is not None:
                 raise errors.AlreadyAnchored(
                     "PriorityRegistryAlreadyAnchored",
-                    {"commitment": item.commitment},
-                    f"{item.number.display} ({item.office}) is already anchored"
-                    + (f" (filings[{i}])" if in_batch else ""),
+                    {"commitment": item.commitment, "office": office},
+                    f"{item.number.display} ({item.office}) is already anchored by {office}"
+                    + (f" (filings[{i}])" if in_batch else "")
+                    + f": its record there is version {held.version}, filed {held.filing_date.isoformat()}",
                     target=f"filings[{i}]" if in_batch else "applicationNumber",
                 )
 
@@ -227,8 +337,9 @@ class RegistryService:
         client = self._client(office)
         (prepared,) = self.prepare(office, [filing], parent_filing_dates=[parent_filing_date])
         with self._write_locks[office]:
-            self._refuse_anchored([prepared])
+            self._refuse_anchored(office, [prepared])
             anchored: AnchoredFiling = client.anchor_filing(prepared.entry)
+        self.remember_anchored(office, [prepared])
         self.sync()
         ack = LedgerAck(anchored.transaction_hash, anchored.block_number)
         return FilingOutcome(prepared, ack, self._claim_verifications(prepared, parent_filing_date))
@@ -252,8 +363,9 @@ class RegistryService:
         if not prepared:
             raise errors.InvalidInput("a batch needs at least one filing", code="emptyBatch", target="filings")
         with self._write_locks[office]:
-            self._refuse_anchored(prepared, in_batch=True)
+            self._refuse_anchored(office, prepared, in_batch=True)
             batches = client.anchor_batch([p.entry for p in prepared])
+        self.remember_anchored(office, prepared)
         self.sync()
         outcomes: list[FilingOutcome] = []
         for batch in batches:
@@ -277,8 +389,9 @@ class RegistryService:
         client = self._client(office)
         with self._write_locks[office]:
             self.sync()
-            missing = [p for p in prepared if not self.index.contains(p.commitment)]
+            missing = [p for p in prepared if not self.index.contains(office, p.commitment)]
             batches = client.anchor_batch([p.entry for p in missing]) if missing else []
+        self.remember_anchored(office, missing)
         self.sync()
         return batches, missing
 
@@ -306,13 +419,15 @@ class RegistryService:
                 raise _not_own_number(office, exc) from None
             raise
         self.sync()
-        record = self.index.record(commitment)
+        record = self.index.record(commitment, office)
+        if record is None:
+            holder = next((o for o in judged_offices(number) if self.index.contains(o, commitment)), None)
+            if holder is not None:
+                raise errors.Forbidden(f"{number.display} was anchored by {holder}, not by {office}")
         if record is None or not record_counts_for(record.office, number):
             raise errors.NotFound(
-                f"no application {number.display} of {number.office} is anchored under that access code"
+                f"no application {number.display} of {number.office} is anchored by {office} under that access code"
             )
-        if record.office != office:
-            raise errors.Forbidden(f"{number.display} was anchored by {record.office}, not by {office}")
         if record.published_number is not None:
             # Answered from the index: a transaction that would revert needs no gas estimate.
             raise errors.AlreadyPublished(
@@ -342,9 +457,9 @@ class RegistryService:
     def _verify_prepared(
         self, number: NormalizedNumber, claimed_date: _dt.date, commitment: bytes, later: LaterApplication
     ) -> Verification:
-        facts = self.index.facts(commitment)
+        facts = self.judged_facts(number, commitment)
         registered = None
-        if facts is not None and record_counts_for(facts.office, number):
+        if facts is not None:
             registered = RegisteredApplication(
                 commitment=to_hex(commitment),
                 ip_office_code=number.office,
@@ -353,27 +468,78 @@ class RegistryService:
                 version=facts.version,
                 claimed_priority_dates=facts.claimed_dates,
             )
-        return verify_claim(
+        verification = verify_claim(
             PriorityClaim(number.office, number.canonical, claimed_date), later, registered, self.calendar
         )
+        disagreement = self._pct_records_disagree(number, commitment)
+        if disagreement is None:
+            return verification
+        return dataclasses.replace(verification, checks=(*verification.checks, disagreement))
 
-    def application(self, commitment: bytes) -> IndexedRecord:
-        """The anchored record of ``commitment`` (raises NotFound)."""
-        record = self.index.record(commitment)
+    def _pct_records_disagree(self, number: NormalizedNumber, commitment: bytes) -> Check | None:
+        """SPEC.md §1: a claim on a PCT application is judged on the receiving office's record; when
+        the IB holds one too and the two differ, the answer carries a warning (the verdict stands)."""
+        offices = judged_offices(number)
+        if number.office != "WO" or len(offices) < 2 or offices[0] in IB_OFFICES:
+            return None
+        receiving = self.index.facts(offices[0], commitment)
+        if receiving is None:
+            return None
+        for ib in offices[1:]:
+            other = self.index.facts(ib, commitment)
+            if other is None:
+                continue
+            differs = [
+                name
+                for name, a, b in (
+                    ("filing date", receiving.filing_date, other.filing_date),
+                    ("kind", receiving.kind, other.kind),
+                    ("document digest", receiving.document_digest, other.document_digest),
+                    ("claimed priorities", receiving.claimed_dates, other.claimed_dates),
+                )
+                if a != b
+            ]
+            if differs:
+                return Check(
+                    "pctRecordsAgree",
+                    False,
+                    Severity.WARNING,
+                    f"the receiving office {offices[0]} and the IB ({ib}) hold different records of this PCT"
+                    f" application ({', '.join(differs)} differ); judged on {offices[0]}'s",
+                )
+        return None
+
+    def judged_facts(self, number: NormalizedNumber, commitment: bytes) -> RegisteredFacts | None:
+        """The record a claim on ``number`` is judged on (SPEC.md §1): only the claimed office's."""
+        for office in judged_offices(number):
+            facts = self.index.facts(office, commitment)
+            if facts is not None:
+                return facts
+        return None
+
+    def application(self, commitment: bytes, office: str | None = None) -> IndexedRecord:
+        """The record ``office`` anchored under ``commitment`` (None: the first anchored; raises NotFound)."""
+        record = self.index.record(commitment, office)
         if record is None:
-            raise errors.NotFound(f"no application is anchored under commitment {to_hex(commitment)}")
+            whose = f" by {office}" if office else ""
+            raise errors.NotFound(f"no application is anchored{whose} under commitment {to_hex(commitment)}")
         return record
 
     def verify_document(
         self, office: str, application_number: str, access_code: str, digest: bytes
     ) -> tuple[bool, bytes | None, int | None]:
-        """Does ``digest`` (SHA-256) match the document digest anchored for the application?"""
+        """Does ``digest`` (the file's SHA-256) match the document anchored for the application?
+
+        The ledger holds the SHA-256 bound to the commitment (SPEC.md §2); the binding is made here,
+        and the anchored binding is what the answer shows.
+        """
         number, _secret, commitment = _locate(office, application_number, access_code)
-        facts = self.index.facts(commitment)
-        if facts is None or not record_counts_for(facts.office, number):
+        facts = self.judged_facts(number, commitment)
+        if facts is None:
             return False, None, None
         anchored = facts.document_digest
-        return anchored is not None and anchored == digest, anchored, facts.version
+        bound = bound_document_digest(commitment, digest)
+        return anchored is not None and anchored == bound, anchored, facts.version
 
 
 def _names_another_office(exc: errors.InvalidInput) -> bool:

@@ -1,13 +1,16 @@
 """EIP-712 typed data for relayed (signed) entries, mirroring the contract's NatSpec (SPEC.md §2).
 
-Domain: name ``PriorityRegistry``, version ``1``, the chain id and the contract address, so that a
-signature is valid on one chain and one contract only (DESIGN.md property 6). Each message carries
-the office's nonce and a deadline. Building the message (:func:`anchor_filing_typed_data`,
-:func:`anchor_batch_typed_data`) is kept apart from signing it (:func:`sign_typed_data`), the way
-eth-account separates ``encode_typed_data`` from ``sign_message``.
+Domain: name ``PriorityRegistry``, version ``2`` (spec version 2), the chain id and the contract address, so that a
+signature is valid on one chain and one contract only (DESIGN.md property 6). Every struct names
+the office (SPEC.md §2), so a signature of one office can never be read as another's; each
+anchoring or consent message carries the office's nonce and a deadline. Building the message
+(:func:`anchor_filing_typed_data`, :func:`anchor_batch_typed_data`, …) is kept apart from signing
+it (:func:`sign_typed_data`), the way eth-account separates ``encode_typed_data`` from ``sign_message``.
 
 The type strings below must equal those in ``contracts/IPriorityRegistry.sol``; a test checks that
-the digest computed here equals the contract's ``hashAnchorFiling`` / ``hashAnchorBatch``.
+the digest computed here equals the contract's ``hashAnchorFiling`` / ``hashAnchorBatch`` /
+``hashRotateOfficeKey`` / ``hashPriorityDocument`` / ``hashReportRequest`` /
+``hashPriorityDocumentRequest``.
 """
 
 from __future__ import annotations
@@ -25,22 +28,41 @@ __all__ = [
     "ANCHOR_FILING_TYPE",
     "DOMAIN_NAME",
     "DOMAIN_VERSION",
+    "PRIORITY_DOCUMENT_REQUEST_TYPE",
+    "PRIORITY_DOCUMENT_TYPE",
+    "REPORT_REQUEST_TYPE",
+    "ROTATE_OFFICE_KEY_TYPE",
     "FilingMessage",
     "anchor_batch_typed_data",
     "anchor_filing_typed_data",
+    "priority_document_request_typed_data",
+    "priority_document_typed_data",
+    "report_request_typed_data",
+    "rotate_office_key_typed_data",
     "sign_typed_data",
     "typed_data_digest",
 ]
 
 DOMAIN_NAME = "PriorityRegistry"
-DOMAIN_VERSION = "1"
+DOMAIN_VERSION = "2"
 
 ANCHOR_FILING_TYPE = (
-    "AnchorFiling(bytes32 commitment,uint8 ipRightKind,uint32 filingDate,bytes32 documentDigest,"
+    "AnchorFiling(bytes2 office,bytes32 commitment,uint8 ipRightKind,uint32 filingDate,bytes32 documentDigest,"
     "PriorityClaim[] priorityClaims,uint256 nonce,uint256 deadline)"
-    "PriorityClaim(bytes32 earlierCommitment,uint32 claimedFilingDate)"
+    "PriorityClaim(bytes2 earlierOffice,bytes32 earlierCommitment,uint32 claimedFilingDate,bytes16 claimToken)"
 )
-ANCHOR_BATCH_TYPE = "AnchorBatch(bytes32 root,uint32 count,bytes32 entriesHash,uint256 nonce,uint256 deadline)"
+ANCHOR_BATCH_TYPE = (
+    "AnchorBatch(bytes2 office,bytes32 root,uint32 count,bytes32 entriesHash,uint256 nonce,uint256 deadline)"
+)
+ROTATE_OFFICE_KEY_TYPE = "RotateOfficeKey(bytes2 office,address newSigner,uint256 nonce,uint256 deadline)"
+PRIORITY_DOCUMENT_TYPE = "PriorityDocument(bytes2 office,bytes32 commitment,bytes32 manifestSha256,uint32 version)"
+REPORT_REQUEST_TYPE = (
+    "ReportRequest(bytes2 office,bytes32 reportId,bytes32 throughCommitment,bytes32 nonce,uint64 expiry)"
+)
+PRIORITY_DOCUMENT_REQUEST_TYPE = (
+    "PriorityDocumentRequest(bytes2 office,bytes32 commitment,uint32 version,bytes32 accessSecretHash,"
+    "bytes32 nonce,uint64 expiry)"
+)
 
 _TYPES: dict[str, list[dict[str, str]]] = {
     "EIP712Domain": [
@@ -50,10 +72,13 @@ _TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "verifyingContract", "type": "address"},
     ],
     "PriorityClaim": [
+        {"name": "earlierOffice", "type": "bytes2"},
         {"name": "earlierCommitment", "type": "bytes32"},
         {"name": "claimedFilingDate", "type": "uint32"},
+        {"name": "claimToken", "type": "bytes16"},
     ],
     "AnchorFiling": [
+        {"name": "office", "type": "bytes2"},
         {"name": "commitment", "type": "bytes32"},
         {"name": "ipRightKind", "type": "uint8"},
         {"name": "filingDate", "type": "uint32"},
@@ -63,11 +88,39 @@ _TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "deadline", "type": "uint256"},
     ],
     "AnchorBatch": [
+        {"name": "office", "type": "bytes2"},
         {"name": "root", "type": "bytes32"},
         {"name": "count", "type": "uint32"},
         {"name": "entriesHash", "type": "bytes32"},
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
+    ],
+    "RotateOfficeKey": [
+        {"name": "office", "type": "bytes2"},
+        {"name": "newSigner", "type": "address"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+    "PriorityDocument": [
+        {"name": "office", "type": "bytes2"},
+        {"name": "commitment", "type": "bytes32"},
+        {"name": "manifestSha256", "type": "bytes32"},
+        {"name": "version", "type": "uint32"},
+    ],
+    "ReportRequest": [
+        {"name": "office", "type": "bytes2"},
+        {"name": "reportId", "type": "bytes32"},
+        {"name": "throughCommitment", "type": "bytes32"},
+        {"name": "nonce", "type": "bytes32"},
+        {"name": "expiry", "type": "uint64"},
+    ],
+    "PriorityDocumentRequest": [
+        {"name": "office", "type": "bytes2"},
+        {"name": "commitment", "type": "bytes32"},
+        {"name": "version", "type": "uint32"},
+        {"name": "accessSecretHash", "type": "bytes32"},
+        {"name": "nonce", "type": "bytes32"},
+        {"name": "expiry", "type": "uint64"},
     ],
 }
 
@@ -79,16 +132,17 @@ class FilingMessage(NamedTuple):
     ip_right_kind: int
     filing_date: int  # days since 1970-01-01
     document_digest: bytes  # 32 zero bytes when absent
-    priority_claims: tuple[tuple[bytes, int], ...]  # (earlier commitment, claimed date in days)
+    # (earlier office as 2 bytes, earlier commitment, claimed date in days, claim token 16 bytes)
+    priority_claims: tuple[tuple[bytes, bytes, int, bytes], ...]
 
-    def as_abi(self) -> tuple[bytes, int, int, bytes, list[tuple[bytes, int]]]:
+    def as_abi(self) -> tuple[bytes, int, int, bytes, list[tuple[bytes, bytes, int, bytes]]]:
         """The tuple web3 encodes for the contract's ``Filing`` argument."""
         return (
             self.commitment,
             self.ip_right_kind,
             self.filing_date,
             self.document_digest,
-            [(c, d) for c, d in self.priority_claims],
+            list(self.priority_claims),
         )
 
 
@@ -101,8 +155,17 @@ def _domain(chain_id: int, contract: str) -> dict[str, Any]:
     }
 
 
+def _typed(chain_id: int, contract: str, primary: str, message: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "types": {k: _TYPES[k] for k in ("EIP712Domain", primary)},
+        "primaryType": primary,
+        "domain": _domain(chain_id, contract),
+        "message": message,
+    }
+
+
 def anchor_filing_typed_data(
-    chain_id: int, contract: str, filing: FilingMessage, nonce: int, deadline: int
+    chain_id: int, contract: str, office: str, filing: FilingMessage, nonce: int, deadline: int
 ) -> dict[str, Any]:
     """The EIP-712 message an office signs so that anyone may relay ``filing`` (``anchorFilingBySig``)."""
     return {
@@ -110,11 +173,15 @@ def anchor_filing_typed_data(
         "primaryType": "AnchorFiling",
         "domain": _domain(chain_id, contract),
         "message": {
+            "office": office.encode("ascii"),
             "commitment": filing.commitment,
             "ipRightKind": filing.ip_right_kind,
             "filingDate": filing.filing_date,
             "documentDigest": filing.document_digest,
-            "priorityClaims": [{"earlierCommitment": c, "claimedFilingDate": d} for c, d in filing.priority_claims],
+            "priorityClaims": [
+                {"earlierOffice": o, "earlierCommitment": c, "claimedFilingDate": d, "claimToken": t}
+                for o, c, d, t in filing.priority_claims
+            ],
             "nonce": nonce,
             "deadline": deadline,
         },
@@ -122,25 +189,104 @@ def anchor_filing_typed_data(
 
 
 def anchor_batch_typed_data(
-    chain_id: int, contract: str, root: bytes, count: int, entries: bytes, nonce: int, deadline: int
+    chain_id: int, contract: str, office: str, root: bytes, count: int, entries: bytes, nonce: int, deadline: int
 ) -> dict[str, Any]:
     """The EIP-712 message an office signs so that anyone may relay a batch (``anchorBatchBySig``).
 
     The entries themselves are bound through ``entriesHash = keccak256(entries)``: a relayer cannot
     swap them for others under the same root.
     """
-    return {
-        "types": {k: _TYPES[k] for k in ("EIP712Domain", "AnchorBatch")},
-        "primaryType": "AnchorBatch",
-        "domain": _domain(chain_id, contract),
-        "message": {
+    return _typed(
+        chain_id,
+        contract,
+        "AnchorBatch",
+        {
+            "office": office.encode("ascii"),
             "root": root,
             "count": count,
             "entriesHash": keccak(entries),
             "nonce": nonce,
             "deadline": deadline,
         },
-    }
+    )
+
+
+def rotate_office_key_typed_data(
+    chain_id: int, contract: str, office: str, new_signer: str, nonce: int, deadline: int
+) -> dict[str, Any]:
+    """The consent an office's current key signs so that the registrar may rotate it (SPEC.md §3)."""
+    return _typed(
+        chain_id,
+        contract,
+        "RotateOfficeKey",
+        {
+            "office": office.encode("ascii"),
+            "newSigner": to_checksum_address(new_signer),
+            "nonce": nonce,
+            "deadline": deadline,
+        },
+    )
+
+
+def priority_document_typed_data(
+    chain_id: int, contract: str, office: str, commitment: bytes, manifest_sha256: bytes, version: int
+) -> dict[str, Any]:
+    """What the office of first filing signs for a priority-document package (SPEC.md §6)."""
+    return _typed(
+        chain_id,
+        contract,
+        "PriorityDocument",
+        {
+            "office": office.encode("ascii"),
+            "commitment": commitment,
+            "manifestSha256": manifest_sha256,
+            "version": version,
+        },
+    )
+
+
+def report_request_typed_data(
+    chain_id: int, contract: str, office: str, report_id: bytes, through: bytes, nonce: bytes, expiry: int
+) -> dict[str, Any]:
+    """A gateway's signed request for a report held by another gateway (SPEC.md §7)."""
+    return _typed(
+        chain_id,
+        contract,
+        "ReportRequest",
+        {
+            "office": office.encode("ascii"),
+            "reportId": report_id,
+            "throughCommitment": through,
+            "nonce": nonce,
+            "expiry": expiry,
+        },
+    )
+
+
+def priority_document_request_typed_data(
+    chain_id: int,
+    contract: str,
+    office: str,
+    commitment: bytes,
+    version: int,
+    access_secret_hash: bytes,
+    nonce: bytes,
+    expiry: int,
+) -> dict[str, Any]:
+    """A gateway's signed request for a priority document held by another gateway (SPEC.md §7)."""
+    return _typed(
+        chain_id,
+        contract,
+        "PriorityDocumentRequest",
+        {
+            "office": office.encode("ascii"),
+            "commitment": commitment,
+            "version": version,
+            "accessSecretHash": access_secret_hash,
+            "nonce": nonce,
+            "expiry": expiry,
+        },
+    )
 
 
 def typed_data_digest(typed_data: dict[str, Any]) -> bytes:
@@ -154,6 +300,8 @@ def sign_typed_data(private_key: bytes | str, typed_data: dict[str, Any]) -> byt
     return bytes(signed.signature)
 
 
-def claim_tuples(claims: Sequence[tuple[bytes, int]]) -> tuple[tuple[bytes, int], ...]:
+def claim_tuples(
+    claims: Sequence[tuple[bytes, bytes, int, bytes]],
+) -> tuple[tuple[bytes, bytes, int, bytes], ...]:
     """Normalize claims to the immutable form :class:`FilingMessage` keeps."""
-    return tuple((bytes(c), int(d)) for c, d in claims)
+    return tuple((bytes(o), bytes(c), int(d), bytes(t)) for o, c, d, t in claims)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -17,6 +17,15 @@ from registry.errors import InvalidInput
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
 CommitmentPath = Annotated[str, Path(description="0x + 64 hex digits", examples=["0x" + "ab" * 32], max_length=66)]
+#: SPEC.md §2: a commitment path names the record of this office; without it, the first anchored.
+OfficeQuery = Annotated[
+    str | None,
+    Query(
+        alias="ipOfficeCode",
+        pattern="^[A-Z]{2}$",
+        description="The office whose record is meant (SPEC.md §2); default: the first anchored.",
+    ),
+]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope, "description": "Nothing is anchored under this commitment."},
     422: {"model": ErrorEnvelope, "description": "Not a commitment."},
@@ -32,9 +41,11 @@ def commitment_from_path(text: str) -> bytes:
 
 
 @router.get("/{commitment}", response_model=ApplicationOut, responses=_ERRORS, summary="An anchored record")
-async def get_application(commitment: CommitmentPath, service: Service) -> JSONResponse:
+async def get_application(
+    commitment: CommitmentPath, service: Service, ip_office_code: OfficeQuery = None
+) -> JSONResponse:
     """Office, kind, filing date, every version, claims both ways, the batch proof, and the number
-    once the office has published it."""
+    once the office has published it; ``alsoAnchoredBy`` lists other offices holding the same bytes."""
     key = commitment_from_path(commitment)
-    record = await run_in_threadpool(service.application, key)
+    record = await run_in_threadpool(service.application, key, ip_office_code)
     return JSONResponse(application_json(record))

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Service
-from api.routes.applications import CommitmentPath, commitment_from_path
+from api.routes.applications import CommitmentPath, OfficeQuery, commitment_from_path
 from api.schemas import ErrorEnvelope, FamilyOut
 from registry.family_svg import family_svg
 from registry.family_view import family_view
@@ -28,13 +28,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 SVG_MEDIA_TYPE = "image/svg+xml"
 
 
-def family_json(service: RegistryService, commitment: bytes) -> dict[str, Any]:
+def family_json(service: RegistryService, commitment: bytes, office: str | None = None) -> dict[str, Any]:
     """The family answer of API.md for ``commitment`` (:func:`registry.family_view.family_view`)."""
-    return family_view(service.index, commitment)
+    return family_view(service.index, commitment, office)
 
 
-def _family_picture(service: RegistryService, commitment: bytes) -> str:
-    return family_svg(family_json(service, commitment))
+def _family_picture(service: RegistryService, commitment: bytes, office: str | None = None) -> str:
+    return family_svg(family_json(service, commitment, office))
 
 
 @router.get(
@@ -43,16 +43,16 @@ def _family_picture(service: RegistryService, commitment: bytes) -> str:
     responses={200: {"content": {SVG_MEDIA_TYPE: {}}, "description": "The family as an SVG picture."}, **_ERRORS},
     summary="The family of an application, as a picture",
 )
-async def get_family_svg(commitment: CommitmentPath, service: Service) -> Response:
+async def get_family_svg(commitment: CommitmentPath, service: Service, ip_office_code: OfficeQuery = None) -> Response:
     """Members as boxes layered left to right by filing date, an arrow for each priority link."""
     key = commitment_from_path(commitment)
     # Laying out a family is CPU work: keep it off the event loop like the index reads.
-    svg = await run_in_threadpool(_family_picture, service, key)
+    svg = await run_in_threadpool(_family_picture, service, key, ip_office_code)
     return Response(svg, media_type=SVG_MEDIA_TYPE)
 
 
 @router.get("/{commitment}", response_model=FamilyOut, responses=_ERRORS, summary="The family of an application")
-async def get_family(commitment: CommitmentPath, service: Service) -> JSONResponse:
+async def get_family(commitment: CommitmentPath, service: Service, ip_office_code: OfficeQuery = None) -> JSONResponse:
     """Members linked by priority claims, earliest first, and why each link joins them."""
     key = commitment_from_path(commitment)
-    return JSONResponse(await run_in_threadpool(family_json, service, key))
+    return JSONResponse(await run_in_threadpool(family_json, service, key, ip_office_code))

@@ -35,10 +35,9 @@ from eth_account.signers.local import LocalAccount
 from registry.bench.prepare import Preparer, prepare_range
 from registry.bench.synthetic import OFFICES, SyntheticSet
 from registry.chain import Chain
-from registry.client import MAX_BATCH_BYTES, AnchoredBatch, RegistryClient, deploy, split_batches
+from registry.client import MAX_BATCH_BYTES, AnchoredBatch, RegistryClient, deploy, filing_message, split_batches
 from registry.entries import encode_entry
 from registry.index import Index
-from registry.types import date_to_days
 
 __all__ = [
     "BenchLedger",
@@ -185,13 +184,7 @@ def anchor_naive(ledger: BenchLedger, preparer: Preparer, indices: Sequence[int]
     for i in indices:
         prepared = preparer.prepare(i)
         entry = prepared.entry
-        filing = (
-            entry.commitment,
-            int(entry.kind),
-            date_to_days(entry.filing_date),
-            entry.document_digest or _ZERO32,
-            [(c.earlier_commitment, date_to_days(c.claimed_filing_date)) for c in entry.claims],
-        )
+        filing = filing_message(entry).as_abi()
         tx_hash = contract.functions.anchorFiling(filing).transact({"from": ledger.keys[prepared.office].address})
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
         if receipt["status"] != 1:

@@ -147,7 +147,7 @@ def eth_call_baseline(
         normalized = normalize_number(office, number)
         secret = normalize_access_code(code).secret
         commitment = functions.computeCommitment(normalized.office.encode(), normalized.canonical, secret).call()
-        record = functions.getRecord(commitment).call()
+        record = functions.getRecord(normalized.office.encode(), commitment).call()
         matched += record[0] == normalized.office.encode() and record[2] == days
         latencies.append(time.perf_counter() - sent)
     elapsed = time.perf_counter() - started

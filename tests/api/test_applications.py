@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from registry.accesscodes import normalize
+from registry.commitments import bound_document_digest, claim_token
 from registry.entries import ClaimRef, Entry, encode_entry
 from registry.merkle import verify_entry
 from registry.types import IpRightKind
@@ -26,6 +28,7 @@ APPLICATION_KEYS = {
     "claimedBy",
     "batch",
     "applicationNumber",
+    "alsoAnchoredBy",
 }
 
 
@@ -86,7 +89,14 @@ def test_an_application_shows_its_record_and_its_claims_both_ways(api: Api, fami
     assert us["applicationNumber"] is None  # not published
     assert us["batch"] is None  # a single anchor is stored, not batched
     assert us["priorityClaims"] == [
-        {"commitment": family["jp"]["commitment"], "claimedFilingDate": "2017-09-27", "withdrawn": False}
+        {
+            "commitment": family["jp"]["commitment"],
+            "claimedFilingDate": "2017-09-27",
+            "withdrawn": False,
+            "ipOfficeCode": "JP",
+            # SPEC.md §2: JP's gateway checked the claim token on its sync step and confirmed the link.
+            "confirmed": True,
+        }
     ]
     assert [v["version"] for v in us["versions"]] == [1]
     assert us["versions"][0]["ledger"] == family["us"]["ledger"]
@@ -117,13 +127,21 @@ def test_a_batched_application_carries_a_proof_that_leads_to_its_batch_root(api:
     item = answer["filings"][1]
     record = _get(api, item["commitment"])
     assert record["batch"]["root"] == batch["root"]
-    assert record["documentDigest"] == "0x" + digest.hex()
+    item_commitment = bytes.fromhex(item["commitment"][2:])
+    assert record["documentDigest"] == "0x" + bound_document_digest(item_commitment, digest).hex()
     entry = Entry(
         commitment=bytes.fromhex(item["commitment"][2:]),
         kind=IpRightKind.UTILITY_MODEL,
         filing_date=_dt.date(2018, 1, 9),
-        document_digest=digest,
-        claims=(ClaimRef(bytes.fromhex(jp["commitment"][2:]), _dt.date(2017, 9, 27)),),
+        document_digest=bound_document_digest(item_commitment, digest),
+        claims=(
+            ClaimRef(
+                bytes.fromhex(jp["commitment"][2:]),
+                _dt.date(2017, 9, 27),
+                "JP",
+                claim_token("CN", item_commitment, normalize(jp["accessCode"]).secret),
+            ),
+        ),
     )
     proof = [bytes.fromhex(p[2:]) for p in record["batch"]["proof"]]
     assert all(COMMITMENT.match(p) for p in record["batch"]["proof"])
@@ -142,7 +160,7 @@ def test_the_simple_family_is_the_applications_with_the_same_first_filings(api: 
     response = api.client.get(f"/v1/families/{family['us']['commitment']}")
     assert response.status_code == 200, response.text
     answer = response.json()
-    assert set(answer) == {"commitment", "simpleFamily", "extendedFamily", "links"}
+    assert set(answer) == {"commitment", "ipOfficeCode", "simpleFamily", "extendedFamily", "links"}
     expected = {family[k]["commitment"] for k in ("jp", "us", "ep")}
     assert set(answer["simpleFamily"]) == expected  # CN adds a second first filing: another simple family
 

@@ -68,9 +68,15 @@ def test_a_pct_number_is_anchored_by_its_receiving_office_as_a_wo_record(api: Ap
     assert response.status_code == 201, response.text
     answer = response.json()
     assert (answer["ipOfficeCode"], answer["applicationNumber"]) == ("WO", "PCTUS2015027322")
-    # The same record (same number and access code) anchored by the IB is the same commitment: 409.
+    # SPEC.md §1–§2 (v2): a WO record is keyed by its anchoring office, so the IB's anchor of the
+    # same commitment is its own record; the receiving office's stays what a claim is judged on.
     again = filing(PCT, "2015-04-23", accessCode=answer["accessCode"])
-    assert_envelope(api.client.post("/v1/filings", json=again, headers=api.auth("WO")), 409, "CONFLICT")
+    assert api.client.post("/v1/filings", json=again, headers=api.auth("WO")).status_code == 201
+    assert_envelope(api.client.post("/v1/filings", json=again, headers=api.auth("US")), 409, "CONFLICT")
+    shown = api.client.get(f"/v1/applications/{answer['commitment']}").json()
+    assert (shown["anchoredBy"], shown["alsoAnchoredBy"]) == ("US", ["WO"])
+    by_ib = api.client.get(f"/v1/applications/{answer['commitment']}?ipOfficeCode=WO").json()
+    assert (by_ib["anchoredBy"], by_ib["alsoAnchoredBy"]) == ("WO", ["US"])
 
 
 def test_a_pct_number_is_anchored_by_the_international_bureau(api: Api) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from registry.commitments import bound_document_digest
 from tests.api.conftest import Api
 from tests.api.helpers import assert_envelope, filing, fresh_access_code
 
@@ -27,6 +28,11 @@ def _body(access_code: str, digest: str, number: str = "2017-187096") -> dict[st
     return {"ipOfficeCode": "JP", "applicationNumber": number, "accessCode": access_code, "documentDigest": digest}
 
 
+def _bound(anchored: dict[str, Any], sha256_hex: str) -> str:
+    # SPEC.md §2: what the ledger holds is the SHA-256 bound to the application's commitment.
+    return "0x" + bound_document_digest(bytes.fromhex(anchored["commitment"][2:]), bytes.fromhex(sha256_hex)).hex()
+
+
 def _answer(response: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     answer: dict[str, Any] = response.json()
@@ -37,7 +43,7 @@ def _answer(response: Any) -> dict[str, Any]:
 def test_the_right_digest_matches(api: Api, with_document: dict[str, Any]) -> None:
     digest = hashlib.sha256(DOCUMENT).hexdigest()
     answer = _answer(api.client.post(VERIFY, json=_body(with_document["accessCode"], digest)))
-    assert answer == {"matches": True, "anchoredDigest": "0x" + digest, "version": 1}
+    assert answer == {"matches": True, "anchoredDigest": _bound(with_document, digest), "version": 1}
     # 0x-prefixed and upper case digests are read the same way.
     again = _answer(api.client.post(VERIFY, json=_body(with_document["accessCode"], "0x" + digest.upper())))
     assert again["matches"] is True
@@ -45,7 +51,8 @@ def test_the_right_digest_matches(api: Api, with_document: dict[str, Any]) -> No
 
 def test_another_digest_does_not_match_and_shows_the_anchored_one(api: Api, with_document: dict[str, Any]) -> None:
     answer = _answer(api.client.post(VERIFY, json=_body(with_document["accessCode"], "ab" * 32)))
-    assert answer == {"matches": False, "anchoredDigest": "0x" + hashlib.sha256(DOCUMENT).hexdigest(), "version": 1}
+    expected = _bound(with_document, hashlib.sha256(DOCUMENT).hexdigest())
+    assert answer == {"matches": False, "anchoredDigest": expected, "version": 1}
 
 
 def test_an_uploaded_file_is_hashed_and_compared(api: Api, with_document: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from registry.commitments import bound_document_digest
 from tests.api.conftest import Api
 from tests.api.helpers import (
     COMMITMENT,
@@ -31,7 +32,9 @@ def test_an_office_anchors_its_application_with_a_document_digest(api: Api) -> N
     assert answer["ipRightKind"] == "patent"
     assert answer["priorityClaims"] == []
     record = api.client.get(f"/v1/applications/{answer['commitment']}").json()
-    assert record["documentDigest"] == "0x" + digest
+    # SPEC.md §2: the ledger holds the file's SHA-256 bound to the application, never the bare hash.
+    bound = bound_document_digest(bytes.fromhex(answer["commitment"][2:]), bytes.fromhex(digest))
+    assert record["documentDigest"] == "0x" + bound.hex() != "0x" + digest
     assert record["versions"][0]["ledger"] == answer["ledger"]
 
 

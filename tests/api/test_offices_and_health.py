@@ -18,7 +18,7 @@ def test_the_offices_are_listed_with_their_signers(api: Api) -> None:
     offices = response.json()
     assert {o["ipOfficeCode"] for o in offices} == set(OFFICES)
     for office in offices:
-        assert set(office) == {"ipOfficeCode", "signer", "active"}
+        assert set(office) == {"ipOfficeCode", "signer", "active", "endpoint"}
         assert re.fullmatch(r"0x[0-9a-fA-F]{40}", office["signer"])
         assert office["active"] is True
 

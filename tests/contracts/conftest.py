@@ -41,7 +41,7 @@ class Deployment:
 def _deployed() -> tuple[Deployment, int]:
     chain = Chain.embedded()
     registrar = chain.new_account()
-    address = chain.deploy_registry(registrar)
+    address = chain.deploy_registry(registrar, delay=0)
     dep = Deployment(
         chain=chain,
         address=address,

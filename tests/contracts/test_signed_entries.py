@@ -29,7 +29,10 @@ FILING = FilingMessage(
     ip_right_kind=1,
     filing_date=FILED,
     document_digest=keccak(b"document"),
-    priority_claims=((keccak(b"earlier-1"), FILED - 200), (keccak(b"earlier-2"), FILED - 30)),
+    priority_claims=(
+        (b"US", keccak(b"earlier-1"), FILED - 200, b"\x01" * 16),
+        (b"JP", keccak(b"earlier-2"), FILED - 30, b"\x02" * 16),
+    ),
 )
 
 
@@ -47,7 +50,9 @@ def _signed_filing(
 ) -> tuple[FilingMessage, int, bytes]:
     deadline = _deadline() if deadline is None else deadline
     nonce = dep.view("officeNonce", b"EP")
-    typed = anchor_filing_typed_data(chain_id or dep.chain.chain_id, contract or dep.address, FILING, nonce, deadline)
+    typed = anchor_filing_typed_data(
+        chain_id or dep.chain.chain_id, contract or dep.address, "EP", FILING, nonce, deadline
+    )
     return FILING, deadline, sign_typed_data(key.key, typed)
 
 
@@ -56,14 +61,16 @@ def _relay(dep: Deployment, filing: FilingMessage, deadline: int, signature: byt
 
 
 def test_the_python_digest_equals_the_contracts_digest_for_a_filing(deployment: Deployment) -> None:
-    typed = anchor_filing_typed_data(deployment.chain.chain_id, deployment.address, FILING, 7, 12345)
-    assert typed_data_digest(typed) == bytes(deployment.view("hashAnchorFiling", FILING.as_abi(), 7, 12345))
+    typed = anchor_filing_typed_data(deployment.chain.chain_id, deployment.address, "EP", FILING, 7, 12345)
+    assert typed_data_digest(typed) == bytes(deployment.view("hashAnchorFiling", b"EP", FILING.as_abi(), 7, 12345))
 
 
 def test_the_python_digest_equals_the_contracts_digest_for_a_batch(deployment: Deployment) -> None:
     entries = b"\x01" * 38
-    typed = anchor_batch_typed_data(deployment.chain.chain_id, deployment.address, b"\x02" * 32, 1, entries, 3, 99)
-    expected = deployment.view("hashAnchorBatch", b"\x02" * 32, 1, keccak(entries), 3, 99)
+    typed = anchor_batch_typed_data(
+        deployment.chain.chain_id, deployment.address, "EP", b"\x02" * 32, 1, entries, 3, 99
+    )
+    expected = deployment.view("hashAnchorBatch", b"EP", b"\x02" * 32, 1, keccak(entries), 3, 99)
     assert typed_data_digest(typed) == bytes(expected)
 
 
@@ -71,7 +78,7 @@ def test_a_stranger_relays_a_validly_signed_filing_which_counts_for_the_signing_
     deployment: Deployment,
 ) -> None:
     _relay(deployment, *_signed_filing(deployment, deployment.offices["EP"]))
-    record = deployment.view("getRecord", FILING.commitment)
+    record = deployment.view("getRecord", b"EP", FILING.commitment)
     assert record[0] == b"EP"
     assert record[2] == FILED
     assert deployment.view("officeNonce", b"EP") == 1
@@ -88,7 +95,7 @@ def test_a_signature_for_another_chain_id_is_refused(deployment: Deployment) -> 
     signed = _signed_filing(deployment, deployment.offices["EP"], chain_id=deployment.chain.chain_id + 1)
     with pytest.raises(errors.InvalidSignature):
         _relay(deployment, *signed)
-    assert deployment.view("getRecord", FILING.commitment)[0] == b"\x00\x00"
+    assert deployment.view("getRecord", b"EP", FILING.commitment)[0] == b"\x00\x00"
 
 
 def test_a_signature_for_another_contract_is_refused(deployment: Deployment) -> None:
@@ -107,7 +114,7 @@ def test_a_signature_after_its_deadline_is_refused(deployment: Deployment) -> No
 def test_a_signature_by_a_rotated_out_key_is_refused(deployment: Deployment) -> None:
     old = deployment.offices["EP"]
     signed = _signed_filing(deployment, old)
-    deployment.tx(deployment.registrar, "rotateOfficeKey", b"EP", deployment.chain.new_account().address)
+    deployment.tx(old, "rotateOfficeKey", b"EP", deployment.chain.new_account().address)
     with pytest.raises(errors.InvalidSignature):
         _relay(deployment, *signed)
 
@@ -134,7 +141,7 @@ def _batch() -> tuple[bytes, bytes]:
             keccak(i.to_bytes(4, "big")),
             IpRightKind.PATENT,
             dt.date(2024, 1, 1) + dt.timedelta(days=i % 50),
-            claims=(ClaimRef(keccak(b"p"), dt.date(2023, 6, 1)),) if i % 2 else (),
+            claims=(ClaimRef(keccak(b"p"), dt.date(2023, 6, 1), "EP"),) if i % 2 else (),
         )
         for i in range(20)
     ]
@@ -145,14 +152,32 @@ def test_a_signed_batch_is_relayed_once_and_its_entries_cannot_be_swapped(deploy
     root, entries = _batch()
     key = deployment.offices["EP"]
     deadline = _deadline()
-    typed = anchor_batch_typed_data(deployment.chain.chain_id, deployment.address, root, 20, entries, 0, deadline)
+    typed = anchor_batch_typed_data(deployment.chain.chain_id, deployment.address, "EP", root, 20, entries, 0, deadline)
     signature = sign_typed_data(key.key, typed)
     with pytest.raises(errors.InvalidSignature):
         swapped = entries[:-36] + bytes(36)
         deployment.tx(deployment.stranger, "anchorBatchBySig", b"EP", root, 20, swapped, deadline, signature)
     deployment.tx(deployment.stranger, "anchorBatchBySig", b"EP", root, 20, entries, deadline, signature)
-    batch = deployment.view("getBatch", root)
+    batch = deployment.view("getBatch", b"EP", root)
     assert batch[0] == b"EP"
     assert batch[1] == 20
     with pytest.raises((errors.InvalidSignature, errors.AlreadyAnchored)):
         deployment.tx(deployment.stranger, "anchorBatchBySig", b"EP", root, 20, entries, deadline, signature)
+
+
+def test_a_signature_counts_only_for_the_office_it_names(deployment: Deployment) -> None:
+    # The office is a field of the signed struct (SPEC.md §2): EP's signature relayed under
+    # US's name, or EP's key signing a message that names US, anchors nothing for anyone.
+    filing, deadline, signature = _signed_filing(deployment, deployment.offices["EP"])
+    with pytest.raises(errors.InvalidSignature):
+        deployment.tx(deployment.stranger, "anchorFilingBySig", b"US", filing.as_abi(), deadline, signature)
+    nonce = deployment.view("officeNonce", b"US")
+    typed = anchor_filing_typed_data(deployment.chain.chain_id, deployment.address, "US", FILING, nonce, deadline)
+    forged = sign_typed_data(deployment.offices["EP"].key, typed)
+    with pytest.raises(errors.InvalidSignature):
+        deployment.tx(deployment.stranger, "anchorFilingBySig", b"US", filing.as_abi(), deadline, forged)
+    for office in (b"EP", b"US"):
+        assert deployment.view("getRecord", office, FILING.commitment)[0] == b"\x00\x00"
+    # EP's own signature still works afterwards: the failed relays consumed none of its nonces.
+    _relay(deployment, filing, deadline, signature)
+    assert deployment.view("getRecord", b"EP", FILING.commitment)[0] == b"EP"

@@ -183,9 +183,9 @@ def test_ten_thousand_filings_from_a_csv_are_all_indexed_with_valid_proofs(state
         index = opened.service.index
         anchored = [line.split(",")[2] for line in codes.read_text().splitlines()[1:]]
         for commitment in anchored:
-            assert index.contains(bytes.fromhex(commitment[2:]))
+            assert index.contains("JP", bytes.fromhex(commitment[2:]))
         for commitment in anchored[::997]:
-            record = index.record(bytes.fromhex(commitment[2:]))
+            record = index.record(bytes.fromhex(commitment[2:]), "JP")
             assert record is not None and record.inclusion is not None
             assert verify_entry(record.inclusion.root, record.inclusion.entry, record.inclusion.proof)
     finally:

@@ -59,9 +59,7 @@ def test_any_canonical_input_matches_the_hand_written_encoding(office: str, numb
 
 def test_an_access_code_object_commits_its_secret_not_its_display_form() -> None:
     code = AccessCode(VECTOR_SECRET)
-    assert commitment(VECTOR_OFFICE, VECTOR_NUMBER, code) == commitment(
-        VECTOR_OFFICE, VECTOR_NUMBER, code.secret
-    )
+    assert commitment(VECTOR_OFFICE, VECTOR_NUMBER, code) == commitment(VECTOR_OFFICE, VECTOR_NUMBER, code.secret)
     with pytest.raises(InvalidAccessCode):
         commitment(VECTOR_OFFICE, VECTOR_NUMBER, str(code))
 

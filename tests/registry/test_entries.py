@@ -45,27 +45,32 @@ def test_the_digest_follows_the_fixed_part_and_sets_bit_7() -> None:
 
 
 def test_claims_follow_the_digest_and_their_number_is_in_the_low_bits() -> None:
-    claims = (ClaimRef(C2, dt.date(2023, 3, 1)), ClaimRef(C1, dt.date(1970, 1, 2)))
+    claims = (ClaimRef(C2, dt.date(2023, 3, 1), "EP"), ClaimRef(C1, dt.date(1970, 1, 2), "EP"))
     entry = Entry(C1, IpRightKind.TRADEMARK, dt.date(2024, 3, 1), DIGEST, claims)
     data = encode_entry(entry)
-    assert len(data) == 38 + 32 + 2 * 36 == entry_size(entry)
+    assert len(data) == 38 + 32 + 2 * 54 == entry_size(entry)
     assert data[37] == 0x82
-    assert data[70:102] == C2
-    assert data[102:106] == struct.pack(">I", (dt.date(2023, 3, 1) - dt.date(1970, 1, 1)).days)
-    assert data[106:138] == C1
-    assert data[138:142] == b"\0\0\0\x01"
+    # SPEC.md §2 (v2): earlier office 2 + earlier commitment 32 + claimed date 4 + claim token 16.
+    assert data[70:72] == b"EP"
+    assert data[72:104] == C2
+    assert data[104:108] == struct.pack(">I", (dt.date(2023, 3, 1) - dt.date(1970, 1, 1)).days)
+    assert data[108:124] == bytes(16)
+    assert data[124:126] == b"EP"
+    assert data[126:158] == C1
+    assert data[158:162] == b"\0\0\0\x01"
 
 
 def test_claims_without_digest_leave_bit_7_clear() -> None:
     data = encode_entry(
-        Entry(C1, IpRightKind.PATENT, dt.date(2024, 3, 1), None, (ClaimRef(C2, dt.date(2023, 3, 1)),))
+        Entry(C1, IpRightKind.PATENT, dt.date(2024, 3, 1), None, (ClaimRef(C2, dt.date(2023, 3, 1), "EP"),))
     )
     assert data[37] == 1
-    assert data[38:70] == C2
+    assert data[38:40] == b"EP"
+    assert data[40:72] == C2
 
 
 def test_an_entry_with_127_claims_encodes_and_one_more_is_refused() -> None:
-    claims = tuple(ClaimRef(C2, dt.date(2023, 3, 1)) for _ in range(127))
+    claims = tuple(ClaimRef(C2, dt.date(2023, 3, 1), "EP") for _ in range(127))
     data = encode_entry(Entry(C1, IpRightKind.PATENT, dt.date(2024, 3, 1), None, claims))
     assert data[37] == 127
     with pytest.raises(InvalidClaim) as caught:
@@ -105,21 +110,21 @@ def test_dates_the_ledger_cannot_encode_are_refused(day: dt.date) -> None:
     with pytest.raises(InvalidDate):
         Entry(C1, IpRightKind.PATENT, day)
     with pytest.raises(InvalidDate):
-        ClaimRef(C2, day)
+        ClaimRef(C2, day, "EP")
 
 
 def test_a_batch_decodes_back_to_its_entries() -> None:
     entries = [
         Entry(C1, IpRightKind.PATENT, dt.date(2024, 3, 1)),
-        Entry(C2, IpRightKind.DESIGN, dt.date(2024, 3, 2), DIGEST, (ClaimRef(C1, dt.date(2023, 12, 1)),)),
-        Entry(C1, IpRightKind.TRADEMARK, dt.date(9999, 12, 31), None, (ClaimRef(C2, dt.date(2023, 12, 1)),)),
+        Entry(C2, IpRightKind.DESIGN, dt.date(2024, 3, 2), DIGEST, (ClaimRef(C1, dt.date(2023, 12, 1), "EP"),)),
+        Entry(C1, IpRightKind.TRADEMARK, dt.date(9999, 12, 31), None, (ClaimRef(C2, dt.date(2023, 12, 1), "EP"),)),
     ]
     data = pack_entries(entries)
     assert decode_entries(data) == entries
     assert decode_entries(memoryview(data)) == entries
     entry, offset = decode_entry(data, 38)
     assert entry == entries[1]
-    assert offset == 38 + (38 + 32 + 36)
+    assert offset == 38 + (38 + 32 + 54)
 
 
 def test_an_empty_batch_decodes_to_no_entries() -> None:
@@ -172,7 +177,8 @@ def test_malformed_calldata_is_refused_not_guessed(data: bytes) -> None:
 
 dates = st.dates(min_value=dt.date(1970, 1, 2), max_value=dt.date(9999, 12, 31))
 hashes = st.binary(min_size=32, max_size=32)
-claims = st.builds(ClaimRef, hashes, dates)
+offices = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=2)
+claims = st.builds(ClaimRef, hashes, dates, offices, st.binary(min_size=16, max_size=16))
 entries = st.builds(
     Entry,
     hashes,

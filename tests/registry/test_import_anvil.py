@@ -84,7 +84,7 @@ def test_ten_thousand_filings_imported_on_anvil_are_all_indexed_with_valid_proof
         assert stats.conflicts == 0
         records = index.dump()["records"]
         for row in (records[0], records[len(records) // 2], records[-1]):
-            record = index.record(row[1])
+            record = index.record(row[2], row[1])  # (seq, office, commitment, …)
             assert record is not None and record.inclusion is not None
             assert verify_entry(record.inclusion.root, record.inclusion.entry, record.inclusion.proof)
 
@@ -133,7 +133,7 @@ def test_two_office_processes_anchor_at_the_same_time_each_with_its_own_key(tmp_
         outputs = [p.communicate(timeout=300) for p in procs]
         assert [p.returncode for p in procs] == [0, 0], outputs
         index = _index(url, ep)
-        offices = [row[2] for row in index.dump()["records"]]
+        offices = [row[1] for row in index.dump()["records"]]  # (seq, office, …)
         assert offices.count("EP") == 2000
         assert offices.count("US") == 2000
         assert index.stats().conflicts == 0

@@ -27,7 +27,7 @@ from registry import errors
 from registry.chain import Chain, SentTransaction
 from registry.commitments import commitment as make_commitment
 from registry.entries import ClaimRef, Entry, encode_entry, pack_entries
-from registry.index import SCHEMA_VERSION, Index, IndexedInclusion
+from registry.index import SCHEMA_VERSION, Index, IndexedClaim, IndexedInclusion, IndexedSummary, node_id
 from registry.merkle import MerkleTree, verify_entry
 from registry.signing import anchor_batch_typed_data, sign_typed_data
 from registry.types import IpRightKind, date_to_days
@@ -43,6 +43,39 @@ def c(label: str) -> bytes:
 
 def entry(label: str, *, days: int = 0, digest: bytes | None = None, claims: tuple[ClaimRef, ...] = ()) -> Entry:
     return Entry(c(label), IpRightKind.PATENT, DAY + dt.timedelta(days=days), digest, claims)
+
+
+def _anchored(index: Index, commitment: bytes) -> bool:
+    """Whether any office holds a record under ``commitment`` (records are per office, SPEC.md §2)."""
+    return bool(index.holders(commitment))
+
+
+def _office_of(index: Index, commitment: bytes) -> str:
+    # The first holder, else the office the tests' claims name ("EP").
+    holders = index.holders(commitment)
+    return holders[0] if holders else "EP"
+
+
+def _claims_of(index: Index, commitment: bytes) -> tuple[IndexedClaim, ...]:
+    return index.claims_of(_office_of(index, commitment), commitment)
+
+
+def _claimed_by(index: Index, commitment: bytes) -> tuple[IndexedClaim, ...]:
+    # A claim links to the node (earlier office, commitment) it names (SPEC.md §2).
+    return index.claimed_by(_office_of(index, commitment), commitment)
+
+
+def _facts(index: Index, commitment: bytes) -> Any:
+    return index.facts(_office_of(index, commitment), commitment)
+
+
+def _family(index: Index, commitment: bytes) -> Any:
+    return index.family_graph(_office_of(index, commitment), commitment)[0]
+
+
+def _summaries(index: Index, commitments: list[bytes]) -> dict[bytes, IndexedSummary]:
+    found = index.summaries((_office_of(index, x), x) for x in commitments)
+    return {key[1]: value for key, value in found.items()}
 
 
 @dataclass
@@ -75,7 +108,15 @@ class Ledger:
             int(e.kind),
             date_to_days(e.filing_date),
             e.document_digest or ZERO,
-            [(cl.earlier_commitment, date_to_days(cl.claimed_filing_date)) for cl in e.claims],
+            [
+                (
+                    cl.earlier_office.encode(),
+                    cl.earlier_commitment,
+                    date_to_days(cl.claimed_filing_date),
+                    cl.claim_token,
+                )
+                for cl in e.claims
+            ],
         )
         return self.tx(self.offices[office], "anchorFiling", filing)
 
@@ -137,13 +178,13 @@ def story(ledger: Ledger, after: Callable[[], object] = lambda: None) -> dict[st
     tree, encoded = ledger.batch(
         "US",
         [
-            entry("us-1", claims=(ClaimRef(published, DAY),)),
+            entry("us-1", claims=(ClaimRef(published, DAY, "EP"),)),
             entry("us-2", days=3, digest=keccak(b"d2")),
             entry("us-1"),  # repeats an entry of its own batch: the first one wins
         ],
     )
     after()
-    ledger.store("JP", entry("jp-1", days=10, claims=(ClaimRef(c("us-2"), DAY + dt.timedelta(days=3)),)))
+    ledger.store("JP", entry("jp-1", days=10, claims=(ClaimRef(c("us-2"), DAY + dt.timedelta(days=3), "EP"),)))
     after()
     ledger.batch("JP", [entry("us-2"), entry("jp-2")])  # us-2 is held by US: a conflict
     after()
@@ -157,10 +198,17 @@ def story(ledger: Ledger, after: Callable[[], object] = lambda: None) -> dict[st
     )
     after()
     ledger.tx(
-        ledger.offices["US"], "withdrawPriorityClaim", c("us-1"), published, (tree.root, encoded[0], tree.proof(0))
+        ledger.offices["US"],
+        "withdrawPriorityClaim",
+        c("us-1"),
+        b"EP",
+        published,
+        (tree.root, encoded[0], tree.proof(0)),
     )
     after()
-    ledger.tx(ledger.offices["JP"], "addPriorityClaim", c("jp-1"), (published, date_to_days(DAY)), STORED)
+    ledger.tx(
+        ledger.offices["JP"], "addPriorityClaim", c("jp-1"), (b"EP", published, date_to_days(DAY), bytes(16)), STORED
+    )
     after()
     ledger.tx(ledger.offices["EP"], "publishFiling", b"EP", "EP99203729", secret, STORED)
     after()
@@ -196,7 +244,7 @@ def test_a_stored_filing_is_indexed_with_its_office_kind_date_digest_and_transac
     assert record.batch_root is None and record.inclusion is None
     assert record.block_number == sent.block_number
     assert "0x" + record.transaction_hash.hex() == sent.transaction_hash
-    assert index.contains(e.commitment) and not index.contains(c("nothing"))
+    assert _anchored(index, e.commitment) and not _anchored(index, c("nothing"))
     assert report.filings == 1 and report.to_block == ledger.chain.block_number()
 
 
@@ -225,9 +273,9 @@ def test_proofs_of_a_batch_whose_entries_all_won_are_rebuilt_from_the_index_alon
     # records and claims, and must hash to the anchored root without asking the node.
     ledger.store("JP", entry("earlier"))
     entries = [
-        entry("x", days=40, claims=(ClaimRef(c("earlier"), DAY), ClaimRef(c("elsewhere"), DAY))),
+        entry("x", days=40, claims=(ClaimRef(c("earlier"), DAY, "EP"), ClaimRef(c("elsewhere"), DAY, "EP"))),
         entry("y", days=41, digest=keccak(b"y")),
-        entry("z", days=42, digest=keccak(b"z"), claims=(ClaimRef(c("earlier"), DAY),)),
+        entry("z", days=42, digest=keccak(b"z"), claims=(ClaimRef(c("earlier"), DAY, "EP"),)),
     ]
     tree, encoded = ledger.batch("US", entries)
     index.sync()
@@ -245,53 +293,62 @@ def test_proofs_of_a_batch_whose_entries_all_won_are_rebuilt_from_the_index_alon
 
 def test_proofs_of_a_batch_that_lost_entries_are_read_again_from_its_transaction(ledger: Ledger, index: Index) -> None:
     ledger.store("EP", entry("held"))
-    entries = [entry("held", days=5), entry("new", claims=(ClaimRef(c("held"), DAY),)), entry("new", days=9)]
+    entries = [entry("held", days=5), entry("new", claims=(ClaimRef(c("held"), DAY, "EP"),)), entry("new", days=9)]
     tree, encoded = ledger.batch("JP", entries)
     index.sync()
     record = index.record(c("new"))
     assert record is not None and record.inclusion is not None and record.inclusion.entry_index == 1
     assert (record.inclusion.entry, list(record.inclusion.proof)) == (encoded[1], tree.proof(1))
-    assert ledger.view("verifyInclusion", tree.root, record.inclusion.entry, list(record.inclusion.proof))
+    assert ledger.view(
+        "verifyInclusion", record.office.encode(), tree.root, record.inclusion.entry, list(record.inclusion.proof)
+    )
 
 
 def test_claims_are_seen_from_the_claiming_and_from_the_claimed_side(ledger: Ledger, index: Index) -> None:
     ledger.store("JP", entry("first"))
     ledger.store("US", entry("lone"))
-    ledger.batch("US", [entry("second", days=100, claims=(ClaimRef(c("first"), DAY),))])
-    ledger.store("EP", entry("third", days=120, claims=(ClaimRef(c("first"), DAY), ClaimRef(c("second"), DAY))))
-    ledger.store("EP", entry("fourth", days=130, claims=(ClaimRef(c("first"), DAY), ClaimRef(c("lone"), DAY))))
+    ledger.batch("US", [entry("second", days=100, claims=(ClaimRef(c("first"), DAY, "JP"),))])
+    ledger.store(
+        "EP", entry("third", days=120, claims=(ClaimRef(c("first"), DAY, "JP"), ClaimRef(c("second"), DAY, "US")))
+    )
+    ledger.store(
+        "EP", entry("fourth", days=130, claims=(ClaimRef(c("first"), DAY, "JP"), ClaimRef(c("lone"), DAY, "US")))
+    )
     index.sync()
-    (claim,) = index.claims_of(c("second"))
+    (claim,) = _claims_of(index, c("second"))
     assert (claim.later, claim.earlier, claim.claimed_filing_date, claim.withdrawn) == (
         c("second"),
         c("first"),
         DAY,
         False,
     )
-    assert [x.later for x in index.claimed_by(c("first"))] == [c("second"), c("third"), c("fourth")]
+    assert [x.later for x in _claimed_by(index, c("first"))] == [c("second"), c("third"), c("fourth")]
     first = index.record(c("first"))
     assert first is not None and first.claimed_by == (c("second"), c("third"), c("fourth"))
 
-    def hexes(*labels: str) -> set[str]:
-        return {"0x" + c(x).hex() for x in labels}
+    holder = {"first": "JP", "lone": "US", "second": "US", "third": "EP", "fourth": "EP"}
 
-    graph = index.family_graph(c("second"))
-    assert graph.extended_family("0x" + c("second").hex()) == hexes("first", "lone", "second", "third", "fourth")
+    def hexes(*labels: str) -> set[str]:
+        return {node_id(holder[x], c(x)) for x in labels}
+
+    graph = _family(index, c("second"))
+    second = node_id("US", c("second"))
+    assert graph.extended_family(second) == hexes("first", "lone", "second", "third", "fourth")
     # DOCDB: same first filings. "fourth" adds the priority of "lone", so it has a family of its own.
-    assert graph.simple_family("0x" + c("second").hex()) == hexes("first", "second", "third")
-    assert graph.simple_family("0x" + c("fourth").hex()) == hexes("fourth")
-    summaries = index.summaries([c("first"), c("third"), c("absent")])
+    assert graph.simple_family(second) == hexes("first", "second", "third")
+    assert graph.simple_family(node_id("EP", c("fourth"))) == hexes("fourth")
+    summaries = _summaries(index, [c("first"), c("third"), c("absent")])
     assert set(summaries) == {c("first"), c("third")}
     assert (summaries[c("third")].office, summaries[c("third")].filing_date) == ("EP", DAY + dt.timedelta(days=120))
 
 
 def test_amendments_and_claim_changes_are_new_versions_and_the_first_stays(ledger: Ledger, index: Index) -> None:
     ledger.store("EP", entry("earlier"))
-    tree, encoded = ledger.batch("US", [entry("x", claims=(ClaimRef(c("earlier"), DAY),)), entry("y")])
+    tree, encoded = ledger.batch("US", [entry("x", claims=(ClaimRef(c("earlier"), DAY, "EP"),)), entry("y")])
     proof = (tree.root, encoded[0], tree.proof(0))
     amended = ledger.tx(ledger.offices["US"], "amendFiling", c("x"), date_to_days(DAY) + 1, keccak(b"v2"), proof)
-    ledger.tx(ledger.offices["US"], "withdrawPriorityClaim", c("x"), c("earlier"), proof)
-    ledger.tx(ledger.offices["US"], "addPriorityClaim", c("x"), (c("y"), date_to_days(DAY)), proof)
+    ledger.tx(ledger.offices["US"], "withdrawPriorityClaim", c("x"), b"EP", c("earlier"), proof)
+    ledger.tx(ledger.offices["US"], "addPriorityClaim", c("x"), (b"EP", c("y"), date_to_days(DAY), bytes(16)), proof)
     index.sync()
     record = index.record(c("x"))
     assert record is not None
@@ -306,10 +363,10 @@ def test_amendments_and_claim_changes_are_new_versions_and_the_first_stays(ledge
         (c("earlier"), True, 1),
         (c("y"), False, 4),
     ]
-    assert index.claimed_by(c("earlier")) == ()
-    assert ledger.view("versionOf", tree.root, c("x")) == record.version
+    assert _claimed_by(index, c("earlier")) == ()
+    assert ledger.view("versionOf", b"US", tree.root, c("x")) == record.version
     # What a verification reads agrees with the full record, without building the batch's tree.
-    facts = index.facts(c("x"))
+    facts = _facts(index, c("x"))
     assert facts is not None
     assert (facts.office, facts.kind, facts.filing_date, facts.document_digest, facts.version) == (
         record.office,
@@ -319,7 +376,7 @@ def test_amendments_and_claim_changes_are_new_versions_and_the_first_stays(ledge
         record.version,
     )
     assert facts.claimed_dates == (DAY,)
-    assert index.facts(c("never-anchored")) is None
+    assert _facts(index, c("never-anchored")) is None
 
 
 def test_a_publication_reveals_the_number_and_its_office(ledger: Ledger, index: Index) -> None:
@@ -342,6 +399,10 @@ def test_the_office_directory_follows_admission_suspension_reinstatement_and_key
     new_key = ledger.chain.new_account()
     ledger.tx(ledger.registrar, "suspendOffice", b"JP")
     ledger.tx(ledger.registrar, "rotateOfficeKey", b"JP", new_key.address)
+    # The registrar's rotation of an office's key runs once a majority of the others approve (§3).
+    proposal = ledger.view("proposalCount")
+    ledger.tx(ledger.offices["EP"], "approveProposal", proposal)
+    ledger.tx(ledger.offices["US"], "approveProposal", proposal)
     ledger.tx(ledger.registrar, "suspendOffice", b"US")
     ledger.tx(ledger.registrar, "reinstateOffice", b"US")
     index.sync()
@@ -356,31 +417,41 @@ def test_the_office_directory_follows_admission_suspension_reinstatement_and_key
 # ── first anchored wins, refused batches ────────────────────────────────────────────────────
 
 
-def test_a_later_anchor_of_a_held_commitment_is_a_conflict_and_the_first_wins(ledger: Ledger, index: Index) -> None:
+def test_a_later_anchor_by_the_same_office_is_a_conflict_and_another_offices_is_its_own_record(
+    ledger: Ledger, index: Index
+) -> None:
+    # SPEC.md §2 (v2): first anchored wins per (office, commitment); what another office anchors
+    # under the same 32 bytes never shadows, blocks or replaces a record.
     ledger.batch("US", [entry("dup", days=1), entry("solo")])
     ledger.batch("EP", [entry("dup", days=9), entry("other"), entry("other", days=5)])
     ledger.store("JP", entry("solo", days=7))
+    ledger.batch("US", [entry("dup", days=3)])
     index.sync()
     dup = index.record(c("dup"))
     assert dup is not None and dup.office == "US" and dup.filing_date == DAY + dt.timedelta(days=1)
+    assert dup.also_anchored_by == ("EP",)
+    ep_dup = index.record(c("dup"), "EP")
+    assert ep_dup is not None and ep_dup.filing_date == DAY + dt.timedelta(days=9)
     other = index.record(c("other"))
     assert other is not None and other.filing_date == DAY and other.inclusion is not None
     assert other.inclusion.entry_index == 1
-    assert [(x.office, x.entry_index) for x in index.conflicts(c("dup"))] == [("EP", 0)]
+    assert [(x.office, x.entry_index) for x in index.conflicts(c("dup"))] == [("US", 0)]
     assert [(x.office, x.entry_index) for x in index.conflicts(c("other"))] == [("EP", 2)]
-    assert [(x.office, x.batch_root) for x in index.conflicts(c("solo"))] == [("JP", None)]
-    assert index.stats().conflicts == 3 and index.stats().filings == 3
+    assert index.conflicts(c("solo")) == ()
+    assert index.holders(c("solo")) == ("US", "JP")
+    assert index.stats().conflicts == 2 and index.stats().filings == 5
 
 
-def test_a_stored_anchor_after_a_batched_one_is_a_conflict_and_its_claims_are_not_applied(
-    ledger: Ledger, index: Index
-) -> None:
+def test_a_stored_anchor_by_another_office_is_its_own_record_with_its_own_claims(ledger: Ledger, index: Index) -> None:
     ledger.batch("US", [entry("held")])
-    ledger.store("EP", entry("held", claims=(ClaimRef(c("elsewhere"), DAY),)))
+    ledger.store("EP", entry("held", claims=(ClaimRef(c("elsewhere"), DAY, "EP"),)))
     index.sync()
     record = index.record(c("held"))
     assert record is not None and record.office == "US" and record.priority_claims == ()
-    assert index.claimed_by(c("elsewhere")) == ()
+    ep = index.record(c("held"), "EP")
+    assert ep is not None and [x.earlier for x in ep.priority_claims] == [c("elsewhere")]
+    # A claim without the earlier access code carries no valid token: shown, never confirmed.
+    assert [x.confirmed for x in _claimed_by(index, c("elsewhere"))] == [False]
 
 
 def test_changes_made_at_a_losing_location_do_not_touch_the_winning_record(ledger: Ledger, index: Index) -> None:
@@ -406,8 +477,8 @@ def test_a_batch_whose_root_does_not_match_its_calldata_is_refused_and_its_entri
     ledger.batch("EP", [entry("forged-1"), entry("forged-2")], root=wrong)
     ledger.batch("US", [entry("honest")])
     report = index.sync()
-    assert not index.contains(c("forged-1")) and index.record(c("forged-2")) is None
-    assert index.contains(c("honest"))
+    assert not _anchored(index, c("forged-1")) and index.record(c("forged-2")) is None
+    assert _anchored(index, c("honest"))
     (refused,) = index.refused_batches()
     assert (refused.root, refused.office) == (wrong, "EP")
     assert "root" in refused.reason
@@ -415,7 +486,7 @@ def test_a_batch_whose_root_does_not_match_its_calldata_is_refused_and_its_entri
     # The refused batch did not take the commitment: a correct anchor of it later is a record.
     ledger.batch("EP", [entry("forged-1")])
     index.sync()
-    assert index.contains(c("forged-1"))
+    assert _anchored(index, c("forged-1"))
 
 
 def test_a_batch_relayed_with_an_office_signature_is_read_from_its_input(ledger: Ledger, index: Index) -> None:
@@ -424,7 +495,7 @@ def test_a_batch_relayed_with_an_office_signature_is_read_from_its_input(ledger:
     packed = pack_entries(entries)
     deadline = 2**40
     nonce = ledger.view("officeNonce", b"JP")
-    typed = anchor_batch_typed_data(ledger.chain.chain_id, ledger.address, tree.root, 2, packed, nonce, deadline)
+    typed = anchor_batch_typed_data(ledger.chain.chain_id, ledger.address, "JP", tree.root, 2, packed, nonce, deadline)
     signature = sign_typed_data(ledger.offices["JP"].key, typed)
     relayer = ledger.chain.new_account()
     ledger.tx(relayer, "anchorBatchBySig", b"JP", tree.root, 2, packed, deadline, signature)
@@ -437,14 +508,18 @@ def test_a_batch_relayed_with_an_office_signature_is_read_from_its_input(ledger:
 
 
 def test_proofs_from_the_index_verify_on_chain_and_let_the_office_amend(ledger: Ledger, index: Index) -> None:
-    entries = [entry(f"p{i}", claims=(ClaimRef(c("x"), DAY),) if i % 3 == 0 else ()) for i in range(37)]
+    entries = [entry(f"p{i}", claims=(ClaimRef(c("x"), DAY, "EP"),) if i % 3 == 0 else ()) for i in range(37)]
     ledger.batch("EP", entries)
     index.sync()
     for e in (entries[0], entries[18], entries[36]):
         record = index.record(e.commitment)
         assert record is not None and record.inclusion is not None
         assert ledger.view(
-            "verifyInclusion", record.inclusion.root, record.inclusion.entry, list(record.inclusion.proof)
+            "verifyInclusion",
+            record.office.encode(),
+            record.inclusion.root,
+            record.inclusion.entry,
+            list(record.inclusion.proof),
         )
     record = index.record(entries[5].commitment)
     assert record is not None
@@ -472,8 +547,9 @@ def test_batches_checked_in_a_process_pool_give_the_same_index(ledger: Ledger) -
     # A refused batch, conflicts, claims, digests and more batches than the pool checks ahead.
     story(ledger)
     for n in range(6):
-        ledger.batch("US", [entry(f"pool-{n}-{i}", claims=(ClaimRef(c("us-1"), DAY),)) for i in range(n + 1)])
-    ledger.batch("JP", [entry("pool-0-0"), entry("pool-last")])
+        ledger.batch("US", [entry(f"pool-{n}-{i}", claims=(ClaimRef(c("us-1"), DAY, "EP"),)) for i in range(n + 1)])
+    # A duplicate within US (a conflict); the same bytes from JP would be JP's own record.
+    ledger.batch("US", [entry("pool-0-0"), entry("pool-last")])
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     try:
         with Index(":memory:", ledger.chain, ledger.address) as idx:
@@ -525,7 +601,7 @@ def test_an_index_made_for_another_contract_is_refused(ledger: Ledger, tmp_path:
 
 
 def test_an_index_of_an_older_schema_is_refused_or_rebuilt_from_the_chain(ledger: Ledger, tmp_path: Path) -> None:
-    ledger.batch("EP", [entry("a", claims=(ClaimRef(c("b"), DAY),))])
+    ledger.batch("EP", [entry("a", claims=(ClaimRef(c("b"), DAY, "EP"),))])
     path = tmp_path / "index.sqlite"
     with Index(path, ledger.chain, ledger.address) as idx:
         idx.sync()
@@ -545,21 +621,21 @@ def test_a_reorganisation_is_rolled_back_and_the_new_branch_indexed(ledger: Ledg
     ledger.batch("EP", [entry("kept")])
     index.sync()
     fork = ledger.chain.snapshot()
-    ledger.batch("US", [entry("orphaned", claims=(ClaimRef(c("kept"), DAY),))])
-    ledger.store("JP", entry("orphaned-too", claims=(ClaimRef(c("kept"), DAY),)))
+    ledger.batch("US", [entry("orphaned", claims=(ClaimRef(c("kept"), DAY, "EP"),))])
+    ledger.store("JP", entry("orphaned-too", claims=(ClaimRef(c("kept"), DAY, "EP"),)))
     index.sync()
-    assert index.contains(c("orphaned")) and len(index.claimed_by(c("kept"))) == 2
+    assert _anchored(index, c("orphaned")) and len(_claimed_by(index, c("kept"))) == 2
     ledger.chain.revert(fork)
     ledger.mine(1)
     ledger.batch("JP", [entry("new-branch"), entry("orphaned-too")])
     ledger.mine(2)
     report = index.sync()
     assert report.rolled_back >= 2
-    assert not index.contains(c("orphaned"))
-    assert index.contains(c("kept")) and index.contains(c("new-branch"))
+    assert not _anchored(index, c("orphaned"))
+    assert _anchored(index, c("kept")) and _anchored(index, c("new-branch"))
     orphan = index.record(c("orphaned-too"))
     assert orphan is not None and orphan.office == "JP" and orphan.batch_root is not None
-    assert index.claimed_by(c("kept")) == () and orphan.priority_claims == ()
+    assert _claimed_by(index, c("kept")) == () and orphan.priority_claims == ()
     assert index.dump() == rebuilt(ledger)
 
 
@@ -567,11 +643,11 @@ def test_confirmations_keep_the_index_behind_the_head(ledger: Ledger) -> None:
     with Index(":memory:", ledger.chain, ledger.address, confirmations=2) as idx:
         ledger.batch("EP", [entry("young")])
         idx.sync()
-        assert not idx.contains(c("young"))
+        assert not _anchored(idx, c("young"))
         assert idx.last_block() == ledger.chain.block_number() - 2
         ledger.mine(2)
         idx.sync()
-        assert idx.contains(c("young"))
+        assert _anchored(idx, c("young"))
 
 
 def test_readers_on_other_threads_see_a_whole_sync_step_or_none(ledger: Ledger, tmp_path: Path) -> None:
@@ -586,7 +662,7 @@ def test_readers_on_other_threads_see_a_whole_sync_step_or_none(ledger: Ledger, 
             try:
                 while not stop.is_set():
                     seen.add(idx.stats().filings)
-                    idx.contains(entries[-1].commitment)
+                    _anchored(idx, entries[-1].commitment)
             except BaseException as exc:
                 failures.append(exc)
 
@@ -619,7 +695,9 @@ def test_ten_thousand_batched_filings_are_all_found_with_valid_proofs(ledger: Le
         assert verify_entry(record.inclusion.root, record.inclusion.entry, record.inclusion.proof)
     last = index.record(entries[-1].commitment)
     assert last is not None and last.inclusion is not None
-    assert ledger.view("verifyInclusion", last.inclusion.root, last.inclusion.entry, list(last.inclusion.proof))
+    assert ledger.view(
+        "verifyInclusion", last.office.encode(), last.inclusion.root, last.inclusion.entry, list(last.inclusion.proof)
+    )
     assert elapsed < 5.0, f"indexing 10,000 filings took {elapsed:.2f} s"
     assert index.size_bytes() / 10_000 < 250
 
@@ -627,15 +705,15 @@ def test_ten_thousand_batched_filings_are_all_found_with_valid_proofs(ledger: Le
 def test_a_claim_cycle_on_the_ledger_leaves_the_family_graph_usable(ledger: Ledger, index: Index) -> None:
     # The contract does not forbid a cycle; families.py does. The index keeps both claims and
     # leaves out of the graph the one that closes the cycle, in chain order.
-    ledger.store("EP", entry("a", claims=(ClaimRef(c("b"), DAY),)))
+    ledger.store("EP", entry("a", claims=(ClaimRef(c("b"), DAY, "US"),)))
     ledger.store("US", entry("b"))
-    ledger.tx(ledger.offices["US"], "addPriorityClaim", c("b"), (c("a"), date_to_days(DAY)), STORED)
+    ledger.tx(ledger.offices["US"], "addPriorityClaim", c("b"), (b"EP", c("a"), date_to_days(DAY), bytes(16)), STORED)
     index.sync()
-    assert [x.earlier for x in index.claims_of(c("b"))] == [c("a")]
-    graph = index.family_graph(c("a"))
-    assert graph.extended_family("0x" + c("a").hex()) == {"0x" + c("a").hex(), "0x" + c("b").hex()}
-    assert [(link.later, link.earlier) for link in graph.claims_of("0x" + c("a").hex())] == [
-        ("0x" + c("a").hex(), "0x" + c("b").hex())
+    assert [x.earlier for x in _claims_of(index, c("b"))] == [c("a")]
+    graph = _family(index, c("a"))
+    assert graph.extended_family(node_id("EP", c("a"))) == {node_id("EP", c("a")), node_id("US", c("b"))}
+    assert [(link.later, link.earlier) for link in graph.claims_of(node_id("EP", c("a")))] == [
+        (node_id("EP", c("a")), node_id("US", c("b")))
     ]
 
 
@@ -663,5 +741,5 @@ def test_a_reorganisation_while_a_sync_step_reads_the_chain_is_noticed_and_the_s
     report = index.sync()
     assert forked
     assert (report.batches, report.filings) == (1, 1)  # the abandoned read is not counted
-    assert not index.contains(c("seen-then-gone")) and index.contains(c("other-branch"))
+    assert not _anchored(index, c("seen-then-gone")) and _anchored(index, c("other-branch"))
     assert index.dump() == rebuilt(ledger)

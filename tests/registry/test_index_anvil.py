@@ -81,7 +81,13 @@ def test_an_anvil_reorg_of_depth_three_is_rolled_back_and_the_index_equals_the_c
         reg.call(
             reg.offices["EP"],
             "anchorFiling",
-            (keccak(text="orphaned-stored"), 1, date_to_days(DAY), ZERO, [(keccak(text="kept"), date_to_days(DAY))]),
+            (
+                keccak(text="orphaned-stored"),
+                1,
+                date_to_days(DAY),
+                ZERO,
+                [(b"EP", keccak(text="kept"), date_to_days(DAY), bytes(16))],
+            ),
         )
         reg.call(
             reg.offices["EP"],
@@ -92,8 +98,8 @@ def test_an_anvil_reorg_of_depth_three_is_rolled_back_and_the_index_equals_the_c
             (tree.root, encoded[1], tree.proof(1)),
         )
         index.sync()
-        assert index.contains(keccak(text="orphaned"))
-        assert index.claimed_by(keccak(text="kept")) != ()
+        assert index.contains("US", keccak(text="orphaned"))
+        assert index.claimed_by("EP", keccak(text="kept")) != ()
         assert reg.chain.block_number() == fork_head + 3
 
         # The other branch: US anchors a different batch (same nonce as its orphaned one) in its 2nd block.
@@ -118,11 +124,12 @@ def test_an_anvil_reorg_of_depth_three_is_rolled_back_and_the_index_equals_the_c
         report = index.sync()
 
         assert report.rolled_back == 3
-        assert not index.contains(keccak(text="orphaned"))
-        assert index.claimed_by(keccak(text="kept")) == ()
-        amended = index.record(keccak(text="amended-then-orphaned"))
+        assert not index.contains("US", keccak(text="orphaned"))
+        assert index.claimed_by("EP", keccak(text="kept")) == ()
+        amended = index.record(keccak(text="amended-then-orphaned"), "EP")
         assert amended is not None and amended.version == 1
-        moved = index.record(keccak(text="orphaned-stored"))
+        assert index.record(keccak(text="orphaned-stored"), "EP") is None
+        moved = index.record(keccak(text="orphaned-stored"), "US")
         assert moved is not None and moved.office == "US" and moved.batch_root == other_tree.root
         assert moved.block_number == fork_head + 2
         assert index.dump() == reg.rebuilt()
@@ -150,5 +157,5 @@ def test_an_unreachable_node_is_reported_and_what_was_indexed_stays_readable() -
     with index:
         with pytest.raises(errors.LedgerUnavailable):
             index.sync()
-        assert index.contains(keccak(text="before the outage"))
+        assert index.contains("EP", keccak(text="before the outage"))
         assert index.stats().filings == 1

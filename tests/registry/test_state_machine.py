@@ -11,12 +11,22 @@ synced from the chain alone (property 3), must agree with the model: the same re
 office and version, the first anchor kept and later ones reported as conflicts, the same offices and
 active flags, and no record attributed to an office whose key did not write it.
 
+Spec version 2 (SPEC.md §1–§3, DESIGN.md property 9): records are (office, commitment) and
+batches (office, root), so the model keys them alike. Actors also copy: another office re-sends
+an anchoring transaction's exact input from its own key, relays an office's signature under its
+own name, copies a claim with its token onto its own record, or "confirms" a link on an
+application that is not its own. None of it may change what the victim holds: the index must
+still equal the model, where a copy is at most the copier's own record and a confirmation counts
+only for the office that sent it. A registrar's key rotation is a proposal that runs once a
+majority of the other active offices approve it.
+
 The registry is deployed once; every sequence starts from a snapshot of that chain and a fresh
 in-memory index.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import time
@@ -34,6 +44,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from registry import errors
 from registry.chain import Chain
 from registry.client import STORED, Inclusion, RegistryClient, SignedFiling, deploy
+from registry.commitments import claim_token
 from registry.commitments import commitment as make_commitment
 from registry.entries import Entry, encode_entry
 from registry.index import Index
@@ -121,6 +132,10 @@ class Location:
     version: int = 1
     published: bool = False
 
+    @property
+    def key(self) -> tuple[str, bytes, bytes]:
+        return (self.office, self.root, self.commitment)
+
 
 @dataclass
 class Pending:
@@ -130,6 +145,31 @@ class Pending:
     key: LocalAccount
     nonce: int
     app: App
+
+
+@dataclass
+class Proposal:
+    """A registrar's key rotation waiting for a majority of the other active offices (SPEC.md §3)."""
+
+    id: int
+    office: str
+    new_key: LocalAccount
+    electorate: int
+    approvals: set[str] = field(default_factory=set)
+    pending: bool = True
+
+
+@dataclass(frozen=True)
+class Sent:
+    """An anchoring transaction whose exact input a copier may send again from its own key."""
+
+    office: str
+    apps: tuple[App, ...]
+    entries: tuple[Entry, ...]
+    batched: bool
+
+
+Claim = tuple[str, bytes, str, bytes]  # (later office, later, earlier office, earlier)
 
 
 class RegistryMachine(RuleBasedStateMachine):
@@ -148,15 +188,21 @@ class RegistryMachine(RuleBasedStateMachine):
         self.chain = dep.chain
         self.index = Index(":memory:", dep.chain, dep.address)
         self.offices: dict[str, OfficeModel] = {o: OfficeModel(k) for o, k in dep.first_keys.items()}
-        self.locations: dict[tuple[bytes, bytes], Location] = {}  # (root, commitment) → location
-        self.winners: dict[bytes, tuple[bytes, bytes]] = {}  # commitment → its first location
-        self.stored: set[bytes] = set()  # commitments with a stored (single) record on chain
-        self.batches: dict[bytes, str] = {}  # root → office
-        self.conflicts: Counter[bytes] = Counter()
-        self.claims: dict[bytes, Counter[bytes]] = {}  # winning commitment → active claims
-        self.published: dict[bytes, str] = {}  # winning commitment → number shown by the index
+        # (office, root, commitment) → location: every key is per office (SPEC.md §2).
+        self.locations: dict[tuple[str, bytes, bytes], Location] = {}
+        self.winners: dict[tuple[str, bytes], tuple[str, bytes, bytes]] = {}  # (office, c) → first location
+        self.stored: set[tuple[str, bytes]] = set()  # (office, commitment) stored on chain
+        self.batches: set[tuple[str, bytes]] = set()  # (office, root)
+        self.conflicts: Counter[tuple[str, bytes]] = Counter()
+        self.claims: dict[tuple[str, bytes], Counter[tuple[str, bytes]]] = {}  # winner → active claims
+        self.tokens: list[tuple[str, bytes, int, bytes]] = []  # claims made so far, for copiers
+        self.confirmed: set[Claim] = set()  # links confirmed by their earlier office
+        self.published: dict[tuple[str, bytes], str] = {}  # winner → number shown by the index
         self.writers: dict[bytes, str] = {}  # anchoring transaction → office whose key wrote it
         self.pending: list[Pending] = []
+        self.proposals: list[Proposal] = []
+        self._first_proposal = RegistryClient(dep.chain, dep.address, dep.registrar).proposal_count()
+        self.sent: list[Sent] = []
         self.day = 0
         RegistryMachine.sequences += 1
 
@@ -277,9 +323,41 @@ class RegistryMachine(RuleBasedStateMachine):
             expected = "PriorityRegistryInvalidSigner"
         self._expect(expected, lambda: self._client(actor).rotate_office_key(office, new_key.address))
         if expected is None and model is not None:
-            model.rotated_out = [k for k in model.rotated_out if k.address != new_key.address]
-            model.rotated_out.append(model.key)
-            model.key = new_key
+            if model.active and actor.address == model.key.address:
+                self._rotate(model, new_key)  # an office acting on itself acts at once
+            else:
+                electorate = sum(m.active for m in self.offices.values()) - int(model.active)
+                self.proposals.append(Proposal(len(self.proposals) + 1, office, new_key, electorate))
+
+    def _rotate(self, model: OfficeModel, new_key: LocalAccount) -> None:
+        model.rotated_out = [k for k in model.rotated_out if k.address != new_key.address]
+        model.rotated_out.append(model.key)
+        model.key = new_key
+
+    @precondition(lambda self: self.proposals)
+    @rule(pick=st.integers(0, 10**6), voter=st.sampled_from(FIRST_OFFICES + LATER_OFFICES), who=WRITERS)
+    def approve(self, pick: int, voter: str, who: str) -> None:
+        proposal = self.proposals[pick % len(self.proposals)]
+        actor = self._actor(who, voter)
+        office, expected_error = self._writer_error(actor)
+        expected: type[errors.RegistryError] | str | None = None
+        if not proposal.pending:
+            expected = "PriorityRegistryProposalNotPending"
+        elif expected_error is not None:
+            expected = expected_error
+        elif office == proposal.office or office in proposal.approvals:
+            expected = "PriorityRegistryInvalidVote"
+        runs = expected is None and 2 * (len(proposal.approvals) + 1) > proposal.electorate
+        if runs and self._office_of_key(proposal.new_key) is not None:
+            expected = "PriorityRegistryInvalidSigner"  # the key was taken meanwhile: the vote reverts
+        # The proposals of other deployments' sequences start at 1 too: ids are the model's own.
+        self._expect(expected, lambda: self._client(actor).approve_proposal(self._first_proposal + proposal.id))
+        if expected is None:
+            assert office is not None
+            proposal.approvals.add(office)
+            if runs:
+                proposal.pending = False
+                self._rotate(self.offices[proposal.office], proposal.new_key)
 
     # ── anchoring ────────────────────────────────────────────────────────────────────────────
 
@@ -287,28 +365,60 @@ class RegistryMachine(RuleBasedStateMachine):
         return Entry(app.commitment, IpRightKind.PATENT, self._next_date())
 
     def _anchor_location(self, location: Location, tx: str) -> None:
-        key = (location.root, location.commitment)
-        self.locations[key] = location
+        self.locations[location.key] = location
         self.writers[bytes.fromhex(tx.removeprefix("0x"))] = location.office
-        if location.commitment in self.winners:
-            self.conflicts[location.commitment] += 1
+        record = (location.office, location.commitment)
+        if record in self.winners:
+            self.conflicts[record] += 1
             RegistryMachine.conflicts_seen += 1
         else:
-            self.winners[location.commitment] = key
-            self.claims[location.commitment] = Counter()
+            self.winners[record] = location.key
+            self.claims[record] = Counter()
 
-    @rule(app=st.sampled_from(APPS), office=st.sampled_from(FIRST_OFFICES + LATER_OFFICES), who=WRITERS)
-    def anchor_single(self, app: App, office: str, who: str) -> None:
-        actor = self._actor(who, office)
+    def _single(self, app: App, entry: Entry, actor: LocalAccount) -> None:
         writer, expected = self._writer_error(actor)
-        if expected is None and app.commitment in self.stored:
+        if expected is None and (writer, app.commitment) in self.stored:
             expected = errors.AlreadyAnchored
-        entry = self._entry(app)
         anchored = self._expect(expected, lambda: self._client(actor).anchor_filing(entry))
         if anchored is not None:
             assert writer is not None
-            self.stored.add(app.commitment)
+            self.stored.add((writer, app.commitment))
+            self.sent.append(Sent(writer, (app,), (entry,), batched=False))
             self._anchor_location(Location(app.commitment, writer, ZERO32, STORED), anchored.transaction_hash)
+
+    def _batch(self, apps: tuple[App, ...], entries: tuple[Entry, ...], actor: LocalAccount) -> None:
+        writer, expected = self._writer_error(actor)
+        encoded = [encode_entry(e) for e in entries]
+        tree = MerkleTree.of(encoded)
+        mine = self._office_of_key(actor)
+        landed = mine is not None and (mine, tree.root) in self.batches
+        if landed:
+            # A root this office already anchored is a retry that landed (its key, even if
+            # suspended since): the client sends nothing. Another office's batch under the same
+            # root is no concern of this one's (SPEC.md §2).
+            expected = None
+        result = self._expect(expected, lambda: self._client(actor).anchor_batch(list(entries)))
+        if result is None:
+            return
+        (batch,) = result
+        if landed:
+            assert batch.block_number == -1
+            return
+        assert writer is not None
+        self.batches.add((writer, tree.root))
+        self.sent.append(Sent(writer, apps, entries, batched=True))
+        for i, (app, entry) in enumerate(zip(apps, encoded, strict=True)):
+            inclusion = Inclusion(tree.root, entry, tuple(tree.proof(i)))
+            if (writer, tree.root, app.commitment) in self.locations:
+                # The same commitment twice in one batch: one location on chain, a conflict in the index.
+                self.conflicts[(writer, app.commitment)] += 1
+                RegistryMachine.conflicts_seen += 1
+                continue
+            self._anchor_location(Location(app.commitment, writer, tree.root, inclusion), batch.transaction_hash)
+
+    @rule(app=st.sampled_from(APPS), office=st.sampled_from(FIRST_OFFICES + LATER_OFFICES), who=WRITERS)
+    def anchor_single(self, app: App, office: str, who: str) -> None:
+        self._single(app, self._entry(app), self._actor(who, office))
 
     @rule(
         apps=st.lists(st.sampled_from(APPS), min_size=1, max_size=5),
@@ -316,35 +426,21 @@ class RegistryMachine(RuleBasedStateMachine):
         who=WRITERS,
     )
     def anchor_batch(self, apps: list[App], office: str, who: str) -> None:
-        actor = self._actor(who, office)
-        writer, expected = self._writer_error(actor)
-        entries = [self._entry(app) for app in apps]
-        encoded = [encode_entry(e) for e in entries]
-        tree = MerkleTree.of(encoded)
-        if tree.root in self.batches:
-            # A root already on the ledger is a retry that landed only for the office that anchored
-            # it (its key, even if suspended since); anyone else gets the contract's own answer.
-            if self._office_of_key(actor) == self.batches[tree.root]:
-                expected = None
-            elif expected is None:
-                expected = errors.AlreadyAnchored
-        result = self._expect(expected, lambda: self._client(actor).anchor_batch(entries))
-        if result is None:
-            return
-        (batch,) = result
-        if tree.root in self.batches:
-            assert batch.block_number == -1
-            return
-        assert writer is not None
-        self.batches[tree.root] = writer
-        for i, (app, entry) in enumerate(zip(apps, encoded, strict=True)):
-            inclusion = Inclusion(tree.root, entry, tuple(tree.proof(i)))
-            if (tree.root, app.commitment) in self.locations:
-                # The same commitment twice in one batch: one location on chain, a conflict in the index.
-                self.conflicts[app.commitment] += 1
-                RegistryMachine.conflicts_seen += 1
-                continue
-            self._anchor_location(Location(app.commitment, writer, tree.root, inclusion), batch.transaction_hash)
+        self._batch(tuple(apps), tuple(self._entry(app) for app in apps), self._actor(who, office))
+
+    @precondition(lambda self: self.sent)
+    @rule(pick=st.integers(0, 10**6), copier=st.sampled_from(FIRST_OFFICES + LATER_OFFICES))
+    def copy_transaction(self, pick: int, copier: str) -> None:
+        """Another office sends an anchoring transaction's exact input again from its own key
+        (a front-runner copying a pending transaction): at most it anchors the same bytes as its
+        own record; the victim's records, versions and claims stay as they were."""
+        sent = self.sent[pick % len(self.sent)]
+        model = self.offices.get(copier)
+        actor = model.key if model is not None and copier != sent.office else self.dep.stranger
+        if sent.batched:
+            self._batch(sent.apps, sent.entries, actor)
+        else:
+            self._single(sent.apps[0], sent.entries[0], actor)
 
     # ── after anchoring ──────────────────────────────────────────────────────────────────────
 
@@ -352,11 +448,22 @@ class RegistryMachine(RuleBasedStateMachine):
         keys = sorted(self.locations)
         return self.locations[keys[pick % len(keys)]]
 
-    def _owner_error(self, location: Location, actor: LocalAccount) -> type[errors.RegistryError] | None:
+    def _target(
+        self, location: Location, actor: LocalAccount
+    ) -> tuple[Location | None, type[errors.RegistryError] | None]:
+        """What an operation naming ``location`` from ``actor`` acts on: the sender's office's own
+        location at the same place (another office's copy of the bytes, if any), or the error."""
         writer, expected = self._writer_error(actor)
         if expected is not None:
-            return expected
-        return errors.Unauthorized if writer != location.office else None
+            return None, expected
+        own = self.locations.get((writer or "", location.root, location.commitment))
+        if own is None:
+            # Another office looks up its own records and batches only (SPEC.md §2).
+            return None, errors.NotAnchored if location.root == ZERO32 else errors.InvalidProof
+        return own, None
+
+    def _is_winner(self, location: Location) -> bool:
+        return self.winners[(location.office, location.commitment)] == location.key
 
     def _versioned(self, location: Location) -> None:
         location.version += 1
@@ -366,53 +473,89 @@ class RegistryMachine(RuleBasedStateMachine):
     def amend(self, pick: int, who: str, digest: bytes) -> None:
         location = self._pick_location(pick)
         actor = self._actor(who, location.office)
-        expected = self._owner_error(location, actor)
+        target, expected = self._target(location, actor)
         days = date_to_days(self._next_date())
         self._expect(
             expected,
             lambda: self._client(actor).amend_filing(location.commitment, days, digest, location.inclusion),
         )
-        if expected is None:
-            self._versioned(location)
+        if target is not None:
+            self._versioned(target)
 
     @precondition(lambda self: self.locations)
-    @rule(pick=st.integers(0, 10**6), who=WRITERS, earlier=st.sampled_from(APPS))
-    def add_claim(self, pick: int, who: str, earlier: App) -> None:
+    @rule(
+        pick=st.integers(0, 10**6),
+        who=WRITERS,
+        earlier=st.sampled_from(APPS),
+        copied=st.one_of(st.none(), st.integers(0, 10**6)),
+    )
+    def add_claim(self, pick: int, who: str, earlier: App, copied: int | None) -> None:
+        """A claim with the token the earlier application's access code makes, or one copied with
+        its token from a claim another record made (which proves nothing for this record)."""
         location = self._pick_location(pick)
         actor = self._actor(who, location.office)
-        expected: type[errors.RegistryError] | str | None = self._owner_error(location, actor)
-        if expected is None and earlier.commitment == location.commitment:
+        target, error = self._target(location, actor)
+        expected: type[errors.RegistryError] | str | None = error
+        if copied is not None and self.tokens:
+            earlier_office, earlier_commitment, days, token = self.tokens[copied % len(self.tokens)]
+        else:
+            earlier_office, earlier_commitment = earlier.office, earlier.commitment
+            days = date_to_days(dt.date(2023, 6, 1))
+            token = claim_token(location.office, location.commitment, earlier.secret)
+        if expected is None and earlier_commitment == location.commitment:
             expected = "PriorityRegistrySelfClaim"
-        days = date_to_days(dt.date(2023, 6, 1))
         self._expect(
             expected,
             lambda: self._client(actor).add_priority_claim(
-                location.commitment, earlier.commitment, days, location.inclusion
+                location.commitment, earlier_office, earlier_commitment, days, token, location.inclusion
             ),
         )
+        if expected is None and target is not None:
+            self._versioned(target)
+            self.tokens.append((earlier_office, earlier_commitment, days, token))
+            if self._is_winner(target):
+                self.claims[(target.office, target.commitment)][(earlier_office, earlier_commitment)] += 1
+
+    @precondition(lambda self: self.tokens)
+    @rule(
+        pick=st.integers(0, 10**6),
+        claim=st.integers(0, 10**6),
+        confirmer=st.sampled_from(FIRST_OFFICES + LATER_OFFICES),
+    )
+    def confirm(self, pick: int, claim: int, confirmer: str) -> None:
+        """An office confirms a link (later node → its earlier application). Sent by the earlier
+        office it confirms that link; sent by any other office it speaks for that office only."""
+        location = self._pick_location(pick)
+        _office, earlier, _days, _token = self.tokens[claim % len(self.tokens)]
+        model = self.offices.get(confirmer)
+        actor = model.key if model is not None else self.dep.stranger
+        writer, expected = self._writer_error(actor)
+        self._expect(
+            expected,
+            lambda: self._client(actor).confirm_priority_claims([(location.office, location.commitment, earlier)]),
+        )
         if expected is None:
-            self._versioned(location)
-            if self.winners[location.commitment] == (location.root, location.commitment):
-                self.claims[location.commitment][earlier.commitment] += 1
+            assert writer is not None
+            self.confirmed.add((location.office, location.commitment, writer, earlier))
 
     @precondition(lambda self: self.locations)
     @rule(pick=st.integers(0, 10**6), who=WRITERS, earlier=st.sampled_from(APPS))
     def withdraw_claim(self, pick: int, who: str, earlier: App) -> None:
         location = self._pick_location(pick)
         actor = self._actor(who, location.office)
-        expected = self._owner_error(location, actor)
+        target, expected = self._target(location, actor)
         self._expect(
             expected,
             lambda: self._client(actor).withdraw_priority_claim(
-                location.commitment, earlier.commitment, location.inclusion
+                location.commitment, earlier.office, earlier.commitment, location.inclusion
             ),
         )
-        if expected is None:
-            self._versioned(location)
-            if self.winners[location.commitment] == (location.root, location.commitment):
-                active = self.claims[location.commitment]
-                if active[earlier.commitment] > 0:
-                    active[earlier.commitment] -= 1
+        if target is not None:
+            self._versioned(target)
+            if self._is_winner(target):
+                active = self.claims[(target.office, target.commitment)]
+                if active[(earlier.office, earlier.commitment)] > 0:
+                    active[(earlier.office, earlier.commitment)] -= 1
 
     @precondition(lambda self: self.locations)
     @rule(pick=st.integers(0, 10**6), who=WRITERS, right_secret=st.booleans())
@@ -421,21 +564,19 @@ class RegistryMachine(RuleBasedStateMachine):
         app = next(a for a in APPS if a.commitment == location.commitment)
         actor = self._actor(who, location.office)
         secret = app.secret if right_secret else WRONG_SECRET
-        expected: type[errors.RegistryError] | None
-        if not right_secret:
+        target, expected = self._target(location, actor)
+        if expected is None and not right_secret:
             # Another commitment: not stored there, or not the entry the proof is for.
-            expected = errors.NotAnchored if location.root == ZERO32 else errors.InvalidProof
-        else:
-            expected = self._owner_error(location, actor)
-            if expected is None and app.office != location.office:
-                expected = errors.Unauthorized  # PriorityRegistryOfficeMismatch: not its number
-            if expected is None and location.published:
-                expected = errors.AlreadyPublished
+            target, expected = None, errors.NotAnchored if location.root == ZERO32 else errors.InvalidProof
+        if target is not None and app.office != target.office:
+            target, expected = None, errors.Unauthorized  # PriorityRegistryOfficeMismatch: not its number
+        if target is not None and target.published:
+            target, expected = None, errors.AlreadyPublished
         self._expect(expected, lambda: self._client(actor).publish(app.office, app.number, secret, location.inclusion))
-        if expected is None:
-            location.published = True
-            if self.winners[location.commitment] == (location.root, location.commitment):
-                self.published[location.commitment] = app.number
+        if target is not None:
+            target.published = True
+            if self._is_winner(target):
+                self.published[(target.office, target.commitment)] = app.number
 
     # ── signed entries, relayed by anyone ────────────────────────────────────────────────────
 
@@ -463,13 +604,26 @@ class RegistryMachine(RuleBasedStateMachine):
             expected = errors.InvalidSignature
         elif not model.active:
             expected = errors.OfficeNotActive
-        elif pending.app.commitment in self.stored:
+        elif (office, pending.app.commitment) in self.stored:
             expected = errors.AlreadyAnchored
         anchored = self._expect(expected, lambda: self._client(relayer).relay_filing(pending.signed))
         if anchored is not None:
             model.nonce += 1
-            self.stored.add(pending.app.commitment)
+            self.stored.add((office, pending.app.commitment))
             self._anchor_location(Location(pending.app.commitment, office, ZERO32, STORED), anchored.transaction_hash)
+
+    @precondition(lambda self: self.pending)
+    @rule(pick=st.integers(0, 10**6), copier=st.sampled_from(FIRST_OFFICES + LATER_OFFICES), who=WRITERS)
+    def relay_as_another_office(self, pick: int, copier: str, who: str) -> None:
+        """A copier relays an office's signature under another office's name (its own, say): the
+        office is a field of the signed struct, so it recovers to no key of that office."""
+        pending = self.pending[pick % len(self.pending)]
+        if copier == pending.signed.office:
+            return
+        forged = dataclasses.replace(pending.signed, office=copier)
+        relayer = self._actor(who, copier)
+        expected = errors.InvalidSignature if copier in self.offices else errors.OfficeNotActive
+        self._expect(expected, lambda: self._client(relayer).relay_filing(forged))
 
     # ── the index agrees with the model ──────────────────────────────────────────────────────
 
@@ -479,19 +633,23 @@ class RegistryMachine(RuleBasedStateMachine):
         offices = {o.code: (o.signer, o.active) for o in self.index.offices()}
         assert offices == {o: (m.key.address, m.active) for o, m in self.offices.items()}
         assert self.index.stats().filings == len(self.winners)
-        for commitment, key in self.winners.items():
+        for (office, commitment), key in self.winners.items():
             location = self.locations[key]
-            record = self.index.record(commitment)
-            assert record is not None, f"0x{commitment.hex()} is missing from the index"
-            assert record.office == location.office
+            record = self.index.record(commitment, office)
+            assert record is not None, f"{office} 0x{commitment.hex()} is missing from the index"
+            assert record.office == location.office == office
             assert (record.batch_root or ZERO32) == location.root
             assert record.version == location.version
             # Only the key of the office it names wrote the record (SPEC.md §1, DESIGN.md property 5).
             assert self.writers[record.transaction_hash] == record.office
-            assert record.published_number == self.published.get(commitment)
-            active = Counter(c.earlier for c in record.priority_claims if not c.withdrawn)
-            assert active == +self.claims[commitment]
-            assert len(self.index.conflicts(commitment)) == self.conflicts[commitment]
+            assert record.published_number == self.published.get((office, commitment))
+            active = Counter((c.earlier_office, c.earlier) for c in record.priority_claims if not c.withdrawn)
+            assert active == +self.claims[(office, commitment)]
+            for c in record.priority_claims:
+                # Confirmed only by the earlier office itself, for this very (office, commitment).
+                assert c.confirmed == ((office, commitment, c.earlier_office, c.earlier) in self.confirmed)
+            conflicts = [x for x in self.index.conflicts(commitment) if x.office == office]
+            assert len(conflicts) == self.conflicts[(office, commitment)]
 
 
 def test_the_registry_on_chain_and_its_index_behave_like_the_model() -> None:

@@ -277,7 +277,7 @@ def test_kill_9_during_an_import_loses_nothing_acknowledged_and_anchors_nothing_
         with Index(tmp_path / "rebuilt.sqlite", chain, deployment.contract) as index:
             index.sync()
             stats = index.stats()
-            absent = [c for c in office_of if not index.contains(bytes.fromhex(c[2:]))]
+            absent = [c for c, o in office_of.items() if not index.contains(o, bytes.fromhex(c[2:]))]
     finally:
         chain.close()
     assert absent == []
