@@ -389,12 +389,26 @@ def serve_cmd(
     tokens_file: Annotated[
         Path | None, typer.Option("--tokens-file", help='With --demo: where {"EP": "<token>", …} is written.')
     ] = None,
+    log_level: Annotated[
+        str,
+        typer.Option("--log-level", help="debug, info, warning, error or critical (JSON lines on stderr)."),
+    ] = "info",
+    rate_limit: Annotated[
+        int,
+        typer.Option("--rate-limit", min=0, help="Requests a minute per token office (else per client IP); 0: off."),
+    ] = 600,
 ) -> None:
     """Serve the HTTP API (docs at /docs, the examiner's page at /)."""
     import uvicorn
 
     from api.app import create_app
     from api.auth import TokenStore
+    from api.observability import configure_logging
+
+    try:
+        configure_logging(log_level)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--log-level") from None
 
     settings = _settings(state_dir, rpc_url, contract=contract)
     codes = tuple(validate_office(o) for o in offices.split(",") if o.strip())
@@ -416,13 +430,14 @@ def serve_cmd(
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(minted, fh, indent=2)
         err.print(f"office tokens written to {target} (shown nowhere else)")
-    app = create_app(opened.service, tokens, on_shutdown=opened.service.chain.close)
+    app = create_app(opened.service, tokens, on_shutdown=opened.service.chain.close, rate_limit=rate_limit)
     err.print(
         f"registry {opened.deployment.contract} on "
         f"{'the embedded chain in ' + str(opened.state.path) if not settings.rpc_url else settings.rpc_url}"
     )
     err.print(f"API docs: http://{host}:{port}/docs — examiner's page: http://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # Logging is ours (configure_logging): uvicorn must neither reconfigure it nor log access twice.
+    uvicorn.run(app, host=host, port=port, log_config=None, log_level=log_level.lower(), access_log=False)
 
 
 def register(app: typer.Typer, friendly: Any) -> None:

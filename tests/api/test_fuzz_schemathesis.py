@@ -135,7 +135,7 @@ def app_and_token() -> Iterator[tuple[Any, str]]:
     service = build_service()
     store = TokenStore()
     token = store.issue(OFFICE)
-    app = create_app(service, store, follow_index=False)
+    app = create_app(service, store, follow_index=False, rate_limit=0)
     app.state.seed = _seed(service)
     yield app, token
     from schemathesis.python import asgi
