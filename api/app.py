@@ -25,6 +25,7 @@ from api.errors import install_error_handlers
 from api.limits import MAX_BODY_BYTES, BodyGuard, BodyLimits
 from api.negotiation import Negotiation, RouteTable
 from api.observability import GatewayMetrics, Observability
+from api.openapi import install_openapi, operation_id
 from api.ratelimit import DEFAULT_PER_MINUTE, RateLimit, TokenBuckets
 from api.routes import (
     applications,
@@ -125,7 +126,9 @@ def create_app(
             "alreadyAnchored naming filings[i]."
         ),
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
+    install_openapi(app)
     app.state.service = service
     app.state.tokens = tokens
     app.state.metrics = GatewayMetrics(service)

@@ -31,7 +31,13 @@ def commitment_from_path(text: str) -> bytes:
         raise exc.with_target("commitment") from None
 
 
-@router.get("/{commitment}", response_model=ApplicationOut, responses=_ERRORS, summary="An anchored record")
+@router.get(
+    "/{commitment}",
+    response_model=ApplicationOut,
+    responses=_ERRORS,
+    summary="An anchored record",
+    operation_id="getApplication",
+)
 async def get_application(commitment: CommitmentPath, service: Service) -> JSONResponse:
     """Office, kind, filing date, every version, claims both ways, the batch proof, and the number
     once the office has published it."""

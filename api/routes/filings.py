@@ -65,6 +65,7 @@ def parent_date(office: str, body: FilingIn, where: str = "") -> date | None:
     response_model=FilingOut,
     responses=_ERRORS,
     summary="Anchor one application of the caller's office",
+    operation_id="anchorFiling",
 )
 async def anchor_filing(body: FilingIn, office: CallerOffice, service: Service, request: Request) -> JSONResponse:
     """Anchor one application with its priority claims. The answer comes once the ledger holds it;
@@ -81,6 +82,7 @@ async def anchor_filing(body: FilingIn, office: CallerOffice, service: Service, 
     response_model=BatchOut,
     responses=_ERRORS,
     summary="Anchor many applications of the caller's office at once",
+    operation_id="anchorFilingBatch",
 )
 async def anchor_batch(body: BatchIn, office: CallerOffice, service: Service, request: Request) -> JSONResponse:
     """All-or-nothing validation: one bad item is a 422 naming its index, and nothing is anchored."""
