@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.auth import TokenStore
+from api.caching import Caching
 from api.errors import install_error_handlers
 from api.limits import MAX_BODY_BYTES, BodyGuard, BodyLimits
 from api.negotiation import Negotiation, RouteTable
@@ -38,6 +39,7 @@ from api.routes import (
     page,
     publications,
     verification,
+    versions,
 )
 from registry import __version__
 from registry.errors import RegistryError
@@ -138,6 +140,7 @@ def create_app(
     # access log see every answer, 413s and 429s included; the rate limit, then the media types
     # (406, 415) refuse before a body is read; the body is bounded before any route or parser sees
     # it (DESIGN.md property 10).
+    app.add_middleware(Caching)  # ETag, Cache-Control and 304 on what the ledger says
     app.add_middleware(BodyGuard, limits=body_limits or BodyLimits())
     routes = RouteTable(app.router.routes)
     app.add_middleware(Negotiation, table=routes)  # 406 / 415 before the body is read
@@ -145,7 +148,18 @@ def create_app(
         app.add_middleware(RateLimit, buckets=TokenBuckets(rate_limit), tokens=lambda: app.state.tokens)
     app.add_middleware(Observability, metrics=app.state.metrics, routes=routes)
 
-    for module in (offices, filings, applications, verification, families, publications, documents, health, metrics):
+    for module in (
+        offices,
+        filings,
+        applications,
+        versions,
+        verification,
+        families,
+        publications,
+        documents,
+        health,
+        metrics,
+    ):
         app.include_router(module.router)
     # The examiner's page and its script and style: served here, so the page needs no other host.
     app.include_router(page.router)

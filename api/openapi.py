@@ -8,7 +8,8 @@ FastAPI writes most of it from the routes; this module adds what no single route
 - every 4xx answer is the error envelope: FastAPI's default 422 (``HTTPValidationError``, a body
   this API never sends) is replaced by ``ErrorEnvelope``, and the answers any operation can get
   from the middleware are declared where they apply — 406 (``Accept``), 429 (rate limit, API
-  paths), 413 and 415 (operations with a body);
+  paths), 413 and 415 (operations with a body), 304 with ETag and Cache-Control where
+  :mod:`api.caching` applies;
 - the description lists the error detail vocabulary (:mod:`api.vocabulary`).
 """
 
@@ -22,6 +23,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from api import schemas
+from api.caching import POLICIES
 from api.vocabulary import markdown
 
 __all__ = ["install_openapi", "operation_id"]
@@ -57,6 +59,14 @@ def _complete(schema: dict[str, Any]) -> dict[str, Any]:
             if path.startswith("/v1/") and path != "/v1/health":
                 retry = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
                 responses.setdefault("429", _error("Too many requests from this caller.", retry))
+            policy = POLICIES.get(path)
+            if policy is not None and method == "get":
+                etag = {
+                    "ETag": {"description": "Strong validator of the answer's bytes.", "schema": {"type": "string"}}
+                }
+                control = {"description": policy, "schema": {"type": "string"}}
+                responses.get("200", {}).setdefault("headers", {}).update({**etag, "Cache-Control": control})
+                responses.setdefault("304", {"description": "Not modified: If-None-Match named the current ETag."})
             if "requestBody" in operation:
                 responses.setdefault("413", _error("The body is larger than the operation takes."))
                 responses.setdefault("415", _error("The body's Content-Type is not one the operation takes."))
