@@ -10,7 +10,9 @@ FastAPI writes most of it from the routes; this module adds what no single route
   from the middleware are declared where they apply — 406 (``Accept``), 429 (rate limit, API
   paths), 413 and 415 (operations with a body), 304 with ETag and Cache-Control where
   :mod:`api.caching` applies;
-- the description lists the error detail vocabulary (:mod:`api.vocabulary`).
+- the description lists the error detail vocabulary (:mod:`api.vocabulary`);
+- every schema property has a description and an example, from the data dictionary
+  (:mod:`api.glossary`) where the field declares none.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pydantic import BaseModel
 
 from api import schemas
 from api.caching import POLICIES
+from api.glossary import document_properties
 from api.vocabulary import markdown
 
 __all__ = ["install_openapi", "operation_id"]
@@ -75,6 +78,7 @@ def _complete(schema: dict[str, Any]) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
     _add_referenced_models(schema, components)
+    document_properties(components)
     return schema
 
 

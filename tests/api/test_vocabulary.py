@@ -136,3 +136,28 @@ def test_the_contract_lists_the_vocabulary_and_names_every_operation(api: Api) -
 def test_the_readme_lists_the_vocabulary() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert [code for code in DETAIL_CODES if f"`{code}`" not in readme] == []
+
+
+def _holds_schema(prop: dict[str, Any]) -> bool:
+    if "$ref" in prop or "allOf" in prop:
+        return True
+    if prop.get("type") == "array" and "$ref" in prop.get("items", {}):
+        return True
+    return any(_holds_schema(p) for p in prop.get("anyOf", ()) if p.get("type") != "null")
+
+
+def test_every_schema_field_has_a_description_and_an_example(api: Api) -> None:
+    """ST.90: every property is described; every property holding a value has an example (one that
+    holds another schema is exemplified by that schema's own fields)."""
+    components = api.client.get("/openapi.json").json()["components"]["schemas"]
+    gaps = []
+    for name, schema in components.items():
+        assert schema.get("description"), name
+        for field, prop in schema.get("properties", {}).items():
+            if not prop.get("description"):
+                gaps.append(f"{name}.{field}: description")
+            if not _holds_schema(prop) and not (prop.get("examples") or "example" in prop):
+                gaps.append(f"{name}.{field}: example")
+    assert gaps == []
+    verify = components["VerifyIn"]["properties"]
+    assert verify["priority"]["description"] and components["PriorityIn"]["properties"]["accessCode"]["examples"]
