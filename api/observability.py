@@ -22,10 +22,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
@@ -208,6 +208,19 @@ class GatewayMetrics:
             registry=self.registry,
         )
         self.registry.register(_ChainCollector(service))
+        # Bounded: methods × route templates (plus "unmatched") × statuses.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, method: str, template: str, status: int, seconds: float) -> None:
+        """One answered request. The labelled series are kept per key: ``labels()`` takes a lock
+        and builds a tuple each time, which the verification hot path need not pay."""
+        key = (method, template, status)
+        series = self._series.get(key)
+        if series is None:
+            series = (self.requests.labels(method, template, str(status)), self.latency.labels(method, template))
+            self._series[key] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
     def count_anchored(self, office: str, way: str, count: int = 1) -> None:
         """``count`` applications of ``office`` were anchored (``way``: ``single`` or ``batch``)."""
@@ -236,7 +249,7 @@ def request_id_from(headers: Iterable[tuple[bytes, bytes]]) -> str:
             if _REQUEST_ID.fullmatch(text):
                 return text
             break
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 class Observability:
@@ -280,8 +293,7 @@ class Observability:
             seconds = time.perf_counter() - started
             template = self.template(scope)
             method = scope["method"]
-            self.metrics.requests.labels(method, template, str(status)).inc()
-            self.metrics.latency.labels(method, template).observe(seconds)
+            self.metrics.observe(method, template, status, seconds)
             if access_log.isEnabledFor(logging.INFO):
                 fields = {"method": method, "route": template, "status": status, "ms": round(seconds * 1000, 2)}
                 office = state.get(OFFICE_STATE_KEY)
