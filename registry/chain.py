@@ -208,6 +208,8 @@ class Chain:
         self._send_lock = threading.Lock()
         self._tester_ref: Any = None
         self._journal: Journal | None = None
+        #: A read-only view of a durable embedded chain: a send would be forgotten, so none is made.
+        self.read_only = False
         # Hashes of embedded transactions by (block hash, position): a batch's hash is keccak over
         # its 120 KB, ~0.3 ms, and the index asks for it twice (its logs, then its input).
         self._tx_hashes: OrderedDict[tuple[bytes, int], bytes] = OrderedDict()
@@ -215,18 +217,22 @@ class Chain:
     # ── connecting ───────────────────────────────────────────────────────────────────────
 
     @classmethod
-    def embedded(cls, state_dir: str | Path | None = None) -> Chain:
+    def embedded(cls, state_dir: str | Path | None = None, *, read_only: bool = False) -> Chain:
         """The in-process eth-tester chain (py-evm, Prague rules); its first account funds the rest.
 
         With ``state_dir`` the chain is durable: rebuilt from its journal now, and every accepted
         transaction journaled (fsynced) before it is acknowledged (:mod:`registry.embedded`).
+        ``read_only`` rebuilds it without writing the state directory and refuses every send
+        (the read-only commands, which run beside the directory's one writer).
         """
-        tester, journal = open_tester(Path(state_dir) if state_dir is not None else None, now=int(time.time()))
+        path = Path(state_dir) if state_dir is not None else None
+        tester, journal = open_tester(path, now=int(time.time()), read_only=read_only and path is not None)
         w3 = Web3(EthereumTesterProvider(tester))
         funder = Account.from_key(tester.backend.account_keys[0].to_bytes())
         chain = cls(w3, kind="embedded", funder=funder)
         chain._tester_ref = tester
         chain._journal = journal
+        chain.read_only = read_only and path is not None
         return chain
 
     def close(self) -> None:
@@ -581,6 +587,8 @@ class Chain:
         return results
 
     def _submit(self, raw: bytes) -> bytes:
+        if self.read_only:
+            raise errors.LedgerError("this chain was opened read-only (a read-only command): nothing can be sent")
         if self._tester_ref is None:
             with _translated():
                 return bytes(self.w3.eth.send_raw_transaction(raw))

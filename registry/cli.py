@@ -1,17 +1,20 @@
 """``prioreg``: the registry from a terminal (API.md, "Command line").
 
 Thin commands over the library: each parses its arguments, calls ``registry`` and prints a rich
-table for people or ``--json`` for machines. Errors print one line and exit with status 2; no
-stack trace reaches the user.
+table for people or ``--json`` for machines. Errors print one line and exit with status 2 (3 when
+the ledger is unreachable); no stack trace reaches the user, even for an unexpected error
+(:func:`friendly`: its traceback goes to a file, or to the terminal with ``prioreg --debug``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
 
@@ -31,21 +34,79 @@ err_console = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_DEBUG_ENV_VAR = "PRIOREG_DEBUG"
+_debug = False
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", envvar=_DEBUG_ENV_VAR, help="Print the traceback of an unexpected error."),
+    ] = False,
+) -> None:
+    """A distributed register of IP application numbers and priority claims on an EVM ledger."""
+    global _debug
+    _debug = debug
+
+
 def friendly(fn: F) -> F:
-    """Turn registry errors into one line on stderr and exit status 2."""
+    """Turn every failure into one line on stderr and an exit status; no traceback reaches the user.
+
+    Status 2 for a registry error (bad input, a refusal, a state directory in use), 3 when the
+    ledger is unreachable (nothing was written; run the command again). An unexpected error
+    (a bug) also gets one line and status 2; its traceback goes to a file named in the line,
+    and to the terminal with ``--debug``.
+    """
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # typer's own exits and usage errors: already one line and a status
         except LedgerUnavailable as exc:
             err_console.print(f"[red]ledger unavailable:[/] {exc.message}", highlight=False)
             raise typer.Exit(3) from None
         except RegistryError as exc:
-            err_console.print(f"[red]error:[/] {exc.message}", highlight=False)
+            err_console.print(f"[red]error:[/] {_message(exc)}", highlight=False)
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            if _debug:
+                raise
+            where = _save_traceback(exc)
+            err_console.print(
+                f"[red]unexpected error:[/] {type(exc).__name__}: {_first_line(exc)} "
+                f"(the traceback is in {where}; --debug prints it)",
+                highlight=False,
+            )
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _message(exc: RegistryError) -> str:
+    from registry.embedded import REPAIR_HINT, JournalCorrupt
+
+    if isinstance(exc, JournalCorrupt):
+        return f"{exc.message}; {REPAIR_HINT}"
+    return exc.message
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else "(no message)"
+
+
+def _save_traceback(exc: BaseException) -> str:
+    """Write the traceback to an owner-only file in the temp directory; return its path."""
+    import tempfile
+    import traceback
+
+    fd, path = tempfile.mkstemp(prefix="prioreg-error-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("".join(traceback.format_exception(exc)))
+    return path
 
 
 @app.command()
@@ -140,8 +201,16 @@ def bench(
 def _mount_subcommands() -> None:
     from registry.cli_keys import app as keys_app
     from registry.cli_ledger import register
+    from registry.cli_state import app as state_app
 
+    for command in keys_app.registered_commands:
+        if command.callback is not None:
+            command.callback = friendly(command.callback)
     app.add_typer(keys_app, name="keys")
+    for command in state_app.registered_commands:
+        if command.callback is not None:
+            command.callback = friendly(command.callback)
+    app.add_typer(state_app, name="state")
     register(app, friendly)
 
 

@@ -8,7 +8,9 @@ passphrase comes from ``$PRIOREG_KEY_PASSPHRASE`` or a hidden prompt, and a priv
 from standard input or a hidden prompt. There is deliberately no ``--passphrase`` or ``--key`` option.
 
 Output: rich tables for people, ``--json`` for machines (lowerCamelCase, as in API.md). A failure
-prints one line to standard error and exits with code 2, without a traceback.
+prints one line to standard error and exits with code 2, without a traceback. ``create`` and
+``import`` write the state directory that holds the key directory (``<state dir>/keys``): they take
+its writer lock (registry.lock); ``list``, ``show`` and ``check`` only read.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from rich.table import Table
 
 from registry.errors import KeyStoreError, RegistryError
 from registry.keys import DEFAULT_PASSPHRASE_ENV_VAR, KeyInfo, KeyStore, passphrase_from_env_or_prompt
+from registry.lock import writer_lock
 
 __all__ = ["STATE_DIR_ENV_VAR", "app", "default_key_dir"]
 
@@ -86,7 +89,7 @@ def create(
     office: OfficeArg, key_dir: DirOption = None, force: ForceOption = False, scrypt_n: ScryptOption = None
 ) -> None:
     """Create a new random key for OFFICE and store it encrypted under a passphrase (asked twice)."""
-    with _errors_exit_2():
+    with _errors_exit_2(), _writing(key_dir or default_key_dir(), "prioreg keys create"):
         store = KeyStore(key_dir or default_key_dir(), scrypt_n=scrypt_n)
         _refuse_existing(store, office, force)
         passphrase = passphrase_from_env_or_prompt(office, confirm=True)
@@ -103,7 +106,7 @@ def import_(
     The key (64 hex digits, 0x optional) is read from standard input, or asked for without echo in
     a terminal; with the key piped in, the passphrase must come from $PRIOREG_KEY_PASSPHRASE.
     """
-    with _errors_exit_2():
+    with _errors_exit_2(), _writing(key_dir or default_key_dir(), "prioreg keys import"):
         store = KeyStore(key_dir or default_key_dir(), scrypt_n=scrypt_n)
         _refuse_existing(store, office, force)
         private_key = _read_private_key(office)
@@ -149,6 +152,19 @@ def check(office: OfficeArg, key_dir: DirOption = None, as_json: JsonOption = Fa
         typer.echo(json.dumps({"ipOfficeCode": office, "address": address, "passphraseOpensKey": True}))
     else:
         typer.echo(f"the passphrase opens the key of office {office}: {address}")
+
+
+@contextmanager
+def _writing(key_dir: Path, command: str) -> Iterator[None]:
+    """The writer lock of the state directory that holds ``key_dir`` (its ``keys/``), if it is one.
+
+    A key directory elsewhere (``--dir`` anywhere else) belongs to no state directory: no lock.
+    """
+    if key_dir.name != "keys":
+        yield
+        return
+    with writer_lock(key_dir.parent, command=command):
+        yield
 
 
 @contextmanager

@@ -24,12 +24,15 @@ from registry.config import Settings
 from registry.deployment import (
     DEFAULT_DEMO_OFFICES,
     OpenDeployment,
+    begin_creation,
     open_chain,
     open_deployment,
     registrar_client,
+    undo_creation,
 )
 from registry.filings import ClaimInput, FilingInput
 from registry.keys import KeyStore, passphrase_from_env_or_prompt
+from registry.lock import writer_lock
 from registry.offices import validate_office
 from registry.rules import LaterApplication, ParentRelation
 from registry.state import Deployment, StateDir
@@ -80,26 +83,42 @@ def _print(payload: Any, as_json: bool, table: Table | None = None) -> None:
 
 def deploy_cmd(state_dir: StateOpt = None, rpc_url: RpcOpt = None, as_json: JsonOpt = False) -> None:
     """Deploy the registry; the registrar key is made and kept encrypted in the state directory."""
+    settings = _passphrase_into(_settings(state_dir, rpc_url), "registrar")
+    with writer_lock(settings.state_dir, command="prioreg deploy"):
+        _deploy(settings, as_json)
+
+
+def _deploy(settings: Settings, as_json: bool) -> None:
     from eth_account import Account
 
     from registry.client import deploy
     from registry.deployment import _registrar_key
 
-    settings = _passphrase_into(_settings(state_dir, rpc_url), "registrar")
     state = StateDir(settings.state_dir).ensure()
     if state.deployment() is not None:
         raise errors.RegistryError(f"{state.path} already holds a deployment; use another --state-dir")
-    chain = open_chain(settings, state)
-    assert settings.key_passphrase is not None
-    key = _registrar_key(state, settings.key_passphrase.get_secret_value(), create=True)
-    if chain.funder is not None:
-        chain.fund(key.address)
-    elif chain.query(lambda: chain.w3.eth.get_balance(Account.from_key(key.key).address)) == 0:
-        raise errors.LedgerError(f"fund the registrar {key.address} (or set PRIOREG_FUNDER_KEY) and run again")
-    registrar = deploy(chain, key)
-    deployment = Deployment(chain.chain_id, registrar.address, key.address, settings.rpc_url, chain.block_number())
-    state.save_deployment(deployment)
-    chain.close()
+    # All or nothing: a failure removes the registrar key and journal it made (office keys made
+    # beforehand with `prioreg keys create` stay).
+    before = begin_creation(state, empty=False)
+    try:
+        chain = open_chain(settings, state)
+        try:
+            assert settings.key_passphrase is not None
+            key = _registrar_key(state, settings.key_passphrase.get_secret_value(), create=True)
+            if chain.funder is not None:
+                chain.fund(key.address)
+            elif chain.query(lambda: chain.w3.eth.get_balance(Account.from_key(key.key).address)) == 0:
+                raise errors.LedgerError(f"fund the registrar {key.address} (or set PRIOREG_FUNDER_KEY) and run again")
+            registrar = deploy(chain, key)
+            deployment = Deployment(
+                chain.chain_id, registrar.address, key.address, settings.rpc_url, chain.block_number()
+            )
+            state.save_deployment(deployment)
+        finally:
+            chain.close()
+    except BaseException:
+        undo_creation(state, before)
+        raise
     _print(
         {"contract": deployment.contract, "registrar": deployment.registrar, "chainId": deployment.chain_id}, as_json
     )
@@ -117,20 +136,28 @@ def admit_cmd(
     """Admit an office to the directory (registrar only)."""
     code = validate_office(office)
     settings = _passphrase_into(_settings(state_dir, rpc_url), "registrar")
-    client = registrar_client(settings)
-    address = signer or KeyStore(StateDir(settings.state_dir).keys_dir).address(code)
-    if client.chain.funder is not None:
-        client.chain.fund(address)
-    sent = client.admit_office(code, address)
-    client.chain.close()
+    with writer_lock(settings.state_dir, command="prioreg admit"):
+        client = registrar_client(settings)
+        try:
+            address = signer or KeyStore(StateDir(settings.state_dir).keys_dir).address(code)
+            if client.chain.funder is not None:
+                client.chain.fund(address)
+            sent = client.admit_office(code, address)
+        finally:
+            client.chain.close()
     _print({"ipOfficeCode": code, "signer": address, "transactionHash": sent.transaction_hash}, as_json)
 
 
 def _open(state_dir: Path | None, rpc_url: RpcOpt, office: str | None = None) -> OpenDeployment:
+    """A writing office's deployment (the caller holds the writer lock), or, without ``office``, a read-only view."""
     settings = _settings(state_dir, rpc_url)
-    if office is not None:
-        settings = _passphrase_into(settings, office)
-    return open_deployment(settings)
+    if office is None:
+        return open_deployment(settings, read_only=True)
+    return open_deployment(_passphrase_into(settings, office))
+
+
+def _state_of(state_dir: Path | None) -> Path:
+    return _settings(state_dir, None).state_dir
 
 
 def _claims(values: list[str]) -> tuple[ClaimInput, ...]:
@@ -164,7 +191,6 @@ def anchor_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Anchor one application of the office, with its priority claims; prints its access code once."""
-    opened = _open(state_dir, rpc_url, office)
     filing = FilingInput(
         number,
         parse_date(filing_date),
@@ -173,8 +199,12 @@ def anchor_cmd(
         access_code,
         _claims(claim or []),
     )
-    outcome = opened.service.anchor(validate_office(office), filing)
-    opened.service.chain.close()
+    with writer_lock(_state_of(state_dir), command="prioreg anchor"):
+        opened = _open(state_dir, rpc_url, office)
+        try:
+            outcome = opened.service.anchor(validate_office(office), filing)
+        finally:
+            opened.service.chain.close()
     p = outcome.prepared
     payload = {
         "commitment": "0x" + p.commitment.hex(),
@@ -207,6 +237,19 @@ def import_cmd(
     nothing from its batch is anchored; rows already on the ledger are skipped, so a re-run after a
     failure anchors only what is missing.
     """
+    with writer_lock(_state_of(state_dir), command="prioreg import"):
+        _import(file, office, batch_size, codes_out, state_dir, rpc_url, as_json)
+
+
+def _import(
+    file: Path,
+    office: str,
+    batch_size: int,
+    codes_out: Path | None,
+    state_dir: Path | None,
+    rpc_url: str | None,
+    as_json: bool,
+) -> None:
     from registry.importer import import_file
 
     opened = _open(state_dir, rpc_url, office)
@@ -290,9 +333,10 @@ def verify_cmd(
     rpc_url: RpcOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check one priority claim against the ledger and the Paris/PCT rules (exit 0 valid, 1 otherwise)."""
-    opened = _open(state_dir, rpc_url)
-    opened.service.sync()
+    """Check one priority claim against the ledger and the Paris/PCT rules (exit 0 valid, 1 otherwise).
+
+    Read-only: it takes no lock and writes nothing in the state directory (a gateway may be running on it).
+    """
     later = LaterApplication.read(
         validate_office(later_office),
         parse_date(later_date),
@@ -301,8 +345,12 @@ def verify_cmd(
         application_number=later_number,
         parent_relation=_parent_relation(parent_relation),
     )
-    result = opened.service.verify(ClaimInput(office, number, parse_date(filing_date), code), later)
-    opened.service.chain.close()
+    opened = _open(state_dir, rpc_url)
+    try:
+        opened.service.sync()  # the in-memory copy of the index, up to the chain's head
+        result = opened.service.verify(ClaimInput(office, number, parse_date(filing_date), code), later)
+    finally:
+        opened.service.chain.close()
     payload = result.to_json()
     if as_json:
         print(json.dumps(payload))
@@ -347,14 +395,17 @@ def family_cmd(
     rpc_url: RpcOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show the simple and extended family of an application and the links that join it."""
+    """Show the simple and extended family of an application and the links that join it (read-only, no lock)."""
     from registry.commitments import parse_commitment
     from registry.family_view import family_view
 
+    wanted = parse_commitment(commitment)
     opened = _open(state_dir, rpc_url)
-    opened.service.sync()
-    payload = family_view(opened.service.index, parse_commitment(commitment))
-    opened.service.chain.close()
+    try:
+        opened.service.sync()  # the in-memory copy of the index, up to the chain's head
+        payload = family_view(opened.service.index, wanted)
+    finally:
+        opened.service.chain.close()
     if as_json:
         print(json.dumps(payload))
         return
@@ -399,6 +450,18 @@ def serve_cmd(
     ] = 600,
 ) -> None:
     """Serve the HTTP API (docs at /docs, the examiner's page at /)."""
+    settings = _settings(state_dir, rpc_url, contract=contract)
+    codes = tuple(dict.fromkeys(validate_office(o) for o in offices.split(",") if o.strip()))
+    # The lock is held for the server's whole life. Issue 18 (`serve --workers N`): the workers
+    # share it — forked ones inherit the descriptor, spawned ones get lock.inheritable_env() and
+    # pass_fds=(lock.fd,) and call StateLock.adopt (registry.lock).
+    with writer_lock(settings.state_dir, command="prioreg serve"):
+        _serve(settings, host, port, demo, codes, tokens_file)
+
+
+def _serve(
+    settings: Settings, host: str, port: int, demo: bool, codes: tuple[str, ...], tokens_file: Path | None
+) -> None:
     import uvicorn
 
     from api.app import create_app
@@ -410,8 +473,6 @@ def serve_cmd(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--log-level") from None
 
-    settings = _settings(state_dir, rpc_url, contract=contract)
-    codes = tuple(validate_office(o) for o in offices.split(",") if o.strip())
     opened = open_deployment(settings, demo=demo, offices=codes)
     hashes_path = opened.state.path / "tokens.json"
     tokens = TokenStore.load(hashes_path)

@@ -4,6 +4,12 @@ What ``prioreg serve`` and the other commands share (API.md): without ``--rpc-ur
 the durable embedded chain kept in the state directory; ``--demo`` deploys the registry, admits
 the offices and gives each a key and an access-code seed (encrypted at rest, registry.keys); on a
 state directory that already holds a deployment, the same contract and data are resumed.
+
+Issue 12, item 5: a demo funds what it needs — computed from gas (:data:`DEMO_OFFICE_GAS`, the
+deployment's estimate, :data:`ADMIT_GAS`) at twice the node's gas price, checked against the
+funder's balance before anything is sent — and creating a state directory is all or nothing
+(:func:`begin_creation` / :func:`undo_creation`). Writers hold the directory's lock
+(registry.lock); ``read_only`` opens it for the commands that only read.
 """
 
 from __future__ import annotations
@@ -11,14 +17,17 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
+from hexbytes import HexBytes
 
 from registry import errors
-from registry.chain import ANVIL_DEV_KEY, Chain
+from registry.chain import ANVIL_DEV_KEY, TX_GAS_CAP, Chain
 from registry.client import RegistryClient, deploy
 from registry.config import Settings
 from registry.index import Index
@@ -27,7 +36,15 @@ from registry.offices import validate_office
 from registry.service import RegistryService
 from registry.state import Deployment, StateDir
 
-__all__ = ["DEFAULT_DEMO_OFFICES", "DEMO_SCRYPT_N", "OpenDeployment", "open_chain", "open_deployment"]
+__all__ = [
+    "DEFAULT_DEMO_OFFICES",
+    "DEMO_SCRYPT_N",
+    "OpenDeployment",
+    "begin_creation",
+    "open_chain",
+    "open_deployment",
+    "undo_creation",
+]
 
 DEFAULT_DEMO_OFFICES = ("EP", "US", "JP", "CN", "KR", "DE", "GB", "FR", "WO")
 # Demo keys are encrypted with a lower scrypt cost so that a demo starts in a second; real keys
@@ -47,12 +64,15 @@ class OpenDeployment:
     admitted: list[str] = field(default_factory=list)
 
 
-def open_chain(settings: Settings, state: StateDir) -> Chain:
-    """The ledger: an RPC node when ``rpc_url`` is set, else the durable embedded chain in ``state``."""
+def open_chain(settings: Settings, state: StateDir, *, read_only: bool = False) -> Chain:
+    """The ledger: an RPC node when ``rpc_url`` is set, else the durable embedded chain in ``state``.
+
+    ``read_only`` rebuilds the embedded chain without writing ``state`` (and refuses sends).
+    """
     if settings.rpc_url:
         funder = settings.funder_key.get_secret_value() if settings.funder_key else None
         return Chain.connect(settings.rpc_url, funder_key=funder)
-    return Chain.embedded(state.path)
+    return Chain.embedded(state.path, read_only=read_only)
 
 
 def _demo_passphrase(settings: Settings, state: StateDir) -> str:
@@ -96,40 +116,66 @@ def _registrar_key(state: StateDir, passphrase: str, *, create: bool) -> LocalAc
 
 
 def open_deployment(
-    settings: Settings, *, demo: bool = False, offices: tuple[str, ...] = DEFAULT_DEMO_OFFICES
+    settings: Settings,
+    *,
+    demo: bool = False,
+    offices: tuple[str, ...] = DEFAULT_DEMO_OFFICES,
+    read_only: bool = False,
 ) -> OpenDeployment:
-    """Resume the deployment in ``settings.state_dir`` or, with ``demo``, create one."""
-    state = StateDir(settings.state_dir).ensure()
-    chain = open_chain(settings, state)
+    """Resume the deployment in ``settings.state_dir`` or, with ``demo``, create one.
+
+    The caller holds the state directory's writer lock (registry.lock), except with
+    ``read_only``: then nothing in the directory is written — the chain is rebuilt without
+    touching its journal, the index is a copy in memory (:meth:`Index.in_memory_copy`), no office
+    key is loaded and nothing can be sent.
+
+    Creating a demo deployment is all-or-nothing: a failure at any step removes everything it
+    wrote, and one killed half-way (marked by ``.creating``) is cleared by the next ``--demo``.
+    """
+    state = StateDir(settings.state_dir)
+    if read_only:
+        return _open_read_only(settings, state)
+    state.ensure()
+    recorded = state.deployment()
+    creating = demo and recorded is None and not settings.contract
+    before = begin_creation(state, empty=True) if creating else frozenset()
+    chain: Chain | None = None
+    try:
+        chain = open_chain(settings, state)
+        opened = _open_or_create(settings, state, chain, recorded, demo=demo, offices=offices)
+    except BaseException:
+        if chain is not None:
+            chain.close()
+        if creating:
+            undo_creation(state, before)
+        raise
+    return opened
+
+
+def _open_or_create(
+    settings: Settings,
+    state: StateDir,
+    chain: Chain,
+    recorded: Deployment | None,
+    *,
+    demo: bool,
+    offices: tuple[str, ...],
+) -> OpenDeployment:
     if chain.funder is None and chain.kind == "rpc" and demo:
         # A dev node (anvil) funds its first account; a real network needs PRIOREG_FUNDER_KEY.
         chain.funder = Account.from_key(ANVIL_DEV_KEY)
-    recorded = state.deployment()
     passphrase = _passphrase(settings, state, demo)
     created = False
     admitted: list[str] = []
     if recorded is not None:
-        if (recorded.rpc_url or None) != (settings.rpc_url or None):
-            raise errors.RegistryError(
-                f"{state.path} belongs to {'the embedded chain' if not recorded.rpc_url else recorded.rpc_url}; "
-                "use another --state-dir for another ledger"
-            )
-        if recorded.chain_id != chain.chain_id:
-            raise errors.RegistryError(f"the ledger has chain id {chain.chain_id}, the state dir {recorded.chain_id}")
+        _check_same_ledger(state, recorded, settings, chain)
         deployment = recorded
     elif settings.contract:
         deployment = Deployment(chain.chain_id, settings.contract, "", settings.rpc_url, 0)
         state.save_deployment(deployment)
     elif demo:
         assert passphrase is not None
-        registrar_key = _registrar_key(state, passphrase, create=True)
-        chain.fund(registrar_key.address)
-        registrar = deploy(chain, registrar_key)
-        deployment = Deployment(
-            chain.chain_id, registrar.address, registrar_key.address, settings.rpc_url, chain.block_number()
-        )
-        admitted = _admit_demo_offices(chain, registrar, state, passphrase, offices)
-        state.save_deployment(deployment)
+        deployment, admitted = _create_demo(settings, state, chain, passphrase, offices)
         created = True
     else:
         raise errors.RegistryError(
@@ -143,20 +189,153 @@ def open_deployment(
     return OpenDeployment(state, deployment, service, created, admitted)
 
 
-def _admit_demo_offices(
-    chain: Chain, registrar: RegistryClient, state: StateDir, passphrase: str, offices: tuple[str, ...]
-) -> list[str]:
+def _check_same_ledger(state: StateDir, recorded: Deployment, settings: Settings, chain: Chain) -> None:
+    if (recorded.rpc_url or None) != (settings.rpc_url or None):
+        raise errors.RegistryError(
+            f"{state.path} belongs to {'the embedded chain' if not recorded.rpc_url else recorded.rpc_url}; "
+            "use another --state-dir for another ledger"
+        )
+    if recorded.chain_id != chain.chain_id:
+        raise errors.RegistryError(f"the ledger has chain id {chain.chain_id}, the state dir {recorded.chain_id}")
+
+
+def _open_read_only(settings: Settings, state: StateDir) -> OpenDeployment:
+    recorded = state.deployment()
+    if recorded is None:
+        raise errors.RegistryError(f"no deployment in {state.path}: nothing to read")
+    chain = open_chain(settings, state, read_only=True)
+    try:
+        _check_same_ledger(state, recorded, settings, chain)
+        index = Index.in_memory_copy(state.index_file, chain, recorded.contract)
+    except BaseException:
+        chain.close()
+        raise
+    return OpenDeployment(state, recorded, RegistryService(chain, index, recorded.contract), False)
+
+
+# ── creating a demo deployment: all or nothing ──────────────────────────────────────────
+
+_CREATING = ".creating"  # present while a deployment is being made; save_deployment removes it
+
+
+def begin_creation(state: StateDir, *, empty: bool) -> frozenset[str]:
+    """Mark ``state`` as being made into a deployment; return the entries that were there before.
+
+    The caller holds the writer lock. A creation that was killed half-way (its marker is still
+    there and, the lock says, nobody is running it) acknowledged nothing: what it made is removed
+    first. ``empty`` refuses a directory that holds anything (``--demo`` makes its own keys).
+    The marker lists what was there before, so a later cleanup keeps exactly that.
+    """
+    from registry.lock import LOCK_FILE_NAME
+
+    marker = state.path / _CREATING
+    if marker.exists():
+        try:
+            kept = frozenset(json.loads(marker.read_text(encoding="utf-8")))
+        except (ValueError, TypeError, OSError):
+            kept = frozenset()
+        undo_creation(state, kept)
+    before = frozenset(p.name for p in state.path.iterdir()) - {LOCK_FILE_NAME}
+    if empty and before:
+        shown = ", ".join(sorted(before)[:5])
+        raise errors.RegistryError(
+            f"{state.path} holds files but no deployment ({shown}): --demo builds only in an empty or new "
+            "directory; remove them or use another --state-dir"
+        )
+    with marker.open("w", encoding="utf-8") as fh:
+        json.dump(sorted(before), fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return before
+
+
+def undo_creation(state: StateDir, keep: frozenset[str]) -> None:
+    """Remove everything in ``state`` but ``keep`` and the writer lock (which this process holds)."""
+    from registry.lock import LOCK_FILE_NAME
+
+    for entry in state.path.iterdir():
+        if entry.name == LOCK_FILE_NAME or entry.name in keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+#: Gas a demo office is given: 1,000 transactions at the per-transaction cap (16.8 G gas, some
+#: ten million batched filings at ~1.3 k gas each), at twice the node's gas price when funded.
+DEMO_OFFICE_GAS = 1_000 * TX_GAS_CAP
+#: Gas for one ``admitOffice`` (71 k measured; the bound leaves room for a longer directory entry).
+ADMIT_GAS = 300_000
+_TRANSFER_GAS = 21_000
+
+
+def _create_demo(
+    settings: Settings, state: StateDir, chain: Chain, passphrase: str, offices: tuple[str, ...]
+) -> tuple[Deployment, list[str]]:
+    """Deploy, make every office's key and seed, fund what is needed (checked first), admit them."""
+    codes = list(dict.fromkeys(validate_office(raw) for raw in offices))
+    registrar_key = _registrar_key(state, passphrase, create=True)
     keys = KeyStore(state.keys_dir, scrypt_n=DEMO_SCRYPT_N)
     seeds = KeyStore(state.seeds_dir, scrypt_n=DEMO_SCRYPT_N)
-    admitted = []
-    for raw in offices:
-        office = validate_office(raw)
-        info = keys.create(office, passphrase, overwrite=True)
+    signers: dict[str, str] = {}
+    for office in codes:
+        signers[office] = keys.create(office, passphrase, overwrite=True).address
         seeds.create(office, passphrase, overwrite=True)
-        chain.fund(info.address)
-        registrar.admit_office(office, info.address)
-        admitted.append(office)
-    return admitted
+    price = 2 * chain.gas_price()
+    assert chain.funder is not None
+    deploy_gas = chain.estimate_gas(chain.funder, None, _deploy_data(chain, registrar_key.address))
+    # Some nodes (eth-tester) want the sender to afford a whole block's gas just to estimate a call.
+    block_gas = chain.query(lambda: int(chain.w3.eth.get_block("latest")["gasLimit"]))
+    registrar_gas = block_gas + 2 * deploy_gas + len(codes) * ADMIT_GAS
+    targets: dict[str, int] = {registrar_key.address: price * registrar_gas}
+    targets.update({address: price * DEMO_OFFICE_GAS for address in signers.values()})
+    _fund_all(chain, targets, price)
+    registrar = deploy(chain, registrar_key)
+    deployment = Deployment(
+        chain.chain_id, registrar.address, registrar_key.address, settings.rpc_url, chain.block_number()
+    )
+    for office in codes:
+        registrar.admit_office(office, signers[office])
+    state.save_deployment(deployment)
+    return deployment, codes
+
+
+def _deploy_data(chain: Chain, registrar: str) -> bytes:
+    from registry.compile import load_artifact
+
+    artifact = load_artifact()
+    factory = chain.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    return bytes(HexBytes(factory.constructor(registrar).data_in_transaction))
+
+
+def _fund_all(chain: Chain, targets: dict[str, int], price: int) -> None:
+    """Top every address up to its target (when below half of it), after checking the funder can pay for all."""
+    assert chain.funder is not None
+    funder = chain.funder.address
+    balances = {a: _balance(chain, a) for a in targets}
+    sends = {a: t for a, t in targets.items() if t > 0 and balances[a] < t // 2}
+    need = sum(sends.values()) + len(sends) * _TRANSFER_GAS * price
+    have = _balance(chain, funder)
+    if have < need:
+        offices = len(targets) - 1
+        each = max(targets.values())
+        raise errors.LedgerError(
+            f"the funder {funder} holds {_eth(have)} ETH; the registrar and {offices} offices need {_eth(need)} ETH "
+            f"(up to {_eth(each)} ETH each, gas for {DEMO_OFFICE_GAS // TX_GAS_CAP:,} full transactions at "
+            f"{price / 1e9:g} gwei): {_eth(need - have)} ETH missing — fund {funder}, or set PRIOREG_FUNDER_KEY "
+            "to a funded key, or admit fewer offices"
+        )
+    for address, wei in sends.items():
+        chain.send(chain.funder, to=address, value=wei, gas=_TRANSFER_GAS)
+
+
+def _balance(chain: Chain, address: str) -> int:
+    return chain.query(lambda: int(chain.w3.eth.get_balance(to_checksum_address(address))))
+
+
+def _eth(wei: int) -> str:
+    return f"{wei / 10**18:,.4f}".rstrip("0").rstrip(".")
 
 
 def _load_office_keys(service: RegistryService, state: StateDir, passphrase: str) -> None:

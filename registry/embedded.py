@@ -14,7 +14,11 @@ Journal format (version 1): a header line ``PRIOREG-JOURNAL 1 <genesis timestamp
 records ``length (4, big-endian) | crc32 (4) | timestamp (8) | raw transaction``. A corrupt
 record is never used: :class:`JournalCorrupt` reports where it is. The one exception is a *torn
 tail* (see :func:`scan_journal`): the last record cut short by a crash is moved aside and the
-journal truncated before it, with a warning.
+journal truncated before it, with a warning. A well-formed record that py-evm refuses on replay
+(a nonce used twice: what two writers on one journal left before registry.lock) is named the same
+way. :func:`check_journal` replays a whole journal without writing anything and
+:func:`repair_journal` keeps the records before the first bad one (``prioreg state check
+[--repair]``, DESIGN.md property 8).
 
 Snapshots. Replaying re-executes every transaction in py-evm. A million filings in batches took
 4.5 minutes to replay while the contract walked each batch's entries, ~4 s once batches were
@@ -56,17 +60,24 @@ from registry.errors import RegistryError
 __all__ = [
     "DEFAULT_SNAPSHOT_POLICY",
     "MAX_RECORD_BYTES",
+    "REPAIR_HINT",
     "Journal",
+    "JournalCheck",
     "JournalCorrupt",
+    "JournalRepair",
     "JournalScan",
     "Snapshot",
     "SnapshotCorrupt",
     "SnapshotPolicy",
+    "check_journal",
     "deterministic_backend",
     "open_tester",
     "read_journal",
     "read_snapshot",
+    "repair_journal",
+    "replay",
     "scan_journal",
+    "scan_journal_prefix",
     "snapshot_path",
     "stamp_pending_block",
     "write_snapshot",
@@ -88,11 +99,25 @@ _WRITE_CHUNK = 4 * 2**20
 
 
 class JournalCorrupt(RegistryError):
-    """Raised when the chain journal has a corrupt record (or a bad header); it is never silently used."""
+    """Raised when the chain journal has a corrupt record (or a bad header); it is never silently used.
 
-    def __init__(self, message: str, *, offset: int) -> None:
+    ``offset`` is where the bad record starts; ``record`` its number (1 = the first record after
+    the header; 0 for a bad header); ``kept`` how many records before it are good.
+    """
+
+    def __init__(self, message: str, *, offset: int, record: int = 0) -> None:
         super().__init__(message)
         self.offset = offset
+        self.record = record
+
+    @property
+    def kept(self) -> int:
+        """The records before the bad one: what ``prioreg state check --repair`` keeps."""
+        return max(self.record - 1, 0)
+
+
+#: What the CLI adds to a message about a journal that cannot be used.
+REPAIR_HINT = "`prioreg state check` shows what is wrong; `--repair` keeps every record before it"
 
 
 def deterministic_backend(genesis_timestamp: int) -> Any:
@@ -160,6 +185,19 @@ def scan_journal(path: Path, data: bytes | None = None) -> JournalScan:
     acknowledged; bit rot in it must be seen, not truncated away), an impossible length, or a
     "tail" that holds a valid record after the damage (a damaged length field in the middle).
     """
+    scan, fault = scan_journal_prefix(path, data)
+    if fault is not None:
+        raise fault
+    return scan
+
+
+def scan_journal_prefix(path: Path, data: bytes | None = None) -> tuple[JournalScan, JournalCorrupt | None]:
+    """Like :func:`scan_journal`, but the good records before a corrupt one are returned with it.
+
+    The scan holds every record up to the first corrupt one; the error (``None`` when there is
+    none) says where that one starts and which it is. A bad header is raised: nothing before it
+    is a record.
+    """
     if data is None:
         data = path.read_bytes()
     line_end = data.find(b"\n")
@@ -177,22 +215,27 @@ def scan_journal(path: Path, data: bytes | None = None) -> JournalScan:
     while offset < end:
         length, crc = struct.unpack_from(">II", data, offset) if end - offset >= _RECORD_HEAD else (0, 0)
         fits = end - offset >= _RECORD_HEAD and 8 <= length <= end - offset - _RECORD_HEAD
+        fault: str | None = None
         if not fits:
             if _is_torn_tail(data, offset):
                 torn_at = offset
                 break
-            raise JournalCorrupt(
-                f"{path} has a corrupt record at byte {offset} (length {length} does not fit the file)",
-                offset=offset,
+            fault = f"length {length} does not fit the file"
+        else:
+            body = data[offset + _RECORD_HEAD : offset + _RECORD_HEAD + length]
+            if zlib.crc32(body) != crc:
+                fault = "checksum mismatch"
+        if fault is not None:
+            number = len(records) + 1
+            partial = JournalScan(genesis, line_end + 1, records, ends, None, offset)
+            return partial, JournalCorrupt(
+                f"{path} has a corrupt record: record {number} at byte {offset} ({fault})", offset=offset, record=number
             )
-        body = data[offset + _RECORD_HEAD : offset + _RECORD_HEAD + length]
-        if zlib.crc32(body) != crc:
-            raise JournalCorrupt(f"{path} has a corrupt record at byte {offset} (checksum mismatch)", offset=offset)
         (timestamp,) = struct.unpack_from(">Q", body)
         records.append((timestamp, bytes(body[8:])))
         offset += _RECORD_HEAD + length
         ends.append(offset)
-    return JournalScan(genesis, line_end + 1, records, ends, torn_at, end)
+    return JournalScan(genesis, line_end + 1, records, ends, torn_at, end), None
 
 
 def _is_torn_tail(data: bytes, offset: int) -> bool:
@@ -500,11 +543,14 @@ def _restore(backend: Any, snapshot: Snapshot) -> bool:
     return _head(backend) == (snapshot.records, snapshot.head_hash)
 
 
-def _usable_snapshot(state_dir: Path, scan: JournalScan) -> Snapshot | None:
-    """The snapshot in ``state_dir`` if it is intact and covers a prefix of this journal; else None."""
+def _usable_snapshot(state_dir: Path, scan: JournalScan, *, clean: bool = True) -> Snapshot | None:
+    """The snapshot in ``state_dir`` if it is intact and covers a prefix of this journal; else None.
+
+    ``clean`` removes what a snapshot write cut short by a crash left (the writer's job, not a reader's).
+    """
     path = snapshot_path(state_dir)
     stale = path.with_name(path.name + ".tmp")
-    if stale.exists():
+    if clean and stale.exists():
         stale.unlink()  # a write cut short by a crash; the rename never happened
     if not path.exists():
         return None
@@ -626,46 +672,187 @@ class _Snapshotter:
 
 
 def open_tester(
-    state_dir: Path | None, *, now: int, snapshots: SnapshotPolicy | None = None
+    state_dir: Path | None, *, now: int, snapshots: SnapshotPolicy | None = None, read_only: bool = False
 ) -> tuple[Any, Journal | None]:
     """An EthereumTester on a deterministic backend; with ``state_dir``, rebuilt from its snapshot
-    (if one is usable) and the journal records after it."""
+    (if one is usable) and the journal records after it.
+
+    ``read_only`` (the read-only commands, API.md): nothing in ``state_dir`` is written — no
+    journal is created, a torn tail is left where it is (a running gateway may be appending it
+    right now) and only the records before it are replayed, no snapshot is taken — and no journal
+    is returned, so the caller must not send (the chain would forget what it was sent).
+
+    A record that cannot be replayed (py-evm refuses it: a wrong nonce, a transaction for another
+    chain — what two writers on one journal leave) raises :class:`JournalCorrupt` naming it.
+    """
     from eth_tester import EthereumTester
 
     if state_dir is None:
         return EthereumTester(backend=deterministic_backend(now)), None
     started = time.perf_counter()
     policy = DEFAULT_SNAPSHOT_POLICY if snapshots is None else snapshots
-    journal, scan = Journal.open_scanned(state_dir, now=now)
-    backend = deterministic_backend(journal.genesis_timestamp)
-    start = 0
-    snapshot = _usable_snapshot(state_dir, scan) if policy.enabled else None
-    if snapshot is not None:
-        if _restore(backend, snapshot):
-            start = snapshot.records
-        else:
-            log.warning("the chain snapshot does not rebuild its own head; replaying the whole journal")
-            backend = deterministic_backend(journal.genesis_timestamp)
-        del snapshot
+    journal: Journal | None
+    if read_only:
+        path = state_dir / Journal.FILE_NAME
+        if not path.exists():
+            raise RegistryError(f"{state_dir} holds no chain journal ({Journal.FILE_NAME})")
+        journal, scan = None, scan_journal(path)
+        genesis = scan.genesis_timestamp
+    else:
+        journal, scan = Journal.open_scanned(state_dir, now=now)
+        genesis = journal.genesis_timestamp
+    try:
+        backend = deterministic_backend(genesis)
+        start = 0
+        snapshot = _usable_snapshot(state_dir, scan, clean=not read_only) if policy.enabled else None
+        if snapshot is not None:
+            if _restore(backend, snapshot):
+                start = snapshot.records
+            else:
+                log.warning("the chain snapshot does not rebuild its own head; replaying the whole journal")
+                backend = deterministic_backend(genesis)
+            del snapshot
+        try:
+            replay(backend, state_dir / Journal.FILE_NAME, scan, start)
+        except JournalCorrupt:
+            if start == 0:
+                raise
+            # The records after the snapshot do not replay on it: replay from genesis before
+            # blaming the journal (the journal, not the snapshot, is the source of truth).
+            log.warning("the journal does not replay on the chain snapshot; replaying the whole journal")
+            backend = deterministic_backend(genesis)
+            start = 0
+            replay(backend, state_dir / Journal.FILE_NAME, scan, 0)
+    except BaseException:
+        if journal is not None:
+            journal.close()
+        raise
     tester = EthereumTester(backend=backend)
-    for timestamp, raw in scan.records[start:]:
-        # The block that included this transaction had this timestamp; give the pending block
-        # the same one so that time-dependent code (deadlines) and block hashes replay exactly.
-        backend.chain.header = backend.chain.header.copy(timestamp=timestamp)
-        backend.send_raw_transaction(raw)
-        backend.mine_blocks()
     log.info(
         "chain rebuilt in %.2f s: %d journal records from a snapshot, %d replayed",
         time.perf_counter() - started,
         start,
         len(scan.records) - start,
     )
-    if policy.enabled and _kv_store(backend) is not None:
+    if journal is not None and policy.enabled and _kv_store(backend) is not None:
         journal._snapshots = _Snapshotter(state_dir, backend, journal, policy)
         if len(scan.records) - start >= policy.every_records or scan.size - scan.end_of(start) >= policy.every_bytes:
             # A long replay just happened (no snapshot, or an old one): spare the next start from it.
             journal._snapshots.after_append(now=True)
     return tester, journal
+
+
+def replay(backend: Any, path: Path, scan: JournalScan, start: int = 0) -> None:
+    """Replay ``scan.records[start:]`` on ``backend``, one block each, with the journaled timestamps.
+
+    Raises :class:`JournalCorrupt` naming the first record py-evm refuses; the chain then holds
+    every record before it.
+    """
+    for number, (timestamp, raw) in enumerate(scan.records[start:], start=start + 1):
+        # The block that included this transaction had this timestamp; give the pending block
+        # the same one so that time-dependent code (deadlines) and block hashes replay exactly.
+        backend.chain.header = backend.chain.header.copy(timestamp=timestamp)
+        try:
+            backend.send_raw_transaction(raw)
+        except Exception as exc:  # py-evm's ValidationError and decoding errors: the record, not the code
+            offset = scan.end_of(number - 1)
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise JournalCorrupt(
+                f"{path}: record {number} at byte {offset} cannot be replayed ({reason})",
+                offset=offset,
+                record=number,
+            ) from None
+        backend.mine_blocks()
+
+
+# ── checking and repairing (``prioreg state check [--repair]``) ─────────────────────────
+
+
+@dataclass(frozen=True)
+class JournalCheck:
+    """What a full replay of a journal found: the good prefix and the first record at fault, if any.
+
+    ``kept`` records (``kept_bytes`` bytes, header included) replay; ``fault`` is the first one
+    that does not (a corrupt frame, or one py-evm refuses); ``torn_at`` is a torn tail after the
+    last record when there is no fault. ``size`` is the file's size.
+    """
+
+    path: Path
+    kept: int
+    kept_bytes: int
+    size: int
+    fault: JournalCorrupt | None
+    torn_at: int | None
+
+    @property
+    def healthy(self) -> bool:
+        """Every byte of the journal is a record that replays."""
+        return self.fault is None and self.torn_at is None
+
+    @property
+    def dropped_bytes(self) -> int:
+        """What ``--repair`` cuts off."""
+        return self.size - self.kept_bytes
+
+
+def check_journal(state_dir: Path) -> JournalCheck:
+    """Replay the whole journal of ``state_dir`` from genesis (no snapshot), writing nothing.
+
+    Raises :class:`JournalCorrupt` only for a bad header (then no record can be trusted);
+    everything else is reported in the :class:`JournalCheck`.
+    """
+    path = state_dir / Journal.FILE_NAME
+    data = path.read_bytes()
+    scan, fault = scan_journal_prefix(path, data)
+    backend = deterministic_backend(scan.genesis_timestamp)
+    kept = len(scan.records)
+    try:
+        replay(backend, path, scan)
+    except JournalCorrupt as refused:
+        fault, kept = refused, refused.kept
+    torn = scan.torn_at if fault is None else None
+    return JournalCheck(path, kept, scan.end_of(kept), len(data), fault, torn)
+
+
+@dataclass(frozen=True)
+class JournalRepair:
+    """What :func:`repair_journal` did: records kept, bytes dropped, and where the dropped bytes are."""
+
+    kept: int
+    dropped_bytes: int
+    first_dropped: int
+    aside: Path
+
+
+def repair_journal(state_dir: Path, check: JournalCheck) -> JournalRepair | None:
+    """Keep the records ``check`` found good and drop the rest, atomically; None when nothing is wrong.
+
+    The dropped bytes are copied to ``chain.journal.dropped-<offset>`` for a person; the kept
+    prefix is written beside the journal, fsynced and renamed over it, so a crash leaves the old
+    journal or the repaired one. The snapshot is removed (it may cover dropped records; the next
+    start replays and writes a new one). The caller holds the writer lock.
+    """
+    if check.healthy:
+        return None
+    path = check.path
+    data = path.read_bytes()
+    if len(data) != check.size:
+        raise RegistryError(f"{path} changed while it was checked; check it again")
+    cut = check.kept_bytes
+    aside = path.with_name(f"{path.name}.dropped-{cut}")
+    for target, content in ((aside, data[cut:]), (path.with_name(path.name + ".repair"), data[:cut])):
+        with target.open("wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+    path.with_name(path.name + ".repair").replace(path)
+    for stale in (snapshot_path(state_dir), snapshot_path(state_dir).with_name("chain.snapshot.tmp")):
+        stale.unlink(missing_ok=True)
+    _fsync_dir(state_dir)
+    first = check.fault.record if check.fault is not None else check.kept + 1
+    dropped = len(data) - cut
+    log.info("repaired %s: kept %d records, dropped %d bytes (moved to %s)", path, check.kept, dropped, aside)
+    return JournalRepair(check.kept, dropped, first, aside)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -32,7 +32,8 @@ so generic code that catches ``ValueError`` keeps working.
     │       ├── InvalidSignature
     │       ├── SignatureExpired
     │       └── InvalidProof
-    └── IndexInconsistent                  the read model disagrees with the chain
+    ├── IndexInconsistent                  the read model disagrees with the chain
+    └── StateDirLocked                     another process writes this state directory (CLI: exit 2)
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ __all__ = [
     "OfficeNotActive",
     "RegistryError",
     "SignatureExpired",
+    "StateDirLocked",
     "TransactionFailed",
     "Unauthorized",
     "WrongPassphrase",
@@ -222,3 +224,11 @@ class NotAnchored(ContractRevert):
 
 class Forbidden(RegistryError):
     """Raised when a caller asks to act for an office it does not hold (checked before the ledger)."""
+
+
+class StateDirLocked(RegistryError):
+    """Raised when another process holds a state directory's writer lock (registry.lock); ``pid`` names it."""
+
+    def __init__(self, message: str, *, pid: int | None) -> None:
+        super().__init__(message)
+        self.pid = pid

@@ -758,6 +758,31 @@ class Index:
                 )
             return int(meta["start_block"])
 
+    @classmethod
+    def in_memory_copy(cls, path: str | Path, chain: Chain, contract_address: str, *, start_block: int = 0) -> Index:
+        """A ``:memory:`` index that starts as a copy of the index file at ``path``, which is only read.
+
+        For the read-only commands (API.md: they run beside the state directory's one writer and
+        write nothing): the copy is synced in memory, so an answer is as current as the chain
+        while the file stays the writer's. A missing file, or one of another schema, gives an
+        empty index (followed from ``start_block``); one of another contract is refused as usual.
+        """
+        index = cls(":memory:", chain, contract_address, start_block=start_block)
+        file = Path(path)
+        if not file.exists():
+            return index
+        source = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            source.execute("PRAGMA busy_timeout = 10000")
+            if source.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                return index
+            with index._memory_lock:
+                source.backup(index._db)
+        finally:
+            source.close()
+        index._start_block = index._open_meta(start_block)
+        return index
+
     def close(self) -> None:
         """Close every connection of the index."""
         with self._write_lock, self._memory_lock:

@@ -8,6 +8,8 @@ Layout (``--state-dir``, default ``./state``)::
     keys/             office signing keys, Ethereum v3 keystores (registry.keys)
     seeds/            per-office access-code seeds, the same encrypted format
     registrar.json    the registrar's key, the same encrypted format
+    writer.lock       the one writer's flock, with its pid (registry.lock)
+    .creating         only while a deployment is being made (all or nothing: registry.deployment)
 
 Only the chain (journal or node) is a source of truth; deleting ``index.sqlite`` loses nothing.
 """
@@ -92,3 +94,5 @@ class StateDir:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.deployment_file)
+        # The deployment is durable: the directory is made (registry.deployment.begin_creation).
+        (self.path / ".creating").unlink(missing_ok=True)
