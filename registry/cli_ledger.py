@@ -450,28 +450,36 @@ def serve_cmd(
     ] = 600,
 ) -> None:
     """Serve the HTTP API (docs at /docs, the examiner's page at /)."""
+    from api.observability import configure_logging
+
+    try:  # before the state is touched: a typo in --log-level changes nothing
+        configure_logging(log_level)
+    except ValueError as exc:
+        raise errors.InvalidInput(f"--log-level: {exc}", code="notAllowedValue") from None
     settings = _settings(state_dir, rpc_url, contract=contract)
     codes = tuple(dict.fromkeys(validate_office(o) for o in offices.split(",") if o.strip()))
     # The lock is held for the server's whole life. Issue 18 (`serve --workers N`): the workers
     # share it — forked ones inherit the descriptor, spawned ones get lock.inheritable_env() and
     # pass_fds=(lock.fd,) and call StateLock.adopt (registry.lock).
     with writer_lock(settings.state_dir, command="prioreg serve"):
-        _serve(settings, host, port, demo, codes, tokens_file)
+        _serve(settings, host, port, demo, codes, tokens_file, log_level=log_level, rate_limit=rate_limit)
 
 
 def _serve(
-    settings: Settings, host: str, port: int, demo: bool, codes: tuple[str, ...], tokens_file: Path | None
+    settings: Settings,
+    host: str,
+    port: int,
+    demo: bool,
+    codes: tuple[str, ...],
+    tokens_file: Path | None,
+    *,
+    log_level: str,
+    rate_limit: int,
 ) -> None:
     import uvicorn
 
     from api.app import create_app
     from api.auth import TokenStore
-    from api.observability import configure_logging
-
-    try:
-        configure_logging(log_level)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--log-level") from None
 
     opened = open_deployment(settings, demo=demo, offices=codes)
     hashes_path = opened.state.path / "tokens.json"
