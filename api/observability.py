@@ -44,6 +44,7 @@ __all__ = [
     "GatewayMetrics",
     "Observability",
     "configure_logging",
+    "log_level",
     "redact",
     "request_id_from",
 ]
@@ -97,14 +98,20 @@ def redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Mutab
     return event
 
 
+def log_level(level: str) -> int:
+    """The ``logging`` level named ``level`` (any case); ValueError for another name."""
+    numeric = logging.getLevelNamesMapping().get(level.upper())
+    if level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") or not isinstance(numeric, int):
+        raise ValueError(f"unknown log level {level!r}: debug, info, warning, error or critical")
+    return numeric
+
+
 def configure_logging(level: str = "info", stream: Any = None) -> None:
     """JSON lines on ``stream`` (stderr) at ``level``, for structlog and the standard library alike.
 
     uvicorn's and the registry's ``logging`` records go through the same processors (request id,
     redaction, JSON), so an operator parses one format."""
-    numeric = logging.getLevelNamesMapping().get(level.upper())
-    if not isinstance(numeric, int):
-        raise ValueError(f"unknown log level {level!r}: debug, info, warning, error or critical")
+    numeric = log_level(level)
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,

@@ -450,10 +450,10 @@ def serve_cmd(
     ] = 600,
 ) -> None:
     """Serve the HTTP API (docs at /docs, the examiner's page at /)."""
-    from api.observability import configure_logging
+    from api.observability import log_level as parse_log_level
 
     try:  # before the state is touched: a typo in --log-level changes nothing
-        configure_logging(log_level)
+        parse_log_level(log_level)
     except ValueError as exc:
         raise errors.InvalidInput(f"--log-level: {exc}", code="notAllowedValue") from None
     settings = _settings(state_dir, rpc_url, contract=contract)
@@ -480,6 +480,7 @@ def _serve(
 
     from api.app import create_app
     from api.auth import TokenStore
+    from api.observability import configure_logging
 
     opened = open_deployment(settings, demo=demo, offices=codes)
     hashes_path = opened.state.path / "tokens.json"
@@ -500,6 +501,7 @@ def _serve(
             json.dump(minted, fh, indent=2)
         err.print(f"office tokens written to {target} (shown nowhere else)")
     app = create_app(opened.service, tokens, on_shutdown=opened.service.chain.close, rate_limit=rate_limit)
+    configure_logging(log_level)  # only now: a serve refused before this point leaves logging alone
     err.print(
         f"registry {opened.deployment.contract} on "
         f"{'the embedded chain in ' + str(opened.state.path) if not settings.rpc_url else settings.rpc_url}"
