@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.auth import TokenStore
 from api.caching import Caching
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import MAX_BODY_BYTES, BodyGuard, BodyLimits
 from api.negotiation import Negotiation, RouteTable
@@ -129,6 +130,9 @@ def create_app(
         ),
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        # FastAPI's own pages load Swagger UI and ReDoc from CDNs: api/docs.py serves them from here.
+        docs_url=None,
+        redoc_url=None,
     )
     install_openapi(app)
     app.state.service = service
@@ -163,5 +167,6 @@ def create_app(
         app.include_router(module.router)
     # The examiner's page and its script and style: served here, so the page needs no other host.
     app.include_router(page.router)
+    install_docs(app)  # before /static: its /static/docs mount must match first
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

@@ -109,7 +109,8 @@ class RouteTable:
         # FastAPI's own walk over included routers (what its OpenAPI generation uses).
         for context in iter_route_contexts(self.routes):
             route = context.original_route
-            if isinstance(route, APIRoute) and context.path_format:
+            # Only the API's operations: the docs pages and /metrics (not in the schema) are left alone.
+            if isinstance(route, APIRoute) and route.include_in_schema and context.path_format:
                 pattern = compile_path(context.path_format)[0]
                 table.append((pattern, frozenset(route.methods or ()), context.path_format, media_of(route)))
         return table

@@ -42,7 +42,7 @@ from registry.state import StateDir
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Check (and repair) a state directory.", no_args_is_help=True)
+app = typer.Typer(help="Check (and repair), back up and restore a state directory.", no_args_is_help=True)
 console = Console(soft_wrap=True)
 
 StateOpt = Annotated[Path | None, typer.Option("--state-dir", help="State directory to check. [default: ./state]")]
@@ -255,3 +255,13 @@ def check_cmd(
             console.print(f"{state.path}: sound", highlight=False)
     if report.problems:
         raise typer.Exit(1)
+
+
+def _register_backup() -> None:
+    # `state backup` / `state restore` live in registry.cli_backup (registry.backup does the work).
+    from registry.cli_backup import register
+
+    register(app)
+
+
+_register_backup()

@@ -182,7 +182,10 @@ def _open_or_create(
             f"no deployment in {state.path}: start with --demo, run `prioreg deploy`, or give --contract"
         )
     # The index is derived data: one written by an older schema is rebuilt from the chain.
-    index = Index(state.index_file, chain, deployment.contract, rebuild_outdated=True)
+    # PRIOREG_CONFIRMATIONS: how far behind the head the index reads (docs/operations.md, finality).
+    index = Index(
+        state.index_file, chain, deployment.contract, confirmations=settings.confirmations, rebuild_outdated=True
+    )
     service = RegistryService(chain, index, deployment.contract)
     if passphrase is not None:
         _load_office_keys(service, state, passphrase)

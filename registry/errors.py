@@ -43,6 +43,7 @@ from typing import Any
 __all__ = [
     "AlreadyAnchored",
     "AlreadyPublished",
+    "BackupError",
     "ContractRevert",
     "Forbidden",
     "IndexInconsistent",
@@ -232,3 +233,8 @@ class StateDirLocked(RegistryError):
     def __init__(self, message: str, *, pid: int | None) -> None:
         super().__init__(message)
         self.pid = pid
+
+
+class BackupError(RegistryError):
+    """Raised when a state directory cannot be backed up or restored: a backup that is incomplete or
+    altered, a target that is not empty, a journal that needs ``prioreg state check`` first."""

@@ -34,7 +34,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {422: {"model": ErrorEnvelope, "descr
     openapi_extra={
         "requestBody": {
             "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/DocumentVerifyIn"}},
+                # Inline: a $ref to components would dangle (FastAPI lists only the models it sees in
+                # signatures), and ReDoc refuses a document with a dangling $ref.
+                "application/json": {"schema": DocumentVerifyIn.model_json_schema(by_alias=True)},
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",

@@ -153,6 +153,13 @@ def test_a_body_of_a_type_the_operation_does_not_read_is_415(api: Api) -> None:
     assert upload.status_code == 422  # read, then refused for what it lacks
 
 
+def test_pages_and_metrics_outside_the_contract_are_not_negotiated(api: Api) -> None:
+    prometheus = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+    assert api.client.get("/metrics", headers={"Accept": prometheus}).status_code == 200
+    assert api.client.get("/metrics", headers={"Accept": "text/plain"}).status_code == 200
+    assert api.client.get("/docs", headers={"Accept": "text/html"}).status_code == 200
+
+
 def test_accept_parsing() -> None:
     assert accepts("application/json", "application/json")
     assert accepts("APPLICATION/JSON; charset=utf-8", "application/json")
