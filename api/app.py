@@ -21,19 +21,26 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.auth import TokenStore
+from api.caching import Caching
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import MAX_BODY_BYTES, BodyGuard, BodyLimits
+from api.negotiation import Negotiation, RouteTable
+from api.observability import GatewayMetrics, Observability
+from api.openapi import install_openapi, operation_id
+from api.ratelimit import DEFAULT_PER_MINUTE, RateLimit, TokenBuckets
 from api.routes import (
     applications,
     documents,
     families,
     filings,
     health,
+    metrics,
     offices,
     page,
     publications,
     verification,
+    versions,
 )
 from registry import __version__
 from registry.errors import RegistryError
@@ -77,10 +84,12 @@ def create_app(
     follow_index: bool = True,
     on_shutdown: Callable[[], None] | None = None,
     body_limits: BodyLimits | None = None,
+    rate_limit: int = DEFAULT_PER_MINUTE,
 ) -> FastAPI:
     """The API over ``service``, authenticating offices with ``tokens``; request bodies are bounded
     by ``body_limits`` (default: 16 MB, 65 MB for the package endpoints, and the JSON limits of
-    :mod:`registry.bounded_json`) before any route sees them."""
+    :mod:`registry.bounded_json`) before any route sees them; each caller may send ``rate_limit``
+    requests a minute (0: no limit, :mod:`api.ratelimit`)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -120,18 +129,41 @@ def create_app(
             "alreadyAnchored naming filings[i]."
         ),
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
         # FastAPI's own pages load Swagger UI and ReDoc from CDNs: api/docs.py serves them from here.
         docs_url=None,
         redoc_url=None,
     )
+    install_openapi(app)
     app.state.service = service
     app.state.tokens = tokens
+    app.state.metrics = GatewayMetrics(service)
     install_error_handlers(app)
 
-    # Added last, so outermost: a body is bounded before anything else runs (DESIGN.md property 10).
+    # Starlette runs the middleware added last first. From the outside in: the request id and the
+    # access log see every answer, 413s and 429s included; the rate limit, then the media types
+    # (406, 415) refuse before a body is read; the body is bounded before any route or parser sees
+    # it (DESIGN.md property 10).
+    app.add_middleware(Caching)  # ETag, Cache-Control and 304 on what the ledger says
     app.add_middleware(BodyGuard, limits=body_limits or BodyLimits())
+    routes = RouteTable(app.router.routes)
+    app.add_middleware(Negotiation, table=routes)  # 406 / 415 before the body is read
+    if rate_limit:
+        app.add_middleware(RateLimit, buckets=TokenBuckets(rate_limit), tokens=lambda: app.state.tokens)
+    app.add_middleware(Observability, metrics=app.state.metrics, routes=routes)
 
-    for module in (offices, filings, applications, verification, families, publications, documents, health):
+    for module in (
+        offices,
+        filings,
+        applications,
+        versions,
+        verification,
+        families,
+        publications,
+        documents,
+        health,
+        metrics,
+    ):
         app.include_router(module.router)
     # The examiner's page and its script and style: served here, so the page needs no other host.
     app.include_router(page.router)

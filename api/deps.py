@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import TokenStore
 from api.errors import Unauthenticated
+from api.observability import OFFICE_STATE_KEY
 from registry.service import RegistryService
 
 __all__ = ["CallerOffice", "Service", "Tokens", "Unauthenticated"]
@@ -35,13 +36,15 @@ Tokens = Annotated[TokenStore, Depends(_tokens)]
 
 
 async def _caller_office(
-    tokens: Tokens, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, tokens: Tokens, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> str:
     if credentials is None or not credentials.credentials:
         raise Unauthenticated("this request needs an office token: Authorization: Bearer <token>")
     office = tokens.office_for(credentials.credentials)
     if office is None:
         raise Unauthenticated("the office token is not valid")
+    # For the access log (api.observability): the office, never the token.
+    request.state[OFFICE_STATE_KEY] = office
     return office
 
 

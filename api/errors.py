@@ -2,7 +2,9 @@
 
 Domain errors map by class (STYLE.md: one handler maps domain errors to HTTP); request-shape
 errors from pydantic become ``INVALID_INPUT_DATA`` with one detail per problem; anything
-unexpected is logged server-side and answered with an envelope, never a stack trace.
+unexpected is logged server-side and answered with an envelope, never a stack trace. Detail codes
+come from one vocabulary (:mod:`api.vocabulary`): pydantic's types and the contract's error names
+are translated into it here.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.vocabulary import detail_for_pydantic, detail_for_revert
 from registry import errors
 
 __all__ = ["Unauthenticated", "envelope", "install_error_handlers", "status_for"]
@@ -53,6 +56,7 @@ _HTTP_CODES = {
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     422: "INVALID_INPUT_DATA",
+    429: "TOO_MANY_REQUESTS",
     503: "LEDGER_UNAVAILABLE",
 }
 
@@ -85,19 +89,6 @@ def _pydantic_target(loc: tuple[Any, ...]) -> str | None:
     return out or None  # the body as a whole has no target
 
 
-def _revert_code(name: str) -> str:
-    """``PriorityRegistryAlreadyAnchored`` → ``alreadyAnchored``; a plain ``Error(string)`` → ``ledgerRefused``."""
-    short = name.removeprefix("PriorityRegistry")
-    if not short or short == "Error" or not short[0].isalpha():
-        return "ledgerRefused"
-    return short[0].lower() + short[1:]
-
-
-def _camel(kind: str) -> str:
-    head, *rest = kind.split("_")
-    return head + "".join(w.title() for w in rest)
-
-
 def _detail_message(err: dict[str, Any]) -> str:
     if err.get("type") == "json_invalid":
         # pydantic's "JSON decode error" with the character offset as its location says little.
@@ -125,7 +116,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 message = f"{message} ({exc.target})"
         elif isinstance(exc, errors.ContractRevert):
             # API.md "Error detail codes": a domain code (alreadyAnchored), never the Solidity name.
-            detail: dict[str, Any] = {"code": _revert_code(exc.name), "message": exc.message}
+            detail: dict[str, Any] = {"code": detail_for_revert(exc.name), "message": exc.message}
             if exc.target:
                 detail["target"] = exc.target
             details.append(detail)
@@ -140,7 +131,9 @@ def install_error_handlers(app: FastAPI) -> None:
         details = []
         for err in exc.errors()[:50]:
             ctx_error = (err.get("ctx") or {}).get("error")
-            code = getattr(ctx_error, "code", None) or _camel(str(err.get("type", "invalid")))
+            # Our own InvalidInput raised in a validator keeps its domain code; pydantic's types are
+            # translated (API.md "Error detail codes": never a pydantic type name).
+            code = getattr(ctx_error, "code", None) or detail_for_pydantic(str(err.get("type", "")))
             target = None if err.get("type") == "json_invalid" else _pydantic_target(tuple(err.get("loc", ())))
             details.append({"code": code, "message": _detail_message(err), "target": target})
         first = details[0] if details else {"message": "the request is not valid", "target": None}

@@ -20,6 +20,7 @@ from registry.types import parse_date
 
 __all__ = [
     "ApplicationOut",
+    "ApplicationVersionOut",
     "BatchIn",
     "BatchOut",
     "ClaimIn",
@@ -297,6 +298,17 @@ class BatchOut(_Out):
 class VersionOut(_Out):
     """One version of an anchored record."""
 
+    version: int
+    change: str
+    filing_date: _dt.date
+    document_digest: str | None
+    ledger: LedgerOut
+
+
+class ApplicationVersionOut(_Out):
+    """One version of an anchored record: written once, never rewritten (so cacheable for good)."""
+
+    commitment: Commitment
     version: int
     change: str
     filing_date: _dt.date

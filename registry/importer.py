@@ -146,7 +146,7 @@ def _text(row: dict[str, Any], key: str, *, required: bool = True) -> str | None
     value = row.get(key)
     if value is None or value == "":
         if required:
-            raise errors.InvalidInput(f"{key} is missing", code="missing", target=key)
+            raise errors.InvalidInput(f"{key} is missing", code="required", target=key)
         return None
     if not isinstance(value, str) or len(value) > _MAX_FIELD:
         raise errors.InvalidInput(

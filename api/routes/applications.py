@@ -40,7 +40,13 @@ def commitment_from_path(text: str) -> bytes:
         raise exc.with_target("commitment") from None
 
 
-@router.get("/{commitment}", response_model=ApplicationOut, responses=_ERRORS, summary="An anchored record")
+@router.get(
+    "/{commitment}",
+    response_model=ApplicationOut,
+    responses=_ERRORS,
+    summary="An anchored record",
+    operation_id="getApplication",
+)
 async def get_application(
     commitment: CommitmentPath, service: Service, ip_office_code: OfficeQuery = None
 ) -> JSONResponse:

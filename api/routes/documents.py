@@ -30,6 +30,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {422: {"model": ErrorEnvelope, "descr
     response_model=DocumentVerifyOut,
     responses=_ERRORS,
     summary="Check a priority document against the anchored digest",
+    operation_id="verifyDocument",
     openapi_extra={
         "requestBody": {
             "content": {
@@ -63,7 +64,7 @@ async def verify_document(request: Request, service: Service) -> JSONResponse:
             raise InvalidInput(f"the upload cannot be read: {exc.detail}", code="multipartInvalid") from None
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise InvalidInput("attach the document as the form field 'file'", code="missing", target="file")
+            raise InvalidInput("attach the document as the form field 'file'", code="required", target="file")
         data = await upload.read(MAX_DOCUMENT_BYTES + 1)
         if len(data) > MAX_DOCUMENT_BYTES:
             raise InvalidInput("the document is larger than 50 MB", code="tooLarge", target="file")

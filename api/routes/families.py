@@ -42,6 +42,7 @@ def _family_picture(service: RegistryService, commitment: bytes, office: str | N
     response_class=Response,
     responses={200: {"content": {SVG_MEDIA_TYPE: {}}, "description": "The family as an SVG picture."}, **_ERRORS},
     summary="The family of an application, as a picture",
+    operation_id="getFamilyPicture",
 )
 async def get_family_svg(commitment: CommitmentPath, service: Service, ip_office_code: OfficeQuery = None) -> Response:
     """Members as boxes layered left to right by filing date, an arrow for each priority link."""
@@ -51,7 +52,13 @@ async def get_family_svg(commitment: CommitmentPath, service: Service, ip_office
     return Response(svg, media_type=SVG_MEDIA_TYPE)
 
 
-@router.get("/{commitment}", response_model=FamilyOut, responses=_ERRORS, summary="The family of an application")
+@router.get(
+    "/{commitment}",
+    response_model=FamilyOut,
+    responses=_ERRORS,
+    summary="The family of an application",
+    operation_id="getFamily",
+)
 async def get_family(commitment: CommitmentPath, service: Service, ip_office_code: OfficeQuery = None) -> JSONResponse:
     """Members linked by priority claims, earliest first, and why each link joins them."""
     key = commitment_from_path(commitment)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -65,12 +65,14 @@ def parent_date(office: str, body: FilingIn, where: str = "") -> date | None:
     response_model=FilingOut,
     responses=_ERRORS,
     summary="Anchor one application of the caller's office",
+    operation_id="anchorFiling",
 )
-async def anchor_filing(body: FilingIn, office: CallerOffice, service: Service) -> JSONResponse:
+async def anchor_filing(body: FilingIn, office: CallerOffice, service: Service, request: Request) -> JSONResponse:
     """Anchor one application with its priority claims. The answer comes once the ledger holds it;
     each claim's verification says where it stands now (the first office may anchor late)."""
     parent = parent_date(office, body)
     outcome = await run_in_threadpool(service.anchor, office, to_input(body), parent_filing_date=parent)
+    request.app.state.metrics.count_anchored(office, "single")
     return JSONResponse(filing_json(outcome), status_code=status.HTTP_201_CREATED)
 
 
@@ -80,13 +82,15 @@ async def anchor_filing(body: FilingIn, office: CallerOffice, service: Service) 
     response_model=BatchOut,
     responses=_ERRORS,
     summary="Anchor many applications of the caller's office at once",
+    operation_id="anchorFilingBatch",
 )
-async def anchor_batch(body: BatchIn, office: CallerOffice, service: Service) -> JSONResponse:
+async def anchor_batch(body: BatchIn, office: CallerOffice, service: Service, request: Request) -> JSONResponse:
     """All-or-nothing validation: one bad item is a 422 naming its index, and nothing is anchored."""
     parents = [parent_date(office, f, f"filings[{i}].") for i, f in enumerate(body.filings)]
     batches, outcomes = await run_in_threadpool(
         service.anchor_batch, office, [to_input(f) for f in body.filings], parent_filing_dates=parents
     )
+    request.app.state.metrics.count_anchored(office, "batch", len(outcomes))
     payload = {
         "batches": [
             {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Service
@@ -36,7 +36,26 @@ def _health(service: RegistryService) -> dict[str, object]:
     }
 
 
-@router.get("/v1/health", response_model=HealthOut, summary="Ledger and index status")
+@router.get("/v1/health", response_model=HealthOut, summary="Ledger and index status", operation_id="getHealth")
 async def health(service: Service) -> JSONResponse:
     """``ok`` when the node answers and the index is within 64 blocks of its head."""
-    return JSONResponse(await run_in_threadpool(_health, service))
+    return JSONResponse(await run_in_threadpool(_health, service), headers={"Cache-Control": "no-store"})
+
+
+@router.head(
+    "/v1/health",
+    summary="Ledger and index status, headers only",
+    operation_id="headHealth",
+    responses={
+        200: {
+            "description": "The gateway answers; X-Health-Status is the status GET would show.",
+            "content": {"application/json": {}},
+        }
+    },
+)
+async def health_head(service: Service) -> Response:
+    """What a load balancer's probe asks: 200 while the gateway answers, with no body to read."""
+    status = (await run_in_threadpool(_health, service))["status"]
+    # The headers GET would send (RFC 9110 §9.3.2), without the body.
+    headers = {"Cache-Control": "no-store", "X-Health-Status": str(status)}
+    return Response(status_code=200, media_type="application/json", headers=headers)

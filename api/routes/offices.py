@@ -11,7 +11,9 @@ from api.schemas import OfficeOut
 router = APIRouter(prefix="/v1/offices", tags=["offices"])
 
 
-@router.get("", response_model=list[OfficeOut], summary="The admitted offices and their keys")
+@router.get(
+    "", response_model=list[OfficeOut], summary="The admitted offices and their keys", operation_id="listOffices"
+)
 async def list_offices(service: Service) -> list[OfficeOut]:
     """Every office of the directory: its ST.3 code, its current signing key, whether it may write."""
     offices = await run_in_threadpool(service.index.offices)

@@ -174,7 +174,7 @@ def render_page(offices: list[str]) -> str:
 """
 
 
-@router.get("/", response_class=HTMLResponse, summary="The examiner's page")
+@router.get("/", response_class=HTMLResponse, summary="The examiner's page", operation_id="getExaminerPage")
 async def examiner_page(service: Service) -> HTMLResponse:
     """A form for one priority claim; the verdict, its checks and the family picture appear below it."""
     try:

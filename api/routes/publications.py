@@ -18,10 +18,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorEnvelope, "description": "Another office's application."},
     404: {"model": ErrorEnvelope, "description": "Not anchored (or a wrong access code)."},
     409: {"model": ErrorEnvelope, "description": "Already published."},
+    422: {"model": ErrorEnvelope, "description": "A malformed number or access code."},
 }
 
 
-@router.post("/v1/publications", response_model=PublicationOut, responses=_ERRORS, summary="Publish a number")
+@router.post(
+    "/v1/publications",
+    response_model=PublicationOut,
+    responses=_ERRORS,
+    summary="Publish a number",
+    operation_id="publishApplication",
+)
 async def publish(body: PublicationIn, office: CallerOffice, service: Service) -> JSONResponse:
     """The ledger checks that the number and access code hash to the anchored commitment."""
     commitment, number, ack = await run_in_threadpool(

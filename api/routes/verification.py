@@ -28,6 +28,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     response_model=VerificationOut,
     responses=_ERRORS,
     summary="Check one priority claim against the ledger and the rules",
+    operation_id="verifyPriorityClaim",
 )
 async def verify_claim(body: VerifyIn, service: Service) -> JSONResponse:
     """Is the earlier application registered, does its date match, is the claim inside the period,

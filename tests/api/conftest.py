@@ -53,5 +53,6 @@ def api() -> Iterator[Api]:
     service = build_service()
     store = TokenStore()
     tokens = {office: store.issue(office) for office in OFFICES}
-    with TestClient(create_app(service, store, follow_index=False), raise_server_exceptions=False) as client:
+    app = create_app(service, store, follow_index=False, rate_limit=0)
+    with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client, tokens, service)

@@ -8,7 +8,9 @@ hold to the contract of API.md and of the schema itself:
   aside, which an embedded chain cannot produce);
 - its status code is documented for the operation, its content type too;
 - its body matches the documented schema (``response_schema_conformance``);
-- every 4xx body is the one error envelope ``{"error": {"code", "message", "details": [...]}}``;
+- every 4xx body is the one error envelope ``{"error": {"code", "message", "details": [...]}}``,
+  and every ``details[].code`` is in the one documented vocabulary (:data:`api.vocabulary.DETAIL_CODES`:
+  never a pydantic type name nor a Solidity error name; issue 19);
 - a request the schema forbids is refused with a 4xx (``negative_data_rejection``).
 
 Generation is derandomized and the example database is off, so CI sees the same requests every run.
@@ -42,6 +44,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import MAX_BODY_BYTES, create_app
 from api.auth import TokenStore
+from api.vocabulary import DETAIL_CODES
 from registry import accesscodes
 from registry.filings import ClaimInput, FilingInput
 from registry.service import RegistryService
@@ -88,6 +91,9 @@ def _envelope_problem(body: Any) -> str | None:
         isinstance(d, dict) and isinstance(d.get("code"), str) and isinstance(d.get("message"), str) for d in details
     ):
         return f"envelope details are not a list of {{code, message}}: {details}"
+    unknown = [d["code"] for d in details if d["code"] not in DETAIL_CODES]
+    if unknown:
+        return f"detail codes outside the vocabulary of API.md (api.vocabulary): {unknown}"
     return None
 
 
@@ -135,7 +141,7 @@ def app_and_token() -> Iterator[tuple[Any, str]]:
     service = build_service()
     store = TokenStore()
     token = store.issue(OFFICE)
-    app = create_app(service, store, follow_index=False)
+    app = create_app(service, store, follow_index=False, rate_limit=0)
     app.state.seed = _seed(service)
     yield app, token
     from schemathesis.python import asgi

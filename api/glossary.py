@@ -1,0 +1,117 @@
+"""The data dictionary of the API (WIPO ST.90 and DAS habit: one meaning per field name).
+
+A field name means the same thing in every body it appears in — ``filingDate`` is always a
+filing date, ``commitment`` always a commitment — so its description and example are written once
+here, and :mod:`api.openapi` gives them to every schema property that does not declare its own
+(a field's own ``Field(description=…)`` in :mod:`api.schemas` wins). A property that holds another
+schema (``ledger``, ``priority``) has its description here and its example in that schema's own
+fields. A test checks that no property of the served contract is left without either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["GLOSSARY", "document_properties"]
+
+_COMMITMENT = "0x80e07c0a336f201eef8cbf589f1c62a05bf7531dddaa603b37c2d2ca644ea84b"
+_TX = "0xff0dabb164047bfceda916cdd2ef40e41daa89ae63741bcacecc4443a7768f22"
+
+#: field name → (description, example); example None: the field holds another schema.
+GLOSSARY: dict[str, tuple[str, Any]] = {
+    "accessCode": (
+        "The access code of an application: the secret the first office gives the applicant, who gives it to "
+        "the offices of later filings (Crockford base32, a check character last).",
+        "7JEY-NFRJ-JK7B-DJF3-1",
+    ),
+    "active": ("Whether the office may write to the ledger (false: suspended).", True),
+    "anchored": ("Whether the application is on the ledger (false: known only from a claim).", True),
+    "anchoredBy": ("The ST.3 code of the office whose key anchored the record (a PCT receiving office).", "US"),
+    "anchoredDigest": ("The SHA-256 anchored for the application's document, or null.", "0x" + "5e" * 32),
+    "applicationNumber": ("An application number as its office writes it.", "2017-187096"),
+    "available": ("Whether the applying office restores a late claim at all; null when not known here.", True),
+    "batch": ("The batch that carries the record, with its Merkle inclusion proof; null when stored alone.", None),
+    "batches": ("The batch transactions, in order.", None),
+    "blockNumber": ("The block that holds the transaction (or the latest block).", 5),
+    "chainId": ("The EIP-155 chain id of the ledger; null when the node does not answer.", 31337),
+    "change": (
+        "What the version changed: anchored, amended, claimAdded or claimWithdrawn.",
+        "anchored",
+    ),
+    "checks": ("Every check made, each with its result and a message.", None),
+    "claimedBy": ("Commitments of the later applications that claim this one.", [_COMMITMENT]),
+    "claimedFilingDate": ("The filing date the claim gives for the earlier application, YYYY-MM-DD.", "2017-09-27"),
+    "code": ("A machine-readable code: the envelope's status code, or a detail code of the vocabulary.", "badFormat"),
+    "commitment": ("The application's commitment: 0x and 64 lowercase hex digits (SPEC.md §2).", _COMMITMENT),
+    "contract": ("The registry contract's address on the ledger.", "0x5FbDB2315678afecb367f032d93F642f64180aa3"),
+    "count": ("How many filings the batch holds.", 250),
+    "criterion": ("The standard of restoration the applying office applies: dueCare or unintentional.", "dueCare"),
+    "details": ("One entry per problem found, each with a code, a message and the field it concerns.", None),
+    "documentDigest": ("The SHA-256 of the priority document, 0x and 64 hex digits; null when none.", "0x" + "5e" * 32),
+    "error": ("The error: a code, a sentence a person can act on, and details.", None),
+    "extendedFamily": ("Every member of the extended (INPADOC) family, earliest first.", None),
+    "filingDate": ("A filing date, YYYY-MM-DD.", "2018-09-06"),
+    "filings": ("The filings, in input order.", None),
+    "from": ("The commitment of the application that makes the claim.", _COMMITMENT),
+    "indexedBlock": ("The last block the gateway's index has read; null before the first.", 5),
+    "ipOfficeCode": ("A WIPO ST.3 two-letter office code.", "JP"),
+    "ipRightKind": ("The kind of right: patent, utilityModel, design or trademark.", "patent"),
+    "later": ("The later application, at the office of second filing.", None),
+    "ledger": ("The transaction that carried the write.", None),
+    "links": ("The priority links between members: from claims to.", None),
+    "matches": ("Whether the document's SHA-256 equals the anchored digest.", True),
+    "message": ("One sentence a person can act on.", "the claim is within the 12-month priority period"),
+    "name": ("The name of the check.", "withinPriorityPeriod"),
+    "parentApplication": ("The parent of a divisional or continuation: its period runs from the parent's date.", None),
+    "parentFilingDate": ("For a divisional or continuation, the parent's filing date, YYYY-MM-DD.", "2017-11-02"),
+    "parentRelation": ("How the later application descends from its parent.", "divisional"),
+    "passed": ("Whether the check holds.", True),
+    "priority": ("The earlier application named by the claim, with its access code.", None),
+    "priorityClaims": ("The priority claims of the application.", None),
+    "priorityPeriodEnd": (
+        "The last day of the priority period, closing days counted; null if not computed.",
+        "2018-09-27",
+    ),
+    "proof": (
+        "The Merkle inclusion proof: 0x-hex bytes32 nodes (StandardMerkleTree).",
+        ["0x" + "3c" * 32],
+    ),
+    "registered": ("What the ledger holds for the claimed application; null when not found.", None),
+    "relation": ("How the application descends from its parent: divisional or continuation.", "divisional"),
+    "requestDeadline": ("The last day to request restoration; null when not known here.", "2018-11-27"),
+    "restoration": ("How the applying office restores a late claim (SPEC.md §5); null when not late.", None),
+    "restorationPeriodEnd": ("The last day of the 2-month restoration window; null when not computed.", "2018-11-27"),
+    "root": ("A Merkle root of a batch: 0x and 64 hex digits.", "0x" + "9a" * 32),
+    "rule": ("The legal rule applied.", "PCT Rule 26bis.3"),
+    "severity": ("error (it decides the verdict) or warning (it is reported only).", "error"),
+    "signer": ("The address of the office's current signing key.", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"),
+    "simpleFamily": ("Commitments of the simple (DOCDB) family: the same priorities exactly.", [_COMMITMENT]),
+    "status": ("ok, or degraded when the node does not answer or the index lags 64 blocks or more.", "ok"),
+    "target": ("Where the problem is: a JSON path into the request, or a header name; null for the whole.", "later"),
+    "to": ("The commitment of the earlier application claimed.", _COMMITMENT),
+    "transactionHash": ("The transaction's hash: 0x and 64 hex digits.", _TX),
+    "verdict": ("valid, restorable, invalid or notFound (not anchored, or a wrong access code).", "valid"),
+    "verification": ("The claim's verification now: the answer of verifyPriorityClaim.", None),
+    "version": ("A version of the record, from 1 (each amendment or claim change adds one).", 1),
+    "versions": ("Every version of the record, oldest first.", None),
+    "withdrawn": ("Whether the claim was withdrawn (the history keeps it).", False),
+}
+
+
+def _holds_schema(prop: dict[str, Any]) -> bool:
+    if "$ref" in prop or "allOf" in prop:
+        return True
+    if prop.get("type") == "array" and "$ref" in prop.get("items", {}):
+        return True
+    return any(_holds_schema(p) for p in prop.get("anyOf", ()) if p.get("type") != "null")
+
+
+def document_properties(components: dict[str, Any]) -> None:
+    """Give every property of every schema its description and example from :data:`GLOSSARY`."""
+    for schema in components.values():
+        for name, prop in schema.get("properties", {}).items():
+            described, example = GLOSSARY.get(name, (None, None))
+            if described and not prop.get("description"):
+                prop["description"] = described
+            if example is not None and not _holds_schema(prop) and not prop.get("examples"):
+                prop["examples"] = [example]
