@@ -24,6 +24,17 @@ GLOSSARY: dict[str, tuple[str, Any]] = {
         "the offices of later filings (Crockford base32, a check character last).",
         "7JEY-NFRJ-JK7B-DJF3-1",
     ),
+    "alsoAnchoredBy": (
+        "Other offices whose records hold the same 32 bytes (SPEC.md §2: each is its own record).",
+        ["JP"],
+    ),
+    "confirmed": ("Whether the earlier office confirmed the priority link on the ledger (SPEC.md §2).", True),
+    "endpoint": (
+        "The office's own gateway URL, set by the office on chain; null until set.",
+        "https://gateway.example.org",
+    ),
+    "fromOffice": ("The ST.3 code of the office whose application makes the claim (the later one).", "US"),
+    "toOffice": ("The ST.3 code of the office whose application is claimed (the earlier one).", "JP"),
     "active": ("Whether the office may write to the ledger (false: suspended).", True),
     "anchored": ("Whether the application is on the ledger (false: known only from a claim).", True),
     "anchoredBy": ("The ST.3 code of the office whose key anchored the record (a PCT receiving office).", "US"),

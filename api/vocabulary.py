@@ -69,9 +69,11 @@ DETAIL_CODES: dict[str, str] = {
     "invalidCalendar": "an office calendar that cannot be read",
     "unknownKind": "not patent, utilityModel, design or trademark",
     "badRelation": "not divisional or continuation",
+    "badDelay": "a governance delay or clock step that is not a number of seconds, 0 or more",
     # claims and filings
     "invalidClaim": "an inconsistent priority claim",
     "badClaim": "a priority claim entry that cannot be encoded",
+    "badClaimToken": "a claim token that is not exactly 16 bytes",
     "duplicateClaim": "the same priority claimed twice",
     "selfClaim": "an application claiming itself",
     "claimCycle": "claims that go round in a circle",
@@ -102,6 +104,11 @@ DETAIL_CODES: dict[str, str] = {
     "invalidKind": "a kind of right the ledger does not know",
     "signatureExpired": "a relayed entry past its deadline",
     "invalidSignature": "a relayed entry not signed by the office's current key",
+    "invalidReportKind": "a kind of report the ledger does not know",
+    "unknownProposal": "no governance proposal has this id",
+    "proposalNotPending": "no pending governance proposal has this id (unknown, executed or cancelled)",
+    "proposalNotReady": "the governance proposal's delay has not passed, or it lacks the consent a key rotation needs",
+    "invalidVote": "an office that may not vote on this proposal, or already voted this way",
     "ledgerRefused": "the ledger refused the transaction for a reason it did not name",
 }
 
@@ -179,6 +186,11 @@ REVERT_CODES: dict[str, str] = {
     "CommitmentMismatch": "commitmentMismatch",
     "OfficeMismatch": "officeMismatch",
     "AlreadyPublished": "alreadyPublished",
+    "ReportAlreadyAnchored": "alreadyAnchored",
+    "InvalidReportKind": "invalidReportKind",
+    "ProposalNotPending": "proposalNotPending",
+    "ProposalNotReady": "proposalNotReady",
+    "InvalidVote": "invalidVote",
 }
 
 
