@@ -54,7 +54,7 @@ serve: install
 	$(BIN)/prioreg serve --demo --tokens-file state/tokens.json
 
 artifacts: install
-	$(BIN)/python -m registry.compile
+	$(BIN)/python -m registry.ledger.compile
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

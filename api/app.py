@@ -88,7 +88,7 @@ def create_app(
 ) -> FastAPI:
     """The API over ``service``, authenticating offices with ``tokens``; request bodies are bounded
     by ``body_limits`` (default: 16 MB, 65 MB for the package endpoints, and the JSON limits of
-    :mod:`registry.bounded_json`) before any route sees them; each caller may send ``rate_limit``
+    :mod:`registry.domain.bounded_json`) before any route sees them; each caller may send ``rate_limit``
     requests a minute (0: no limit, :mod:`api.ratelimit`)."""
 
     @asynccontextmanager

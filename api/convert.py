@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.commitments import to_hex
+from registry.domain.commitments import to_hex
 from registry.index import IndexedRecord
 from registry.service import FilingOutcome
 

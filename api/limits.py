@@ -11,7 +11,7 @@ call — sees a body it has not passed:
    the limit, without reading the rest.
 2. **JSON.** A body that is not a form (``multipart/form-data`` and
    ``application/x-www-form-urlencoded`` go to python-multipart, which bounds its own fields and
-   files) is read here and parsed once by :func:`registry.bounded_json.loads`: nesting depth,
+   files) is read here and parsed once by :func:`registry.domain.bounded_json.loads`: nesting depth,
    items in one array or object, values in all, string and key lengths. Beyond a limit → 422
    ``INVALID_INPUT_DATA`` with the limit's code (``tooDeep``, ``tooManyItems``, …) and where it
    was hit. The route then reads the same bytes as usual; its own parser never sees a document
@@ -29,7 +29,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import envelope
-from registry.bounded_json import DEFAULT_LIMITS, JsonLimits, JsonTooLarge, loads
+from registry.domain.bounded_json import DEFAULT_LIMITS, JsonLimits, JsonTooLarge, loads
 from registry.errors import InvalidInput
 
 __all__ = ["MAX_BODY_BYTES", "PACKAGE_BODY_BYTES", "PACKAGE_ROUTES", "BodyGuard", "BodyLimits"]

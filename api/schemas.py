@@ -2,7 +2,7 @@
 
 JSON is lowerCamelCase (WIPO ST.90); unknown fields are refused (a typo in a field name must not
 silently drop data); strings are bounded, so a 10 KB "application number" is a 422, not work.
-Dates are ``YYYY-MM-DD`` strings read by :func:`registry.types.parse_date`, so ``2023-02-30``
+Dates are ``YYYY-MM-DD`` strings read by :func:`registry.domain.types.parse_date`, so ``2023-02-30``
 is refused with a clear message instead of being coerced.
 """
 
@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from registry.domain.offices import validate_office
+from registry.domain.types import parse_date
 from registry.errors import InvalidInput
-from registry.offices import validate_office
-from registry.types import parse_date
 
 __all__ = [
     "ApplicationOut",

@@ -228,7 +228,7 @@ class Forbidden(RegistryError):
 
 
 class StateDirLocked(RegistryError):
-    """Raised when another process holds a state directory's writer lock (registry.lock); ``pid`` names it."""
+    """Raised when another process holds a state directory's writer lock (registry.ops.lock); ``pid`` names it."""
 
     def __init__(self, message: str, *, pid: int | None) -> None:
         super().__init__(message)

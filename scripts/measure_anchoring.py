@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eth_utils.crypto import keccak
 
-from registry.chain import ANVIL_DEV_KEY, Chain
-from registry.client import RegistryClient, deploy
-from registry.entries import Entry
-from registry.types import IpRightKind
+from registry.domain.entries import Entry
+from registry.domain.types import IpRightKind
+from registry.ledger.chain import ANVIL_DEV_KEY, Chain
+from registry.ledger.client import RegistryClient, deploy
 from tests.support.anvil import running_anvil
 
 

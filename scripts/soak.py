@@ -45,11 +45,11 @@ from typing import Any
 
 import httpx
 
-from registry.accesscodes import derive
-from registry.commitments import commitment as commit
-from registry.commitments import to_hex
-from registry.numbers import normalize
-from registry.state import StateDir
+from registry.domain.accesscodes import derive
+from registry.domain.commitments import commitment as commit
+from registry.domain.commitments import to_hex
+from registry.domain.numbers import normalize
+from registry.ops.state import StateDir
 
 __all__ = ["FilingFactory", "ServerProcess", "SoakReport", "free_port", "main", "run_soak"]
 

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api.convert import application_json
 from api.deps import Service
 from api.schemas import ApplicationOut, ErrorEnvelope
-from registry.commitments import parse_commitment
+from registry.domain.commitments import parse_commitment
 from registry.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])

@@ -1,7 +1,7 @@
 """``GET /v1/families/{commitment}``: simple (DOCDB) and extended (INPADOC) family, with the links
 that join them — visible before publication, which is the point of WIPO R15.
 
-``GET /v1/families/{commitment}.svg`` draws the same answer (:mod:`registry.family_svg`). It is declared
+``GET /v1/families/{commitment}.svg`` draws the same answer (:mod:`registry.domain.family_svg`). It is declared
 first: ``/{commitment}`` would otherwise take ``0x….svg`` as a commitment and refuse it."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Service
 from api.routes.applications import CommitmentPath, OfficeQuery, commitment_from_path
 from api.schemas import ErrorEnvelope, FamilyOut
-from registry.family_svg import family_svg
-from registry.family_view import family_view
+from registry.domain.family_svg import family_svg
 from registry.service import RegistryService
+from registry.service.family_view import family_view
 
 router = APIRouter(prefix="/v1/families", tags=["families"])
 
@@ -29,7 +29,7 @@ SVG_MEDIA_TYPE = "image/svg+xml"
 
 
 def family_json(service: RegistryService, commitment: bytes, office: str | None = None) -> dict[str, Any]:
-    """The family answer of API.md for ``commitment`` (:func:`registry.family_view.family_view`)."""
+    """The family answer of API.md for ``commitment`` (:func:`registry.service.family_view.family_view`)."""
     return family_view(service.index, commitment, office)
 
 

@@ -12,10 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from api.convert import filing_json
 from api.deps import CallerOffice, Service
 from api.schemas import BatchIn, BatchOut, ErrorEnvelope, FilingIn, FilingOut
+from registry.domain.filings import ClaimInput, FilingInput
+from registry.domain.numbers import normalize as normalize_number
+from registry.domain.types import IpRightKind
 from registry.errors import InvalidInput
-from registry.filings import ClaimInput, FilingInput
-from registry.numbers import normalize as normalize_number
-from registry.types import IpRightKind
 
 router = APIRouter(tags=["filings"])
 

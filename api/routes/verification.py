@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse
 
 from api.deps import Service
 from api.schemas import ErrorEnvelope, VerificationOut, VerifyIn
+from registry.domain.filings import ClaimInput
+from registry.domain.offices import validate_office
+from registry.domain.rules import LaterApplication
+from registry.domain.types import IpRightKind
 from registry.errors import InvalidInput
-from registry.filings import ClaimInput
-from registry.offices import validate_office
-from registry.rules import LaterApplication
-from registry.types import IpRightKind
 
 router = APIRouter(tags=["priority claims"])
 

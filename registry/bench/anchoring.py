@@ -9,7 +9,7 @@ has no index — that is what makes it naive):
 - **single**: :meth:`RegistryClient.anchor_filing`, one stored record per filing (local signing,
   explicit gas, no estimate), then one index sync;
 - **batched** at a fixed size (100, 1,000 entries) or at the largest size the 120 KB transaction
-  limit allows (:data:`registry.client.MAX_BATCH_BYTES`, split by :func:`split_batches`):
+  limit allows (:data:`registry.ledger.client.MAX_BATCH_BYTES`, split by :func:`split_batches`):
   :meth:`RegistryClient.anchor_batch`, one batch per office at a time (SPEC.md §2: one office per
   batch), the index synced as the batches land. The pure half (:mod:`registry.bench.prepare`) runs
   in worker processes, a few chunks ahead of the chain, so both cores work; whenever the next
@@ -34,10 +34,10 @@ from eth_account.signers.local import LocalAccount
 
 from registry.bench.prepare import Preparer, prepare_range
 from registry.bench.synthetic import OFFICES, SyntheticSet
-from registry.chain import Chain
-from registry.client import MAX_BATCH_BYTES, AnchoredBatch, RegistryClient, deploy, filing_message, split_batches
-from registry.entries import encode_entry
+from registry.domain.entries import encode_entry
 from registry.index import Index
+from registry.ledger.chain import Chain
+from registry.ledger.client import MAX_BATCH_BYTES, AnchoredBatch, RegistryClient, deploy, filing_message, split_batches
 
 __all__ = [
     "BenchLedger",

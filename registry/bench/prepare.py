@@ -1,7 +1,7 @@
 """The pure half of anchoring, for the benchmark: synthetic filing → prepared filing → entry bytes.
 
 This is the office's side of the end-to-end path (STYLE.md: normalize → commit → entry) run by
-:func:`registry.filings.prepare_filing` exactly as the service runs it — the number read by its
+:func:`registry.domain.filings.prepare_filing` exactly as the service runs it — the number read by its
 office's rules, the access code derived from the office's seed, the commitment, each claim's
 earlier commitment from the number and access code the applicant would give — and nothing else.
 It needs no node, so the benchmark runs it in worker processes (the second core) while the main
@@ -10,10 +10,10 @@ process drives the chain; a worker receives the synthetic set once and then only
 
 from __future__ import annotations
 
-from registry.accesscodes import AccessCode, derive
 from registry.bench.synthetic import SyntheticFiling, SyntheticSet
-from registry.entries import encode_entry
-from registry.filings import ClaimInput, FilingInput, PreparedFiling, prepare_filing
+from registry.domain.accesscodes import AccessCode, derive
+from registry.domain.entries import encode_entry
+from registry.domain.filings import ClaimInput, FilingInput, PreparedFiling, prepare_filing
 
 __all__ = ["Preparer", "filing_input", "init_worker", "prepare_range"]
 

@@ -356,9 +356,9 @@ def _verification(
     # In-process sanity check: the claims of the set are valid ones, so the load measures real answers.
     verdicts: Counter[str] = Counter()
     for body in bodies[:50]:
-        from registry.filings import ClaimInput
-        from registry.rules import LaterApplication
-        from registry.types import IpRightKind, parse_date
+        from registry.domain.filings import ClaimInput
+        from registry.domain.rules import LaterApplication
+        from registry.domain.types import IpRightKind, parse_date
 
         p, later = body["priority"], body["later"]
         claim = ClaimInput(p["ipOfficeCode"], p["applicationNumber"], parse_date(p["filingDate"]), p["accessCode"])

@@ -5,8 +5,8 @@ WIPO's IP Facts and Figures (2023 filings, rounded): CNIPA far ahead, then the U
 KIPO, PCT international applications (record office ``WO``), the EPO, and a tail of national
 offices. Every number is written the way its office prints it (several spellings per office, as
 people copy them into priority claims) with a correct check digit computed by the office module
-(``calc_check_digit`` of :mod:`registry.numbers.ep`, ``cn`` and ``de``), so every number passes
-:func:`registry.numbers.normalize` — a benchmark that anchored malformed numbers would measure a
+(``calc_check_digit`` of :mod:`registry.domain.numbers.ep`, ``cn`` and ``de``), so every number passes
+:func:`registry.domain.numbers.normalize` — a benchmark that anchored malformed numbers would measure a
 different program. Offices without a module of their own go through the generic rule.
 
 About half of the filings claim the priority of one to three *earlier* generated filings (filed
@@ -28,8 +28,8 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from registry.numbers import cn, de, ep
-from registry.types import IpRightKind
+from registry.domain.numbers import cn, de, ep
+from registry.domain.types import IpRightKind
 
 __all__ = [
     "FILING_YEAR",
@@ -93,7 +93,7 @@ class SyntheticFiling:
     number: str
     """The number as written, in one of the office's usual spellings."""
     canonical: str
-    """What :func:`registry.numbers.normalize` must return as ``canonical``."""
+    """What :func:`registry.domain.numbers.normalize` must return as ``canonical``."""
     check_digit: str | None
     """The check digit written in ``number`` (EP, CN, DE), else None."""
     filing_date: _dt.date

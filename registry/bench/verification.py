@@ -31,12 +31,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from registry.accesscodes import normalize as normalize_access_code
 from registry.bench.anchoring import BenchLedger
 from registry.bench.load import percentile
 from registry.bench.prepare import Preparer
-from registry.numbers import normalize as normalize_number
-from registry.types import date_to_days
+from registry.domain.accesscodes import normalize as normalize_access_code
+from registry.domain.numbers import normalize as normalize_number
+from registry.domain.types import date_to_days
 
 __all__ = ["eth_call_baseline", "run_http_load", "serve", "verification_bodies"]
 

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import TokenStore
-from registry.chain import Chain
-from registry.client import deploy
 from registry.index import Index
+from registry.ledger.chain import Chain
+from registry.ledger.client import deploy
 from registry.service import RegistryService
 
 OFFICES = ("JP", "US", "EP", "CN", "WO")

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from registry.accesscodes import generate
+from registry.domain.accesscodes import generate
 
 COMMITMENT = re.compile(r"^0x[0-9a-f]{64}$")
 TX_HASH = re.compile(r"^0x[0-9a-f]{64}$")

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from registry.accesscodes import normalize
-from registry.commitments import bound_document_digest, claim_token
-from registry.entries import ClaimRef, Entry, encode_entry
-from registry.merkle import verify_entry
-from registry.types import IpRightKind
+from registry.domain.accesscodes import normalize
+from registry.domain.commitments import bound_document_digest, claim_token
+from registry.domain.entries import ClaimRef, Entry, encode_entry
+from registry.domain.merkle import verify_entry
+from registry.domain.types import IpRightKind
 from tests.api.conftest import Api
 from tests.api.helpers import COMMITMENT, assert_envelope, assert_ledger, claim, filing, is_iso_date
 

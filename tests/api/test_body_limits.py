@@ -70,7 +70,7 @@ def test_importing_the_ledger_libraries_leaves_the_recursion_limit_where_it_was(
     # A fresh interpreter: in this one they are long imported. py_ecc alone used to set 100,000.
     script = (
         "import sys; before = sys.getrecursionlimit(); import registry; import eth_account, py_ecc, eth;"
-        " from registry.chain import Chain; Chain.embedded(); print(before, sys.getrecursionlimit())"
+        " from registry.ledger.chain import Chain; Chain.embedded(); print(before, sys.getrecursionlimit())"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
     before, after = out.stdout.split()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from api.caching import IMMUTABLE, etag_matches
-from registry.types import date_to_days
+from registry.domain.types import date_to_days
 from tests.api.conftest import Api
 from tests.api.helpers import assert_envelope, claim, filing
 

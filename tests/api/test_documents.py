@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from registry.commitments import bound_document_digest
+from registry.domain.commitments import bound_document_digest
 from tests.api.conftest import Api
 from tests.api.helpers import assert_envelope, filing, fresh_access_code
 

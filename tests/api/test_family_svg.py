@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from registry.family_svg import MAX_DRAWN, family_svg
+from registry.domain.family_svg import MAX_DRAWN, family_svg
 from tests.api.conftest import Api
 
 SVG = "{http://www.w3.org/2000/svg}"

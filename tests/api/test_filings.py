@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from registry.commitments import bound_document_digest
+from registry.domain.commitments import bound_document_digest
 from tests.api.conftest import Api
 from tests.api.helpers import (
     COMMITMENT,

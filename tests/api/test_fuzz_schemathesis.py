@@ -45,10 +45,10 @@ from schemathesis.specs.openapi.checks import (
 from api.app import MAX_BODY_BYTES, create_app
 from api.auth import TokenStore
 from api.vocabulary import DETAIL_CODES
-from registry import accesscodes
-from registry.filings import ClaimInput, FilingInput
+from registry.domain import accesscodes
+from registry.domain.filings import ClaimInput, FilingInput
+from registry.domain.types import IpRightKind
 from registry.service import RegistryService
-from registry.types import IpRightKind
 from tests.api.conftest import build_service
 
 OFFICE = "US"

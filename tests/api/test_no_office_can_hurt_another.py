@@ -25,12 +25,12 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth import TokenStore
 from registry import errors
-from registry.chain import Chain
-from registry.client import RegistryClient, deploy
-from registry.entries import Entry
+from registry.domain.entries import Entry
+from registry.domain.types import IpRightKind
 from registry.index import Index
+from registry.ledger.chain import Chain
+from registry.ledger.client import RegistryClient, deploy
 from registry.service import RegistryService
-from registry.types import IpRightKind
 from tests.api.helpers import claim, filing, verify_body
 
 OFFICES = ("EP", "US", "JP")

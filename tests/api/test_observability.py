@@ -20,11 +20,11 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.auth import TokenStore
 from api.observability import configure_logging, redact, request_id_from
-from registry.accesscodes import generate
-from registry.chain import Chain
 from registry.cli import app as cli_app
-from registry.client import deploy
+from registry.domain.accesscodes import generate
 from registry.index import Index
+from registry.ledger.chain import Chain
+from registry.ledger.client import deploy
 from registry.service import RegistryService
 from tests.api.helpers import claim, filing, verify_body
 

@@ -69,7 +69,7 @@ def node_down(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
 
     This is the transport the service really uses (chain and index share ``chain.w3``), so every
     ledger call fails the way it does when a node goes away: ``requests.ConnectionError``, which
-    ``registry.chain`` turns into ``LedgerUnavailable``. The embedded chain keeps its state, and the
+    ``registry.ledger.chain`` turns into ``LedgerUnavailable``. The embedded chain keeps its state, and the
     provider is put back after the test.
     """
     url = f"http://127.0.0.1:{_closed_port()}"

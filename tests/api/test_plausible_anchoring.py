@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from registry.types import PARIS_CONVENTION_DATE
+from registry.domain.types import PARIS_CONVENTION_DATE
 from tests.api.conftest import Api
 from tests.api.helpers import assert_envelope, claim, filing, fresh_access_code, verify_body
 
@@ -35,7 +35,7 @@ WEAK_CODES = [
 
 
 def _with_check(code: str) -> str:
-    from registry.accesscodes import check_character
+    from registry.domain.accesscodes import check_character
 
     secret = code.replace("-", "")[:16]
     return f"{secret[:4]}-{secret[4:8]}-{secret[8:12]}-{secret[12:]}-{check_character(secret)}"
@@ -97,7 +97,7 @@ def test_a_strong_chosen_code_is_kept_and_a_claims_weak_code_is_taken_as_given(a
 
 
 def test_generated_codes_are_strong(api: Api) -> None:
-    from registry.accesscodes import normalize, weakness
+    from registry.domain.accesscodes import normalize, weakness
 
     items = [filing(f"2017-1901{n:02d}", "2017-09-27") for n in range(50)]
     answer = api.client.post("/v1/filing-batches", json={"filings": items}, headers=api.auth("JP"))

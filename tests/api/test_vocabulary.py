@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from api.vocabulary import DETAIL_CODES, PYDANTIC_CODES, REVERT_CODES, detail_for_pydantic, detail_for_revert
-from registry.compile import load_artifact
+from registry.ledger.compile import load_artifact
 from tests.api.conftest import Api
 from tests.api.helpers import assert_envelope, claim, fresh_access_code, verify_body
 

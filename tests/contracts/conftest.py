@@ -13,7 +13,7 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 
-from registry.chain import Chain, SentTransaction
+from registry.ledger.chain import Chain, SentTransaction
 
 
 @dataclass

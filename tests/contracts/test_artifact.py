@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from registry.commitments import commitment
-from registry.compile import ARTIFACT_PATH, COMPILER_SETTINGS, REPO_ROOT, SOLC_VERSION, build_artifact
+from registry.domain.commitments import commitment
+from registry.ledger.compile import ARTIFACT_PATH, COMPILER_SETTINGS, REPO_ROOT, SOLC_VERSION, build_artifact
 from tests.contracts.conftest import Deployment
 
 

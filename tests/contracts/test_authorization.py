@@ -21,10 +21,10 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from registry import errors
-from registry.chain import Chain
-from registry.entries import Entry, encode_entry
-from registry.signing import rotate_office_key_typed_data, sign_typed_data
-from registry.types import IpRightKind, date_to_days
+from registry.domain.entries import Entry, encode_entry
+from registry.domain.types import IpRightKind, date_to_days
+from registry.ledger.chain import Chain
+from registry.ledger.signing import rotate_office_key_typed_data, sign_typed_data
 from tests.contracts.conftest import Deployment
 
 CALLERS = ("registrar", "own office", "other office", "own office, suspended", "stranger", "majority")

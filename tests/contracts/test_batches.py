@@ -10,10 +10,10 @@ import pytest
 from eth_utils.crypto import keccak
 
 from registry import errors
-from registry.entries import ClaimRef, Entry, encode_entry, pack_entries
+from registry.domain.entries import ClaimRef, Entry, encode_entry, pack_entries
+from registry.domain.merkle import MerkleTree
+from registry.domain.types import IpRightKind
 from registry.index import Index
-from registry.merkle import MerkleTree
-from registry.types import IpRightKind
 from tests.contracts.conftest import Deployment
 
 BASE = dt.date(2024, 1, 1)
@@ -178,7 +178,7 @@ def test_gas_per_entry_byte_of_a_thousand_entries_stays_near_the_calldata_floor(
     """SPEC.md §4, measured from receipts: a plain batch of 1,000 and one where every entry carries a
     bound digest and a 54-byte claim with its token. Run with ``-s`` to see the figures."""
     from registry.bench.anchoring import calldata_floor
-    from registry.commitments import claim_token
+    from registry.domain.commitments import claim_token
 
     plain = _entries(1000, seed=7)
     rich = [

@@ -11,16 +11,16 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from registry import errors
-from registry.entries import ClaimRef, Entry, encode_entry, pack_entries
-from registry.merkle import MerkleTree
-from registry.signing import (
+from registry.domain.entries import ClaimRef, Entry, encode_entry, pack_entries
+from registry.domain.merkle import MerkleTree
+from registry.domain.types import IpRightKind, date_to_days
+from registry.ledger.signing import (
     FilingMessage,
     anchor_batch_typed_data,
     anchor_filing_typed_data,
     sign_typed_data,
     typed_data_digest,
 )
-from registry.types import IpRightKind, date_to_days
 from tests.contracts.conftest import Deployment
 
 FILED = date_to_days(dt.date(2024, 5, 2))

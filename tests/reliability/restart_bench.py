@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from registry import embedded
-from registry.chain import Chain
-from registry.client import deploy
-from registry.entries import Entry
-from registry.types import IpRightKind
+from registry.domain.entries import Entry
+from registry.domain.types import IpRightKind
+from registry.ledger import embedded
+from registry.ledger.chain import Chain
+from registry.ledger.client import deploy
 
 BATCH_CALL = 4 * 3_157  # four max-size batch transactions per anchor_batch call
 

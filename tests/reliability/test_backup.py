@@ -26,11 +26,11 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from registry.backup import MANIFEST, backup, restore, verify_backup
 from registry.cli import app as cli
-from registry.embedded import Journal, scan_journal
 from registry.errors import BackupError, StateDirLocked
-from registry.lock import StateLock
+from registry.ledger.embedded import Journal, scan_journal
+from registry.ops.backup import MANIFEST, backup, restore, verify_backup
+from registry.ops.lock import StateLock
 from tests.reliability.support import soak
 
 pytestmark = pytest.mark.slow

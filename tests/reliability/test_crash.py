@@ -26,9 +26,9 @@ from typing import Any
 import httpx
 import pytest
 
-from registry.chain import Chain
 from registry.index import Index
-from registry.state import StateDir
+from registry.ledger.chain import Chain
+from registry.ops.state import StateDir
 from tests.reliability.support import ROOT, soak
 
 pytestmark = pytest.mark.slow
@@ -291,8 +291,8 @@ _WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from registry import embedded
-    from registry.chain import Chain
+    from registry.ledger import embedded
+    from registry.ledger.chain import Chain
 
     embedded.DEFAULT_SNAPSHOT_POLICY = embedded.SnapshotPolicy(every_records=4, every_bytes=10**9, max_busy=1.0)
     chain = Chain.embedded(Path(sys.argv[1]))

@@ -123,7 +123,7 @@ _HOLDER = textwrap.dedent(
     """
     import os, subprocess, sys
     from pathlib import Path
-    from registry.lock import StateLock
+    from registry.ops.lock import StateLock
 
     state = Path(sys.argv[1])
     lock = StateLock.acquire(state, command="gateway parent")
@@ -140,7 +140,7 @@ _WORKER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from registry.lock import StateLock
+    from registry.ops.lock import StateLock
 
     lock = StateLock.adopt(Path(sys.argv[1]))
     print("adopted", flush=True)

@@ -1,0 +1,177 @@
+"""The whole story on the embedded chain, printed for a person (``prioreg demo`` / ``make demo``).
+
+Deploy the registry; admit JP, US, EP and CN; the JPO anchors a first filing as a commitment that
+reveals nothing; the USPTO files on time and the EPO a month late (restorable, PCT Rule 26bis.3),
+both claiming it; the CNIPA files a design claiming the JP patent (flagged: Paris Art. 4E is for
+utility models, design ← patent is national law); an examiner mistypes the access code (caught by
+the check character before the ledger is asked) and then tries a well-formed wrong one (notFound,
+the same answer as an unknown application); the JPO publishes; the family is printed and drawn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from registry.domain.commitments import to_hex
+from registry.domain.filings import ClaimInput, FilingInput
+from registry.domain.rules import LaterApplication, Verification
+from registry.domain.types import IpRightKind
+from registry.errors import InvalidInput
+from registry.index import Index
+from registry.ledger.chain import Chain
+from registry.ledger.client import deploy
+from registry.service import FilingOutcome, RegistryService
+from registry.service.family_view import family_view
+
+__all__ = ["DEMO_OFFICES", "run_demo", "start_demo_service"]
+
+DEMO_OFFICES = ("JP", "US", "EP", "CN")
+
+
+def start_demo_service(offices: tuple[str, ...] = DEMO_OFFICES) -> RegistryService:
+    """Deploy on a new embedded chain and admit ``offices``, each with a fresh key and seed."""
+    chain = Chain.embedded()
+    registrar = deploy(chain, chain.new_account())
+    service = RegistryService(chain, Index(":memory:", chain, registrar.address), registrar.address)
+    for code in offices:
+        key = chain.new_account()
+        registrar.admit_office(code, key.address)
+        service.add_office(code, key, secrets.token_bytes(32))
+    return service
+
+
+def _verdict_style(verdict: str) -> str:
+    return {"valid": "green", "restorable": "yellow", "invalid": "red", "notFound": "magenta"}.get(verdict, "white")
+
+
+def _show_verification(console: Console, title: str, result: Verification) -> None:
+    verdict = result.verdict.value
+    table = Table(title=f"{title} → [bold {_verdict_style(verdict)}]{verdict}[/]", title_justify="left")
+    for column in ("check", "passed", "severity", "message"):
+        table.add_column(column, overflow="fold")
+    for check in result.checks:
+        severity = "" if check.passed else check.severity.value
+        table.add_row(check.name, "✓" if check.passed else "✗", severity, check.message)
+    console.print(table)
+    if result.priority_period_end:
+        extra = f", restoration until {result.restoration_period_end}" if result.restoration_period_end else ""
+        console.print(f"  priority period ends {result.priority_period_end}{extra}")
+
+
+def _anchored(console: Console, who: str, outcome: FilingOutcome) -> None:
+    p = outcome.prepared
+    console.print(
+        f"  [bold]{who}[/] anchored {p.number.display} ({p.entry.kind.api_name}, filed {p.entry.filing_date}) "
+        f"→ {to_hex(p.commitment)[:18]}… in block {outcome.ledger.block_number}"
+    )
+    for claim, verification in zip(p.claims, outcome.claim_verifications, strict=True):
+        verdict = verification.verdict.value
+        warnings = [c.name for c in verification.checks if not c.passed and c.severity.value == "warning"]
+        flagged = f" [yellow](flagged: {', '.join(warnings)})[/]" if warnings else ""
+        console.print(
+            f"    claims {claim.number.office} {claim.number.display} of {claim.filing_date}: "
+            f"[{_verdict_style(verdict)}]{verdict}[/]{flagged}"
+        )
+
+
+def run_demo(console: Console | None = None, *, svg_path: Path | None = Path("family.svg")) -> int:
+    """Run the story; returns the process exit code (0 when every step went as the rules say)."""
+    console = console or Console()
+    started = time.perf_counter()
+    console.rule("[bold]Priority registry — the whole story on the embedded chain")
+    service = start_demo_service()
+    console.print(
+        f"Registry deployed at {service.contract} (chain id {service.chain.chain_id}); "
+        f"offices admitted: {', '.join(service.writable_offices())}"
+    )
+
+    console.rule("1. The JPO anchors a first filing: a commitment that reveals nothing")
+    jp = service.anchor("JP", FilingInput("特願2017-187096", dt.date(2017, 9, 27), IpRightKind.PATENT))
+    _anchored(console, "JP", jp)
+    code = str(jp.prepared.access_code)
+    console.print(f"  The applicant receives the access code [bold]{code}[/] (80 bits + a check character).")
+
+    console.rule("2. Later filings claim its priority")
+    claim = ClaimInput("JP", "2017-187096", dt.date(2017, 9, 27), code)
+    us = service.anchor(
+        "US", FilingInput("16/123,456", dt.date(2018, 9, 6), IpRightKind.PATENT, priority_claims=(claim,))
+    )
+    _anchored(console, "US (on time)", us)
+    ep = service.anchor(
+        "EP", FilingInput("EP 18 195 432.2", dt.date(2018, 10, 29), IpRightKind.PATENT, priority_claims=(claim,))
+    )
+    _anchored(console, "EP (a month late)", ep)
+    cn = service.anchor(
+        "CN", FilingInput("201830123456.6", dt.date(2018, 3, 20), IpRightKind.DESIGN, priority_claims=(claim,))
+    )
+    _anchored(console, "CN (a design claiming a patent)", cn)
+
+    console.rule("3. Examiners verify claims in one call")
+    _show_verification(
+        console,
+        "EPO examiner checks the JP claim",
+        service.verify(claim, LaterApplication("EP", dt.date(2018, 10, 29), IpRightKind.PATENT)),
+    )
+    _show_verification(
+        console,
+        "CNIPA examiner checks the design's claim",
+        service.verify(claim, LaterApplication("CN", dt.date(2018, 3, 20), IpRightKind.DESIGN)),
+    )
+    typo = code[:-3] + ("8" if code[-3] != "8" else "9") + code[-2:]
+    try:
+        service.verify(
+            ClaimInput("JP", "2017-187096", dt.date(2017, 9, 27), typo),
+            LaterApplication("US", dt.date(2018, 9, 6), IpRightKind.PATENT),
+        )
+        console.print("[red]  a mistyped access code was not caught[/]")
+        return 1
+    except InvalidInput as exc:
+        console.print(
+            f"  A mistyped access code is caught at entry, before the ledger is asked: [italic]{exc.message}[/]"
+        )
+    wrong = service.verify(
+        ClaimInput("JP", "2017-187096", dt.date(2017, 9, 27), "0000-0000-0000-0000-0"),
+        LaterApplication("US", dt.date(2018, 9, 6), IpRightKind.PATENT),
+    )
+    console.print(
+        f"  A well-formed but wrong access code: [{_verdict_style(wrong.verdict.value)}]{wrong.verdict.value}[/] "
+        "— exactly what an unknown application gets, so the answer reveals nothing."
+    )
+
+    console.rule("4. The JPO publishes; the family was visible before that")
+    commitment, number, ack = service.publish("JP", "2017-187096", code)
+    console.print(f"  JP revealed {number} for {to_hex(commitment)[:18]}… in block {ack.block_number}")
+    family = family_view(service.index, us.prepared.commitment)
+    simple = set(family["simpleFamily"])
+    table = Table(title="The extended family of US 16/123,456 (earliest first)", title_justify="left")
+    for column in ("office", "kind", "filed", "number (once published)", "simple family", "commitment"):
+        table.add_column(column)
+    for m in family["extendedFamily"]:
+        table.add_row(
+            m["ipOfficeCode"] or "?",
+            m["ipRightKind"] or "?",
+            m["filingDate"] or "?",
+            m["applicationNumber"] or "—",
+            "yes" if m["commitment"] in simple else "",
+            m["commitment"][:18] + "…",
+        )
+    console.print(table)
+    if svg_path is not None:
+        from registry.domain.family_svg import family_svg
+
+        svg_path.write_text(family_svg(family), encoding="utf-8")
+        console.print(f"  The family picture is in {svg_path}")
+
+    verdicts = [v.verdict.value for o in (us, ep, cn) for v in o.claim_verifications]
+    expected = ["valid", "restorable", "valid"]
+    ok = verdicts == expected and wrong.verdict.value == "notFound"
+    console.print(
+        f"Done in {time.perf_counter() - started:.1f} s." if ok else f"[red]unexpected verdicts {verdicts}[/]"
+    )
+    return 0 if ok else 1

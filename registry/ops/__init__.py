@@ -1,0 +1,1 @@
+"""Operating a gateway: settings, keys, the state directory and its lock, deployment, import, backups."""

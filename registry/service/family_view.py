@@ -1,0 +1,85 @@
+"""The family of an application as API.md shows it: simple (DOCDB) and extended (INPADOC) family,
+each member's public facts, and the links that join them (DOMAIN.md, "Families").
+
+Nodes are (office, commitment) (SPEC.md §2): a member names its office, and a link says whether
+the earlier office confirmed it (``confirmed``; only confirmed links grant anything, R15).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.domain.commitments import to_hex
+from registry.errors import NotFound
+from registry.index import Index, node_id, parse_node
+
+__all__ = ["family_view", "start_office"]
+
+
+def start_office(index: Index, commitment: bytes, office: str | None) -> str | None:
+    """The office of the node a commitment path names: ``office`` when given (``?ipOfficeCode``),
+    else the record anchored first under those bytes, else the office a claim names for them."""
+    if office is not None:
+        return office
+    holders = index.holders(commitment)
+    if holders:
+        return holders[0]
+    claimed = index.claimed_offices(commitment)
+    return claimed[0] if claimed else None
+
+
+def family_view(index: Index, commitment: bytes, office: str | None = None) -> dict[str, Any]:
+    """``{commitment, ipOfficeCode, simpleFamily, extendedFamily, links}``, earliest member first.
+
+    A member known only from a claim (the first office has not anchored it yet) is listed with
+    ``anchored: false`` and no details. Raises NotFound when nothing is anchored or claimed under it.
+    """
+    hexed = to_hex(commitment)
+    start = start_office(index, commitment, office)
+    if start is None:
+        raise NotFound(f"no application is anchored or claimed under commitment {hexed}")
+    graph, confirmed = index.family_graph(start, commitment)
+    node = node_id(start, commitment)
+    if not index.contains(start, commitment) and node not in graph:
+        raise NotFound(f"no application of {start} is anchored or claimed under commitment {hexed}")
+    extended = sorted(graph.extended_family(node)) if node in graph else [node]
+    simple = sorted(graph.simple_family(node)) if node in graph else [node]
+    nodes = {n: parse_node(n) for n in extended}
+    summaries = index.summaries(nodes.values())
+    members = []
+    for member in extended:
+        member_office, member_commitment = nodes[member]
+        summary = summaries.get(nodes[member])
+        members.append(
+            {
+                "commitment": to_hex(member_commitment),
+                "anchored": summary is not None,
+                "ipOfficeCode": member_office,
+                "filingDate": summary.filing_date.isoformat() if summary else None,
+                "ipRightKind": summary.kind.api_name if summary else None,
+                "applicationNumber": summary.published_number if summary else None,
+            }
+        )
+    members.sort(key=lambda m: (m["filingDate"] or "9999", m["commitment"], m["ipOfficeCode"]))
+    links = []
+    if node in graph:
+        for link in graph.links(extended):
+            later_office, later = parse_node(link.later)
+            earlier_office, earlier = parse_node(link.earlier)
+            links.append(
+                {
+                    "from": to_hex(later),
+                    "to": to_hex(earlier),
+                    "claimedFilingDate": link.claimed_filing_date.isoformat(),
+                    "fromOffice": later_office,
+                    "toOffice": earlier_office,
+                    "confirmed": confirmed.get((link.later, link.earlier), False),
+                }
+            )
+    return {
+        "commitment": hexed,
+        "ipOfficeCode": start,
+        "simpleFamily": list(dict.fromkeys(to_hex(nodes[n][1]) for n in simple)),
+        "extendedFamily": members,
+        "links": links,
+    }

@@ -1,0 +1,116 @@
+"""The benchmark's code runs and says sane things; its synthetic numbers are real numbers.
+
+Speed is measured by ``prioreg bench``, never asserted here: a tiny run checks that every section
+of the results is present and that the values are consistent (counts add up, gas is positive, the
+rebuilt index equals the live one), and the generator is checked against the office modules.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from registry.bench.synthetic import OFFICES, generate
+from registry.cli import app
+from registry.domain.numbers import cn, de, ep, normalize
+
+EXPECTED_MODES = {"naive", "single", "plainBatch1000", "batch100", "batch1000", "batchMax"}
+
+
+def test_every_generated_number_normalizes_to_its_canonical_form_and_its_check_digit_verifies() -> None:
+    filings = generate(6_000, seed=7)
+    seen: set[tuple[str, str]] = set()
+    for filing in filings:
+        number = normalize(filing.office, filing.number)
+        assert number.canonical == filing.canonical
+        assert (number.office, number.canonical) not in seen, "two filings share one application number"
+        seen.add((number.office, number.canonical))
+        if filing.check_digit is not None:
+            assert number.check_digit == filing.check_digit
+            digits = filing.canonical[2:]
+            module = {"EP": ep, "CN": cn, "DE": de}[filing.office]
+            assert module.calc_check_digit(digits) == filing.check_digit
+            # A wrong check digit is refused: the check digit in the written number is really checked.
+            wrong = str((int(filing.check_digit) + 1) % 10) if filing.check_digit != "X" else "0"
+            mistyped = filing.number[:-1] + wrong
+            assert filing.number.endswith(filing.check_digit)
+            assert not _accepts(filing.office, mistyped)
+    assert {f.office for f in filings} == set(OFFICES)
+
+
+def _accepts(office: str, number: str) -> bool:
+    try:
+        normalize(office, number)
+    except ValueError:
+        return False
+    return True
+
+
+def test_claims_point_to_earlier_days_and_about_half_of_the_filings_claim() -> None:
+    filings = generate(4_000, seed=3)
+    claiming = [f for f in filings if f.claims]
+    assert 0.4 < len(claiming) / len(filings) < 0.6
+    for filing in claiming:
+        assert 1 <= len(filing.claims) <= 3
+        assert len(set(filing.claims)) == len(filing.claims)
+        for j in filing.claims:
+            assert filings.filing(j).filing_date < filing.filing_date
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    output = tmp_path_factory.mktemp("bench") / "results.json"
+    result = CliRunner().invoke(
+        app, ["bench", "--filings", "300", "--http-seconds", "1", "--output", str(output), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    written: dict[str, Any] = json.loads(output.read_text())
+    return written
+
+
+def test_a_tiny_run_reports_every_section(results: dict[str, Any]) -> None:
+    assert {"meta", "anchoring", "stages", "index", "verification", "memory", "targets"} <= set(results)
+    assert set(results["anchoring"]) == EXPECTED_MODES
+    assert {"api", "baseline", "timesBaseline"} <= set(results["verification"])
+    assert results["meta"]["filings"] == 300
+
+
+def test_a_tiny_run_anchors_and_indexes_every_filing_once(results: dict[str, Any]) -> None:
+    anchoring = results["anchoring"]
+    assert sum(mode["filings"] for mode in anchoring.values()) == 300
+    index = results["index"]
+    assert index["filings"] == 300
+    assert index["conflicts"] == 0 and index["refusedBatches"] == 0
+    assert index["rebuild"]["matches"] is True
+    assert index["bytesPerFiling"] > 0
+
+
+def test_gas_figures_are_consistent_with_the_calldata_floor(results: dict[str, Any]) -> None:
+    anchoring = results["anchoring"]
+    for name in ("naive", "single"):
+        assert anchoring[name]["gasPerFiling"] > 20_000  # a stored record costs storage
+    for name in ("plainBatch1000", "batch100", "batch1000", "batchMax"):
+        mode = anchoring[name]
+        assert mode["ratioToFloor"] >= 1.0  # nothing can be cheaper than the EIP-7623 floor
+        assert mode["gasPerFiling"] < anchoring["single"]["gasPerFiling"]
+
+
+def test_verification_answers_under_load_and_the_claims_are_valid(results: dict[str, Any]) -> None:
+    verification = results["verification"]
+    api = verification["api"]
+    assert api["ok"] > 0 and api["ok"] == api["requests"]
+    assert api["transportErrors"] == 0
+    assert api["p50Ms"] <= api["p99Ms"]
+    assert verification["baseline"]["checks"] > 0
+    assert verification["baseline"]["matched"] == verification["baseline"]["checks"]
+    assert set(verification["sampleVerdicts"]) == {"valid"}
+
+
+def test_every_target_is_reported_with_a_number(results: dict[str, Any]) -> None:
+    names = [t["target"] for t in results["targets"]]
+    assert len(names) == len(set(names)) >= 9
+    for target in results["targets"]:
+        assert target["measured"] is not None
