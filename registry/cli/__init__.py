@@ -202,6 +202,7 @@ def _mount_subcommands() -> None:
     from registry.cli.governance import register as register_governance
     from registry.cli.keys import app as keys_app
     from registry.cli.ledger import register
+    from registry.cli.serve import register as register_serve
     from registry.cli.state import app as state_app
 
     for command in keys_app.registered_commands:
@@ -213,6 +214,7 @@ def _mount_subcommands() -> None:
             command.callback = friendly(command.callback)
     app.add_typer(state_app, name="state")
     register(app, friendly)
+    register_serve(app, friendly)
     register_governance(app, friendly)
 
 

@@ -109,6 +109,7 @@ from registry.domain.entries import (
 from registry.domain.families import ClaimGraph
 from registry.domain.merkle import MerkleTree
 from registry.domain.types import EPOCH, IpRightKind, is_plausible_date
+from registry.ledger import selectors
 from registry.ledger.chain import Chain, TransactionRef
 from registry.ledger.compile import load_artifact
 
@@ -411,8 +412,6 @@ def _event_specs(abi: Sequence[dict[str, Any]]) -> dict[bytes, _EventSpec]:
 
 _ARTIFACT_ABI: list[dict[str, Any]] = load_artifact()["abi"]
 _EVENTS = _event_specs(_ARTIFACT_ABI)
-_ANCHOR_BATCH = keccak(text="anchorBatch(bytes32,uint32,bytes)")[:4]
-_ANCHOR_BATCH_BY_SIG = keccak(text="anchorBatchBySig(bytes2,bytes32,uint32,bytes,uint256,bytes)")[:4]
 
 
 def _decode_event(spec: _EventSpec, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
@@ -428,10 +427,10 @@ def _batch_from_input(data: bytes, root: bytes, office: bytes) -> tuple[bytes | 
     """The packed entries a transaction input carries for batch ``root``, or why there are none."""
     selector, body = data[:4], data[4:]
     try:
-        if selector == _ANCHOR_BATCH:
+        if selector == selectors.ANCHOR_BATCH:
             sent_root, _count, entries = abi_decode(["bytes32", "uint32", "bytes"], body)
             sent_office = office
-        elif selector == _ANCHOR_BATCH_BY_SIG:
+        elif selector == selectors.ANCHOR_BATCH_BY_SIG:
             sent_office, sent_root, _count, entries, _deadline, _sig = abi_decode(
                 ["bytes2", "bytes32", "uint32", "bytes", "uint256", "bytes"], body
             )

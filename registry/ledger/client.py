@@ -22,13 +22,13 @@ from typing import Any
 
 from eth_abi.abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
-from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
 from registry import errors
 from registry.domain.entries import NO_TOKEN, Entry, encode_entry
 from registry.domain.merkle import MerkleTree
 from registry.domain.types import date_to_days
+from registry.ledger import selectors
 from registry.ledger.chain import TX_GAS_CAP, Chain, SentTransaction
 from registry.ledger.signing import (
     FilingMessage,
@@ -55,7 +55,6 @@ ZERO32 = bytes(32)
 # Real nodes refuse transactions over 128 KiB (geth's txMaxSize); keep headroom for the ABI
 # envelope (selector, offsets, length) and, for a relayed batch, the signature.
 MAX_BATCH_BYTES = 120_000
-_ANCHOR_BATCH_SELECTOR = keccak(text="anchorBatch(bytes32,uint32,bytes)")[:4]
 
 
 @dataclass(frozen=True)
@@ -359,7 +358,7 @@ class RegistryClient:
             plans.append((start, end, tree, b"".join(encoded[start:end])))
         calls: list[tuple[str | None, bytes, int, int | None]] = []
         for start, end, tree, packed in plans:
-            data = _ANCHOR_BATCH_SELECTOR + abi_encode(["bytes32", "uint32", "bytes"], [tree.root, end - start, packed])
+            data = selectors.ANCHOR_BATCH + abi_encode(["bytes32", "uint32", "bytes"], [tree.root, end - start, packed])
             calls.append((self.address, data, 0, _batch_gas(len(data), end - start)))
         sent = self.chain.send_many(self.account, calls) if calls else []
         for (start, end, tree, _packed), tx in zip(plans, sent, strict=True):

@@ -1,0 +1,113 @@
+"""``prioreg serve``: one office's gateway — the HTTP API over the state directory's deployment.
+
+The only module of ``registry`` that imports ``api`` (the import contracts in ``pyproject.toml``
+allow exactly this edge): the library stays usable without the web facade, and the facade reaches
+the library only through :mod:`registry.service`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from registry import errors
+from registry.cli.ledger import RpcOpt, StateOpt, _settings, err
+from registry.domain.offices import validate_office
+from registry.ops.config import Settings
+from registry.ops.deployment import DEFAULT_DEMO_OFFICES, open_deployment
+from registry.ops.lock import writer_lock
+
+__all__ = ["register"]
+
+
+def serve_cmd(
+    rpc_url: RpcOpt = None,
+    contract: Annotated[str | None, typer.Option("--contract", help="The registry's address on --rpc-url.")] = None,
+    state_dir: StateOpt = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="Deploy, admit the offices and mint one token each.")] = False,
+    offices: Annotated[
+        str, typer.Option("--offices", help="Offices admitted with --demo, comma-separated.")
+    ] = ",".join(DEFAULT_DEMO_OFFICES),
+    tokens_file: Annotated[
+        Path | None, typer.Option("--tokens-file", help='With --demo: where {"EP": "<token>", …} is written.')
+    ] = None,
+    log_level: Annotated[
+        str,
+        typer.Option("--log-level", help="debug, info, warning, error or critical (JSON lines on stderr)."),
+    ] = "info",
+    rate_limit: Annotated[
+        int,
+        typer.Option("--rate-limit", min=0, help="Requests a minute per token office (else per client IP); 0: off."),
+    ] = 600,
+) -> None:
+    """Serve the HTTP API (docs at /docs, the examiner's page at /)."""
+    from api.observability import log_level as parse_log_level
+
+    try:  # before the state is touched: a typo in --log-level changes nothing
+        parse_log_level(log_level)
+    except ValueError as exc:
+        raise errors.InvalidInput(f"--log-level: {exc}", code="notAllowedValue") from None
+    settings = _settings(state_dir, rpc_url, contract=contract)
+    codes = tuple(dict.fromkeys(validate_office(o) for o in offices.split(",") if o.strip()))
+    # The lock is held for the server's whole life. Issue 18 (`serve --workers N`): the workers
+    # share it — forked ones inherit the descriptor, spawned ones get lock.inheritable_env() and
+    # pass_fds=(lock.fd,) and call StateLock.adopt (registry.ops.lock).
+    with writer_lock(settings.state_dir, command="prioreg serve"):
+        _serve(settings, host, port, demo, codes, tokens_file, log_level=log_level, rate_limit=rate_limit)
+
+
+def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    demo: bool,
+    codes: tuple[str, ...],
+    tokens_file: Path | None,
+    *,
+    log_level: str,
+    rate_limit: int,
+) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from api.auth import TokenStore
+    from api.observability import configure_logging
+
+    opened = open_deployment(settings, demo=demo, offices=codes)
+    hashes_path = opened.state.path / "tokens.json"
+    tokens = TokenStore.load(hashes_path)
+    minted: dict[str, str] = {}
+    if demo:
+        for office in opened.service.writable_offices():
+            if office not in tokens.offices():
+                minted[office] = tokens.issue(office)
+        tokens.save(hashes_path)
+    elif tokens_file is not None and tokens_file.exists():
+        for office, token in json.loads(tokens_file.read_text(encoding="utf-8")).items():
+            tokens.adopt(office, token)
+    if minted:
+        target = tokens_file or (opened.state.path / "demo-tokens.json")
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(minted, fh, indent=2)
+        err.print(f"office tokens written to {target} (shown nowhere else)")
+    app = create_app(opened.service, tokens, on_shutdown=opened.service.chain.close, rate_limit=rate_limit)
+    configure_logging(log_level)  # only now: a serve refused before this point leaves logging alone
+    err.print(
+        f"registry {opened.deployment.contract} on "
+        f"{'the embedded chain in ' + str(opened.state.path) if not settings.rpc_url else settings.rpc_url}"
+    )
+    err.print(f"API docs: http://{host}:{port}/docs — examiner's page: http://{host}:{port}/")
+    # Logging is ours (configure_logging): uvicorn must neither reconfigure it nor log access twice.
+    uvicorn.run(app, host=host, port=port, log_config=None, log_level=log_level.lower(), access_log=False)
+
+
+def register(app: typer.Typer, friendly: Any) -> None:
+    """Add ``serve`` to the main ``prioreg`` app."""
+    app.command("serve")(friendly(serve_cmd))
