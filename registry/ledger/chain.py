@@ -10,7 +10,6 @@ sent with explicit gas, so the status is always checked.
 
 from __future__ import annotations
 
-import ast
 import datetime as _dt
 import threading
 import time
@@ -22,11 +21,9 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import requests
-from eth_abi.abi import decode as abi_decode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import EthereumTesterProvider, Web3
 from web3.exceptions import (
@@ -44,6 +41,7 @@ from web3.types import TxParams, TxReceipt, Wei
 from registry import errors
 from registry.ledger.compile import load_artifact
 from registry.ledger.embedded import Journal, open_tester, stamp_pending_block
+from registry.ledger.reverts import decode_revert, revert_data
 
 __all__ = [
     "ANVIL_DEV_KEY",
@@ -65,84 +63,6 @@ DEV_CHAIN_ID = 31337
 #: The governance delay of a real network (SPEC.md §3): two days.
 DEFAULT_GOVERNANCE_DELAY = 2 * 24 * 3600
 
-_ERROR_CLASSES: dict[str, type[errors.ContractRevert]] = {
-    "PriorityRegistryAlreadyAnchored": errors.AlreadyAnchored,
-    "PriorityRegistryBatchAlreadyAnchored": errors.AlreadyAnchored,
-    "PriorityRegistryAlreadyPublished": errors.AlreadyPublished,
-    "PriorityRegistryNotOfficeSigner": errors.NotOfficeSigner,
-    "PriorityRegistryOfficeNotActive": errors.OfficeNotActive,
-    "PriorityRegistryUnknownOffice": errors.OfficeNotActive,
-    "PriorityRegistryUnauthorized": errors.Unauthorized,
-    "PriorityRegistryOfficeMismatch": errors.Unauthorized,
-    "AccessControlUnauthorizedAccount": errors.Unauthorized,
-    "PriorityRegistryInvalidSignature": errors.InvalidSignature,
-    "PriorityRegistryExpiredSignature": errors.SignatureExpired,
-    "PriorityRegistryInvalidProof": errors.InvalidProof,
-    "PriorityRegistryUnknownBatch": errors.InvalidProof,
-    "PriorityRegistryNotAnchored": errors.NotAnchored,
-    "PriorityRegistryCommitmentMismatch": errors.InvalidProof,
-    "PriorityRegistryReportAlreadyAnchored": errors.AlreadyAnchored,
-}
-
-
-def _error_selectors(abi: Sequence[dict[str, Any]]) -> dict[bytes, tuple[str, list[str], list[str]]]:
-    table: dict[bytes, tuple[str, list[str], list[str]]] = {}
-    for item in abi:
-        if item.get("type") != "error":
-            continue
-        types = [i["type"] for i in item["inputs"]]
-        names = [i["name"] for i in item["inputs"]]
-        selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
-        table[selector] = (item["name"], types, names)
-    return table
-
-
-_SELECTORS = _error_selectors(load_artifact()["abi"])
-
-
-def decode_revert(data: bytes | str | None) -> errors.LedgerError:
-    """Turn revert data into the typed error for the contract's custom error (or a generic one)."""
-    raw = HexBytes(data) if data else b""
-    if len(raw) >= 4 and bytes(raw[:4]) in _SELECTORS:
-        name, types, names = _SELECTORS[bytes(raw[:4])]
-        try:
-            values = abi_decode(types, bytes(raw[4:]))
-        except Exception:
-            values = ()
-        args = dict(zip(names, values, strict=False))
-        return _ERROR_CLASSES.get(name, errors.ContractRevert)(name, args)
-    if len(raw) >= 4 and bytes(raw[:4]) == keccak(text="Error(string)")[:4]:
-        (reason,) = abi_decode(["string"], bytes(raw[4:]))
-        return errors.ContractRevert("Error", {"reason": reason})
-    return errors.TransactionFailed("the ledger refused the transaction without a reason")
-
-
-def _revert_data(exc: BaseException | None) -> bytes | str | None:
-    """Revert data from a web3 error (``.data``) or from eth-tester's, which carries raw bytes."""
-    seen = 0
-    while exc is not None and seen < 5:
-        data = getattr(exc, "data", None)
-        if isinstance(data, dict):  # some nodes nest it: {"data": "0x…", "message": …}
-            data = data.get("data")
-        if isinstance(data, (bytes, str)) and data:
-            return data
-        for arg in exc.args:
-            if isinstance(arg, bytes):
-                return arg
-            if isinstance(arg, str):
-                # eth-tester's eth_call path stringifies the bytes: "execution reverted: b'…'".
-                literal = arg.removeprefix("execution reverted: ")
-                if literal[:2] in ("b'", 'b"'):
-                    try:
-                        value = ast.literal_eval(literal)
-                    except (ValueError, SyntaxError):
-                        continue
-                    if isinstance(value, bytes):
-                        return value
-        exc = exc.__cause__ or exc.__context__
-        seen += 1
-    return None
-
 
 def _is_eth_tester_failure(exc: BaseException) -> bool:
     # eth-tester raises its own TransactionFailed, outside web3's tree; matched by name so that
@@ -158,13 +78,13 @@ def _translated() -> Iterator[None]:
     except errors.RegistryError:
         raise
     except ContractLogicError as exc:
-        raise decode_revert(_revert_data(exc)) from exc
+        raise decode_revert(revert_data(exc)) from exc
     except (ProviderConnectionError, requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
         raise errors.LedgerUnavailable(f"the ledger node cannot be reached: {exc}") from exc
     except TimeExhausted as exc:
         raise errors.LedgerUnavailable(f"the ledger did not confirm the transaction in time: {exc}") from exc
     except Web3RPCError as exc:
-        data = _revert_data(exc)
+        data = revert_data(exc)
         if data:
             raise decode_revert(data) from exc
         raise errors.LedgerError(f"the ledger node refused the request: {exc}") from exc
@@ -172,7 +92,7 @@ def _translated() -> Iterator[None]:
         raise errors.LedgerError(f"the ledger request failed: {exc}") from exc
     except Exception as exc:
         if _is_eth_tester_failure(exc):
-            raise decode_revert(_revert_data(exc)) from exc
+            raise decode_revert(revert_data(exc)) from exc
         raise
 
 
@@ -650,10 +570,10 @@ class Chain:
         try:
             self.w3.eth.call(params, int(receipt["blockNumber"]) - 1)
         except ContractLogicError as exc:
-            return decode_revert(_revert_data(exc))
+            return decode_revert(revert_data(exc))
         except Exception as exc:
             if _is_eth_tester_failure(exc):
-                return decode_revert(_revert_data(exc))
+                return decode_revert(revert_data(exc))
             pass
         return errors.TransactionFailed(f"transaction {tx_hash} failed on the ledger", transaction_hash=tx_hash)
 
