@@ -86,7 +86,9 @@ def test_the_map_loads_and_every_row_rewrites_an_old_citation() -> None:
     rows = rc.load_map(ROOT / rc.MAP)
     assert len(rows) > 100
     for row in rows:
-        assert rc.OLD_CITATION.search(row.old), f"{row.old!r} is not a citation of an old document"
+        # A bare "§n" continues a citation of the spec ("SPEC.md §1 … and §5"); each such row names its file.
+        bare = re.match(r"§\d", row.old) is not None and row.path is not None
+        assert rc.OLD_CITATION.search(row.old) or bare, f"{row.old!r} is not a citation of an old document"
         assert DOCS_REFERENCE.search(row.new), f"{row.new!r} names no docs page"
 
 
