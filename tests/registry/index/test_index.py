@@ -724,12 +724,12 @@ def test_a_reorganisation_while_a_sync_step_reads_the_chain_is_noticed_and_the_s
     index.sync()
     fork = ledger.chain.snapshot()
     ledger.batch("US", [entry("seen-then-gone")])
-    read_logs = index._logs
+    read_logs = ledger.chain.logs
     forked = False
 
-    def logs_then_the_chain_moves(start: int, end: int) -> list[Any]:
+    def logs_then_the_chain_moves(address: str, start: int, end: int) -> list[Any]:
         nonlocal forked
-        logs = read_logs(start, end)
+        logs = read_logs(address, start, end)
         if not forked:  # the node switches branches right after answering
             forked = True
             ledger.chain.revert(fork)
@@ -737,7 +737,7 @@ def test_a_reorganisation_while_a_sync_step_reads_the_chain_is_noticed_and_the_s
             ledger.batch("JP", [entry("other-branch")])
         return logs
 
-    monkeypatch.setattr(index, "_logs", logs_then_the_chain_moves)
+    monkeypatch.setattr(ledger.chain, "logs", logs_then_the_chain_moves)
     report = index.sync()
     assert forked
     assert (report.batches, report.filings) == (1, 1)  # the abandoned read is not counted
