@@ -4,8 +4,9 @@ Four ways to put the same kind of filings on the embedded chain, each timed from
 normalization to the moment the index holds the last filing (except the naive baseline, which
 has no index — that is what makes it naive):
 
-- **naive**: plain web3.py, ``contract.functions.anchorFiling(...).transact()`` from one of
-  eth-tester's unlocked accounts, one call (gas estimated, sent, mined, receipt awaited) per filing;
+- **naive**: what plain web3.py's ``contract.functions.anchorFiling(...).transact()`` does, from one
+  of eth-tester's unlocked accounts (:meth:`Chain.send_unsigned`), one call (gas estimated, sent,
+  mined, receipt awaited) per filing;
 - **single**: :meth:`RegistryClient.anchor_filing`, one stored record per filing (local signing,
   explicit gas, no estimate), then one index sync;
 - **batched** at a fixed size (100, 1,000 entries) or at the largest size the 120 KB transaction
@@ -102,16 +103,15 @@ class BenchLedger:
 def open_ledger(index_path: str) -> BenchLedger:
     """Deploy on a new in-memory embedded chain; admit every synthetic office with a fresh key.
 
-    Each office key is also added to eth-tester's unlocked accounts, so that the naive baseline
-    can ``transact()`` from it the way a plain web3.py script does.
+    Each office key is also unlocked in eth-tester (:meth:`Chain.unlock`), so that the naive
+    baseline can send from it the way a plain web3.py script does.
     """
     chain = Chain.embedded()
     registrar = deploy(chain, chain.new_account())
-    tester: Any = chain.w3.provider.ethereum_tester  # type: ignore[attr-defined]
     keys: dict[str, LocalAccount] = {}
     for office in OFFICES:
         key: LocalAccount = Account.create()
-        tester.add_account("0x" + bytes(key.key).hex())
+        chain.unlock(key)
         chain.fund(key.address)
         registrar.admit_office(office, key.address)
         keys[office] = key
@@ -178,15 +178,13 @@ class ModeResult:
 def anchor_naive(ledger: BenchLedger, preparer: Preparer, indices: Sequence[int]) -> ModeResult:
     """One ``transact()`` per filing through plain web3.py (the baseline): no batching, no index."""
     result = ModeResult("naive")
-    w3 = ledger.chain.w3
-    contract = w3.eth.contract(address=ledger.registrar.contract.address, abi=ledger.registrar.contract.abi)
+    chain, registrar = ledger.chain, ledger.registrar
     started = time.perf_counter()
     for i in indices:
         prepared = preparer.prepare(i)
         entry = prepared.entry
-        filing = filing_message(entry).as_abi()
-        tx_hash = contract.functions.anchorFiling(filing).transact({"from": ledger.keys[prepared.office].address})
-        receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+        data = registrar.calldata("anchorFiling", filing_message(entry).as_abi())
+        receipt = chain.send_unsigned(ledger.keys[prepared.office].address, to=registrar.address, data=data)
         if receipt["status"] != 1:
             raise RuntimeError(f"the naive anchor of filing {i} failed")
         result.filings += 1

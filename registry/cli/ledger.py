@@ -98,8 +98,6 @@ def deploy_cmd(
 
 
 def _deploy(settings: Settings, as_json: bool, delay: int | None = None) -> None:
-    from eth_account import Account
-
     from registry.ledger.client import deploy
     from registry.ops.deployment import _registrar_key
 
@@ -116,7 +114,7 @@ def _deploy(settings: Settings, as_json: bool, delay: int | None = None) -> None
             key = _registrar_key(state, settings.key_passphrase.get_secret_value(), create=True)
             if chain.funder is not None:
                 chain.fund(key.address)
-            elif chain.query(lambda: chain.w3.eth.get_balance(Account.from_key(key.key).address)) == 0:
+            elif chain.balance(key.address) == 0:
                 raise errors.LedgerError(f"fund the registrar {key.address} (or set PRIOREG_FUNDER_KEY) and run again")
             registrar = deploy(chain, key, delay=delay)
             deployment = Deployment(

@@ -21,42 +21,19 @@ computes in ``@openzeppelin/merkle-tree`` 1.0.8 (``dist/standard.js``, ``merklet
 
 ``tests/registry/test_merkle.py`` compares roots and every proof with the npm package itself.
 
-Speed: a batch of 10⁶ entries needs 3·10⁶ hashes. ``safe-pysha3``'s ``keccak_256`` is about
-six times faster per call than ``eth_utils.keccak`` (0.85 µs against 5–7 µs, which go mostly to
-call overhead), so it is used when installed; otherwise ``eth_utils.keccak`` — same results.
+Speed: a batch of 10⁶ entries needs 3·10⁶ hashes, through the fastest Keccak-256 backend
+(:mod:`registry.domain.keccak`, which chooses it once for the whole registry).
 """
 
 from __future__ import annotations
 
-import importlib
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from eth_utils.crypto import keccak as _eth_keccak
-
+from registry.domain.keccak import keccak256
 from registry.errors import InvalidInput
 
 __all__ = ["MerkleTree", "keccak256", "leaf_hash", "verify", "verify_entry"]
-
-_EMPTY_KECCAK = bytes.fromhex("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470")
-
-
-def _select_keccak() -> Callable[[bytes], bytes]:
-    try:
-        keccak_256 = importlib.import_module("sha3").keccak_256  # safe-pysha3 (or pysha3)
-    except (ImportError, AttributeError):
-        return _eth_keccak
-
-    def fast(data: bytes) -> bytes:
-        digest: bytes = keccak_256(data).digest()
-        return digest
-
-    # A module named "sha3" that is not Keccak-256 would silently break every root: check it.
-    return fast if fast(b"") == _EMPTY_KECCAK else _eth_keccak
-
-
-#: Keccak-256 (the Ethereum hash, not NIST SHA3-256), through the fastest backend available.
-keccak256: Callable[[bytes], bytes] = _select_keccak()
 
 # abi.encode(bytes) starts with the offset of the value: always 32.
 _OFFSET_WORD = (32).to_bytes(32, "big")

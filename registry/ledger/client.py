@@ -233,9 +233,12 @@ class RegistryClient:
 
     # ── registrar ────────────────────────────────────────────────────────────────────────
 
+    def calldata(self, fn: str, *args: Any) -> bytes:
+        """The calldata of the registry function ``fn`` called with ``args`` (ABI-encoded)."""
+        return bytes(HexBytes(getattr(self.contract.functions, fn)(*args)._encode_transaction_data()))
+
     def _call(self, fn: str, *args: Any, gas: int | None = None) -> SentTransaction:
-        data = getattr(self.contract.functions, fn)(*args)._encode_transaction_data()
-        return self.chain.send(self.account, to=self.address, data=bytes(HexBytes(data)), gas=gas)
+        return self.chain.send(self.account, to=self.address, data=self.calldata(fn, *args), gas=gas)
 
     def admit_office(self, office: str, signer: str) -> SentTransaction:
         """Propose admitting ``office`` with ``signer`` as its key (registrar; at once with delay 0)."""

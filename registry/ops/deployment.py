@@ -23,8 +23,6 @@ from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils.address import to_checksum_address
-from hexbytes import HexBytes
 
 from registry import errors
 from registry.domain.offices import validate_office
@@ -289,9 +287,9 @@ def _create_demo(
         seeds.create(office, passphrase, overwrite=True)
     price = 2 * chain.gas_price()
     assert chain.funder is not None
-    deploy_gas = chain.estimate_gas(chain.funder, None, _deploy_data(chain, registrar_key.address))
+    deploy_gas = chain.estimate_gas(chain.funder, None, chain.deployment_data(registrar_key.address))
     # Some nodes (eth-tester) want the sender to afford a whole block's gas just to estimate a call.
-    block_gas = chain.query(lambda: int(chain.w3.eth.get_block("latest")["gasLimit"]))
+    block_gas = chain.block_gas_limit()
     registrar_gas = block_gas + 2 * deploy_gas + len(codes) * ADMIT_GAS
     targets: dict[str, int] = {registrar_key.address: price * registrar_gas}
     targets.update({address: price * DEMO_OFFICE_GAS for address in signers.values()})
@@ -304,15 +302,6 @@ def _create_demo(
         registrar.admit_office(office, signers[office])
     state.save_deployment(deployment)
     return deployment, codes
-
-
-def _deploy_data(chain: Chain, registrar: str) -> bytes:
-    from registry.ledger.compile import load_artifact
-
-    artifact = load_artifact()
-    factory = chain.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    # The same constructor arguments the deployment will send: the registrar and the chain's delay.
-    return bytes(HexBytes(factory.constructor(registrar, chain.default_governance_delay()).data_in_transaction))
 
 
 def _fund_all(chain: Chain, targets: dict[str, int], price: int) -> None:
@@ -337,7 +326,7 @@ def _fund_all(chain: Chain, targets: dict[str, int], price: int) -> None:
 
 
 def _balance(chain: Chain, address: str) -> int:
-    return chain.query(lambda: int(chain.w3.eth.get_balance(to_checksum_address(address))))
+    return chain.balance(address)
 
 
 def _eth(wei: int) -> str:

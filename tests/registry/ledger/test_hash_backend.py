@@ -29,3 +29,14 @@ def test_the_registry_hashes_with_pysha3_by_default() -> None:
 
 def test_a_backend_chosen_in_the_environment_is_kept() -> None:
     assert _backend("pycryptodome") == "CryptodomeBackend"
+
+
+def test_the_merkle_trees_and_eth_hash_share_one_choice_of_backend() -> None:
+    from eth_utils.crypto import keccak
+
+    from registry.domain import keccak as choice
+    from registry.domain import merkle
+
+    assert choice.PYSHA3  # safe-pysha3 is a dependency, so it is the backend
+    assert merkle.keccak256 is choice.keccak256
+    assert choice.keccak256(b"abc") == keccak(b"abc")
