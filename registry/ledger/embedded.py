@@ -55,7 +55,7 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from registry.errors import RegistryError
+from registry.errors import JournalCorrupt, RegistryError, SnapshotCorrupt
 
 __all__ = [
     "DEFAULT_SNAPSHOT_POLICY",
@@ -96,24 +96,6 @@ _SNAPSHOT_HEAD = struct.Struct(">QQIQ32sQ")
 _PAIR = struct.Struct(">II")
 _DIGEST = 32
 _WRITE_CHUNK = 4 * 2**20
-
-
-class JournalCorrupt(RegistryError):
-    """Raised when the chain journal has a corrupt record (or a bad header); it is never silently used.
-
-    ``offset`` is where the bad record starts; ``record`` its number (1 = the first record after
-    the header; 0 for a bad header); ``kept`` how many records before it are good.
-    """
-
-    def __init__(self, message: str, *, offset: int, record: int = 0) -> None:
-        super().__init__(message)
-        self.offset = offset
-        self.record = record
-
-    @property
-    def kept(self) -> int:
-        """The records before the bad one: what ``prioreg state check --repair`` keeps."""
-        return max(self.record - 1, 0)
 
 
 #: What the CLI adds to a message about a journal that cannot be used.
@@ -426,10 +408,6 @@ class Snapshot:
     genesis_timestamp: int
     head_hash: bytes
     pairs: dict[bytes, bytes]
-
-
-class SnapshotCorrupt(RegistryError):
-    """Raised when a snapshot file is unreadable, truncated or fails its checksum."""
 
 
 def snapshot_path(state_dir: Path) -> Path:

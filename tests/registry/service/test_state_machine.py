@@ -50,6 +50,7 @@ from registry.domain.types import IpRightKind, date_to_days
 from registry.index import Index
 from registry.ledger.chain import Chain
 from registry.ledger.client import STORED, Inclusion, RegistryClient, SignedFiling, deploy
+from registry.ledger.reverts import ERROR_CLASSES
 
 pytestmark = pytest.mark.slow
 
@@ -244,7 +245,7 @@ class RegistryMachine(RuleBasedStateMachine):
     def _expect(self, expected: type[errors.RegistryError] | str | None, action: Callable[[], T]) -> T | None:
         """Run ``action``; it must succeed (``None``) or raise exactly the expected error.
 
-        A string names a contract error that has no class of its own (a plain ContractRevert)."""
+        A string names a contract error by its Solidity name: it must raise the class that names it."""
         RegistryMachine.steps += 1
         RegistryMachine.outcomes["ok" if expected is None else getattr(expected, "__name__", expected)] += 1
         if expected is None:
@@ -252,8 +253,8 @@ class RegistryMachine(RuleBasedStateMachine):
         with pytest.raises(errors.RegistryError) as raised:
             action()
         if isinstance(expected, str):
-            assert type(raised.value) is errors.ContractRevert, raised.value
-            assert raised.value.name == expected, raised.value
+            assert type(raised.value) is ERROR_CLASSES[expected], raised.value
+            assert isinstance(raised.value, errors.ContractRevert) and raised.value.name == expected, raised.value
         else:
             assert type(raised.value) is expected, f"expected {expected.__name__}, got {raised.value!r}"
         return None
@@ -270,7 +271,7 @@ class RegistryMachine(RuleBasedStateMachine):
         new_key = self.dep.spare_keys[key]
         expected: type[errors.RegistryError] | str | None = None
         if actor is not self.dep.registrar:
-            expected = errors.Unauthorized
+            expected = errors.MissingRole  # onlyRole(REGISTRAR_ROLE)
         elif office in self.offices:
             expected = "PriorityRegistryOfficeAlreadyAdmitted"
         elif self._office_of_key(new_key) is not None:
@@ -285,8 +286,10 @@ class RegistryMachine(RuleBasedStateMachine):
         model = self.offices.get(office)
         expected: type[errors.RegistryError] | None = None
         if actor is not self.dep.registrar:
-            expected = errors.Unauthorized
-        elif model is None or not model.active:
+            expected = errors.MissingRole  # onlyRole(REGISTRAR_ROLE)
+        elif model is None:
+            expected = errors.UnknownOffice
+        elif not model.active:
             expected = errors.OfficeNotActive
         self._expect(expected, lambda: self._client(actor).suspend_office(office))
         if expected is None and model is not None:
@@ -298,9 +301,9 @@ class RegistryMachine(RuleBasedStateMachine):
         model = self.offices.get(office)
         expected: type[errors.RegistryError] | str | None = None
         if actor is not self.dep.registrar:
-            expected = errors.Unauthorized
+            expected = errors.MissingRole  # onlyRole(REGISTRAR_ROLE)
         elif model is None:
-            expected = errors.OfficeNotActive  # PriorityRegistryUnknownOffice
+            expected = errors.UnknownOffice
         elif model.active:
             expected = "PriorityRegistryOfficeActive"
         self._expect(expected, lambda: self._client(actor).reinstate_office(office))
@@ -316,9 +319,9 @@ class RegistryMachine(RuleBasedStateMachine):
         new_key = candidates[key % len(candidates)]
         expected: type[errors.RegistryError] | str | None = None
         if model is None:
-            expected = errors.OfficeNotActive  # PriorityRegistryUnknownOffice
+            expected = errors.UnknownOffice
         elif not (model.active and actor.address == model.key.address) and actor is not self.dep.registrar:
-            expected = errors.Unauthorized
+            expected = errors.MissingRole  # not its own key: _checkRole(REGISTRAR_ROLE)
         elif self._office_of_key(new_key) is not None:
             expected = "PriorityRegistryInvalidSigner"
         self._expect(expected, lambda: self._client(actor).rotate_office_key(office, new_key.address))
@@ -569,7 +572,7 @@ class RegistryMachine(RuleBasedStateMachine):
             # Another commitment: not stored there, or not the entry the proof is for.
             target, expected = None, errors.NotAnchored if location.root == ZERO32 else errors.InvalidProof
         if target is not None and app.office != target.office:
-            target, expected = None, errors.Unauthorized  # PriorityRegistryOfficeMismatch: not its number
+            target, expected = None, errors.OfficeMismatch  # not its number
         if target is not None and target.published:
             target, expected = None, errors.AlreadyPublished
         self._expect(expected, lambda: self._client(actor).publish(app.office, app.number, secret, location.inclusion))
