@@ -34,7 +34,6 @@ from registry.domain.calendar import OfficeCalendar, default_calendar
 from registry.domain.commitments import bound_document_digest, claim_token, to_hex
 from registry.domain.commitments import commitment as commit
 from registry.domain.filings import (
-    IB_OFFICES,
     ClaimInput,
     FilingInput,
     PreparedFiling,
@@ -44,6 +43,7 @@ from registry.domain.filings import (
 )
 from registry.domain.numbers import NormalizedNumber
 from registry.domain.numbers import normalize as normalize_number
+from registry.domain.pct import IB_OFFICES, PCT_RECORD_OFFICE, judged_offices, may_anchor
 from registry.domain.rules import (
     Check,
     LaterApplication,
@@ -66,8 +66,6 @@ __all__ = [
     "LedgerAck",
     "RegistryService",
     "document_digest",
-    "judged_offices",
-    "record_counts_for",
 ]
 
 
@@ -91,29 +89,6 @@ class FilingOutcome:
     ledger: LedgerAck
     claim_verifications: tuple[Verification, ...]
     batch_root: bytes | None = None
-
-
-def record_counts_for(record_office: str, number: NormalizedNumber) -> bool:
-    """Whether a record anchored by ``record_office`` counts for ``number`` (SPEC.md §1).
-
-    A record counts for the office whose key anchored it; a PCT application (record office WO) may
-    have been anchored by the IB (WO) or by the receiving office named in its number.
-    """
-    if record_office == number.office:
-        return True
-    return number.office == "WO" and record_office in (number.receiving_office, *IB_OFFICES)
-
-
-def judged_offices(number: NormalizedNumber) -> tuple[str, ...]:
-    """Whose records a claim on ``number`` is judged on, in order (SPEC.md §1).
-
-    The number's own office; for a PCT application the receiving office named in the number
-    first, then the IB (which anchors under ``WO``, or ``IB``).
-    """
-    if number.office != "WO":
-        return (number.office,)
-    first = (number.receiving_office,) if number.receiving_office and number.receiving_office not in IB_OFFICES else ()
-    return (*first, *IB_OFFICES)
 
 
 class RegistryService:
@@ -424,7 +399,8 @@ class RegistryService:
             holder = next((o for o in judged_offices(number) if self.index.contains(o, commitment)), None)
             if holder is not None:
                 raise errors.Forbidden(f"{number.display} was anchored by {holder}, not by {office}")
-        if record is None or not record_counts_for(record.office, number):
+        # SPEC.md §1: a record counts for a number exactly when its office may anchor that number.
+        if record is None or not may_anchor(record.office, number):
             raise errors.NotFound(
                 f"no application {number.display} of {number.office} is anchored by {office} under that access code"
             )
@@ -480,7 +456,7 @@ class RegistryService:
         """SPEC.md §1: a claim on a PCT application is judged on the receiving office's record; when
         the IB holds one too and the two differ, the answer carries a warning (the verdict stands)."""
         offices = judged_offices(number)
-        if number.office != "WO" or len(offices) < 2 or offices[0] in IB_OFFICES:
+        if number.office != PCT_RECORD_OFFICE or len(offices) < 2 or offices[0] in IB_OFFICES:
             return None
         receiving = self.index.facts(offices[0], commitment)
         if receiving is None:
