@@ -37,7 +37,13 @@ from registry.domain.numbers import normalize as normalize_number
 from registry.domain.offices import validate_office
 from registry.domain.pct import claim_office, may_anchor
 from registry.domain.rules import check_filing_date
-from registry.domain.types import PARIS_CONVENTION_DATE, IpRightKind, is_plausible_date, latest_plausible_date
+from registry.domain.types import (
+    PARIS_CONVENTION_DATE,
+    Commitment,
+    IpRightKind,
+    is_plausible_date,
+    latest_plausible_date,
+)
 
 __all__ = [
     "ClaimInput",
@@ -84,7 +90,7 @@ class PreparedClaim:
 
     number: NormalizedNumber
     filing_date: _dt.date
-    commitment: bytes
+    commitment: Commitment
     access_secret: str = ""
 
     @property
@@ -99,7 +105,7 @@ class PreparedFiling:
 
     number: NormalizedNumber
     access_code: AccessCode
-    commitment: bytes
+    commitment: Commitment
     entry: Entry
     claims: tuple[PreparedClaim, ...]
 

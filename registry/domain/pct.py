@@ -28,14 +28,15 @@ records differ:
 from __future__ import annotations
 
 from registry.domain.numbers import INTERNATIONAL_BUREAU, PCT_RECORD_OFFICE, NormalizedNumber
+from registry.domain.types import OfficeCode
 
 __all__ = ["IB_OFFICES", "INTERNATIONAL_BUREAU", "PCT_RECORD_OFFICE", "claim_office", "judged_offices", "may_anchor"]
 
-IB_OFFICES: tuple[str, ...] = (PCT_RECORD_OFFICE, INTERNATIONAL_BUREAU)
+IB_OFFICES: tuple[OfficeCode, ...] = (PCT_RECORD_OFFICE, INTERNATIONAL_BUREAU)
 """The codes under which the International Bureau anchors PCT applications: ``WO`` and ``IB``."""
 
 
-def _receiving_office(number: NormalizedNumber) -> str | None:
+def _receiving_office(number: NormalizedNumber) -> OfficeCode | None:
     """The receiving Office named in a PCT number, unless it is the IB (which anchors as the IB)."""
     if number.office != PCT_RECORD_OFFICE or number.receiving_office in (None, *IB_OFFICES):
         return None
@@ -53,7 +54,7 @@ def may_anchor(office: str, number: NormalizedNumber) -> bool:
     return number.office == PCT_RECORD_OFFICE and office in (*IB_OFFICES, _receiving_office(number))
 
 
-def judged_offices(number: NormalizedNumber) -> tuple[str, ...]:
+def judged_offices(number: NormalizedNumber) -> tuple[OfficeCode, ...]:
     """Whose records a claim on ``number`` is judged on, in order: the number's own office; for a
     PCT application the receiving Office named in it first, then the IB (``WO``, then ``IB``)."""
     if number.office != PCT_RECORD_OFFICE:
@@ -62,7 +63,7 @@ def judged_offices(number: NormalizedNumber) -> tuple[str, ...]:
     return (*((receiving,) if receiving else ()), *IB_OFFICES)
 
 
-def claim_office(number: NormalizedNumber) -> str:
+def claim_office(number: NormalizedNumber) -> OfficeCode:
     """The office a claim on ``number`` names: the first of :func:`judged_offices` — the receiving
     Office for a PCT application it received, the IB's ``WO`` for one the IB received."""
     return judged_offices(number)[0]

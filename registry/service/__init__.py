@@ -55,7 +55,7 @@ from registry.domain.rules import (
     restoration_period_end,
     verify_claim,
 )
-from registry.domain.types import IpRightKind
+from registry.domain.types import Commitment, IpRightKind, as_commitment
 from registry.index import Index, IndexedRecord, RegisteredFacts
 from registry.ledger.chain import Chain
 from registry.ledger.client import STORED, AnchoredBatch, AnchoredFiling, Inclusion, RegistryClient
@@ -177,15 +177,16 @@ class RegistryService:
         if numbers is None or not len(numbers):
             return False
         upto = self._confirmed_upto.get(office, 0)
-        links: dict[tuple[str, bytes, bytes], None] = {}
+        links: dict[tuple[str, Commitment, Commitment], None] = {}
         newest = upto
         for claim_id, claim in self.index.claims_on(office, after=upto):
             newest = max(newest, claim_id)
-            secret = numbers.secret(claim.earlier)
-            if secret is None or claim.confirmed or not self.index.contains(office, claim.earlier):
+            earlier, later = as_commitment(claim.earlier), as_commitment(claim.later)
+            secret = numbers.secret(earlier)
+            if secret is None or claim.confirmed or not self.index.contains(office, earlier):
                 continue
-            if claim_token(claim.later_office, claim.later, secret) == claim.claim_token:
-                links[(claim.later_office, claim.later, claim.earlier)] = None
+            if claim_token(claim.later_office, later, secret) == claim.claim_token:
+                links[(claim.later_office, later, earlier)] = None
         if links:
             try:
                 with self._write_locks[office]:
@@ -384,7 +385,7 @@ class RegistryService:
         )
         return tuple(self._verify_prepared(c.number, c.filing_date, c.commitment, later) for c in prepared.claims)
 
-    def publish(self, office: str, application_number: str, access_code: str) -> tuple[bytes, str, LedgerAck]:
+    def publish(self, office: str, application_number: str, access_code: str) -> tuple[Commitment, str, LedgerAck]:
         """Reveal the number of one of ``office``'s own anchored applications."""
         client = self._client(office)
         try:
@@ -431,7 +432,7 @@ class RegistryService:
         return self._verify_prepared(prepared.number, prepared.filing_date, prepared.commitment, later)
 
     def _verify_prepared(
-        self, number: NormalizedNumber, claimed_date: _dt.date, commitment: bytes, later: LaterApplication
+        self, number: NormalizedNumber, claimed_date: _dt.date, commitment: Commitment, later: LaterApplication
     ) -> Verification:
         facts = self.judged_facts(number, commitment)
         registered = None
@@ -452,7 +453,7 @@ class RegistryService:
             return verification
         return dataclasses.replace(verification, checks=(*verification.checks, disagreement))
 
-    def _pct_records_disagree(self, number: NormalizedNumber, commitment: bytes) -> Check | None:
+    def _pct_records_disagree(self, number: NormalizedNumber, commitment: Commitment) -> Check | None:
         """SPEC.md §1: a claim on a PCT application is judged on the receiving office's record; when
         the IB holds one too and the two differ, the answer carries a warning (the verdict stands)."""
         offices = judged_offices(number)
@@ -485,7 +486,7 @@ class RegistryService:
                 )
         return None
 
-    def judged_facts(self, number: NormalizedNumber, commitment: bytes) -> RegisteredFacts | None:
+    def judged_facts(self, number: NormalizedNumber, commitment: Commitment) -> RegisteredFacts | None:
         """The record a claim on ``number`` is judged on (SPEC.md §1): only the claimed office's."""
         for office in judged_offices(number):
             facts = self.index.facts(office, commitment)
@@ -493,7 +494,7 @@ class RegistryService:
                 return facts
         return None
 
-    def application(self, commitment: bytes, office: str | None = None) -> IndexedRecord:
+    def application(self, commitment: Commitment, office: str | None = None) -> IndexedRecord:
         """The record ``office`` anchored under ``commitment`` (None: the first anchored; raises NotFound)."""
         record = self.index.record(commitment, office)
         if record is None:
@@ -533,7 +534,7 @@ def _not_own_number(office: str, exc: errors.InvalidInput, where: str = "") -> e
     )
 
 
-def _locate(office: str, application_number: str, access_code: str) -> tuple[NormalizedNumber, str, bytes]:
+def _locate(office: str, application_number: str, access_code: str) -> tuple[NormalizedNumber, str, Commitment]:
     """Normalize (office, number, access code) and compute the commitment (SPEC.md §1)."""
     try:
         number = normalize_number(office, application_number)

@@ -5,10 +5,12 @@ record by ``IB``, the service's reads did not count it."""
 from __future__ import annotations
 
 import datetime as dt
+import doctest
 
 import pytest
 
 from registry import errors
+from registry.domain import pct
 from registry.domain.filings import FilingInput, claim_office, prepare_filing
 from registry.domain.numbers import NormalizedNumber, normalize
 from registry.domain.pct import IB_OFFICES, judged_offices, may_anchor
@@ -64,3 +66,8 @@ def test_every_judged_office_may_anchor_the_number() -> None:
     """The two names of the rule cannot drift: a record judged for a number is one that counts."""
     for number in (RECEIVED_BY_US, RECEIVED_BY_IB, NATIONAL):
         assert all(may_anchor(office, number) for office in judged_offices(number))
+
+
+def test_the_module_docstring_examples_hold() -> None:
+    result = doctest.testmod(pct)
+    assert result.attempted >= 3 and result.failed == 0

@@ -462,7 +462,10 @@ class RegistryMachine(RuleBasedStateMachine):
         own = self.locations.get((writer or "", location.root, location.commitment))
         if own is None:
             # Another office looks up its own records and batches only (SPEC.md §2).
-            return None, errors.NotAnchored if location.root == ZERO32 else errors.InvalidProof
+            if location.root == ZERO32:
+                return None, errors.NotAnchored
+            has_batch = any(key[0] == writer and key[1] == location.root for key in self.locations)
+            return None, errors.InvalidProof if has_batch else errors.UnknownBatch
         return own, None
 
     def _is_winner(self, location: Location) -> bool:
