@@ -330,7 +330,9 @@ class RegistryMachine(RuleBasedStateMachine):
                 self._rotate(model, new_key)  # an office acting on itself acts at once
             else:
                 electorate = sum(m.active for m in self.offices.values()) - int(model.active)
-                self.proposals.append(Proposal(len(self.proposals) + 1, office, new_key, electorate))
+                # The contract's id: admitting, suspending and reinstating made (and ran) proposals too.
+                number = self._client(actor).proposal_count() - self._first_proposal
+                self.proposals.append(Proposal(number, office, new_key, electorate))
 
     def _rotate(self, model: OfficeModel, new_key: LocalAccount) -> None:
         model.rotated_out = [k for k in model.rotated_out if k.address != new_key.address]
@@ -628,7 +630,7 @@ class RegistryMachine(RuleBasedStateMachine):
             return
         forged = dataclasses.replace(pending.signed, office=copier)
         relayer = self._actor(who, copier)
-        expected = errors.InvalidSignature if copier in self.offices else errors.OfficeNotActive
+        expected = errors.InvalidSignature if copier in self.offices else errors.UnknownOffice
         self._expect(expected, lambda: self._client(relayer).relay_filing(forged))
 
     # ── the index agrees with the model ──────────────────────────────────────────────────────
