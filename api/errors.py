@@ -1,6 +1,7 @@
 """One place that turns every failure into the error envelope of API.md (DAS style).
 
-Domain errors map by class (STYLE.md: one handler maps domain errors to HTTP); request-shape
+Domain errors map by class through one table, :data:`STATUS` (STYLE.md: one handler maps domain
+errors to HTTP; every class of :mod:`registry.errors` has its row, a test checks it); request-shape
 errors from pydantic become ``INVALID_INPUT_DATA`` with one detail per problem; anything
 unexpected is logged server-side and answered with an envelope, never a stack trace. Detail codes
 come from one vocabulary (:mod:`api.vocabulary`): pydantic's types and the contract's error names
@@ -10,7 +11,7 @@ are translated into it here.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,31 +20,103 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.vocabulary import detail_for_pydantic, detail_for_revert
 from registry import errors
+from registry.errors import Unauthenticated
 
-__all__ = ["Unauthenticated", "envelope", "install_error_handlers", "status_for"]
+__all__ = ["STATUS", "Answer", "Unauthenticated", "answer_for", "envelope", "install_error_handlers", "status_for"]
 
 log = logging.getLogger("prioreg.api")
 
 
-class Unauthenticated(errors.RegistryError):
-    """Raised when a write comes without a valid office token (API.md: 401 ``UNAUTHENTICATED``)."""
+class Answer(NamedTuple):
+    """How the API answers one class of :mod:`registry.errors`."""
+
+    status: int
+    code: str
+    #: A fixed sentence answered instead of the error's own message (which may name files or keys'
+    #: paths that are the operator's business); the log keeps the real one.
+    message: str | None = None
+    #: The detail code, for an error that is neither input (its own ``code``) nor a revert (its name).
+    detail: str | None = None
 
 
-_BY_CLASS: list[tuple[type[errors.RegistryError], int, str]] = [
-    (Unauthenticated, 401, "UNAUTHENTICATED"),
-    (errors.InvalidInput, 422, "INVALID_INPUT_DATA"),
-    (errors.Forbidden, 403, "FORBIDDEN"),
-    (errors.Unauthorized, 403, "FORBIDDEN"),
-    (errors.NotOfficeSigner, 403, "FORBIDDEN"),
-    (errors.OfficeNotActive, 403, "FORBIDDEN"),
-    (errors.NotFound, 404, "NOT_FOUND"),
-    (errors.NotAnchored, 404, "NOT_FOUND"),
-    (errors.AlreadyAnchored, 409, "CONFLICT"),
-    (errors.AlreadyPublished, 409, "CONFLICT"),
-    (errors.LedgerUnavailable, 503, "LEDGER_UNAVAILABLE"),
-    (errors.LedgerError, 502, "LEDGER_ERROR"),
-    (errors.KeyStoreError, 503, "LEDGER_UNAVAILABLE"),
-]
+_INTERNAL = Answer(500, "INTERNAL_ERROR")
+_FORBIDDEN = Answer(403, "FORBIDDEN")
+_NOT_FOUND = Answer(404, "NOT_FOUND")
+_CONFLICT = Answer(409, "CONFLICT")
+_LEDGER_ERROR = Answer(502, "LEDGER_ERROR")
+_KEY_STORE = Answer(
+    500,
+    "INTERNAL_ERROR",
+    "the gateway cannot use its office key, so nothing was written; its operator must check the key store",
+    "keyStoreUnavailable",
+)
+
+#: The one table: every class of the tree → its HTTP answer (API.md "Errors"). A test walks
+#: ``RegistryError.__subclasses__()`` and checks that each class has its own row, so a new error is
+#: answered on purpose, not by the nearest ancestor. A subclass defined elsewhere (none is) would
+#: get its nearest ancestor's row.
+STATUS: dict[type[errors.RegistryError], Answer] = {
+    errors.RegistryError: _INTERNAL,
+    # input and who may ask
+    errors.InvalidInput: Answer(422, "INVALID_INPUT_DATA"),
+    errors.InvalidOfficeCode: Answer(422, "INVALID_INPUT_DATA"),
+    errors.InvalidApplicationNumber: Answer(422, "INVALID_INPUT_DATA"),
+    errors.InvalidAccessCode: Answer(422, "INVALID_INPUT_DATA"),
+    errors.InvalidDate: Answer(422, "INVALID_INPUT_DATA"),
+    errors.InvalidClaim: Answer(422, "INVALID_INPUT_DATA"),
+    errors.JsonTooLarge: Answer(413, "PAYLOAD_TOO_LARGE"),
+    errors.Unauthenticated: Answer(401, "UNAUTHENTICATED"),
+    errors.Forbidden: _FORBIDDEN,
+    errors.NotFound: _NOT_FOUND,
+    # the gateway's own key: not the client's fault, and not the node's (it was 503 LEDGER_UNAVAILABLE)
+    errors.KeyStoreError: _KEY_STORE,
+    errors.WrongPassphrase: _KEY_STORE,
+    errors.KeyNotFound: _KEY_STORE,
+    # the ledger
+    errors.LedgerError: _LEDGER_ERROR,
+    errors.LedgerUnavailable: Answer(503, "LEDGER_UNAVAILABLE"),
+    errors.TransactionFailed: _LEDGER_ERROR,
+    errors.ContractRevert: _LEDGER_ERROR,
+    errors.AlreadyAnchored: _CONFLICT,
+    errors.BatchAlreadyAnchored: _CONFLICT,
+    errors.ReportAlreadyAnchored: _CONFLICT,
+    errors.AlreadyPublished: _CONFLICT,
+    errors.NotAnchored: _NOT_FOUND,
+    errors.NotOfficeSigner: _FORBIDDEN,
+    errors.OfficeNotActive: _FORBIDDEN,
+    errors.UnknownOffice: _FORBIDDEN,
+    errors.Unauthorized: _FORBIDDEN,
+    errors.OfficeMismatch: _FORBIDDEN,
+    errors.MissingRole: _FORBIDDEN,
+    # refusals the gateway's own checks should have caught first: the ledger's word, as 502
+    errors.InvalidSignature: _LEDGER_ERROR,
+    errors.SignatureExpired: _LEDGER_ERROR,
+    errors.InvalidNonce: _LEDGER_ERROR,
+    errors.InvalidProof: _LEDGER_ERROR,
+    errors.UnknownBatch: _LEDGER_ERROR,
+    errors.CommitmentMismatch: _LEDGER_ERROR,
+    errors.OfficeCodeRefused: _LEDGER_ERROR,
+    errors.OfficeAlreadyAdmitted: _LEDGER_ERROR,
+    errors.OfficeActive: _LEDGER_ERROR,
+    errors.InvalidSigner: _LEDGER_ERROR,
+    errors.InvalidKind: _LEDGER_ERROR,
+    errors.ImplausibleDate: _LEDGER_ERROR,
+    errors.MalformedEntries: _LEDGER_ERROR,
+    errors.EmptyBatch: _LEDGER_ERROR,
+    errors.SelfClaim: _LEDGER_ERROR,
+    errors.TooManyClaims: _LEDGER_ERROR,
+    errors.InvalidReportKind: _LEDGER_ERROR,
+    errors.ProposalNotPending: _LEDGER_ERROR,
+    errors.ProposalNotReady: _LEDGER_ERROR,
+    errors.InvalidVote: _LEDGER_ERROR,
+    # the gateway's local state: a fault its operator must look at
+    errors.IndexInconsistent: _INTERNAL,
+    errors.JournalCorrupt: _INTERNAL,
+    errors.SnapshotCorrupt: _INTERNAL,
+    errors.CompileError: _INTERNAL,
+    errors.StateDirLocked: _INTERNAL,
+    errors.BackupError: _INTERNAL,
+}
 
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -73,12 +146,18 @@ def envelope(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def answer_for(exc: errors.RegistryError) -> Answer:
+    """The row of :data:`STATUS` for ``exc``: its class's own, else its nearest ancestor's."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return _INTERNAL  # not reached: RegistryError has a row
+
+
 def status_for(exc: errors.RegistryError) -> tuple[int, str]:
     """HTTP status and envelope code of a domain error."""
-    for cls, status, code in _BY_CLASS:
-        if isinstance(exc, cls):
-            return status, code
-    return 500, "INTERNAL_ERROR"
+    answer = answer_for(exc)
+    return answer.status, answer.code
 
 
 def _pydantic_target(loc: tuple[Any, ...]) -> str | None:
@@ -106,10 +185,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(errors.RegistryError)
     async def registry_error(_request: Request, exc: errors.RegistryError) -> JSONResponse:
-        status, code = status_for(exc)
+        status, code, public_message, detail_code = answer_for(exc)
         details: list[dict[str, Any]] = []
-        message = exc.message
-        if isinstance(exc, errors.InvalidInput):
+        message = public_message or exc.message
+        if detail_code is not None:
+            details.append({"code": detail_code, "message": message})
+        elif isinstance(exc, errors.InvalidInput):
             details.append({"code": exc.code, "message": exc.message, "target": exc.target})
             # Name the field (``filings[3].applicationNumber``) as the schema errors do.
             if exc.target and exc.target not in message:
@@ -121,7 +202,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 detail["target"] = exc.target
             details.append(detail)
         if status >= 500:
-            log.warning("ledger failure: %s", exc.message)
+            log.warning("%s failure: %s", "ledger" if isinstance(exc, errors.LedgerError) else "gateway", exc.message)
         # RFC 6750 §3: a 401 names the scheme the client should use.
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return envelope(status, code, message, details, headers)

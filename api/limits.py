@@ -28,7 +28,7 @@ from starlette.datastructures import Headers
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import envelope
+from api.errors import envelope, status_for
 from registry.domain.bounded_json import DEFAULT_LIMITS, JsonLimits, JsonTooLarge, loads
 from registry.errors import InvalidInput
 
@@ -116,7 +116,8 @@ class BodyGuard:
                 return
             except InvalidInput as exc:
                 detail = {"code": exc.code, "message": exc.message, "target": exc.target}
-                await envelope(422, "INVALID_INPUT_DATA", exc.message, [detail])(scope, receive, send)
+                status, code = status_for(exc)  # the one table of api.errors: 422 INVALID_INPUT_DATA
+                await envelope(status, code, exc.message, [detail])(scope, receive, send)
                 return
         await self.app(scope, _replay(body, receive), send)
 

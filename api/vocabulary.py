@@ -110,6 +110,8 @@ DETAIL_CODES: dict[str, str] = {
     "proposalNotReady": "the governance proposal's delay has not passed, or it lacks the consent a key rotation needs",
     "invalidVote": "an office that may not vote on this proposal, or already voted this way",
     "ledgerRefused": "the ledger refused the transaction for a reason it did not name",
+    # the gateway itself
+    "keyStoreUnavailable": "the gateway cannot open its office key (500): nothing was written; its operator must act",
 }
 
 #: pydantic error type → detail code.

@@ -12,6 +12,7 @@ from api.convert import application_json
 from api.deps import Service
 from api.schemas import ApplicationOut, ErrorEnvelope
 from registry.domain.commitments import parse_commitment
+from registry.domain.types import Commitment
 from registry.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
@@ -32,7 +33,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def commitment_from_path(text: str) -> bytes:
+def commitment_from_path(text: str) -> Commitment:
     """The commitment named in a path, or a 422 located at ``commitment``."""
     try:
         return parse_commitment(text)

@@ -16,6 +16,7 @@ from api.deps import Service
 from api.routes.applications import CommitmentPath, OfficeQuery, commitment_from_path
 from api.schemas import ErrorEnvelope, FamilyOut
 from registry.domain.family_svg import family_svg
+from registry.domain.types import Commitment
 from registry.service import RegistryService
 from registry.service.family_view import family_view
 
@@ -28,12 +29,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 SVG_MEDIA_TYPE = "image/svg+xml"
 
 
-def family_json(service: RegistryService, commitment: bytes, office: str | None = None) -> dict[str, Any]:
+def family_json(service: RegistryService, commitment: Commitment, office: str | None = None) -> dict[str, Any]:
     """The family answer of API.md for ``commitment`` (:func:`registry.service.family_view.family_view`)."""
     return family_view(service.index, commitment, office)
 
 
-def _family_picture(service: RegistryService, commitment: bytes, office: str | None = None) -> str:
+def _family_picture(service: RegistryService, commitment: Commitment, office: str | None = None) -> str:
     return family_svg(family_json(service, commitment, office))
 
 

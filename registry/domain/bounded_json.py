@@ -25,7 +25,7 @@ from typing import Any
 
 import pydantic_core
 
-from registry.errors import InvalidInput
+from registry.errors import InvalidInput, JsonTooLarge
 
 __all__ = ["DEFAULT_LIMITS", "JsonLimits", "JsonTooLarge", "json_path", "loads"]
 
@@ -50,12 +50,6 @@ class JsonLimits:
 
 
 DEFAULT_LIMITS = JsonLimits()
-
-
-class JsonTooLarge(InvalidInput):
-    """Raised when the document itself is larger than ``max_bytes`` (the API answers 413)."""
-
-    default_code = "bodyTooLarge"
 
 
 def json_path(path: tuple[str | int, ...]) -> str | None:

@@ -24,6 +24,7 @@ from eth_utils.crypto import keccak
 
 from registry.domain.accesscodes import AccessCode
 from registry.domain.merkle import keccak256
+from registry.domain.types import Commitment
 from registry.errors import InvalidAccessCode, InvalidApplicationNumber, InvalidInput, InvalidOfficeCode
 
 __all__ = [
@@ -64,7 +65,7 @@ _HEX_COMMITMENT = re.compile(r"0x[0-9a-fA-F]{64}")
 _HEADS: dict[str, bytes] = {}
 
 
-def commitment(office: str, canonical_number: str, access_secret: str | AccessCode) -> bytes:
+def commitment(office: str, canonical_number: str, access_secret: str | AccessCode) -> Commitment:
     """The 32-byte commitment of an application (SPEC.md §1).
 
     ``office`` is the ST.3 code (two uppercase letters; whether it is admissible is the office
@@ -89,7 +90,7 @@ def commitment(office: str, canonical_number: str, access_secret: str | AccessCo
             "without hyphens or check character",
             code="badCharacter",
         )
-    return keccak256(_encode(office, canonical_number, access_secret))
+    return Commitment(keccak256(_encode(office, canonical_number, access_secret)))
 
 
 def _encode(office: str, canonical_number: str, access_secret: str) -> bytes:
@@ -129,17 +130,17 @@ def to_hex(value: bytes) -> str:
     return "0x" + value.hex()
 
 
-def parse_commitment(text: str) -> bytes:
+def parse_commitment(text: str) -> Commitment:
     """Read a commitment written as ``0x`` + 64 hex digits (any case); nothing else is accepted.
 
     Raises :class:`~registry.errors.InvalidInput` with code ``badCommitment`` (SPEC.md §1).
     """
     if not isinstance(text, str) or not _HEX_COMMITMENT.fullmatch(text):
         raise InvalidInput("a commitment is written as 0x followed by 64 hex digits", code="badCommitment")
-    return bytes.fromhex(text[2:])
+    return Commitment(bytes.fromhex(text[2:]))
 
 
-def claim_token(later_office: str, later_commitment: bytes, earlier_access_secret: str | AccessCode) -> bytes:
+def claim_token(later_office: str, later_commitment: Commitment, earlier_access_secret: str | AccessCode) -> bytes:
     """The 16-byte token a priority claim carries (SPEC.md §2).
 
     ``bytes16(keccak256(abi.encode(CLAIM_TAG, bytes2 laterOffice, bytes32 laterCommitment,
@@ -171,7 +172,7 @@ def claim_token(later_office: str, later_commitment: bytes, earlier_access_secre
     return keccak256(encoded)[:CLAIM_TOKEN_SIZE]
 
 
-def bound_document_digest(commitment_: bytes, document_sha256: bytes) -> bytes:
+def bound_document_digest(commitment_: Commitment, document_sha256: bytes) -> bytes:
     """``keccak256(abi.encode(DOCUMENT_TAG, commitment, sha256(document)))`` (SPEC.md §2).
 
     What the ledger holds for a document: hashing a published document links it to nothing,
@@ -180,7 +181,7 @@ def bound_document_digest(commitment_: bytes, document_sha256: bytes) -> bytes:
     return _bind(DOCUMENT_TAG, commitment_, document_sha256)
 
 
-def bound_report_digest(commitment_: bytes, report_sha256: bytes) -> bytes:
+def bound_report_digest(commitment_: Commitment, report_sha256: bytes) -> bytes:
     """``keccak256(abi.encode(REPORT_TAG, commitment, sha256(report)))`` (SPEC.md §2, R15)."""
     return _bind(REPORT_TAG, commitment_, report_sha256)
 

@@ -35,8 +35,15 @@ from registry.domain.entries import ClaimRef, Entry
 from registry.domain.numbers import NormalizedNumber
 from registry.domain.numbers import normalize as normalize_number
 from registry.domain.offices import validate_office
+from registry.domain.pct import claim_office, may_anchor
 from registry.domain.rules import check_filing_date
-from registry.domain.types import PARIS_CONVENTION_DATE, IpRightKind, is_plausible_date, latest_plausible_date
+from registry.domain.types import (
+    PARIS_CONVENTION_DATE,
+    Commitment,
+    IpRightKind,
+    is_plausible_date,
+    latest_plausible_date,
+)
 
 __all__ = [
     "ClaimInput",
@@ -83,7 +90,7 @@ class PreparedClaim:
 
     number: NormalizedNumber
     filing_date: _dt.date
-    commitment: bytes
+    commitment: Commitment
     access_secret: str = ""
 
     @property
@@ -98,7 +105,7 @@ class PreparedFiling:
 
     number: NormalizedNumber
     access_code: AccessCode
-    commitment: bytes
+    commitment: Commitment
     entry: Entry
     claims: tuple[PreparedClaim, ...]
 
@@ -108,29 +115,8 @@ class PreparedFiling:
         return self.number.office
 
 
-#: The codes under which the International Bureau anchors PCT applications (SPEC.md §1).
-IB_OFFICES = ("WO", "IB")
-
-
-def claim_office(number: NormalizedNumber) -> str:
-    """The office a claim on ``number`` names (SPEC.md §1–§2): the number's own office, and for a
-    PCT application the receiving office named in it — whose record a claim is judged on first —
-    or the IB (``WO``) when the IB itself received it."""
-    if number.office == "WO" and number.receiving_office and number.receiving_office not in IB_OFFICES:
-        return number.receiving_office
-    return number.office
-
-
 # Every filing names its office; the few valid codes are checked once (errors are not cached).
 _valid_office = functools.lru_cache(maxsize=1024)(validate_office)
-
-
-def _may_anchor(caller_office: str, number: NormalizedNumber) -> bool:
-    # SPEC.md §1: an office anchors its own numbers; a PCT number (record office WO) is anchored
-    # by the IB (WO) or by the receiving office named in the number.
-    if number.office == caller_office:
-        return True
-    return number.office == "WO" and caller_office in ("IB", number.receiving_office)
 
 
 def claim_commitment(claim: ClaimInput, *, target: str = "priorityClaims") -> PreparedClaim:
@@ -187,7 +173,7 @@ def prepare_filing(
         raise
     except errors.InvalidInput as exc:
         raise exc.with_target("applicationNumber") from None
-    if not _may_anchor(office, number):
+    if not may_anchor(office, number):
         raise errors.Forbidden(
             f"{number.display} is an application of {number.office}; office {office} may anchor only its own"
         )

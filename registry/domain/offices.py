@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from registry.domain.types import OfficeCode
 from registry.errors import InvalidOfficeCode
 
 __all__ = ["RESERVED_OFFICE_CODES", "UNKNOWN_OFFICE_CODE", "is_valid_office", "validate_office"]
@@ -50,7 +51,7 @@ RESERVED_OFFICE_CODES: frozenset[str] = frozenset(
 _ASCII_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-def validate_office(code: str) -> str:
+def validate_office(code: str) -> OfficeCode:
     """Return the ST.3 office code in canonical form (two uppercase ASCII letters) or raise.
 
     Rules from WIPO ST.3 and SPEC.md §1 (see the module docstring). Raises
@@ -88,7 +89,7 @@ def validate_office(code: str) -> str:
             f"{text} is reserved by WIPO ST.3 for individual use and names no office; give the office's ST.3 code",
             code="reservedOfficeCode",
         )
-    return text
+    return OfficeCode(text)
 
 
 def is_valid_office(code: str) -> bool:

@@ -1,19 +1,31 @@
-"""Domain scalars shared by every module: IP-right kinds and ledger dates (SPEC.md §2).
+"""Domain scalars shared by every module: IP-right kinds, ledger dates, commitments and office
+codes (SPEC.md §1–§2).
 
 A filing date has no time of day; on chain it is a ``uint32`` count of days since 1970-01-01.
+
+A :data:`Commitment` is the 32 bytes that stand for an application (SPEC.md §1), an
+:data:`OfficeCode` a canonical WIPO ST.3 code. Both are ``NewType`` types, so they cost nothing at run
+time and a type checker tells one from any ``bytes`` or ``str``: only their validating
+constructors make one — :func:`as_commitment` (and ``commitments.commitment`` /
+``commitments.parse_commitment``) and ``offices.validate_office``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from enum import IntEnum
+from typing import NewType
 
 from registry.errors import InvalidDate, InvalidInput
 
 __all__ = [
+    "COMMITMENT_BYTES",
     "EPOCH",
     "PARIS_CONVENTION_DATE",
+    "Commitment",
     "IpRightKind",
+    "OfficeCode",
+    "as_commitment",
     "date_from_days",
     "date_to_days",
     "is_plausible_date",
@@ -114,3 +126,32 @@ def parse_date(value: str | _dt.date) -> _dt.date:
         return _dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidDate(f"{value!r} is not a calendar date in the form YYYY-MM-DD") from None
+
+
+# ── identifiers ──────────────────────────────────────────────────────────────────────────────
+
+Commitment = NewType("Commitment", bytes)
+"""An application's commitment: ``keccak256(abi.encode(tag, office, number, secret))``, 32 bytes
+(SPEC.md §1); written ``0x`` + 64 lowercase hex digits in JSON (``commitments.to_hex``)."""
+
+OfficeCode = NewType("OfficeCode", str)
+"""A canonical WIPO ST.3 office code: two uppercase letters, neither unknown nor reserved
+(``offices.validate_office`` makes one)."""
+
+COMMITMENT_BYTES = 32
+"""The length of a :data:`Commitment` (a ``bytes32`` on chain)."""
+
+
+def as_commitment(value: bytes) -> Commitment:
+    """``value`` as a :data:`Commitment` when it is 32 bytes, else :class:`InvalidInput` ``badCommitment``.
+
+    For bytes that come from the ledger or the index (they were a commitment when written); text
+    from a person goes through ``commitments.parse_commitment``.
+
+    >>> as_commitment(bytes(32)) == bytes(32)
+    True
+    """
+    if not isinstance(value, bytes) or len(value) != COMMITMENT_BYTES:
+        size = len(value) if isinstance(value, (bytes, bytearray)) else type(value).__name__
+        raise InvalidInput(f"a commitment is {COMMITMENT_BYTES} bytes, not {size}", code="badCommitment")
+    return Commitment(value)

@@ -21,13 +21,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from registry.errors import RegistryError
+from registry.errors import CompileError
 
 __all__ = [
     "ARTIFACT_PATH",
     "COMPILER_SETTINGS",
     "CONTRACT_NAME",
     "SOLC_VERSION",
+    "CompileError",
     "build_artifact",
     "compile_contracts",
     "load_artifact",
@@ -50,10 +51,6 @@ COMPILER_SETTINGS: dict[str, Any] = {
     "metadata": {"bytecodeHash": "none"},
     "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
 }
-
-
-class CompileError(RegistryError):
-    """Raised when the contracts do not compile or no compiler can be found."""
 
 
 def standard_input() -> dict[str, Any]:

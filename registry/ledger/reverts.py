@@ -20,25 +20,43 @@ from hexbytes import HexBytes
 from registry import errors
 from registry.ledger.compile import load_artifact
 
-__all__ = ["decode_revert", "revert_data"]
+__all__ = ["ERROR_CLASSES", "decode_revert", "revert_data"]
 
-_ERROR_CLASSES: dict[str, type[errors.ContractRevert]] = {
-    "PriorityRegistryAlreadyAnchored": errors.AlreadyAnchored,
-    "PriorityRegistryBatchAlreadyAnchored": errors.AlreadyAnchored,
-    "PriorityRegistryAlreadyPublished": errors.AlreadyPublished,
-    "PriorityRegistryNotOfficeSigner": errors.NotOfficeSigner,
+#: Every custom error of the contract (and of the OpenZeppelin contracts it uses) → the class that
+#: names it. Not listed, and so a plain ContractRevert: OpenZeppelin's AccessControlBadConfirmation,
+#: InvalidShortString and StringTooLong, which no registry operation can provoke.
+ERROR_CLASSES: dict[str, type[errors.ContractRevert]] = {
+    "PriorityRegistryInvalidOfficeCode": errors.OfficeCodeRefused,
+    "PriorityRegistryOfficeAlreadyAdmitted": errors.OfficeAlreadyAdmitted,
+    "PriorityRegistryUnknownOffice": errors.UnknownOffice,
     "PriorityRegistryOfficeNotActive": errors.OfficeNotActive,
-    "PriorityRegistryUnknownOffice": errors.OfficeNotActive,
+    "PriorityRegistryOfficeActive": errors.OfficeActive,
+    "PriorityRegistryInvalidSigner": errors.InvalidSigner,
+    "PriorityRegistryNotOfficeSigner": errors.NotOfficeSigner,
     "PriorityRegistryUnauthorized": errors.Unauthorized,
-    "PriorityRegistryOfficeMismatch": errors.Unauthorized,
-    "AccessControlUnauthorizedAccount": errors.Unauthorized,
-    "PriorityRegistryInvalidSignature": errors.InvalidSignature,
-    "PriorityRegistryExpiredSignature": errors.SignatureExpired,
-    "PriorityRegistryInvalidProof": errors.InvalidProof,
-    "PriorityRegistryUnknownBatch": errors.InvalidProof,
+    "PriorityRegistryAlreadyAnchored": errors.AlreadyAnchored,
+    "PriorityRegistryBatchAlreadyAnchored": errors.BatchAlreadyAnchored,
     "PriorityRegistryNotAnchored": errors.NotAnchored,
-    "PriorityRegistryCommitmentMismatch": errors.InvalidProof,
-    "PriorityRegistryReportAlreadyAnchored": errors.AlreadyAnchored,
+    "PriorityRegistryUnknownBatch": errors.UnknownBatch,
+    "PriorityRegistryInvalidProof": errors.InvalidProof,
+    "PriorityRegistryInvalidKind": errors.InvalidKind,
+    "PriorityRegistryInvalidDate": errors.ImplausibleDate,
+    "PriorityRegistryMalformedEntries": errors.MalformedEntries,
+    "PriorityRegistryEmptyBatch": errors.EmptyBatch,
+    "PriorityRegistrySelfClaim": errors.SelfClaim,
+    "PriorityRegistryTooManyClaims": errors.TooManyClaims,
+    "PriorityRegistryExpiredSignature": errors.SignatureExpired,
+    "PriorityRegistryInvalidSignature": errors.InvalidSignature,
+    "PriorityRegistryCommitmentMismatch": errors.CommitmentMismatch,
+    "PriorityRegistryOfficeMismatch": errors.OfficeMismatch,
+    "PriorityRegistryAlreadyPublished": errors.AlreadyPublished,
+    "PriorityRegistryReportAlreadyAnchored": errors.ReportAlreadyAnchored,
+    "PriorityRegistryInvalidReportKind": errors.InvalidReportKind,
+    "PriorityRegistryProposalNotPending": errors.ProposalNotPending,
+    "PriorityRegistryProposalNotReady": errors.ProposalNotReady,
+    "PriorityRegistryInvalidVote": errors.InvalidVote,
+    "AccessControlUnauthorizedAccount": errors.MissingRole,
+    "InvalidAccountNonce": errors.InvalidNonce,
 }
 
 
@@ -67,7 +85,7 @@ def decode_revert(data: bytes | str | None) -> errors.LedgerError:
         except Exception:
             values = ()
         args = dict(zip(names, values, strict=False))
-        return _ERROR_CLASSES.get(name, errors.ContractRevert)(name, args)
+        return ERROR_CLASSES.get(name, errors.ContractRevert)(name, args)
     if len(raw) >= 4 and bytes(raw[:4]) == keccak(text="Error(string)")[:4]:
         (reason,) = abi_decode(["string"], bytes(raw[4:]))
         return errors.ContractRevert("Error", {"reason": reason})

@@ -277,7 +277,7 @@ def _create_demo(
     settings: Settings, state: StateDir, chain: Chain, passphrase: str, offices: tuple[str, ...]
 ) -> tuple[Deployment, list[str]]:
     """Deploy, make every office's key and seed, fund what is needed (checked first), admit them."""
-    codes = list(dict.fromkeys(validate_office(raw) for raw in offices))
+    codes: list[str] = list(dict.fromkeys(validate_office(raw) for raw in offices))
     registrar_key = _registrar_key(state, passphrase, create=True)
     keys = KeyStore(state.keys_dir, scrypt_n=DEMO_SCRYPT_N)
     seeds = KeyStore(state.seeds_dir, scrypt_n=DEMO_SCRYPT_N)

@@ -34,7 +34,6 @@ from registry.domain.calendar import OfficeCalendar, default_calendar
 from registry.domain.commitments import bound_document_digest, claim_token, to_hex
 from registry.domain.commitments import commitment as commit
 from registry.domain.filings import (
-    IB_OFFICES,
     ClaimInput,
     FilingInput,
     PreparedFiling,
@@ -44,6 +43,7 @@ from registry.domain.filings import (
 )
 from registry.domain.numbers import NormalizedNumber
 from registry.domain.numbers import normalize as normalize_number
+from registry.domain.pct import IB_OFFICES, PCT_RECORD_OFFICE, judged_offices, may_anchor
 from registry.domain.rules import (
     Check,
     LaterApplication,
@@ -55,7 +55,7 @@ from registry.domain.rules import (
     restoration_period_end,
     verify_claim,
 )
-from registry.domain.types import IpRightKind
+from registry.domain.types import Commitment, IpRightKind, as_commitment
 from registry.index import Index, IndexedRecord, RegisteredFacts
 from registry.ledger.chain import Chain
 from registry.ledger.client import STORED, AnchoredBatch, AnchoredFiling, Inclusion, RegistryClient
@@ -66,8 +66,6 @@ __all__ = [
     "LedgerAck",
     "RegistryService",
     "document_digest",
-    "judged_offices",
-    "record_counts_for",
 ]
 
 
@@ -91,29 +89,6 @@ class FilingOutcome:
     ledger: LedgerAck
     claim_verifications: tuple[Verification, ...]
     batch_root: bytes | None = None
-
-
-def record_counts_for(record_office: str, number: NormalizedNumber) -> bool:
-    """Whether a record anchored by ``record_office`` counts for ``number`` (SPEC.md §1).
-
-    A record counts for the office whose key anchored it; a PCT application (record office WO) may
-    have been anchored by the IB (WO) or by the receiving office named in its number.
-    """
-    if record_office == number.office:
-        return True
-    return number.office == "WO" and record_office in (number.receiving_office, *IB_OFFICES)
-
-
-def judged_offices(number: NormalizedNumber) -> tuple[str, ...]:
-    """Whose records a claim on ``number`` is judged on, in order (SPEC.md §1).
-
-    The number's own office; for a PCT application the receiving office named in the number
-    first, then the IB (which anchors under ``WO``, or ``IB``).
-    """
-    if number.office != "WO":
-        return (number.office,)
-    first = (number.receiving_office,) if number.receiving_office and number.receiving_office not in IB_OFFICES else ()
-    return (*first, *IB_OFFICES)
 
 
 class RegistryService:
@@ -202,15 +177,16 @@ class RegistryService:
         if numbers is None or not len(numbers):
             return False
         upto = self._confirmed_upto.get(office, 0)
-        links: dict[tuple[str, bytes, bytes], None] = {}
+        links: dict[tuple[str, Commitment, Commitment], None] = {}
         newest = upto
         for claim_id, claim in self.index.claims_on(office, after=upto):
             newest = max(newest, claim_id)
-            secret = numbers.secret(claim.earlier)
-            if secret is None or claim.confirmed or not self.index.contains(office, claim.earlier):
+            earlier, later = as_commitment(claim.earlier), as_commitment(claim.later)
+            secret = numbers.secret(earlier)
+            if secret is None or claim.confirmed or not self.index.contains(office, earlier):
                 continue
-            if claim_token(claim.later_office, claim.later, secret) == claim.claim_token:
-                links[(claim.later_office, claim.later, claim.earlier)] = None
+            if claim_token(claim.later_office, later, secret) == claim.claim_token:
+                links[(claim.later_office, later, earlier)] = None
         if links:
             try:
                 with self._write_locks[office]:
@@ -409,7 +385,7 @@ class RegistryService:
         )
         return tuple(self._verify_prepared(c.number, c.filing_date, c.commitment, later) for c in prepared.claims)
 
-    def publish(self, office: str, application_number: str, access_code: str) -> tuple[bytes, str, LedgerAck]:
+    def publish(self, office: str, application_number: str, access_code: str) -> tuple[Commitment, str, LedgerAck]:
         """Reveal the number of one of ``office``'s own anchored applications."""
         client = self._client(office)
         try:
@@ -424,7 +400,8 @@ class RegistryService:
             holder = next((o for o in judged_offices(number) if self.index.contains(o, commitment)), None)
             if holder is not None:
                 raise errors.Forbidden(f"{number.display} was anchored by {holder}, not by {office}")
-        if record is None or not record_counts_for(record.office, number):
+        # SPEC.md §1: a record counts for a number exactly when its office may anchor that number.
+        if record is None or not may_anchor(record.office, number):
             raise errors.NotFound(
                 f"no application {number.display} of {number.office} is anchored by {office} under that access code"
             )
@@ -455,7 +432,7 @@ class RegistryService:
         return self._verify_prepared(prepared.number, prepared.filing_date, prepared.commitment, later)
 
     def _verify_prepared(
-        self, number: NormalizedNumber, claimed_date: _dt.date, commitment: bytes, later: LaterApplication
+        self, number: NormalizedNumber, claimed_date: _dt.date, commitment: Commitment, later: LaterApplication
     ) -> Verification:
         facts = self.judged_facts(number, commitment)
         registered = None
@@ -476,11 +453,11 @@ class RegistryService:
             return verification
         return dataclasses.replace(verification, checks=(*verification.checks, disagreement))
 
-    def _pct_records_disagree(self, number: NormalizedNumber, commitment: bytes) -> Check | None:
+    def _pct_records_disagree(self, number: NormalizedNumber, commitment: Commitment) -> Check | None:
         """SPEC.md §1: a claim on a PCT application is judged on the receiving office's record; when
         the IB holds one too and the two differ, the answer carries a warning (the verdict stands)."""
         offices = judged_offices(number)
-        if number.office != "WO" or len(offices) < 2 or offices[0] in IB_OFFICES:
+        if number.office != PCT_RECORD_OFFICE or len(offices) < 2 or offices[0] in IB_OFFICES:
             return None
         receiving = self.index.facts(offices[0], commitment)
         if receiving is None:
@@ -509,7 +486,7 @@ class RegistryService:
                 )
         return None
 
-    def judged_facts(self, number: NormalizedNumber, commitment: bytes) -> RegisteredFacts | None:
+    def judged_facts(self, number: NormalizedNumber, commitment: Commitment) -> RegisteredFacts | None:
         """The record a claim on ``number`` is judged on (SPEC.md §1): only the claimed office's."""
         for office in judged_offices(number):
             facts = self.index.facts(office, commitment)
@@ -517,7 +494,7 @@ class RegistryService:
                 return facts
         return None
 
-    def application(self, commitment: bytes, office: str | None = None) -> IndexedRecord:
+    def application(self, commitment: Commitment, office: str | None = None) -> IndexedRecord:
         """The record ``office`` anchored under ``commitment`` (None: the first anchored; raises NotFound)."""
         record = self.index.record(commitment, office)
         if record is None:
@@ -557,7 +534,7 @@ def _not_own_number(office: str, exc: errors.InvalidInput, where: str = "") -> e
     )
 
 
-def _locate(office: str, application_number: str, access_code: str) -> tuple[NormalizedNumber, str, bytes]:
+def _locate(office: str, application_number: str, access_code: str) -> tuple[NormalizedNumber, str, Commitment]:
     """Normalize (office, number, access code) and compute the commitment (SPEC.md §1)."""
     try:
         number = normalize_number(office, application_number)

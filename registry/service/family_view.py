@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from registry.domain.commitments import to_hex
+from registry.domain.types import Commitment
 from registry.errors import NotFound
 from registry.index import Index, node_id, parse_node
 
 __all__ = ["family_view", "start_office"]
 
 
-def start_office(index: Index, commitment: bytes, office: str | None) -> str | None:
+def start_office(index: Index, commitment: Commitment, office: str | None) -> str | None:
     """The office of the node a commitment path names: ``office`` when given (``?ipOfficeCode``),
     else the record anchored first under those bytes, else the office a claim names for them."""
     if office is not None:
@@ -28,7 +29,7 @@ def start_office(index: Index, commitment: bytes, office: str | None) -> str | N
     return claimed[0] if claimed else None
 
 
-def family_view(index: Index, commitment: bytes, office: str | None = None) -> dict[str, Any]:
+def family_view(index: Index, commitment: Commitment, office: str | None = None) -> dict[str, Any]:
     """``{commitment, ipOfficeCode, simpleFamily, extendedFamily, links}``, earliest member first.
 
     A member known only from a claim (the first office has not anchored it yet) is listed with

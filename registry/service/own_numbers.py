@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from registry.domain.accesscodes import derive
+from registry.domain.types import Commitment, as_commitment
 
 __all__ = ["OwnNumbers"]
 
@@ -42,7 +43,7 @@ class OwnNumbers:
         self.office = office
         self._seed = seed
         self._path = path
-        self._secrets: dict[bytes, str] = {}
+        self._secrets: dict[Commitment, str] = {}
         self._aead = (
             AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(seed))
             if seed is not None
@@ -54,11 +55,13 @@ class OwnNumbers:
     def __len__(self) -> int:
         return len(self._secrets)
 
-    def secret(self, commitment: bytes) -> str | None:
+    def secret(self, commitment: Commitment) -> str | None:
         """The access secret of the office's application ``commitment`` (None when unknown here)."""
         return self._secrets.get(commitment)
 
-    def remember(self, commitment: bytes, number_office: str, canonical: str, secret: str, *, chosen: bool) -> None:
+    def remember(
+        self, commitment: Commitment, number_office: str, canonical: str, secret: str, *, chosen: bool
+    ) -> None:
         """Keep an anchored application; ``chosen``: the office chose the code (it cannot be derived)."""
         if commitment in self._secrets:
             return
@@ -83,6 +86,6 @@ class OwnNumbers:
                 blob = base64.b64decode(raw, validate=True)
                 line = json.loads(self._aead.decrypt(blob[:12], blob[12:], self.office.encode()))
                 secret = line["s"] or derive(self._seed, line["o"], line["n"]).secret
-                self._secrets[bytes.fromhex(line["c"])] = secret
+                self._secrets[as_commitment(bytes.fromhex(line["c"]))] = secret
             except (InvalidTag, ValueError, KeyError, TypeError):
                 continue  # a torn or foreign line: skipped, never trusted

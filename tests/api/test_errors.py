@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from api.app import MAX_BODY_BYTES
+from api.errors import STATUS, install_error_handlers, status_for
+from api.vocabulary import DETAIL_CODES
+from registry import errors
+from registry.ops.keys import KeyStore
 from tests.api.conftest import Api
 from tests.api.helpers import assert_envelope, claim, filing, fresh_access_code, verify_body
 
@@ -165,3 +172,83 @@ def test_several_problems_are_all_listed(api: Api) -> None:
         api.client.post("/v1/filings", json=body, headers=api.auth("JP")), 422, "INVALID_INPUT_DATA"
     )
     assert {d["target"] for d in error["details"]} == {"applicationNumber", "filingDate", "ipRightKind"}
+
+
+# ── one table decides every error's status (issue 14, item 5) ────────────────────────────────
+
+
+def _tree(cls: type[errors.RegistryError] = errors.RegistryError) -> list[type[errors.RegistryError]]:
+    return [cls, *(c for sub in cls.__subclasses__() for c in _tree(sub))]
+
+
+def test_every_class_of_the_tree_has_its_own_row_in_the_status_table() -> None:
+    tree = _tree()
+    assert len(tree) > 50
+    assert [cls.__name__ for cls in tree if cls not in STATUS] == []
+    assert [cls.__name__ for cls in STATUS if cls not in tree] == []
+    # Every code the table answers with is one API.md names (and so the README's table).
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for answer in STATUS.values():
+        assert f"| {answer.status} | `{answer.code}` |" in readme, answer
+        assert answer.detail is None or answer.detail in DETAIL_CODES
+
+
+@pytest.mark.parametrize(
+    ("refusal", "status", "code"),
+    [
+        # the contract errors that used to be decoded as their nearest cousin answer as they did
+        (errors.UnknownOffice("PriorityRegistryUnknownOffice", {"office": b"XY"}), 403, "FORBIDDEN"),
+        (errors.OfficeMismatch("PriorityRegistryOfficeMismatch", {}), 403, "FORBIDDEN"),
+        (errors.MissingRole("AccessControlUnauthorizedAccount", {}), 403, "FORBIDDEN"),
+        (errors.BatchAlreadyAnchored("PriorityRegistryBatchAlreadyAnchored", {}), 409, "CONFLICT"),
+        (errors.ReportAlreadyAnchored("PriorityRegistryReportAlreadyAnchored", {}), 409, "CONFLICT"),
+        (errors.UnknownBatch("PriorityRegistryUnknownBatch", {}), 502, "LEDGER_ERROR"),
+        (errors.CommitmentMismatch("PriorityRegistryCommitmentMismatch", {}), 502, "LEDGER_ERROR"),
+        (errors.ImplausibleDate("PriorityRegistryInvalidDate", {}), 502, "LEDGER_ERROR"),
+        (errors.LedgerUnavailable("the node does not answer"), 503, "LEDGER_UNAVAILABLE"),
+        (errors.NotAnchored("PriorityRegistryNotAnchored", {}), 404, "NOT_FOUND"),
+        (errors.JournalCorrupt("bad record", offset=12), 500, "INTERNAL_ERROR"),
+        (errors.WrongPassphrase("wrong"), 500, "INTERNAL_ERROR"),
+        (errors.KeyNotFound("none"), 500, "INTERNAL_ERROR"),
+    ],
+)
+def test_each_error_is_answered_by_its_row(refusal: errors.RegistryError, status: int, code: str) -> None:
+    assert status_for(refusal) == (status, code)
+
+
+def test_a_subclass_without_a_row_of_its_own_gets_its_nearest_ancestors() -> None:
+    class Later(errors.UnknownOffice):
+        """Raised when a test needs a class the table has never seen."""
+
+    assert status_for(Later("PriorityRegistryUnknownOffice", {})) == (403, "FORBIDDEN")
+
+
+def _app_reading_a_key(key_dir: Path, passphrase: str) -> TestClient:
+    """An app whose one route opens a real office key, as a gateway does to sign."""
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/sign")
+    def sign() -> dict[str, str]:
+        return {"address": KeyStore(key_dir).load("JP", passphrase).address}
+
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_a_key_store_failure_is_a_500_that_reveals_no_path_and_no_secret(tmp_path: Path) -> None:
+    key_dir = tmp_path / "secret-keys-dir"
+    KeyStore(key_dir, scrypt_n=2**4).create("JP", "the right passphrase")
+    with _app_reading_a_key(key_dir, "a wrong passphrase") as client:
+        response = client.get("/sign")
+    error = assert_envelope(response, 500, "INTERNAL_ERROR")  # was 503 LEDGER_UNAVAILABLE
+    assert error["details"] == [{"code": "keyStoreUnavailable", "message": error["message"]}]
+    assert "office key" in error["message"] and "nothing was written" in error["message"]
+    for secret in ("secret-keys-dir", "passphrase", str(tmp_path)):
+        assert secret not in response.text
+
+
+def test_a_missing_key_is_the_same_500(tmp_path: Path) -> None:
+    with _app_reading_a_key(tmp_path / "empty", "any") as client:
+        error = assert_envelope(client.get("/sign"), 500, "INTERNAL_ERROR")
+    assert error["details"][0]["code"] == "keyStoreUnavailable"
+    assert str(tmp_path) not in error["message"]

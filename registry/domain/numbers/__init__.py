@@ -62,6 +62,7 @@ from types import ModuleType
 from registry.domain.numbers import _common, cn, de, ep, fr, gb, generic, jp, kr, us, wo
 from registry.domain.numbers._common import MAX_INPUT_CHARS, Parsed, fail, prepare, shown
 from registry.domain.offices import validate_office
+from registry.domain.types import OfficeCode
 from registry.errors import InvalidApplicationNumber
 
 __all__ = ["OFFICE_MODULES", "NormalizedNumber", "canonical", "is_valid", "normalize"]
@@ -79,8 +80,8 @@ OFFICE_MODULES: dict[str, ModuleType] = {
 }
 """Offices whose number format is verified, with the module that reads it."""
 
-PCT_RECORD_OFFICE = "WO"
-INTERNATIONAL_BUREAU = "IB"
+PCT_RECORD_OFFICE = OfficeCode("WO")
+INTERNATIONAL_BUREAU = OfficeCode("IB")
 
 
 @dataclass(frozen=True)
@@ -94,12 +95,12 @@ class NormalizedNumber:
     ``receiving_office`` is the ``CC`` of ``PCT/CC…`` for PCT numbers, else None.
     """
 
-    office: str
+    office: OfficeCode
     canonical: str
     display: str
     check_digit: str | None = None
     verified_format: bool = True
-    receiving_office: str | None = None
+    receiving_office: OfficeCode | None = None
 
 
 def normalize(office: str, number: str) -> NormalizedNumber:
@@ -125,7 +126,7 @@ def _remembered(office: str, number: str, _max_year: int) -> NormalizedNumber:
 
 
 @functools.lru_cache(maxsize=1024)
-def _valid_office(office: str) -> str:
+def _valid_office(office: str) -> OfficeCode:
     return validate_office(office)
 
 
@@ -155,14 +156,15 @@ def _normalize(office: str, number: str) -> NormalizedNumber:
     return _normalized(code, result, verified=True)
 
 
-def _normalized(office: str, parsed: Parsed, *, verified: bool) -> NormalizedNumber:
+def _normalized(office: OfficeCode, parsed: Parsed, *, verified: bool) -> NormalizedNumber:
     return NormalizedNumber(
         office=office,
         canonical=parsed.canonical,
         display=parsed.display,
         check_digit=parsed.check_digit,
         verified_format=verified,
-        receiving_office=parsed.receiving_office,
+        # wo.parse refuses a receiving office that is no ST.3 code, so the one it names is one.
+        receiving_office=None if parsed.receiving_office is None else OfficeCode(parsed.receiving_office),
     )
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from registry.errors import RegistryError
+from registry.errors import JournalCorrupt
 
 if TYPE_CHECKING:
     from registry.ledger.embedded.snapshots import Snapshotter
@@ -47,24 +47,6 @@ _RECORD_HEAD = 8  # length + crc32
 #: The largest record a torn tail may be part of. Real nodes refuse transactions over 128 KiB and
 #: the client never builds one over 120 KB; a torn header claiming more is damage, not a tear.
 MAX_RECORD_BYTES = 2**20
-
-
-class JournalCorrupt(RegistryError):
-    """Raised when the chain journal has a corrupt record (or a bad header); it is never silently used.
-
-    ``offset`` is where the bad record starts; ``record`` its number (1 = the first record after
-    the header; 0 for a bad header); ``kept`` how many records before it are good.
-    """
-
-    def __init__(self, message: str, *, offset: int, record: int = 0) -> None:
-        super().__init__(message)
-        self.offset = offset
-        self.record = record
-
-    @property
-    def kept(self) -> int:
-        """The records before the bad one: what ``prioreg state check --repair`` keeps."""
-        return max(self.record - 1, 0)
 
 
 #: What the CLI adds to a message about a journal that cannot be used.

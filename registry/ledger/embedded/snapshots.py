@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from registry.errors import RegistryError
+from registry.errors import SnapshotCorrupt
 from registry.ledger.embedded.journal import Journal, JournalScan, fsync_dir
 
 __all__ = [
@@ -90,10 +90,6 @@ class Snapshot:
     genesis_timestamp: int
     head_hash: bytes
     pairs: dict[bytes, bytes]
-
-
-class SnapshotCorrupt(RegistryError):
-    """Raised when a snapshot file is unreadable, truncated or fails its checksum."""
 
 
 def snapshot_path(state_dir: Path) -> Path:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from registry.domain.accesscodes import ALPHABET, AccessCode
 from registry.domain.commitments import COMMITMENT_TAG, commitment, parse_commitment, to_hex
+from registry.domain.types import as_commitment
 from registry.errors import InvalidAccessCode, InvalidApplicationNumber, InvalidInput, InvalidOfficeCode
 
 # The cross-implementation test vector: the contract's test must compute the same value with
@@ -124,3 +125,13 @@ def test_only_32_bytes_can_be_written_as_a_commitment() -> None:
     with pytest.raises(InvalidInput) as caught:
         to_hex(b"\x01" * 31)
     assert caught.value.code == "badCommitment"
+
+
+def test_a_commitment_is_made_only_from_32_bytes() -> None:
+    made = commitment("JP", "2017187096", "0000ABCDEFGHJKMN")
+    assert as_commitment(bytes(made)) == made == parse_commitment(to_hex(made))
+    for wrong in (b"", bytes(31), bytes(33)):
+        with pytest.raises(InvalidInput) as refused:
+            as_commitment(wrong)
+        assert refused.value.code == "badCommitment"
+        assert f"not {len(wrong)}" in refused.value.message

@@ -50,6 +50,7 @@ from registry.domain.types import IpRightKind, date_to_days
 from registry.index import Index
 from registry.ledger.chain import Chain
 from registry.ledger.client import STORED, Inclusion, RegistryClient, SignedFiling, deploy
+from registry.ledger.reverts import ERROR_CLASSES
 
 pytestmark = pytest.mark.slow
 
@@ -244,7 +245,7 @@ class RegistryMachine(RuleBasedStateMachine):
     def _expect(self, expected: type[errors.RegistryError] | str | None, action: Callable[[], T]) -> T | None:
         """Run ``action``; it must succeed (``None``) or raise exactly the expected error.
 
-        A string names a contract error that has no class of its own (a plain ContractRevert)."""
+        A string names a contract error by its Solidity name: it must raise the class that names it."""
         RegistryMachine.steps += 1
         RegistryMachine.outcomes["ok" if expected is None else getattr(expected, "__name__", expected)] += 1
         if expected is None:
@@ -252,8 +253,8 @@ class RegistryMachine(RuleBasedStateMachine):
         with pytest.raises(errors.RegistryError) as raised:
             action()
         if isinstance(expected, str):
-            assert type(raised.value) is errors.ContractRevert, raised.value
-            assert raised.value.name == expected, raised.value
+            assert type(raised.value) is ERROR_CLASSES[expected], raised.value
+            assert isinstance(raised.value, errors.ContractRevert) and raised.value.name == expected, raised.value
         else:
             assert type(raised.value) is expected, f"expected {expected.__name__}, got {raised.value!r}"
         return None
@@ -270,7 +271,7 @@ class RegistryMachine(RuleBasedStateMachine):
         new_key = self.dep.spare_keys[key]
         expected: type[errors.RegistryError] | str | None = None
         if actor is not self.dep.registrar:
-            expected = errors.Unauthorized
+            expected = errors.MissingRole  # onlyRole(REGISTRAR_ROLE)
         elif office in self.offices:
             expected = "PriorityRegistryOfficeAlreadyAdmitted"
         elif self._office_of_key(new_key) is not None:
@@ -285,8 +286,10 @@ class RegistryMachine(RuleBasedStateMachine):
         model = self.offices.get(office)
         expected: type[errors.RegistryError] | None = None
         if actor is not self.dep.registrar:
-            expected = errors.Unauthorized
-        elif model is None or not model.active:
+            expected = errors.MissingRole  # onlyRole(REGISTRAR_ROLE)
+        elif model is None:
+            expected = errors.UnknownOffice
+        elif not model.active:
             expected = errors.OfficeNotActive
         self._expect(expected, lambda: self._client(actor).suspend_office(office))
         if expected is None and model is not None:
@@ -298,9 +301,9 @@ class RegistryMachine(RuleBasedStateMachine):
         model = self.offices.get(office)
         expected: type[errors.RegistryError] | str | None = None
         if actor is not self.dep.registrar:
-            expected = errors.Unauthorized
+            expected = errors.MissingRole  # onlyRole(REGISTRAR_ROLE)
         elif model is None:
-            expected = errors.OfficeNotActive  # PriorityRegistryUnknownOffice
+            expected = errors.UnknownOffice
         elif model.active:
             expected = "PriorityRegistryOfficeActive"
         self._expect(expected, lambda: self._client(actor).reinstate_office(office))
@@ -316,9 +319,9 @@ class RegistryMachine(RuleBasedStateMachine):
         new_key = candidates[key % len(candidates)]
         expected: type[errors.RegistryError] | str | None = None
         if model is None:
-            expected = errors.OfficeNotActive  # PriorityRegistryUnknownOffice
+            expected = errors.UnknownOffice
         elif not (model.active and actor.address == model.key.address) and actor is not self.dep.registrar:
-            expected = errors.Unauthorized
+            expected = errors.MissingRole  # not its own key: _checkRole(REGISTRAR_ROLE)
         elif self._office_of_key(new_key) is not None:
             expected = "PriorityRegistryInvalidSigner"
         self._expect(expected, lambda: self._client(actor).rotate_office_key(office, new_key.address))
@@ -327,7 +330,9 @@ class RegistryMachine(RuleBasedStateMachine):
                 self._rotate(model, new_key)  # an office acting on itself acts at once
             else:
                 electorate = sum(m.active for m in self.offices.values()) - int(model.active)
-                self.proposals.append(Proposal(len(self.proposals) + 1, office, new_key, electorate))
+                # The contract's id: admitting, suspending and reinstating made (and ran) proposals too.
+                number = self._client(actor).proposal_count() - self._first_proposal
+                self.proposals.append(Proposal(number, office, new_key, electorate))
 
     def _rotate(self, model: OfficeModel, new_key: LocalAccount) -> None:
         model.rotated_out = [k for k in model.rotated_out if k.address != new_key.address]
@@ -459,7 +464,10 @@ class RegistryMachine(RuleBasedStateMachine):
         own = self.locations.get((writer or "", location.root, location.commitment))
         if own is None:
             # Another office looks up its own records and batches only (SPEC.md §2).
-            return None, errors.NotAnchored if location.root == ZERO32 else errors.InvalidProof
+            if location.root == ZERO32:
+                return None, errors.NotAnchored
+            has_batch = any(key[0] == writer and key[1] == location.root for key in self.locations)
+            return None, errors.InvalidProof if has_batch else errors.UnknownBatch
         return own, None
 
     def _is_winner(self, location: Location) -> bool:
@@ -569,7 +577,7 @@ class RegistryMachine(RuleBasedStateMachine):
             # Another commitment: not stored there, or not the entry the proof is for.
             target, expected = None, errors.NotAnchored if location.root == ZERO32 else errors.InvalidProof
         if target is not None and app.office != target.office:
-            target, expected = None, errors.Unauthorized  # PriorityRegistryOfficeMismatch: not its number
+            target, expected = None, errors.OfficeMismatch  # not its number
         if target is not None and target.published:
             target, expected = None, errors.AlreadyPublished
         self._expect(expected, lambda: self._client(actor).publish(app.office, app.number, secret, location.inclusion))
@@ -622,7 +630,7 @@ class RegistryMachine(RuleBasedStateMachine):
             return
         forged = dataclasses.replace(pending.signed, office=copier)
         relayer = self._actor(who, copier)
-        expected = errors.InvalidSignature if copier in self.offices else errors.OfficeNotActive
+        expected = errors.InvalidSignature if copier in self.offices else errors.UnknownOffice
         self._expect(expected, lambda: self._client(relayer).relay_filing(forged))
 
     # ── the index agrees with the model ──────────────────────────────────────────────────────
