@@ -23,7 +23,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
@@ -77,10 +76,6 @@ class LedgerAck:
 
     transaction_hash: str
     block_number: int
-
-    def to_json(self) -> dict[str, Any]:
-        """``{transactionHash, blockNumber}``."""
-        return {"transactionHash": self.transaction_hash, "blockNumber": self.block_number}
 
 
 @dataclass(frozen=True)
