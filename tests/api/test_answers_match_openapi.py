@@ -24,6 +24,9 @@ from typing import Any
 import httpx
 import jsonschema_rs
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import TypeAdapter
 
 from tests.api.conftest import Api
 from tests.api.helpers import claim, filing, fresh_access_code, verify_body
@@ -47,9 +50,11 @@ def _closed(node: Any) -> Any:
 
 @dataclass
 class Contract:
-    """The served document, and which operations and statuses this module has checked against it."""
+    """The served document, the routes' answer models, and which operations and statuses this
+    module has checked against them."""
 
     document: dict[str, Any]
+    models: dict[tuple[str, str], Any]
     checked: set[tuple[str, str, int]] = field(default_factory=set)
 
     def schema(self, method: str, path: str, status: int) -> dict[str, Any]:
@@ -73,13 +78,27 @@ class Contract:
         validator = jsonschema_rs.validator_for(schema, validate_formats=True)
         problems = [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(body)]
         assert not problems, f"{method.upper()} {path} {status}: {problems}\n{response.text[:2000]}"
+        if status in SUCCESS:
+            # The body reads back into the route's own answer model and writes out the same: the
+            # model is the serializer, not a description next to it.
+            adapter = TypeAdapter(self.models[(method, path)])
+            assert adapter.dump_python(adapter.validate_python(body), mode="json", by_alias=True) == body
         self.checked.add((method, path, status))
         return body
 
 
 @pytest.fixture(scope="module")
 def contract(api: Api) -> Iterator[Contract]:
-    yield Contract(api.client.get("/openapi.json").json())
+    app = api.client.app
+    assert isinstance(app, FastAPI)
+    models = {
+        (method.lower(), context.path_format): context.original_route.response_model
+        # FastAPI's own walk over included routers (what its OpenAPI generation uses).
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute) and context.original_route.response_model is not None
+        for method in context.original_route.methods
+    }
+    yield Contract(api.client.get("/openapi.json").json(), models)
 
 
 @dataclass(frozen=True)
@@ -221,7 +240,9 @@ def test_a_publication_matches_its_schema(api: Api, contract: Contract, seeded: 
     )
     assert answer["commitment"] == seeded.jp and answer["applicationNumber"] == "JP2017187096"
     # Published: the number is in the record and in the family now, still as the schemas say.
-    record = contract.check("get", "/v1/applications/{commitment}", api.client.get(f"/v1/applications/{seeded.jp}"), 200)
+    record = contract.check(
+        "get", "/v1/applications/{commitment}", api.client.get(f"/v1/applications/{seeded.jp}"), 200
+    )
     assert record["applicationNumber"] == "JP2017187096"
     contract.check("get", "/v1/families/{commitment}", api.client.get(f"/v1/families/{seeded.jp}"), 200)
 
@@ -299,7 +320,9 @@ def test_every_json_operation_was_checked(api: Api, contract: Contract) -> None:
         for path, item in contract.document["paths"].items()
         for method, operation in item.items()
         for status, declared in operation.get("responses", {}).items()
-        if status.isdigit() and int(status) in SUCCESS and "application/json" in declared.get("content", {})
+        if status.isdigit()
+        and int(status) in SUCCESS
+        and "application/json" in declared.get("content", {})
         # HEAD /v1/health declares the media type of the body it never sends.
         and method != "head"
     }
