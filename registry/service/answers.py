@@ -81,14 +81,14 @@ class _Named:
 
     def __init__(self, names: Mapping[Any, str]) -> None:
         self.names = dict(names)
-        self.members = {name: member for member, name in self.names.items()}
+        # A member reads as itself (an IntEnum's plain int too, as the member), a name as its member.
+        self.members = {**{member: member for member in self.names}, **{n: m for m, n in self.names.items()}}
 
     def _read(self, value: Any) -> Any:
-        if isinstance(value, str) and value in self.members:
+        try:
             return self.members[value]
-        if value in self.names:
-            return value
-        raise ValueError(f"not one of {', '.join(self.members)}")
+        except (KeyError, TypeError):  # TypeError: an unhashable value (a list, say)
+            raise ValueError(f"not one of {', '.join(self.names.values())}") from None
 
     def __get_pydantic_core_schema__(self, _source: Any, _handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(

@@ -26,8 +26,9 @@ import jsonschema_rs
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
+from api.schemas import VerifyIn
 from tests.api.conftest import Api
 from tests.api.helpers import claim, filing, fresh_access_code, verify_body
 
@@ -331,15 +332,17 @@ def test_every_json_operation_was_checked(api: Api, contract: Contract) -> None:
     assert not missing, f"operations whose success answer no test here validated: {sorted(missing)}"
 
 
-def test_a_plain_date_is_written_as_iso_text() -> None:
-    # The one habit the schemas state as a format: a date is YYYY-MM-DD, whatever the model holds.
-    from registry.service.answers import LedgerOut, VersionOut
-
-    version = VersionOut(
-        version=1,
-        change="anchored",
-        filing_date=dt.date(2017, 9, 27),
-        document_digest=None,
-        ledger=LedgerOut(transaction_hash="0x" + "00" * 32, block_number=1),
-    )
-    assert version.body()["filingDate"] == "2017-09-27"
+def test_a_request_date_is_a_real_date_written_back_as_iso_text() -> None:
+    # IsoDate: the schema's YYYY-MM-DD text in, a datetime.date in the body, the same text out.
+    body = verify_body(claim("JP", "2017-187096", "2017-09-27", fresh_access_code()), "US", "2018-09-06")
+    body["later"]["parentFilingDate"] = None
+    parsed = VerifyIn.model_validate(body)
+    assert parsed.priority.filing_date == dt.date(2017, 9, 27)
+    assert parsed.later.parent_filing_date is None
+    assert parsed.model_dump(mode="json", by_alias=True) == {
+        "priority": body["priority"],
+        "later": {**body["later"], "applicationNumber": None, "parentRelation": None},
+    }
+    for text in ("2017-02-30", "2017-9-27", "20170927", 20170927):
+        with pytest.raises(ValidationError):
+            VerifyIn.model_validate({**body, "priority": {**body["priority"], "filingDate": text}})
