@@ -78,6 +78,7 @@ def _complete(schema: dict[str, Any]) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
     _add_referenced_models(schema, components)
+    _drop_unreferenced(schema, components)
     document_properties(components)
     return schema
 
@@ -107,6 +108,22 @@ def _add_referenced_models(schema: dict[str, Any], components: dict[str, Any]) -
             components.setdefault(inner, definition)
         components[name] = generated
         missing |= _refs(generated) - set(components)
+
+
+def _drop_unreferenced(schema: dict[str, Any], components: dict[str, Any]) -> None:
+    """FastAPI lists every enum a model's field is typed with, even one the field writes as a name
+    (``ipRightKind`` holds an ``IpRightKind``, :mod:`registry.service.answers`): keep only what an
+    operation reaches."""
+    reached: set[str] = set()
+    todo = _refs(schema.get("paths", {}))
+    while todo:
+        name = todo.pop()
+        if name in reached or name not in components:
+            continue
+        reached.add(name)
+        todo |= _refs(components[name])
+    for name in set(components) - reached:
+        del components[name]
 
 
 def install_openapi(app: FastAPI) -> None:

@@ -1,9 +1,13 @@
-"""Request and response bodies of the HTTP API (API.md), as pydantic models.
+"""Request bodies and the error envelope of the HTTP API (API.md), as pydantic models; the answers.
 
 JSON is lowerCamelCase (WIPO ST.90); unknown fields are refused (a typo in a field name must not
 silently drop data); strings are bounded, so a 10 KB "application number" is a 422, not work.
 Dates are ``YYYY-MM-DD`` strings read by :func:`registry.domain.types.parse_date`, so ``2023-02-30``
-is refused with a clear message instead of being coerced.
+is refused with a clear message instead of being coerced; a body holds them as ``datetime.date``.
+
+The answers (``VerificationOut``, ``FilingOut``, …) are the service's own models
+(:mod:`registry.service.answers`: the CLI prints the same answers, and ``registry`` never imports
+``api``); they are re-exported here, so that this module names every body of the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -11,46 +15,115 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from registry.domain.offices import validate_office
 from registry.domain.types import parse_date
 from registry.errors import InvalidInput
+from registry.service.answers import (
+    ApplicationOut,
+    ApplicationVersionOut,
+    BatchOut,
+    BatchRefOut,
+    BatchTxOut,
+    CheckOut,
+    ClaimOut,
+    Commitment,
+    DocumentVerifyOut,
+    FamilyOut,
+    FilingOut,
+    HealthOut,
+    LedgerOut,
+    LinkOut,
+    MemberOut,
+    OfficeOut,
+    PublicationOut,
+    RecordClaimOut,
+    RegisteredOut,
+    RestorationOut,
+    VerificationOut,
+    VersionOut,
+)
 
 __all__ = [
     "ApplicationOut",
     "ApplicationVersionOut",
     "BatchIn",
     "BatchOut",
+    "BatchRefOut",
+    "BatchTxOut",
+    "CheckOut",
     "ClaimIn",
+    "ClaimOut",
+    "Commitment",
     "DocumentVerifyIn",
     "DocumentVerifyOut",
+    "ErrorBody",
+    "ErrorDetail",
     "ErrorEnvelope",
     "FamilyOut",
     "FilingIn",
     "FilingOut",
     "HealthOut",
+    "IsoDate",
     "LaterIn",
+    "LedgerOut",
+    "LinkOut",
+    "MemberOut",
     "OfficeOut",
+    "ParentIn",
+    "PriorityIn",
     "PublicationIn",
     "PublicationOut",
+    "RecordClaimOut",
+    "RegisteredOut",
     "RestorationOut",
     "VerificationOut",
     "VerifyIn",
+    "VersionOut",
 ]
 
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
-def _date(value: str) -> _dt.date:
-    return parse_date(value)
+class _IsoDateText:
+    """Read ``YYYY-MM-DD`` text into a ``datetime.date``; write a date back as that text.
+
+    The text is checked first (a string, the pattern, at most 10 characters: pydantic's own errors,
+    so the detail codes stay ``wrongType``/``badFormat``), then read by
+    :func:`~registry.domain.types.parse_date`, whose :class:`~registry.errors.InvalidDate` names a
+    day that does not exist. The JSON schema is the text's, the value a real date.
+    """
+
+    def __get_pydantic_core_schema__(self, _source: Any, _handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        text = core_schema.str_schema(pattern=_ISO_DATE, max_length=10)
+        return core_schema.no_info_after_validator_function(
+            parse_date,
+            text,
+            serialization=core_schema.plain_serializer_function_ser_schema(_dt.date.isoformat, when_used="json"),
+        )
+
+    def __get_pydantic_json_schema__(
+        self, _schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(core_schema.str_schema(pattern=_ISO_DATE, max_length=10))
 
 
+#: A calendar date given as ``YYYY-MM-DD``; the body holds a :class:`datetime.date`.
 IsoDate = Annotated[
-    str,
-    StringConstraints(pattern=_ISO_DATE, max_length=10),
-    AfterValidator(_date),
+    _dt.date,
+    _IsoDateText(),
     Field(examples=["2017-09-27"], description="A calendar date, YYYY-MM-DD."),
 ]
 OfficeCode = Annotated[
@@ -79,9 +152,7 @@ def _not_zero(value: str) -> str:
 
 #: The digest anchored with a filing: zero means "no document" on chain (SPEC.md §2), so it is refused.
 DocumentDigest = Annotated[Hex32, AfterValidator(_not_zero)]
-Commitment = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$", examples=["0x" + "ab" * 32])]
 Kind = Literal["patent", "utilityModel", "design", "trademark"]
-Verdict = Literal["valid", "restorable", "invalid", "notFound"]
 
 
 class _In(BaseModel):
@@ -213,214 +284,6 @@ class DocumentVerifyIn(_In):
     document_digest: Hex32
 
 
-class CheckOut(_Out):
-    """One named check of a verification."""
-
-    name: str
-    passed: bool
-    severity: Literal["error", "warning"]
-    message: str
-
-
-class RegisteredOut(_Out):
-    """What the ledger holds for the claimed application."""
-
-    commitment: Commitment
-    ip_office_code: str
-    filing_date: _dt.date
-    ip_right_kind: Kind
-    version: int
-
-
-class RestorationOut(_Out):
-    """How the applying office restores a late claim (SPEC.md §5); ``available`` null: not known here."""
-
-    available: bool | None
-    criterion: Literal["dueCare", "unintentional"] | None
-    request_deadline: _dt.date | None
-    rule: str
-
-
-class VerificationOut(_Out):
-    """The verdict on one priority claim, with its checks (SPEC.md §5)."""
-
-    verdict: Verdict
-    checks: list[CheckOut]
-    priority_period_end: _dt.date | None
-    restoration_period_end: _dt.date | None
-    registered: RegisteredOut | None
-    restoration: RestorationOut | None
-
-
-class LedgerOut(_Out):
-    """The transaction that carried a write."""
-
-    transaction_hash: str
-    block_number: int
-
-
-class ClaimOut(_Out):
-    """A recorded priority claim and where it stands now."""
-
-    commitment: Commitment
-    verification: VerificationOut
-
-
-class FilingOut(_Out):
-    """An anchored filing."""
-
-    commitment: Commitment
-    ip_office_code: str
-    application_number: str
-    filing_date: _dt.date
-    ip_right_kind: Kind
-    access_code: str
-    priority_claims: list[ClaimOut]
-    ledger: LedgerOut
-
-
-class BatchTxOut(_Out):
-    """One batch transaction."""
-
-    root: Commitment
-    count: int
-    transaction_hash: str
-    block_number: int
-
-
-class BatchOut(_Out):
-    """The transactions of a batch call and every filing, in input order."""
-
-    batches: list[BatchTxOut]
-    filings: list[FilingOut]
-
-
-class VersionOut(_Out):
-    """One version of an anchored record."""
-
-    version: int
-    change: str
-    filing_date: _dt.date
-    document_digest: str | None
-    ledger: LedgerOut
-
-
-class ApplicationVersionOut(_Out):
-    """One version of an anchored record: written once, never rewritten (so cacheable for good)."""
-
-    commitment: Commitment
-    version: int
-    change: str
-    filing_date: _dt.date
-    document_digest: str | None
-    ledger: LedgerOut
-
-
-class RecordClaimOut(_Out):
-    """A priority claim the record makes."""
-
-    commitment: Commitment
-    claimed_filing_date: _dt.date
-    withdrawn: bool
-    ip_office_code: str = Field(description="The earlier office the claim names (SPEC.md §2).")
-    confirmed: bool = Field(description="Whether the earlier office confirmed the link on the ledger.")
-
-
-class BatchRefOut(_Out):
-    """The batch that carries a record, with the inclusion proof."""
-
-    root: Commitment
-    proof: list[str]
-
-
-class ApplicationOut(_Out):
-    """The anchored record of one application."""
-
-    commitment: Commitment
-    ip_office_code: str
-    anchored_by: str
-    ip_right_kind: Kind
-    filing_date: _dt.date
-    document_digest: str | None
-    versions: list[VersionOut]
-    priority_claims: list[RecordClaimOut]
-    claimed_by: list[str]
-    batch: BatchRefOut | None
-    application_number: str | None
-    also_anchored_by: list[str] = Field(
-        description="Other offices holding a record under the same 32 bytes (SPEC.md §2); each counts only for itself."
-    )
-
-
-class MemberOut(_Out):
-    """A member of an extended family; one known only from a claim (not anchored yet) has no details."""
-
-    commitment: Commitment
-    anchored: bool
-    ip_office_code: str | None
-    filing_date: _dt.date | None
-    ip_right_kind: Kind | None
-    application_number: str | None
-
-
-class LinkOut(_Out):
-    """A priority link: ``from`` claims ``to``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    from_: str = Field(alias="from")
-    to: str
-    claimed_filing_date: _dt.date = Field(alias="claimedFilingDate")
-    from_office: str = Field(alias="fromOffice")
-    to_office: str = Field(alias="toOffice")
-    confirmed: bool = Field(description="Whether the earlier office confirmed the link (SPEC.md §2).")
-
-
-class FamilyOut(_Out):
-    """Simple (DOCDB) and extended (INPADOC) family of an application, with the links."""
-
-    commitment: Commitment
-    ip_office_code: str = Field(description="The office of the record the answer starts from (SPEC.md §2).")
-    simple_family: list[str]
-    extended_family: list[MemberOut]
-    links: list[LinkOut]
-
-
-class OfficeOut(_Out):
-    """An office of the directory."""
-
-    ip_office_code: str
-    signer: str
-    active: bool
-    endpoint: str | None = Field(description="The office's own gateway URL, set by the office on chain.")
-
-
-class PublicationOut(_Out):
-    """A published application."""
-
-    commitment: Commitment
-    application_number: str
-    ledger: LedgerOut
-
-
-class DocumentVerifyOut(_Out):
-    """Whether the document matches the anchored digest."""
-
-    matches: bool
-    anchored_digest: str | None
-    version: int | None
-
-
-class HealthOut(_Out):
-    """Service health."""
-
-    status: Literal["ok", "degraded"]
-    chain_id: int | None
-    block_number: int | None
-    contract: str
-    indexed_block: int | None
-
-
 class ErrorDetail(_Out):
     """One problem with the request."""
 
@@ -441,8 +304,3 @@ class ErrorEnvelope(_Out):
     """Every 4xx/5xx body (API.md, "Errors")."""
 
     error: ErrorBody
-
-
-def dump(model: BaseModel) -> dict[str, Any]:
-    """JSON-ready dict by alias."""
-    return model.model_dump(mode="json", by_alias=True)

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.convert import application_json
 from api.deps import Service
 from api.schemas import ApplicationOut, ErrorEnvelope
 from registry.domain.commitments import parse_commitment
@@ -50,9 +48,9 @@ def commitment_from_path(text: str) -> Commitment:
 )
 async def get_application(
     commitment: CommitmentPath, service: Service, ip_office_code: OfficeQuery = None
-) -> JSONResponse:
+) -> ApplicationOut:
     """Office, kind, filing date, every version, claims both ways, the batch proof, and the number
     once the office has published it; ``alsoAnchoredBy`` lists other offices holding the same bytes."""
     key = commitment_from_path(commitment)
     record = await run_in_threadpool(service.application, key, ip_office_code)
-    return JSONResponse(application_json(record))
+    return ApplicationOut.of(record)

@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -54,7 +53,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {422: {"model": ErrorEnvelope, "descr
         }
     },
 )
-async def verify_document(request: Request, service: Service) -> JSONResponse:
+async def verify_document(request: Request, service: Service) -> DocumentVerifyOut:
     """``matches`` is true when the SHA-256 of the document equals the anchored digest."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
@@ -84,6 +83,4 @@ async def verify_document(request: Request, service: Service) -> JSONResponse:
     matches, anchored, version = await run_in_threadpool(
         service.verify_document, body.ip_office_code, body.application_number, body.access_code, digest
     )
-    return JSONResponse(
-        {"matches": matches, "anchoredDigest": None if anchored is None else "0x" + anchored.hex(), "version": version}
-    )
+    return DocumentVerifyOut.of(matches, anchored, version)

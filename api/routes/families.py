@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Service
@@ -29,13 +29,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 SVG_MEDIA_TYPE = "image/svg+xml"
 
 
-def family_json(service: RegistryService, commitment: Commitment, office: str | None = None) -> dict[str, Any]:
-    """The family answer of API.md for ``commitment`` (:func:`registry.service.family_view.family_view`)."""
+def _family(service: RegistryService, commitment: Commitment, office: str | None = None) -> FamilyOut:
     return family_view(service.index, commitment, office)
 
 
 def _family_picture(service: RegistryService, commitment: Commitment, office: str | None = None) -> str:
-    return family_svg(family_json(service, commitment, office))
+    # Drawn from the JSON body itself, so the picture and the answer can never disagree.
+    return family_svg(_family(service, commitment, office).body())
 
 
 @router.get(
@@ -60,7 +60,7 @@ async def get_family_svg(commitment: CommitmentPath, service: Service, ip_office
     summary="The family of an application",
     operation_id="getFamily",
 )
-async def get_family(commitment: CommitmentPath, service: Service, ip_office_code: OfficeQuery = None) -> JSONResponse:
+async def get_family(commitment: CommitmentPath, service: Service, ip_office_code: OfficeQuery = None) -> FamilyOut:
     """Members linked by priority claims, earliest first, and why each link joins them."""
     key = commitment_from_path(commitment)
-    return JSONResponse(await run_in_threadpool(family_json, service, key, ip_office_code))
+    return await run_in_threadpool(_family, service, key, ip_office_code)

@@ -6,10 +6,8 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, status
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.convert import filing_json
 from api.deps import CallerOffice, Service
 from api.schemas import BatchIn, BatchOut, ErrorEnvelope, FilingIn, FilingOut
 from registry.domain.filings import ClaimInput, FilingInput
@@ -32,12 +30,12 @@ def to_input(body: FilingIn) -> FilingInput:
     """The library's filing input for a request body (dates already validated by the schema)."""
     return FilingInput(
         application_number=body.application_number,
-        filing_date=body.filing_date,  # type: ignore[arg-type]  # the AfterValidator made it a date
+        filing_date=body.filing_date,
         ip_right_kind=IpRightKind.parse(body.ip_right_kind),
         document_digest=bytes.fromhex(body.document_digest.removeprefix("0x")) if body.document_digest else None,
         access_code=body.access_code,
         priority_claims=tuple(
-            ClaimInput(c.ip_office_code, c.application_number, c.filing_date, c.access_code)  # type: ignore[arg-type]
+            ClaimInput(c.ip_office_code, c.application_number, c.filing_date, c.access_code)
             for c in body.priority_claims
         ),
     )
@@ -56,7 +54,7 @@ def parent_date(office: str, body: FilingIn, where: str = "") -> date | None:
         normalize_number(office, parent.application_number)
     except InvalidInput as exc:
         raise exc.with_target(f"{where}parentApplication.applicationNumber") from None
-    return parent.filing_date  # type: ignore[return-value]  # the AfterValidator made it a date
+    return parent.filing_date
 
 
 @router.post(
@@ -67,13 +65,13 @@ def parent_date(office: str, body: FilingIn, where: str = "") -> date | None:
     summary="Anchor one application of the caller's office",
     operation_id="anchorFiling",
 )
-async def anchor_filing(body: FilingIn, office: CallerOffice, service: Service, request: Request) -> JSONResponse:
+async def anchor_filing(body: FilingIn, office: CallerOffice, service: Service, request: Request) -> FilingOut:
     """Anchor one application with its priority claims. The answer comes once the ledger holds it;
     each claim's verification says where it stands now (the first office may anchor late)."""
     parent = parent_date(office, body)
     outcome = await run_in_threadpool(service.anchor, office, to_input(body), parent_filing_date=parent)
     request.app.state.metrics.count_anchored(office, "single")
-    return JSONResponse(filing_json(outcome), status_code=status.HTTP_201_CREATED)
+    return FilingOut.of(outcome)
 
 
 @router.post(
@@ -84,23 +82,11 @@ async def anchor_filing(body: FilingIn, office: CallerOffice, service: Service, 
     summary="Anchor many applications of the caller's office at once",
     operation_id="anchorFilingBatch",
 )
-async def anchor_batch(body: BatchIn, office: CallerOffice, service: Service, request: Request) -> JSONResponse:
+async def anchor_batch(body: BatchIn, office: CallerOffice, service: Service, request: Request) -> BatchOut:
     """All-or-nothing validation: one bad item is a 422 naming its index, and nothing is anchored."""
     parents = [parent_date(office, f, f"filings[{i}].") for i, f in enumerate(body.filings)]
     batches, outcomes = await run_in_threadpool(
         service.anchor_batch, office, [to_input(f) for f in body.filings], parent_filing_dates=parents
     )
     request.app.state.metrics.count_anchored(office, "batch", len(outcomes))
-    payload = {
-        "batches": [
-            {
-                "root": "0x" + b.root.hex(),
-                "count": b.count,
-                "transactionHash": b.transaction_hash,
-                "blockNumber": b.block_number,
-            }
-            for b in batches
-        ],
-        "filings": [filing_json(o) for o in outcomes],
-    }
-    return JSONResponse(payload, status_code=status.HTTP_201_CREATED)
+    return BatchOut.of(batches, outcomes)

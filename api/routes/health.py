@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Service
@@ -14,32 +14,29 @@ from registry.service import RegistryService
 router = APIRouter(tags=["health"])
 
 
-def _health(service: RegistryService) -> dict[str, object]:
+def _health(service: RegistryService) -> HealthOut:
     indexed = service.index.last_block()
     try:
         chain_id, block = service.chain.chain_id, service.chain.block_number()
     except LedgerError:
-        return {
-            "status": "degraded",
-            "chainId": None,
-            "blockNumber": None,
-            "contract": service.contract,
-            "indexedBlock": indexed,
-        }
+        return HealthOut(
+            status="degraded", chain_id=None, block_number=None, contract=service.contract, indexed_block=indexed
+        )
     lagging = indexed is None or block - indexed > 64
-    return {
-        "status": "degraded" if lagging else "ok",
-        "chainId": chain_id,
-        "blockNumber": block,
-        "contract": service.contract,
-        "indexedBlock": indexed,
-    }
+    return HealthOut(
+        status="degraded" if lagging else "ok",
+        chain_id=chain_id,
+        block_number=block,
+        contract=service.contract,
+        indexed_block=indexed,
+    )
 
 
 @router.get("/v1/health", response_model=HealthOut, summary="Ledger and index status", operation_id="getHealth")
-async def health(service: Service) -> JSONResponse:
+async def health(service: Service, response: Response) -> HealthOut:
     """``ok`` when the node answers and the index is within 64 blocks of its head."""
-    return JSONResponse(await run_in_threadpool(_health, service), headers={"Cache-Control": "no-store"})
+    response.headers["Cache-Control"] = "no-store"
+    return await run_in_threadpool(_health, service)
 
 
 @router.head(
@@ -55,7 +52,7 @@ async def health(service: Service) -> JSONResponse:
 )
 async def health_head(service: Service) -> Response:
     """What a load balancer's probe asks: 200 while the gateway answers, with no body to read."""
-    status = (await run_in_threadpool(_health, service))["status"]
+    status = (await run_in_threadpool(_health, service)).status
     # The headers GET would send (RFC 9110 §9.3.2), without the body.
-    headers = {"Cache-Control": "no-store", "X-Health-Status": str(status)}
+    headers = {"Cache-Control": "no-store", "X-Health-Status": status}
     return Response(status_code=200, media_type="application/json", headers=headers)

@@ -17,4 +17,4 @@ router = APIRouter(prefix="/v1/offices", tags=["offices"])
 async def list_offices(service: Service) -> list[OfficeOut]:
     """Every office of the directory: its ST.3 code, its current signing key, whether it may write."""
     offices = await run_in_threadpool(service.index.offices)
-    return [OfficeOut(ip_office_code=o.code, signer=o.signer, active=o.active, endpoint=o.endpoint) for o in offices]
+    return [OfficeOut.of(o) for o in offices]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CallerOffice, Service
@@ -29,9 +28,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     summary="Publish a number",
     operation_id="publishApplication",
 )
-async def publish(body: PublicationIn, office: CallerOffice, service: Service) -> JSONResponse:
+async def publish(body: PublicationIn, office: CallerOffice, service: Service) -> PublicationOut:
     """The ledger checks that the number and access code hash to the anchored commitment."""
     commitment, number, ack = await run_in_threadpool(
         service.publish, office, body.application_number, body.access_code
     )
-    return JSONResponse({"commitment": "0x" + commitment.hex(), "applicationNumber": number, "ledger": ack.to_json()})
+    return PublicationOut.of(commitment, number, ack)

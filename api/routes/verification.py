@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 
 from api.deps import Service
 from api.schemas import ErrorEnvelope, VerificationOut, VerifyIn
@@ -30,11 +29,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     summary="Check one priority claim against the ledger and the rules",
     operation_id="verifyPriorityClaim",
 )
-async def verify_claim(body: VerifyIn, service: Service) -> JSONResponse:
+async def verify_claim(body: VerifyIn, service: Service) -> VerificationOut:
     """Is the earlier application registered, does its date match, is the claim inside the period,
     is it restorable, is it really the first application (SPEC.md §5)."""
     p, later = body.priority, body.later
-    claim = ClaimInput(p.ip_office_code, p.application_number, p.filing_date, p.access_code)  # type: ignore[arg-type]
+    claim = ClaimInput(p.ip_office_code, p.application_number, p.filing_date, p.access_code)
     try:
         later_office = validate_office(later.ip_office_code)
     except InvalidInput as exc:
@@ -42,9 +41,9 @@ async def verify_claim(body: VerifyIn, service: Service) -> JSONResponse:
     # A PCT number makes it a PCT application judged on its receiving Office's calendar (API.md).
     later_app = LaterApplication.read(
         later_office,
-        later.filing_date,  # type: ignore[arg-type]
+        later.filing_date,
         IpRightKind.parse(later.ip_right_kind),
-        parent_filing_date=later.parent_filing_date,  # type: ignore[arg-type]
+        parent_filing_date=later.parent_filing_date,
         application_number=later.application_number,
         parent_relation=later.parent_relation,
     )
@@ -52,5 +51,4 @@ async def verify_claim(body: VerifyIn, service: Service) -> JSONResponse:
     # indexed reads of a WAL snapshot, which never wait for the index writer (an in-memory index,
     # in tests, waits for a sync step). The hop to a worker thread and back cost more than that
     # (~100 µs of CPU a request in the bench) and passed the GIL back and forth under load.
-    result = service.verify(claim, later_app)
-    return JSONResponse(result.to_json())
+    return VerificationOut.of(service.verify(claim, later_app))

@@ -9,13 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.convert import application_json
 from api.deps import Service
 from api.routes.applications import CommitmentPath, commitment_from_path
 from api.schemas import ApplicationVersionOut, ErrorEnvelope
+from registry.domain.commitments import to_hex
 from registry.errors import NotFound
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
@@ -34,12 +33,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     summary="One version of an anchored record",
     operation_id="getApplicationVersion",
 )
-async def get_application_version(commitment: CommitmentPath, version: VersionPath, service: Service) -> JSONResponse:
+async def get_application_version(
+    commitment: CommitmentPath, version: VersionPath, service: Service
+) -> ApplicationVersionOut:
     """Filing date, document digest and the transaction of one version, as the ledger wrote it."""
     key = commitment_from_path(commitment)
     record = await run_in_threadpool(service.application, key)
-    body = application_json(record)
-    for entry in body["versions"]:
-        if entry["version"] == version:
-            return JSONResponse({"commitment": body["commitment"], **entry})
-    raise NotFound(f"{body['commitment']} has no version {version} (it has {len(body['versions'])})")
+    for entry in record.versions:
+        if entry.version == version:
+            return ApplicationVersionOut.of(record, entry)
+    raise NotFound(f"{to_hex(record.commitment)} has no version {version} (it has {len(record.versions)})")

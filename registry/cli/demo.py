@@ -147,7 +147,7 @@ def run_demo(console: Console | None = None, *, svg_path: Path | None = Path("fa
     console.rule("4. The JPO publishes; the family was visible before that")
     commitment, number, ack = service.publish("JP", "2017-187096", code)
     console.print(f"  JP revealed {number} for {to_hex(commitment)[:18]}… in block {ack.block_number}")
-    family = family_view(service.index, us.prepared.commitment)
+    family = family_view(service.index, us.prepared.commitment).body()
     simple = set(family["simpleFamily"])
     table = Table(title="The extended family of US 16/123,456 (earliest first)", title_justify="left")
     for column in ("office", "kind", "filed", "number (once published)", "simple family", "commitment"):

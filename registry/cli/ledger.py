@@ -365,7 +365,9 @@ def verify_cmd(
         result = opened.service.verify(ClaimInput(office, number, parse_date(filing_date), code), later)
     finally:
         opened.service.chain.close()
-    payload = result.to_json()
+    from registry.service.answers import VerificationOut
+
+    payload = VerificationOut.of(result).body()  # the API's answer, key for key
     if as_json:
         print(json.dumps(payload))
     else:
@@ -417,7 +419,7 @@ def family_cmd(
     opened = _open(state_dir, rpc_url)
     try:
         opened.service.sync()  # the in-memory copy of the index, up to the chain's head
-        payload = family_view(opened.service.index, wanted)
+        payload = family_view(opened.service.index, wanted).body()  # the API's answer, key for key
     finally:
         opened.service.chain.close()
     if as_json:

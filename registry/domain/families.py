@@ -35,7 +35,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from registry.errors import InvalidClaim
 
@@ -52,14 +52,6 @@ class Link(NamedTuple):
     later: str
     earlier: str
     claimed_filing_date: _dt.date
-
-    def to_json(self) -> dict[str, Any]:
-        """The API.md ``links[]`` shape ``{from, to, claimedFilingDate}`` (from the later to the earlier)."""
-        return {
-            "from": self.later,
-            "to": self.earlier,
-            "claimedFilingDate": self.claimed_filing_date.isoformat(),
-        }
 
 
 class Direction(StrEnum):
@@ -89,10 +81,6 @@ class PathStep:
     def end(self) -> str:
         """The application this step reaches."""
         return self.link.earlier if self.direction is Direction.CLAIMS else self.link.later
-
-    def to_json(self) -> dict[str, Any]:
-        """``{from, to, claimedFilingDate, direction}``: the link as claimed, plus the walking direction."""
-        return {**self.link.to_json(), "direction": self.direction.value}
 
 
 class ClaimGraph:

@@ -53,7 +53,6 @@ import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from registry.domain.calendar import OfficeCalendar, default_calendar
 from registry.domain.law import ApplyingLaw, Criterion, DeadlineRule, Route, applying_law, restoration_route
@@ -158,15 +157,6 @@ class Check:
     passed: bool
     severity: Severity
     message: str
-
-    def to_json(self) -> dict[str, Any]:
-        """The API.md shape ``{name, passed, severity, message}``."""
-        return {
-            "name": self.name,
-            "passed": self.passed,
-            "severity": self.severity.value,
-            "message": self.message,
-        }
 
 
 @dataclass(frozen=True)
@@ -302,16 +292,6 @@ class RegisteredApplication:
     version: int
     claimed_priority_dates: tuple[_dt.date, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        """The API.md ``registered`` shape: commitment, ipOfficeCode, filingDate, ipRightKind, version."""
-        return {
-            "commitment": self.commitment,
-            "ipOfficeCode": self.ip_office_code,
-            "filingDate": self.filing_date.isoformat(),
-            "ipRightKind": self.ip_right_kind.api_name,
-            "version": self.version,
-        }
-
 
 @dataclass(frozen=True)
 class Restoration:
@@ -326,15 +306,6 @@ class Restoration:
     criterion: str | None
     request_deadline: _dt.date | None
     rule: str
-
-    def to_json(self) -> dict[str, Any]:
-        """``{available, criterion, requestDeadline, rule}``."""
-        return {
-            "available": self.available,
-            "criterion": self.criterion,
-            "requestDeadline": _iso(self.request_deadline),
-            "rule": self.rule,
-        }
 
 
 @dataclass(frozen=True)
@@ -356,17 +327,6 @@ class Verification:
     def check(self, name: str) -> Check | None:
         """The check called ``name``, or ``None`` when it was not run."""
         return next((c for c in self.checks if c.name == name), None)
-
-    def to_json(self) -> dict[str, Any]:
-        """Exactly the API.md answer: lowerCamelCase keys, ISO dates, ``registered`` object or null."""
-        return {
-            "verdict": self.verdict.value,
-            "checks": [c.to_json() for c in self.checks],
-            "priorityPeriodEnd": _iso(self.priority_period_end),
-            "restorationPeriodEnd": _iso(self.restoration_period_end),
-            "registered": None if self.registered is None else self.registered.to_json(),
-            "restoration": None if self.restoration is None else self.restoration.to_json(),
-        }
 
 
 @dataclass(frozen=True)
@@ -1058,10 +1018,6 @@ def _days_in_month(year: int, month: int) -> int:
     if month == 12:
         return 31
     return (_dt.date(year, month + 1, 1) - _dt.date(year, month, 1)).days
-
-
-def _iso(day: _dt.date | None) -> str | None:
-    return None if day is None else day.isoformat()
 
 
 def _kind_words(kind: IpRightKind) -> str:

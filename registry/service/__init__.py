@@ -1,6 +1,7 @@
 """The registry as one service: what the API, the CLI and the demo do, over chain, client and index.
 
-Routes and commands stay thin (STYLE.md): they parse, call one method here and shape the answer.
+Routes and commands stay thin (STYLE.md): they parse, call one method here and write its result
+as one of the answer models of :mod:`registry.service.answers` (objects here stay plain data).
 Each write is validated completely before anything is sent (API.md: all-or-nothing validation),
 refused with :class:`~registry.errors.AlreadyAnchored` when the index already holds it, and
 acknowledged only once it is mined and indexed (DESIGN.md property 7). Verification follows
@@ -23,7 +24,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
@@ -75,10 +75,6 @@ class LedgerAck:
 
     transaction_hash: str
     block_number: int
-
-    def to_json(self) -> dict[str, Any]:
-        """``{transactionHash, blockNumber}``."""
-        return {"transactionHash": self.transaction_hash, "blockNumber": self.block_number}
 
 
 @dataclass(frozen=True)

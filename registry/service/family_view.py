@@ -1,5 +1,6 @@
 """The family of an application as API.md shows it: simple (DOCDB) and extended (INPADOC) family,
-each member's public facts, and the links that join them (DOMAIN.md, "Families").
+each member's public facts, and the links that join them (DOMAIN.md, "Families"), as the
+:class:`~registry.service.answers.FamilyOut` answer (the API and ``prioreg family`` print its body).
 
 Nodes are (office, commitment) (SPEC.md §2): a member names its office, and a link says whether
 the earlier office confirmed it (``confirmed``; only confirmed links grant anything, R15).
@@ -7,12 +8,13 @@ the earlier office confirmed it (``confirmed``; only confirmed links grant anyth
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as _dt
 
 from registry.domain.commitments import to_hex
 from registry.domain.types import Commitment
 from registry.errors import NotFound
 from registry.index import Index, node_id, parse_node
+from registry.service.answers import FamilyOut, LinkOut, MemberOut
 
 __all__ = ["family_view", "start_office"]
 
@@ -29,7 +31,7 @@ def start_office(index: Index, commitment: Commitment, office: str | None) -> st
     return claimed[0] if claimed else None
 
 
-def family_view(index: Index, commitment: Commitment, office: str | None = None) -> dict[str, Any]:
+def family_view(index: Index, commitment: Commitment, office: str | None = None) -> FamilyOut:
     """``{commitment, ipOfficeCode, simpleFamily, extendedFamily, links}``, earliest member first.
 
     A member known only from a claim (the first office has not anchored it yet) is listed with
@@ -52,35 +54,36 @@ def family_view(index: Index, commitment: Commitment, office: str | None = None)
         member_office, member_commitment = nodes[member]
         summary = summaries.get(nodes[member])
         members.append(
-            {
-                "commitment": to_hex(member_commitment),
-                "anchored": summary is not None,
-                "ipOfficeCode": member_office,
-                "filingDate": summary.filing_date.isoformat() if summary else None,
-                "ipRightKind": summary.kind.api_name if summary else None,
-                "applicationNumber": summary.published_number if summary else None,
-            }
+            MemberOut(
+                commitment=to_hex(member_commitment),
+                anchored=summary is not None,
+                ip_office_code=member_office,
+                filing_date=summary.filing_date if summary else None,
+                ip_right_kind=summary.kind if summary else None,
+                application_number=summary.published_number if summary else None,
+            )
         )
-    members.sort(key=lambda m: (m["filingDate"] or "9999", m["commitment"], m["ipOfficeCode"]))
+    # Earliest first; a member not anchored yet (no date) last; ties by commitment, then office.
+    members.sort(key=lambda m: (m.filing_date or _dt.date.max, m.commitment, m.ip_office_code or ""))
     links = []
     if node in graph:
         for link in graph.links(extended):
             later_office, later = parse_node(link.later)
             earlier_office, earlier = parse_node(link.earlier)
             links.append(
-                {
-                    "from": to_hex(later),
-                    "to": to_hex(earlier),
-                    "claimedFilingDate": link.claimed_filing_date.isoformat(),
-                    "fromOffice": later_office,
-                    "toOffice": earlier_office,
-                    "confirmed": confirmed.get((link.later, link.earlier), False),
-                }
+                LinkOut(
+                    from_=to_hex(later),
+                    to=to_hex(earlier),
+                    claimed_filing_date=link.claimed_filing_date,
+                    from_office=later_office,
+                    to_office=earlier_office,
+                    confirmed=confirmed.get((link.later, link.earlier), False),
+                )
             )
-    return {
-        "commitment": hexed,
-        "ipOfficeCode": start,
-        "simpleFamily": list(dict.fromkeys(to_hex(nodes[n][1]) for n in simple)),
-        "extendedFamily": members,
-        "links": links,
-    }
+    return FamilyOut(
+        commitment=hexed,
+        ip_office_code=start,
+        simple_family=list(dict.fromkeys(to_hex(nodes[n][1]) for n in simple)),
+        extended_family=members,
+        links=links,
+    )

@@ -1,0 +1,498 @@
+"""The answers of the registry as JSON shows them: one pydantic model per answer shape (API.md).
+
+One shape per answer (STYLE.md): these models are the serializer. Domain and service objects stay
+plain data; each model has one constructor, ``of(…)``, that reads them, and the JSON is the
+model's own dump (:meth:`Answer.body`, or FastAPI's serialization of the returned model). So the
+OpenAPI document, which FastAPI writes from these same models, cannot drift from the bodies: a
+test validates every endpoint's real body against it (``tests/api/test_answers_match_openapi.py``).
+
+Why here, in ``registry/service``, and not in ``api/schemas.py``: the CLI prints the same answers
+(``prioreg verify --json``, ``prioreg family --json``) and ``registry`` never imports ``api``
+(DESIGN.md, the layers). The answers are what the service *says*, so they live beside it; the API
+re-exports them from :mod:`api.schemas` next to its request bodies and error envelope, which are
+the gateway's own business. The import rule holds: ``api`` → ``service`` → ``index``/``ledger`` →
+``domain``, never back.
+
+Wire habits, fixed here once: keys are lowerCamelCase (WIPO ST.90); commitments, digests and
+transaction hashes are ``0x`` + lowercase hex; dates are ``YYYY-MM-DD``; an absent value is
+``null``, never a missing key; the order of keys is the order of the fields below (clients and the
+CLI's tests read the bytes).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.alias_generators import to_camel
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+from registry.domain.commitments import to_hex
+from registry.domain.law import Criterion
+from registry.domain.rules import Check, RegisteredApplication, Restoration, Severity, Verdict, Verification
+from registry.domain.types import IpRightKind
+from registry.index import IndexedOffice, IndexedRecord, IndexedVersion
+from registry.ledger.client import AnchoredBatch
+from registry.service import FilingOutcome, LedgerAck
+
+__all__ = [
+    "Answer",
+    "ApplicationOut",
+    "ApplicationVersionOut",
+    "BatchOut",
+    "BatchRefOut",
+    "BatchTxOut",
+    "CheckOut",
+    "ClaimOut",
+    "Commitment",
+    "CriterionName",
+    "DocumentVerifyOut",
+    "FamilyOut",
+    "FilingOut",
+    "HealthOut",
+    "KindName",
+    "LedgerOut",
+    "LinkOut",
+    "MemberOut",
+    "OfficeOut",
+    "PublicationOut",
+    "RecordClaimOut",
+    "RegisteredOut",
+    "RestorationOut",
+    "SeverityName",
+    "VerdictName",
+    "VerificationOut",
+    "VersionOut",
+]
+
+#: ``0x`` + 64 lowercase hex digits (SPEC.md §1), as every answer writes a commitment.
+Commitment = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$", examples=["0x" + "ab" * 32])]
+
+
+class _Named:
+    """Hold a domain enum member, write its API name (a closed set, documented inline like a Literal).
+
+    A field so typed takes the domain's value (``IpRightKind.UTILITY_MODEL``) or its name
+    (``"utilityModel"``) and writes the name; the schema lists the names, with no component per enum.
+    """
+
+    def __init__(self, names: Mapping[Any, str]) -> None:
+        self.names = dict(names)
+        # A member reads as itself (an IntEnum's plain int too, as the member), a name as its member.
+        self.members = {**{member: member for member in self.names}, **{n: m for m, n in self.names.items()}}
+
+    def _read(self, value: Any) -> Any:
+        try:
+            return self.members[value]
+        except (KeyError, TypeError):  # TypeError: an unhashable value (a list, say)
+            raise ValueError(f"not one of {', '.join(self.names.values())}") from None
+
+    def __get_pydantic_core_schema__(self, _source: Any, _handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            self._read, serialization=core_schema.plain_serializer_function_ser_schema(self.names.__getitem__)
+        )
+
+    def __get_pydantic_json_schema__(
+        self, _schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(core_schema.literal_schema(list(self.names.values())))
+
+
+#: An IP-right kind: held as the domain's :class:`IpRightKind`, written as its API name
+#: (``patent``, ``utilityModel``, ``design``, ``trademark``), so no answer spells the names itself.
+KindName = Annotated[IpRightKind, _Named({kind: kind.api_name for kind in IpRightKind})]
+#: The domain's string enums, written as their values.
+VerdictName = Annotated[Verdict, _Named({v: v.value for v in Verdict})]
+SeverityName = Annotated[Severity, _Named({s: s.value for s in Severity})]
+CriterionName = Annotated[Criterion, _Named({c: c.value for c in Criterion})]
+
+
+def _hex(value: bytes | None) -> str | None:
+    """``0x``-hex of a digest or hash, or None."""
+    return None if value is None else "0x" + value.hex()
+
+
+class Answer(BaseModel):
+    """An answer: lowerCamelCase on the wire, built by field name in Python, immutable once built."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    def body(self) -> dict[str, Any]:
+        """The answer as JSON-ready data, exactly the API's body (what the CLI's ``--json`` prints)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification (POST /v1/priority-claims/verify, prioreg verify)
+
+
+class CheckOut(Answer):
+    """One named check of a verification."""
+
+    name: str
+    passed: bool
+    severity: SeverityName
+    message: str
+
+    @classmethod
+    def of(cls, check: Check) -> CheckOut:
+        """The check as the verdict engine made it."""
+        return cls(name=check.name, passed=check.passed, severity=check.severity, message=check.message)
+
+
+class RegisteredOut(Answer):
+    """What the ledger holds for the claimed application."""
+
+    commitment: Commitment
+    ip_office_code: str
+    filing_date: _dt.date
+    ip_right_kind: KindName
+    version: int
+
+    @classmethod
+    def of(cls, registered: RegisteredApplication) -> RegisteredOut:
+        """The record the verdict was reached on (its own claimed dates are not shown)."""
+        return cls(
+            commitment=registered.commitment,
+            ip_office_code=registered.ip_office_code,
+            filing_date=registered.filing_date,
+            ip_right_kind=registered.ip_right_kind,
+            version=registered.version,
+        )
+
+
+class RestorationOut(Answer):
+    """How the applying office restores a late claim (SPEC.md §5); ``available`` null: not known here."""
+
+    available: bool | None
+    criterion: CriterionName | None
+    request_deadline: _dt.date | None
+    rule: str
+
+    @classmethod
+    def of(cls, restoration: Restoration) -> RestorationOut:
+        """The restoration route of the office that judges the claim."""
+        return cls(
+            available=restoration.available,
+            criterion=None if restoration.criterion is None else Criterion(restoration.criterion),
+            request_deadline=restoration.request_deadline,
+            rule=restoration.rule,
+        )
+
+
+class VerificationOut(Answer):
+    """The verdict on one priority claim, with its checks (SPEC.md §5)."""
+
+    verdict: VerdictName
+    checks: list[CheckOut]
+    priority_period_end: _dt.date | None
+    restoration_period_end: _dt.date | None
+    registered: RegisteredOut | None
+    restoration: RestorationOut | None
+
+    @classmethod
+    def of(cls, verification: Verification) -> VerificationOut:
+        """The verdict engine's answer, as API.md shows it."""
+        return cls(
+            verdict=verification.verdict,
+            checks=[CheckOut.of(c) for c in verification.checks],
+            priority_period_end=verification.priority_period_end,
+            restoration_period_end=verification.restoration_period_end,
+            registered=None if verification.registered is None else RegisteredOut.of(verification.registered),
+            restoration=None if verification.restoration is None else RestorationOut.of(verification.restoration),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes (POST /v1/filings, /v1/filing-batches, /v1/publications)
+
+
+class LedgerOut(Answer):
+    """The transaction that carried a write."""
+
+    transaction_hash: str
+    block_number: int
+
+    @classmethod
+    def of(cls, ack: LedgerAck) -> LedgerOut:
+        """Where a write landed."""
+        return cls(transaction_hash=ack.transaction_hash, block_number=ack.block_number)
+
+
+class ClaimOut(Answer):
+    """A recorded priority claim and where it stands now."""
+
+    commitment: Commitment
+    verification: VerificationOut
+
+
+class FilingOut(Answer):
+    """An anchored filing."""
+
+    commitment: Commitment
+    ip_office_code: str
+    application_number: str
+    filing_date: _dt.date
+    ip_right_kind: KindName
+    access_code: str
+    priority_claims: list[ClaimOut]
+    ledger: LedgerOut
+
+    @classmethod
+    def of(cls, outcome: FilingOutcome) -> FilingOut:
+        """One anchored filing, each claim with its verification at the time of anchoring."""
+        prepared = outcome.prepared
+        return cls(
+            commitment=to_hex(prepared.commitment),
+            ip_office_code=prepared.office,
+            application_number=prepared.number.canonical,
+            filing_date=prepared.entry.filing_date,
+            ip_right_kind=prepared.entry.kind,
+            access_code=str(prepared.access_code),
+            priority_claims=[
+                ClaimOut(commitment=to_hex(claim.commitment), verification=VerificationOut.of(verification))
+                for claim, verification in zip(prepared.claims, outcome.claim_verifications, strict=True)
+            ],
+            ledger=LedgerOut.of(outcome.ledger),
+        )
+
+
+class BatchTxOut(Answer):
+    """One batch transaction."""
+
+    root: Commitment
+    count: int
+    transaction_hash: str
+    block_number: int
+
+    @classmethod
+    def of(cls, batch: AnchoredBatch) -> BatchTxOut:
+        """A batch as the client sent it: its Merkle root, how many entries, its receipt."""
+        return cls(
+            root=to_hex(batch.root),
+            count=batch.count,
+            transaction_hash=batch.transaction_hash,
+            block_number=batch.block_number,
+        )
+
+
+class BatchOut(Answer):
+    """The transactions of a batch call and every filing, in input order."""
+
+    batches: list[BatchTxOut]
+    filings: list[FilingOut]
+
+    @classmethod
+    def of(cls, batches: Sequence[AnchoredBatch], outcomes: Sequence[FilingOutcome]) -> BatchOut:
+        """What :meth:`RegistryService.anchor_batch` returned."""
+        return cls(batches=[BatchTxOut.of(b) for b in batches], filings=[FilingOut.of(o) for o in outcomes])
+
+
+class PublicationOut(Answer):
+    """A published application."""
+
+    commitment: Commitment
+    application_number: str
+    ledger: LedgerOut
+
+    @classmethod
+    def of(cls, commitment: bytes, number: str, ack: LedgerAck) -> PublicationOut:
+        """What :meth:`RegistryService.publish` returned."""
+        return cls(commitment=to_hex(commitment), application_number=number, ledger=LedgerOut.of(ack))
+
+
+# ---------------------------------------------------------------------------------------------
+# Records (GET /v1/applications/{commitment}, …/versions/{version})
+
+
+class VersionOut(Answer):
+    """One version of an anchored record."""
+
+    version: int
+    change: str
+    filing_date: _dt.date
+    document_digest: str | None
+    ledger: LedgerOut
+
+    @classmethod
+    def of(cls, version: IndexedVersion) -> VersionOut:
+        """A version as the index read it from the ledger."""
+        return cls(
+            version=version.version,
+            change=version.change,
+            filing_date=version.filing_date,
+            document_digest=_hex(version.document_digest),
+            ledger=LedgerOut(transaction_hash="0x" + version.transaction_hash.hex(), block_number=version.block_number),
+        )
+
+
+class ApplicationVersionOut(Answer):
+    """One version of an anchored record: written once, never rewritten (so cacheable for good)."""
+
+    commitment: Commitment
+    version: int
+    change: str
+    filing_date: _dt.date
+    document_digest: str | None
+    ledger: LedgerOut
+
+    @classmethod
+    def of(cls, record: IndexedRecord, version: IndexedVersion) -> ApplicationVersionOut:
+        """``version`` of ``record``, named by the record's commitment."""
+        shown = VersionOut.of(version)
+        return cls(
+            commitment=to_hex(record.commitment),
+            version=shown.version,
+            change=shown.change,
+            filing_date=shown.filing_date,
+            document_digest=shown.document_digest,
+            ledger=shown.ledger,
+        )
+
+
+class RecordClaimOut(Answer):
+    """A priority claim the record makes."""
+
+    commitment: Commitment
+    claimed_filing_date: _dt.date
+    withdrawn: bool
+    ip_office_code: str = Field(description="The earlier office the claim names (SPEC.md §2).")
+    confirmed: bool = Field(description="Whether the earlier office confirmed the link on the ledger.")
+
+
+class BatchRefOut(Answer):
+    """The batch that carries a record, with the inclusion proof."""
+
+    root: Commitment
+    proof: list[str]
+
+
+class ApplicationOut(Answer):
+    """The anchored record of one application."""
+
+    commitment: Commitment
+    ip_office_code: str
+    anchored_by: str
+    ip_right_kind: KindName
+    filing_date: _dt.date
+    document_digest: str | None
+    versions: list[VersionOut]
+    priority_claims: list[RecordClaimOut]
+    claimed_by: list[str]
+    batch: BatchRefOut | None
+    application_number: str | None
+    also_anchored_by: list[str] = Field(
+        description="Other offices holding a record under the same 32 bytes (SPEC.md §2); each counts only for itself."
+    )
+
+    @classmethod
+    def of(cls, record: IndexedRecord) -> ApplicationOut:
+        """The record with every version, its claims both ways, and its batch proof."""
+        inclusion = record.inclusion
+        return cls(
+            commitment=to_hex(record.commitment),
+            # A PCT record anchored by the receiving office is still a WO number (SPEC.md §1).
+            ip_office_code=record.number_office or record.office,
+            anchored_by=record.office,
+            ip_right_kind=record.kind,
+            filing_date=record.filing_date,
+            document_digest=_hex(record.document_digest),
+            versions=[VersionOut.of(v) for v in record.versions],
+            priority_claims=[
+                RecordClaimOut(
+                    commitment=to_hex(c.earlier),
+                    claimed_filing_date=c.claimed_filing_date,
+                    withdrawn=c.withdrawn,
+                    ip_office_code=c.earlier_office,
+                    confirmed=c.confirmed,
+                )
+                for c in record.priority_claims
+            ],
+            claimed_by=[to_hex(c) for c in record.claimed_by],
+            batch=None
+            if inclusion is None
+            else BatchRefOut(root=to_hex(inclusion.root), proof=[to_hex(p) for p in inclusion.proof]),
+            application_number=record.published_number,
+            also_anchored_by=list(record.also_anchored_by),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Families (GET /v1/families/{commitment}, prioreg family): built by
+# :func:`registry.service.family_view.family_view`, which walks the index.
+
+
+class MemberOut(Answer):
+    """A member of an extended family; one known only from a claim (not anchored yet) has no details."""
+
+    commitment: Commitment
+    anchored: bool
+    ip_office_code: str | None
+    filing_date: _dt.date | None
+    ip_right_kind: KindName | None
+    application_number: str | None
+
+
+class LinkOut(Answer):
+    """A priority link: ``from`` claims ``to``."""
+
+    from_: str = Field(alias="from")
+    to: str
+    claimed_filing_date: _dt.date = Field(alias="claimedFilingDate")
+    from_office: str = Field(alias="fromOffice")
+    to_office: str = Field(alias="toOffice")
+    confirmed: bool = Field(description="Whether the earlier office confirmed the link (SPEC.md §2).")
+
+
+class FamilyOut(Answer):
+    """Simple (DOCDB) and extended (INPADOC) family of an application, with the links."""
+
+    commitment: Commitment
+    ip_office_code: str = Field(description="The office of the record the answer starts from (SPEC.md §2).")
+    simple_family: list[str]
+    extended_family: list[MemberOut]
+    links: list[LinkOut]
+
+
+# ---------------------------------------------------------------------------------------------
+# The directory, documents, health
+
+
+class OfficeOut(Answer):
+    """An office of the directory."""
+
+    ip_office_code: str
+    signer: str
+    active: bool
+    endpoint: str | None = Field(description="The office's own gateway URL, set by the office on chain.")
+
+    @classmethod
+    def of(cls, office: IndexedOffice) -> OfficeOut:
+        """An office as the index holds it (its history is not shown)."""
+        return cls(ip_office_code=office.code, signer=office.signer, active=office.active, endpoint=office.endpoint)
+
+
+class DocumentVerifyOut(Answer):
+    """Whether the document matches the anchored digest."""
+
+    matches: bool
+    anchored_digest: str | None
+    version: int | None
+
+    @classmethod
+    def of(cls, matches: bool, anchored: bytes | None, version: int | None) -> DocumentVerifyOut:
+        """What :meth:`RegistryService.verify_document` returned."""
+        return cls(matches=matches, anchored_digest=_hex(anchored), version=version)
+
+
+class HealthOut(Answer):
+    """Service health."""
+
+    status: Literal["ok", "degraded"]
+    chain_id: int | None
+    block_number: int | None
+    contract: str
+    indexed_block: int | None
