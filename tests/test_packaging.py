@@ -165,3 +165,5 @@ def test_serve_demo_runs_from_another_directory(installed: Path, tmp_path: Path)
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if server.stdout is not None:
+            server.stdout.close()  # a pipe left to the collector is a ResourceWarning, an error here
