@@ -35,9 +35,11 @@ $(NPM_STAMP): package.json package-lock.json
 demo: install
 	$(BIN)/prioreg demo
 
+# lint-imports: the layers' import contracts ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check registry api scripts tests
 	$(BIN)/ruff format --check registry api
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

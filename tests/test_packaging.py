@@ -2,10 +2,11 @@
 
 Outside checks install the project with ``pip install .`` into a fresh virtual environment and run
 ``prioreg`` from another directory, where the source tree is out of reach. This test does the same
-without a download: it builds the wheel once from a copy of the sources (so the checkout stays
-clean), installs it with ``--no-deps`` into a new venv that sees this environment's dependencies
-through a ``.pth`` line (the editable install's finder is not loaded that way), and runs the
-commands from an empty directory.
+without a download: it builds the wheel once per session from a copy of the sources (so the
+checkout stays clean), checks that it carries the package data (the calendars, the contract
+artifact that is a link in the source tree), installs it with ``--no-deps`` into a new venv that
+sees this environment's dependencies through a ``.pth`` line (the editable install's finder is not
+loaded that way), and runs ``number``, ``demo`` and ``serve --demo`` from an empty directory.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ import sysconfig
 import time
 import urllib.request
 import venv
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+# One worker runs them all (`--dist loadgroup`), so that the session's wheel is built once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("packaging")]
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -39,11 +42,11 @@ def _copy_sources(target: Path) -> None:
     shutil.copytree(REPO / "contracts" / "artifacts", target / "contracts" / "artifacts")
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The ``bin`` directory of a fresh venv holding the wheel (and nothing of the source tree)."""
-    root = tmp_path_factory.mktemp("packaging")
-    sources, wheels, env_dir = root / "src", root / "wheels", root / "venv"
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's wheel, built once per session from a copy of the sources (no download)."""
+    root = tmp_path_factory.mktemp("wheel")
+    sources, wheels = root / "src", root / "wheels"
     sources.mkdir()
     _copy_sources(sources)
     subprocess.run(
@@ -52,7 +55,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         check=True,
         capture_output=True,
     )
-    (wheel,) = wheels.glob("priority_registry-*.whl")
+    (built,) = wheels.glob("priority_registry-*.whl")
+    return built
+
+
+@pytest.fixture(scope="session")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The ``bin`` directory of a fresh venv holding the wheel (and nothing of the source tree)."""
+    env_dir = tmp_path_factory.mktemp("packaging") / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
     purelib = subprocess.run(
@@ -76,8 +86,22 @@ def _run(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[st
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRIOREG_")}
     env["COLUMNS"] = "120"
     return subprocess.run(
-        [str(bin_dir / "prioreg"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+        [str(bin_dir / "prioreg"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
+
+
+def test_the_wheel_carries_the_package_data_the_registry_reads_at_run_time(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        shipped_artifact = archive.read("registry/ledger/artifacts/PriorityRegistry.json")
+    for data in sorted((REPO / "registry" / "domain" / "data").iterdir()):
+        assert f"registry/domain/data/{data.name}" in names
+    for static in sorted((REPO / "api" / "static").iterdir()):
+        assert f"api/static/{static.name}" in names
+    assert "registry/py.typed" in names
+    # The source tree's artifact is a link to contracts/artifacts: the wheel holds the file itself.
+    assert shipped_artifact == (REPO / "contracts" / "artifacts" / "PriorityRegistry.json").read_bytes()
+    assert not any(name.startswith(("tests/", "contracts/", "scripts/")) for name in names)
 
 
 def test_the_installed_package_is_imported_from_the_wheel_not_the_source_tree(installed: Path, tmp_path: Path) -> None:
@@ -121,7 +145,8 @@ def test_serve_demo_runs_from_another_directory(installed: Path, tmp_path: Path)
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
+        # A demo start deploys and admits nine offices: tens of seconds on a busy 2-core machine.
+        deadline = time.monotonic() + 240
         health: dict[str, object] | None = None
         while time.monotonic() < deadline and server.poll() is None:
             try:
@@ -130,10 +155,15 @@ def test_serve_demo_runs_from_another_directory(installed: Path, tmp_path: Path)
                     break
             except OSError:
                 time.sleep(0.2)
-        assert health is not None, server.stdout.read().decode() if server.stdout and server.poll() is not None else ""
+        if health is None:
+            server.terminate()
+            output = server.communicate(timeout=30)[0]
+            pytest.fail(f"no answer on /v1/health: {output.decode(errors='replace')[-3000:]}")
         assert health["status"] == "ok"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
             assert b"Verify a priority claim" in page.read()
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if server.stdout is not None:
+            server.stdout.close()  # a pipe left to the collector is a ResourceWarning, an error here

@@ -11,7 +11,10 @@ side with the naive way in one run, so that the ratios hold even on a shared mac
 - :mod:`~registry.bench.anchoring` — naive web3 ``transact()``, one-by-one client, batches;
 - :mod:`~registry.bench.verification` and :mod:`~registry.bench.load` — the HTTP API under load
   from another process, against one ``eth_call`` per verification;
-- :mod:`~registry.bench.run` — the whole run, as JSON; :mod:`~registry.bench.report` — the tables.
+- :mod:`~registry.bench.run` — the whole run, as JSON; :mod:`~registry.bench.report` — the tables;
+- :mod:`~registry.bench.chains` — one-by-one against batched on the embedded chain and on a node
+  (``--rpc-url``, e.g. anvil), issue 4's table;
+- :mod:`~registry.bench.restart` — how long the durable embedded chain takes to restart (issue 7).
 
 It lives in the package (not in ``tests/``) because it is a tool people run, not a test: speed is
 measured here, never asserted in a timed test.

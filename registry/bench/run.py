@@ -27,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry.bench.anchoring import (
     BenchLedger,
@@ -43,7 +43,14 @@ from registry.bench.synthetic import OFFICES, SyntheticSet, generate
 from registry.bench.verification import eth_call_baseline, run_http_load, serve, verification_bodies
 from registry.index import LOG_CHUNK, Index
 
-__all__ = ["DEFAULT_FILINGS", "BenchConfig", "run_bench"]
+if TYPE_CHECKING:
+    from registry.service import RegistryService
+
+#: Builds the ASGI app the HTTP load measures over a service. The CLI passes
+#: registry.cli.serve.bench_app: the library never imports the web facade (the import contracts).
+AppFactory = Callable[["RegistryService"], Any]
+
+__all__ = ["DEFAULT_FILINGS", "AppFactory", "BenchConfig", "run_bench"]
 
 #: A default run takes about a minute on a 2-core machine.
 DEFAULT_FILINGS = 30_000
@@ -134,14 +141,18 @@ def run_bench(
     config: BenchConfig,
     *,
     http: bool = True,
+    app_for: AppFactory | None = None,
     log: Callable[[str], None] = lambda _message: None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Run every measurement and return the results (the JSON of ``bench/results.json``).
 
-    ``http`` False skips the HTTP load (the smoke test); ``progress(done, total)`` follows the
-    largest share.
+    ``http`` False skips the HTTP load (the smoke test); with it, ``app_for(service)`` builds the
+    app that is served and loaded (``prioreg bench`` passes the gateway's). ``progress(done,
+    total)`` follows the largest share.
     """
+    if http and app_for is None:
+        raise ValueError("the HTTP load needs app_for, the factory of the app it measures")
     started_at = _dt.datetime.now(_dt.UTC)
     t0 = time.perf_counter()
     filings = generate(config.filings, config.seed)
@@ -190,7 +201,7 @@ def run_bench(
             results["anchoring"][name]["timesNaive"] = round(rate / naive, 1) if naive else None
         results["stages"] = _stages(preparer, plan, modes["batchMax"])
         results["index"] = index_section
-        results["verification"] = _verification(ledger, preparer, plan, config, http, log)
+        results["verification"] = _verification(ledger, preparer, plan, config, app_for if http else None, log)
         results["memory"] = {
             "peakRssBytes": _peak_rss_bytes(),
             "note": "the benchmark process holds the embedded chain (all blocks, in memory), the index writer and "
@@ -341,11 +352,9 @@ def _verification(
     preparer: Preparer,
     plan: _Plan,
     config: BenchConfig,
-    http: bool,
+    app_for: AppFactory | None,
     log: Callable[[str], None],
 ) -> dict[str, Any]:
-    from api.app import create_app
-    from api.auth import TokenStore
     from registry.service import RegistryService
 
     stored = [*plan.naive, *plan.single]
@@ -367,12 +376,10 @@ def _verification(
         )
         verdicts[service.verify(claim, app_later).verdict.value] += 1
     out: dict[str, Any] = {"baseline": baseline, "sampleVerdicts": dict(verdicts), "bodies": len(bodies)}
-    if not http or not bodies:
+    if app_for is None or not bodies:
         return out
     rss_before = _rss_bytes()
-    # The load comes from one address: a per-caller limit would measure the 429s (issue 19).
-    app = create_app(service, TokenStore(), follow_index=False, rate_limit=0)
-    with serve(app) as url:
+    with serve(app_for(service)) as url:
         api = run_http_load(
             url, bodies, concurrency=config.concurrency, seconds=config.http_seconds, max_requests=10**9
         )

@@ -168,6 +168,7 @@ def bench(
 
     from registry.bench import BenchConfig, run_bench
     from registry.bench.report import print_report
+    from registry.cli.serve import bench_app
 
     # The eth_call baseline runs as long as the HTTP load (at most 3 s: it is slow and steady).
     baseline = min(3.0, max(1.0, http_seconds))
@@ -185,6 +186,7 @@ def bench(
         results = run_bench(
             config,
             http=http_seconds > 0,
+            app_for=bench_app,
             log=lambda message: log(message, highlight=False),
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from registry.ops.backup import Manifest, backup, restore
+# The backup module (pydantic, eth-utils) loads when a backup runs, not for `--help` (issue 14).
+if TYPE_CHECKING:
+    from registry.ops.backup import Manifest
 
 __all__ = ["backup_cmd", "register", "restore_cmd"]
 
@@ -50,6 +52,8 @@ def backup_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Copy everything the state directory keeps into DIR, with a manifest of SHA-256s (a gateway may run)."""
+    from registry.ops.backup import backup
+
     manifest = backup(_state_dir(state_dir), directory)
     summary = _summary(manifest, directory)
     if as_json:
@@ -71,6 +75,8 @@ def restore_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Verify the backup in DIR and restore it into a new or empty state directory (takes its writer lock)."""
+    from registry.ops.backup import restore
+
     target = _state_dir(state_dir)
     manifest = restore(directory, target)
     summary = _summary(manifest, target)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,12 +26,14 @@ from rich.table import Table
 
 from registry import errors
 from registry.domain.offices import validate_office
-from registry.ledger.client import RegistryClient
-from registry.ops.config import Settings
-from registry.ops.deployment import open_chain, registrar_client
-from registry.ops.keys import KeyStore, passphrase_from_env_or_prompt
 from registry.ops.lock import writer_lock
 from registry.ops.state import StateDir
+
+# The client (web3), settings (pydantic) and keys (eth-account) load inside the commands, so that
+# `prioreg --help` starts in well under half a second (issue 14).
+if TYPE_CHECKING:
+    from registry.ledger.client import RegistryClient
+    from registry.ops.config import Settings
 
 __all__ = ["register"]
 
@@ -60,6 +62,8 @@ app = typer.Typer(
 
 
 def _settings(state_dir: Path | None, rpc_url: str | None) -> Settings:
+    from registry.ops.config import Settings
+
     values: dict[str, Any] = {}
     if state_dir is not None:
         values["state_dir"] = state_dir
@@ -69,6 +73,8 @@ def _settings(state_dir: Path | None, rpc_url: str | None) -> Settings:
 
 
 def _passphrase(settings: Settings, whose: str) -> Settings:
+    from registry.ops.keys import passphrase_from_env_or_prompt
+
     if settings.key_passphrase is None and not (StateDir(settings.state_dir).path / "demo-passphrase").exists():
         return settings.model_copy(update={"key_passphrase": passphrase_from_env_or_prompt(whose)})
     return settings
@@ -76,6 +82,9 @@ def _passphrase(settings: Settings, whose: str) -> Settings:
 
 def _client(state_dir: Path | None, rpc_url: str | None, office: str | None) -> RegistryClient:
     """The registrar's client, or (``office``) one signing with that office's key."""
+    from registry.ops.deployment import registrar_client
+    from registry.ops.keys import KeyStore
+
     settings = _passphrase(_settings(state_dir, rpc_url), office or "registrar")
     registrar = registrar_client(settings)
     if office is None:
@@ -94,6 +103,9 @@ def _reader(state_dir: Path | None, rpc_url: str | None) -> RegistryClient:
     if recorded is None:
         raise errors.RegistryError(f"no deployment in {state.path}")
     from eth_account import Account
+
+    from registry.ledger.client import RegistryClient
+    from registry.ops.deployment import open_chain
 
     return RegistryClient(open_chain(settings, state, read_only=True), recorded.contract, Account.create())
 

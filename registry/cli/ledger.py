@@ -12,30 +12,25 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from registry import errors
-from registry.domain.filings import ClaimInput, FilingInput
 from registry.domain.offices import validate_office
-from registry.domain.rules import LaterApplication, ParentRelation
 from registry.domain.types import IpRightKind, parse_date
-from registry.ops.config import Settings
-from registry.ops.deployment import (
-    OpenDeployment,
-    begin_creation,
-    open_chain,
-    open_deployment,
-    registrar_client,
-    undo_creation,
-)
-from registry.ops.keys import KeyStore, passphrase_from_env_or_prompt
 from registry.ops.lock import writer_lock
 from registry.ops.state import Deployment, StateDir
+
+# Only what `prioreg --help` needs is imported here: the rules, settings (pydantic), keys
+# (eth-account) and deployment (web3) load inside the commands (issue 14: start-up < 0.5 s).
+if TYPE_CHECKING:
+    from registry.domain.filings import ClaimInput
+    from registry.domain.rules import ParentRelation
+    from registry.ops.config import Settings
+    from registry.ops.deployment import OpenDeployment
 
 __all__ = ["register"]
 
@@ -55,6 +50,8 @@ OfficeOpt = Annotated[
 
 
 def _settings(state_dir: Path | None, rpc_url: str | None, **extra: Any) -> Settings:
+    from registry.ops.config import Settings
+
     values: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
     if state_dir is not None:
         values["state_dir"] = state_dir
@@ -64,6 +61,8 @@ def _settings(state_dir: Path | None, rpc_url: str | None, **extra: Any) -> Sett
 
 
 def _passphrase_into(settings: Settings, office: str) -> Settings:
+    from registry.ops.keys import passphrase_from_env_or_prompt
+
     if settings.key_passphrase is None and not (StateDir(settings.state_dir).path / "demo-passphrase").exists():
         value = passphrase_from_env_or_prompt(office)
         return settings.model_copy(update={"key_passphrase": value})
@@ -99,7 +98,7 @@ def deploy_cmd(
 
 def _deploy(settings: Settings, as_json: bool, delay: int | None = None) -> None:
     from registry.ledger.client import deploy
-    from registry.ops.deployment import _registrar_key
+    from registry.ops.deployment import _registrar_key, begin_creation, open_chain, undo_creation
 
     state = StateDir(settings.state_dir).ensure()
     if state.deployment() is not None:
@@ -148,6 +147,9 @@ def admit_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Admit an office to the directory (registrar only)."""
+    from registry.ops.deployment import registrar_client
+    from registry.ops.keys import KeyStore
+
     code = validate_office(office)
     settings = _passphrase_into(_settings(state_dir, rpc_url), "registrar")
     with writer_lock(settings.state_dir, command="prioreg admit"):
@@ -164,6 +166,8 @@ def admit_cmd(
 
 def _open(state_dir: Path | None, rpc_url: RpcOpt, office: str | None = None) -> OpenDeployment:
     """A writing office's deployment (the caller holds the writer lock), or, without ``office``, a read-only view."""
+    from registry.ops.deployment import open_deployment
+
     settings = _settings(state_dir, rpc_url)
     if office is None:
         return open_deployment(settings, read_only=True)
@@ -175,6 +179,8 @@ def _state_of(state_dir: Path | None) -> Path:
 
 
 def _claims(values: list[str]) -> tuple[ClaimInput, ...]:
+    from registry.domain.filings import ClaimInput
+
     claims = []
     for value in values:
         parts = [p.strip() for p in value.split(",")]
@@ -205,6 +211,8 @@ def anchor_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Anchor one application of the office, with its priority claims; prints its access code once."""
+    from registry.domain.filings import FilingInput
+
     filing = FilingInput(
         number,
         parse_date(filing_date),
@@ -264,6 +272,8 @@ def _import(
     rpc_url: str | None,
     as_json: bool,
 ) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from registry.ops.importer import import_file
 
     opened = _open(state_dir, rpc_url, office)
@@ -351,6 +361,9 @@ def verify_cmd(
 
     Read-only: it takes no lock and writes nothing in the state directory (a gateway may be running on it).
     """
+    from registry.domain.filings import ClaimInput
+    from registry.domain.rules import LaterApplication
+
     later = LaterApplication.read(
         validate_office(later_office),
         parse_date(later_date),
@@ -393,6 +406,8 @@ def verify_cmd(
 
 
 def _parent_relation(value: str | None) -> ParentRelation | None:
+    from registry.domain.rules import ParentRelation
+
     if value is None:
         return None
     try:

@@ -10,16 +10,24 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from registry import errors
 from registry.cli.ledger import RpcOpt, StateOpt, _settings, err
 from registry.domain.offices import validate_office
-from registry.ops.config import Settings
-from registry.ops.deployment import DEFAULT_DEMO_OFFICES, open_deployment
 from registry.ops.lock import writer_lock
+
+# The deployment (web3) and settings (pydantic) load when the server starts, not for `--help`.
+if TYPE_CHECKING:
+    from registry.ops.config import Settings
+    from registry.service import RegistryService
+
+#: What `--help` shows as the default of --offices: registry.ops.deployment.DEFAULT_DEMO_OFFICES,
+#: written out so that the help needs no import of web3 (tests/registry/cli/test_startup.py keeps
+#: the two equal).
+DEMO_OFFICES_SHOWN = "EP,US,JP,CN,KR,DE,GB,FR,WO"
 
 __all__ = ["register"]
 
@@ -32,8 +40,13 @@ def serve_cmd(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
     demo: Annotated[bool, typer.Option("--demo", help="Deploy, admit the offices and mint one token each.")] = False,
     offices: Annotated[
-        str, typer.Option("--offices", help="Offices admitted with --demo, comma-separated.")
-    ] = ",".join(DEFAULT_DEMO_OFFICES),
+        str | None,
+        typer.Option(
+            "--offices",
+            help=f"Offices admitted with --demo, comma-separated. \\[default: {DEMO_OFFICES_SHOWN}]",
+            show_default=False,
+        ),
+    ] = None,
     tokens_file: Annotated[
         Path | None, typer.Option("--tokens-file", help='With --demo: where {"EP": "<token>", …} is written.')
     ] = None,
@@ -48,13 +61,15 @@ def serve_cmd(
 ) -> None:
     """Serve the HTTP API (docs at /docs, the examiner's page at /)."""
     from api.observability import log_level as parse_log_level
+    from registry.ops.deployment import DEFAULT_DEMO_OFFICES
 
     try:  # before the state is touched: a typo in --log-level changes nothing
         parse_log_level(log_level)
     except ValueError as exc:
         raise errors.InvalidInput(f"--log-level: {exc}", code="notAllowedValue") from None
     settings = _settings(state_dir, rpc_url, contract=contract)
-    codes = tuple(dict.fromkeys(validate_office(o) for o in offices.split(",") if o.strip()))
+    chosen = ",".join(DEFAULT_DEMO_OFFICES) if offices is None else offices
+    codes = tuple(dict.fromkeys(validate_office(o) for o in chosen.split(",") if o.strip()))
     # The lock is held for the server's whole life. Issue 18 (`serve --workers N`): the workers
     # share it — forked ones inherit the descriptor, spawned ones get lock.inheritable_env() and
     # pass_fds=(lock.fd,) and call StateLock.adopt (registry.ops.lock).
@@ -78,6 +93,7 @@ def _serve(
     from api.app import create_app
     from api.auth import TokenStore
     from api.observability import configure_logging
+    from registry.ops.deployment import open_deployment
 
     opened = open_deployment(settings, demo=demo, offices=codes)
     hashes_path = opened.state.path / "tokens.json"
@@ -106,6 +122,19 @@ def _serve(
     err.print(f"API docs: http://{host}:{port}/docs — examiner's page: http://{host}:{port}/")
     # Logging is ours (configure_logging): uvicorn must neither reconfigure it nor log access twice.
     uvicorn.run(app, host=host, port=port, log_config=None, log_level=log_level.lower(), access_log=False)
+
+
+def bench_app(service: RegistryService) -> Any:
+    """The gateway's app over ``service`` as ``prioreg bench`` loads it (registry.bench.run).
+
+    The real app, middleware and lifespan, without tokens (verification needs none), without the
+    index follower (nothing is anchored during the load) and without a rate limit: the load comes
+    from one address, and a per-caller limit would measure the 429s (issue 19).
+    """
+    from api.app import create_app
+    from api.auth import TokenStore
+
+    return create_app(service, TokenStore(), follow_index=False, rate_limit=0)
 
 
 def register(app: typer.Typer, friendly: Any) -> None:

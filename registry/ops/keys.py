@@ -40,14 +40,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-from eth_utils.address import is_hex_address, to_checksum_address
+from typing import TYPE_CHECKING, Any
 
 from registry.domain.offices import validate_office
 from registry.errors import InvalidOfficeCode, KeyNotFound, KeyStoreError, WrongPassphrase
+
+# eth-account and eth-utils (half a second to import) load when a key is read or written: `prioreg keys
+# --help` and the other commands' help import this module (issue 14: start-up < 0.5 s).
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
 
 __all__ = [
     "DEFAULT_PASSPHRASE_ENV_VAR",
@@ -165,6 +166,8 @@ class KeyStore:
         Raises :class:`KeyNotFound` when there is no key file, :class:`WrongPassphrase` when the
         passphrase does not decrypt it, and :class:`KeyStoreError` when the file is damaged.
         """
+        from eth_account import Account
+
         office = _office(office)
         path = self.path_for(office)
         keyfile = _read_keyfile(office, path)
@@ -191,6 +194,9 @@ class KeyStore:
     # -- writing --------------------------------------------------------------------------
 
     def _store(self, office: str, private_key: bytes, passphrase: str, *, overwrite: bool) -> KeyInfo:
+        from eth_account import Account
+        from eth_utils.address import to_checksum_address
+
         office = _office(office)
         if not isinstance(passphrase, str) or passphrase == "":
             raise KeyStoreError(f"the passphrase for office {office} must not be empty")
@@ -322,6 +328,8 @@ def _read_keyfile(office: str, path: Path) -> dict[str, Any]:
 
 
 def _stored_address(office: str, keyfile: Mapping[str, Any]) -> str:
+    from eth_utils.address import is_hex_address, to_checksum_address
+
     address = keyfile.get("address")
     if isinstance(address, str) and not address.startswith("0x"):
         address = "0x" + address

@@ -324,6 +324,7 @@ def test_sigkill_while_writing_never_leaves_a_chain_that_cannot_be_opened(tmp_pa
         writer.send_signal(signal.SIGKILL)
         acknowledged = [int(first), *(int(line) for line in writer.stdout.read().split())]
         writer.wait()
+        writer.stdout.close()  # a pipe left to the collector is a ResourceWarning, an error here
         log.close()
         torn_before = set(state.glob("chain.journal.torn-*"))
         chain = Chain.embedded(state)

@@ -1,12 +1,13 @@
 """How long the durable embedded chain takes to restart after N filings were anchored (issue 7).
 
-Run: ``.venv/bin/python -m tests.reliability.restart_bench --filings 100000 [--dir DIR] [--full-replay]``.
+Run: ``.venv/bin/python -m registry.bench.restart --filings 100000 [--dir DIR] [--full-replay]``.
 
 Anchors N filings in max-size batches (``RegistryClient.anchor_batch`` on ``Chain.embedded``) with
 the default snapshot policy, then times three restarts: after a crash (the state dir copied while
 the chain was still running: the last periodic snapshot and the journal after it), after a clean
 close (snapshot on close), and — with ``--full-replay`` — from the journal alone, as before
-snapshots existed. Prints one JSON line.
+snapshots existed. Prints one JSON line. A measurement, not a test (the restart's correctness is
+tested in ``tests/reliability/test_crash.py`` and ``tests/registry/ledger/``).
 """
 
 from __future__ import annotations
