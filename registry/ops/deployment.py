@@ -43,6 +43,7 @@ __all__ = [
     "begin_creation",
     "open_chain",
     "open_deployment",
+    "resolve_node",
     "undo_creation",
 ]
 
@@ -135,6 +136,7 @@ def open_deployment(
     wrote, and one killed half-way (marked by ``.creating``) is cleared by the next ``--demo``.
     """
     state = StateDir(settings.state_dir)
+    settings = resolve_node(settings)
     if read_only:
         return _open_read_only(settings, state)
     state.ensure()
@@ -194,14 +196,47 @@ def _open_or_create(
     return OpenDeployment(state, deployment, service, created, admitted)
 
 
+def resolve_node(settings: Settings) -> Settings:
+    """The node a state directory's deployment was made on, unless ``--rpc-url`` names another.
+
+    A state directory made on a node (``prioreg network init``, ``deploy --rpc-url``) records its
+    URL: its commands and its gateway need no ``--rpc-url``. One given anyway is accepted when it
+    reaches the same chain and contract (:func:`_check_same_ledger`).
+    """
+    if settings.rpc_url:
+        return settings
+    try:
+        recorded = StateDir(settings.state_dir).deployment()
+    except errors.RegistryError:
+        return settings  # reported, with its path, where the deployment is read
+    if recorded is None or not recorded.rpc_url:
+        return settings
+    return settings.model_copy(update={"rpc_url": recorded.rpc_url})
+
+
 def _check_same_ledger(state: StateDir, recorded: Deployment, settings: Settings, chain: Chain) -> None:
-    if (recorded.rpc_url or None) != (settings.rpc_url or None):
+    if bool(recorded.rpc_url) != bool(settings.rpc_url):
         raise errors.RegistryError(
             f"{state.path} belongs to {'the embedded chain' if not recorded.rpc_url else recorded.rpc_url}; "
             "use another --state-dir for another ledger"
         )
     if recorded.chain_id != chain.chain_id:
-        raise errors.RegistryError(f"the ledger has chain id {chain.chain_id}, the state dir {recorded.chain_id}")
+        raise errors.RegistryError(
+            f"{settings.rpc_url or 'the ledger'} has chain id {chain.chain_id}, but {state.path} belongs to chain id "
+            f"{recorded.chain_id}; give a node of that chain or use another --state-dir"
+        )
+    if settings.contract and settings.contract.lower() != recorded.contract.lower():
+        raise errors.RegistryError(
+            f"--contract {settings.contract} is not the registry of {state.path} ({recorded.contract})"
+        )
+    if recorded.rpc_url and settings.rpc_url != recorded.rpc_url:
+        # Another URL for the same node (a tunnel, another host name): it must hold the contract.
+        code = chain.query(lambda: bytes(chain.w3.eth.get_code(to_checksum_address(recorded.contract))))
+        if not code:
+            raise errors.RegistryError(
+                f"{settings.rpc_url} holds no contract at {recorded.contract}, the registry of {state.path}; "
+                "give a node of the same chain"
+            )
 
 
 def _open_read_only(settings: Settings, state: StateDir) -> OpenDeployment:
@@ -373,6 +408,7 @@ def registrar_client(settings: Settings) -> RegistryClient:
     passphrase = _passphrase(settings, state, demo=False)
     if passphrase is None:
         raise errors.KeyStoreError("set PRIOREG_KEY_PASSPHRASE to unlock the registrar key")
+    settings = resolve_node(settings)
     chain = open_chain(settings, state)
     return RegistryClient(chain, recorded.contract, _registrar_key(state, passphrase, create=False))
 
