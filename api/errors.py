@@ -40,6 +40,7 @@ _BY_CLASS: list[tuple[type[errors.RegistryError], int, str]] = [
     (errors.NotAnchored, 404, "NOT_FOUND"),
     (errors.AlreadyAnchored, 409, "CONFLICT"),
     (errors.AlreadyPublished, 409, "CONFLICT"),
+    (errors.HolderUnavailable, 503, "HOLDER_UNAVAILABLE"),
     (errors.LedgerUnavailable, 503, "LEDGER_UNAVAILABLE"),
     (errors.LedgerError, 502, "LEDGER_ERROR"),
     (errors.KeyStoreError, 503, "LEDGER_UNAVAILABLE"),
@@ -124,6 +125,8 @@ def install_error_handlers(app: FastAPI) -> None:
             log.warning("ledger failure: %s", exc.message)
         # RFC 6750 §3: a 401 names the scheme the client should use.
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, errors.HolderUnavailable):  # SPEC.md §7: the caller may try again
+            headers = {"Retry-After": str(exc.retry_after)}
         return envelope(status, code, message, details, headers)
 
     @app.exception_handler(RequestValidationError)

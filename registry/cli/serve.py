@@ -94,6 +94,7 @@ def _serve(
 
     from api.app import create_app
     from api.auth import TokenStore
+    from api.gateway import install_gateway_requests
     from api.observability import configure_logging
     from registry.ops.tokens import TOKENS_FILE, edit_tokens
 
@@ -119,6 +120,8 @@ def _serve(
             json.dump(minted, fh, indent=2)
         err.print(f"office tokens written to {target} (shown nowhere else)")
     app = create_app(opened.service, tokens, on_shutdown=opened.service.chain.close, rate_limit=rate_limit)
+    # Requests between gateways (SPEC.md §7): the nonces seen are kept in the state directory.
+    install_gateway_requests(app, opened.service, opened.state.path)
     configure_logging(log_level)  # only now: a serve refused before this point leaves logging alone
     err.print(
         f"registry {opened.deployment.contract} on "

@@ -53,7 +53,7 @@ def _own_office(state: StateDir, office: str | None) -> str:
     if len(held) != 1:
         shown = ", ".join(held) or "none"
         raise errors.InvalidInput(
-            f"{state.path} holds the keys of {shown}: name the token's office with --office", code="missingValue"
+            f"{state.path} holds the keys of {shown}: name the token's office with --office", code="required"
         )
     return held[0]
 

@@ -72,10 +72,10 @@ class NetworkInit:
 def init_network(settings: Settings, directory: Path, offices: list[str], *, delay: int | None = None) -> NetworkInit:
     """Deploy, make one state directory an office, admit and fund them; all or nothing."""
     if not settings.rpc_url:
-        raise errors.InvalidInput("network init needs --rpc-url: a node every gateway can reach", code="missingValue")
+        raise errors.InvalidInput("network init needs --rpc-url: a node every gateway can reach", code="required")
     codes = list(dict.fromkeys(validate_office(o) for o in offices))
     if not codes:
-        raise errors.InvalidInput("--offices names no office", code="missingValue")
+        raise errors.InvalidInput("--offices names no office", code="required")
     if REGISTRAR_DIR.upper() in codes:  # pragma: no cover - an ST.3 code has two letters
         raise errors.InvalidInput("an office cannot be called registrar", code="notAllowedValue")
     root = directory.expanduser().absolute()
