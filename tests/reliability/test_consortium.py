@@ -21,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from registry.cli import app
+from registry.ledger.chain import Chain
 from tests.support.anvil import running_anvil
 from tests.support.gateways import Gateway
 
@@ -32,10 +33,44 @@ JP_FILING = {"applicationNumber": "2017-187096", "filingDate": "2017-09-27", "ip
 class Consortium:
     """The network directory, the gateways by office and each gateway's token."""
 
-    def __init__(self, root: Path, gateways: dict[str, Gateway], tokens: dict[str, str]) -> None:
+    def __init__(self, root: Path, rpc_url: str, gateways: dict[str, Gateway], tokens: dict[str, str]) -> None:
         self.root = root
+        self.rpc_url = rpc_url
         self.gateways = gateways
         self.tokens = tokens
+        self.network = json.loads((root / "network.json").read_text())
+
+    def confirmers(self, later: str) -> list[str]:
+        """Who sent each transaction confirming a claim of the later application ``later``."""
+        chain = Chain.connect(self.rpc_url)
+        try:
+            registry = chain.registry_contract(self.network["contract"])
+            logs = registry.events.PriorityClaimConfirmed().get_logs(
+                from_block=0, argument_filters={"laterCommitment": bytes.fromhex(later[2:])}
+            )
+            return [str(chain.w3.eth.get_transaction(log["transactionHash"])["from"]) for log in logs]
+        finally:
+            chain.close()
+
+    def claim(self, office: str, number: str, earlier: str, code: str) -> httpx.Response:
+        """File ``number`` at ``office``'s gateway claiming JP's ``earlier`` (filed 2017-09-27)."""
+        body = {
+            "applicationNumber": number,
+            "filingDate": "2018-09-06",
+            "ipRightKind": "patent",
+            "priorityClaims": [
+                {"ipOfficeCode": "JP", "applicationNumber": earlier, "filingDate": "2017-09-27", "accessCode": code}
+            ],
+        }
+        return httpx.post(self.url(office) + "/v1/filings", json=body, headers=self.auth(office), timeout=30)
+
+    def confirmed(self, office: str, commitment: str, ip_office: str) -> bool:
+        """Whether ``office``'s gateway shows the first claim of the record confirmed."""
+        answer = httpx.get(f"{self.url(office)}/v1/applications/{commitment}?ipOfficeCode={ip_office}")
+        if answer.status_code == 404:
+            return False  # that gateway has not indexed the record yet
+        claims = answer.json()["priorityClaims"]
+        return bool(claims and claims[0]["confirmed"])
 
     def auth(self, office: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[office]}"}
@@ -59,9 +94,11 @@ def consortium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]
             tokens[office] = json.loads(out.stdout)["token"]
         gateways = {office: Gateway(office, root / office) for office in OFFICES}
         try:
+            for gateway in gateways.values():  # started side by side: each waits only for its own node calls
+                gateway.launch()
             for gateway in gateways.values():
-                gateway.start()
-            yield Consortium(root, gateways, tokens)
+                gateway.wait()
+            yield Consortium(root, rpc_url, gateways, tokens)
         finally:
             for gateway in gateways.values():
                 gateway.stop()
@@ -100,15 +137,7 @@ def test_a_claim_anchored_at_one_gateway_verifies_at_all_three_and_the_first_off
     jp = httpx.post(consortium.url("JP") + "/v1/filings", json=JP_FILING, headers=consortium.auth("JP"))
     assert jp.status_code == 201, jp.text
     code = jp.json()["accessCode"]
-    later = {
-        "applicationNumber": "16/123,456",
-        "filingDate": "2018-09-06",
-        "ipRightKind": "patent",
-        "priorityClaims": [
-            {"ipOfficeCode": "JP", "applicationNumber": "2017-187096", "filingDate": "2017-09-27", "accessCode": code}
-        ],
-    }
-    us = httpx.post(consortium.url("US") + "/v1/filings", json=later, headers=consortium.auth("US"), timeout=30)
+    us = consortium.claim("US", "16/123,456", "2017-187096", code)
     assert us.status_code == 201, us.text
     assert us.json()["priorityClaims"][0]["verification"]["verdict"] == "valid"
 
@@ -125,13 +154,8 @@ def test_a_claim_anchored_at_one_gateway_verifies_at_all_three_and_the_first_off
 
     # JP's gateway alone holds JP's key and its own numbers: it confirms the link on its sync step.
     commitment = us.json()["commitment"]
-
-    def confirmed(office: str) -> bool:
-        record = httpx.get(f"{consortium.url(office)}/v1/applications/{commitment}?ipOfficeCode=US").json()
-        return bool(record["priorityClaims"] and record["priorityClaims"][0]["confirmed"])
-
-    assert _eventually(lambda: confirmed("US"))
-    assert all(_eventually(lambda o=o: confirmed(o)) for o in OFFICES)
+    assert all(_eventually(lambda o=o: consortium.confirmed(o, commitment, "US")) for o in OFFICES)
+    assert consortium.confirmers(commitment) == [consortium.network["offices"]["JP"]["signer"]]
 
 
 def test_a_token_of_one_gateway_is_refused_at_another(consortium: Consortium) -> None:
@@ -146,22 +170,34 @@ def test_a_token_of_one_gateway_is_refused_at_another(consortium: Consortium) ->
     )
 
 
-def test_killing_one_gateway_stops_no_other_and_it_catches_up_when_restarted(consortium: Consortium) -> None:
-    ep = consortium.gateways["EP"]
+def test_killing_gateways_stops_no_other_and_each_catches_up_when_restarted(consortium: Consortium) -> None:
+    ep, jp = consortium.gateways["EP"], consortium.gateways["JP"]
     ep.kill()
     filing = {"applicationNumber": "2017-187098", "filingDate": "2017-09-27", "ipRightKind": "patent"}
     anchored = httpx.post(consortium.url("JP") + "/v1/filings", json=filing, headers=consortium.auth("JP"), timeout=30)
     assert anchored.status_code == 201, anchored.text
     code = anchored.json()["accessCode"]
-    body = _verify_body(code, "2017-187098")
-    assert _eventually(
-        lambda: httpx.post(consortium.url("US") + "/v1/priority-claims/verify", json=body).json()["verdict"] == "valid"
-    )
     with pytest.raises(httpx.TransportError):
         httpx.get(ep.url + "/v1/health", timeout=2.0)
 
-    ep.start()
-    # The gateway syncs before it serves: what JP anchored while it was down is there at once.
+    # With the first office's gateway down too, US's still anchors a claim on JP's new filing; nobody
+    # but JP's gateway can confirm it.
+    jp.kill()
+    later = consortium.claim("US", "16/123,458", "2017-187098", code)
+    assert later.status_code == 201, later.text
+    assert later.json()["priorityClaims"][0]["verification"]["verdict"] == "valid"
+    commitment = later.json()["commitment"]
+    time.sleep(1.0)  # a few sync steps of US's gateway
+    assert not consortium.confirmed("US", commitment, "US")
+
+    ep.launch()
+    jp.launch()
+    ep.wait()
+    jp.wait()
+    # A gateway syncs before it serves: what was anchored while it was down is there at once …
+    body = _verify_body(code, "2017-187098")
     assert httpx.post(ep.url + "/v1/priority-claims/verify", json=body).json()["verdict"] == "valid"
-    listed = httpx.get(ep.url + "/v1/offices").json()
-    assert {o["ipOfficeCode"]: o["endpoint"] for o in listed}["EP"] == ep.url
+    assert {o["ipOfficeCode"]: o["endpoint"] for o in httpx.get(ep.url + "/v1/offices").json()}["EP"] == ep.url
+    # … and the first office's gateway confirms the claim made meanwhile on its next sync step.
+    assert _eventually(lambda: consortium.confirmed("US", commitment, "US"))
+    assert consortium.confirmers(commitment) == [consortium.network["offices"]["JP"]["signer"]]

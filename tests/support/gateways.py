@@ -52,6 +52,11 @@ class Gateway:
 
     def start(self, timeout: float = 120.0) -> None:
         """Start it (on the same port as before, when it ran already) and wait until it answers."""
+        self.launch()
+        self.wait(timeout)
+
+    def launch(self) -> None:
+        """Start the process (on the same port as before, when it ran already); :meth:`wait` for it."""
         assert self.process is None
         self.port = self.port or free_port()
         command = [sys.executable, "-m", "registry.cli", "serve", "--state-dir", str(self.state_dir)]
@@ -60,6 +65,10 @@ class Gateway:
         env.pop("PRIOREG_KEY_PASSPHRASE", None)  # each directory keeps its own (network init)
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+    def wait(self, timeout: float = 120.0) -> None:
+        """Wait until the launched gateway answers its health check."""
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
