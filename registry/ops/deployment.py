@@ -94,7 +94,12 @@ def _demo_passphrase(settings: Settings, state: StateDir) -> str:
 
 
 def _passphrase(settings: Settings, state: StateDir, demo: bool) -> str | None:
-    if demo or (state.path / _DEMO_PASSPHRASE_FILE).exists():
+    kept = state.path / _DEMO_PASSPHRASE_FILE
+    if kept.exists():
+        # The keys here were encrypted with the kept passphrase (it is made only when none was
+        # given): a PRIOREG_KEY_PASSPHRASE meant for another directory must not shadow it.
+        return kept.read_text(encoding="utf-8").strip()
+    if demo:
         return _demo_passphrase(settings, state)
     return settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
 

@@ -170,6 +170,28 @@ def test_a_token_of_one_gateway_is_refused_at_another(consortium: Consortium) ->
     )
 
 
+def test_a_token_created_or_revoked_while_a_gateway_runs_applies_within_a_second(consortium: Consortium) -> None:
+    state = str(consortium.root / "US")
+    made = runner.invoke(app, ["tokens", "create", "--state-dir", state, "--json"])
+    assert made.exit_code == 0, made.output
+    created = json.loads(made.stdout)
+    headers = {"Authorization": f"Bearer {created['token']}"}
+    body = {"applicationNumber": "16/123,459", "filingDate": "2018-09-06", "ipRightKind": "patent"}
+    started = time.monotonic()
+    assert _eventually(
+        lambda: (
+            httpx.post(consortium.url("US") + "/v1/filings", json=body, headers=headers, timeout=30).status_code == 201
+        ),
+        timeout=5.0,
+    )
+    assert time.monotonic() - started < 5.0
+    revoked = runner.invoke(app, ["tokens", "revoke", created["id"], "--state-dir", state])
+    assert revoked.exit_code == 0, revoked.output
+    time.sleep(1.0)
+    again = {**body, "applicationNumber": "16/123,460"}
+    assert httpx.post(consortium.url("US") + "/v1/filings", json=again, headers=headers).status_code == 401
+
+
 def test_killing_gateways_stops_no_other_and_each_catches_up_when_restarted(consortium: Consortium) -> None:
     ep, jp = consortium.gateways["EP"], consortium.gateways["JP"]
     ep.kill()

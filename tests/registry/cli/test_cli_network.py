@@ -87,6 +87,11 @@ def test_a_gateway_directory_resumes_its_node_and_refuses_another_chain(node: st
         pytest.raises(errors.RegistryError, match="chain id 4242"),
     ):
         open_deployment(Settings(state_dir=network / "JP", rpc_url=other), read_only=True)
+    with (
+        running_anvil() as empty,  # the same chain id, but no registry there
+        pytest.raises(errors.RegistryError, match="holds no contract"),
+    ):
+        open_deployment(Settings(state_dir=network / "JP", rpc_url=empty), read_only=True)
     with pytest.raises(errors.RegistryError, match="is not the registry"):
         open_deployment(Settings(state_dir=network / "JP", contract="0x" + "11" * 20), read_only=True)
 
