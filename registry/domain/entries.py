@@ -37,7 +37,7 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from registry.domain.types import EPOCH, IpRightKind, date_to_days
+from registry.domain.types import EPOCH, IpRightKind, date_from_days, date_to_days
 from registry.errors import InvalidClaim, InvalidDate, InvalidInput, InvalidOfficeCode
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "CLAIM_TOKEN_SIZE",
     "DIGEST_PRESENT",
     "DIGEST_SIZE",
+    "FLAGS_OFFSET",
     "MAX_CLAIMS",
     "NO_TOKEN",
     "ClaimRef",
@@ -54,13 +55,18 @@ __all__ = [
     "decode_entry",
     "encode_entry",
     "entry_size",
+    "framed_size",
+    "is_office_code",
     "pack_entries",
+    "split_entries",
 ]
 
 _HEAD = struct.Struct(">32sBIB")
 _CLAIM = struct.Struct(">2s32sI16s")
 #: Size of an entry without digest or claims.
 BASE_SIZE = _HEAD.size  # 38
+#: Offset of the flags byte: after the commitment (32), the kind (1) and the filing date (4).
+FLAGS_OFFSET = BASE_SIZE - 1  # 37
 #: Size of the optional document digest.
 DIGEST_SIZE = 32
 #: Size of one claim.
@@ -74,12 +80,11 @@ DIGEST_PRESENT = 0x80
 #: Claims an entry can carry: the 7 low bits of the flags byte.
 MAX_CLAIMS = 0x7F
 
-_EPOCH_ORDINAL = EPOCH.toordinal()
 _ZERO32 = bytes(32)
 # Indexed by the on-chain byte: avoids an enum lookup per decoded entry.
 _KINDS: tuple[IpRightKind | None, ...] = (None, *IpRightKind)
 # Python's date ends in 9999; a day count beyond it cannot be a filing date.
-_MAX_DAYS = _dt.date.max.toordinal() - _EPOCH_ORDINAL
+_MAX_DAYS = date_to_days(_dt.date.max)
 
 
 def _check_hash(value: object, what: str, code: str) -> None:
@@ -95,7 +100,8 @@ def _check_date(value: object, what: str) -> None:
         date_to_days(value)
 
 
-def _is_office(code: bytes) -> bool:
+def is_office_code(code: bytes) -> bool:
+    """Whether ``code`` is an ST.3 office code as a claim carries it: two uppercase ASCII letters."""
     return len(code) == 2 and 65 <= code[0] <= 90 and 65 <= code[1] <= 90
 
 
@@ -112,7 +118,7 @@ class ClaimRef:
     def __post_init__(self) -> None:
         _check_hash(self.earlier_commitment, "an earlier commitment", "badCommitment")
         _check_date(self.claimed_filing_date, "a claimed filing date")
-        if type(self.earlier_office) is not str or not _is_office(self.earlier_office.encode("ascii", "replace")):
+        if type(self.earlier_office) is not str or not is_office_code(self.earlier_office.encode("ascii", "replace")):
             raise InvalidOfficeCode("a claim names the earlier office by its ST.3 code (two uppercase letters)")
         if type(self.claim_token) is not bytes or len(self.claim_token) != CLAIM_TOKEN_SIZE:
             raise InvalidInput(f"a claim token is exactly {CLAIM_TOKEN_SIZE} bytes", code="badClaimToken")
@@ -176,9 +182,18 @@ def _decoded_entry(
     return entry
 
 
+def framed_size(flags: int) -> int:
+    """The size of an entry whose flags byte (at :data:`FLAGS_OFFSET`) is ``flags`` (SPEC.md §2).
+
+    The one statement of the framing: :func:`decode_entry`, :func:`split_entries`,
+    :func:`entry_size` and the index all cut entries with it.
+    """
+    return BASE_SIZE + (DIGEST_SIZE if flags & DIGEST_PRESENT else 0) + CLAIM_SIZE * (flags & MAX_CLAIMS)
+
+
 def entry_size(entry: Entry) -> int:
     """The number of bytes :func:`encode_entry` produces for ``entry`` (SPEC.md §2)."""
-    return BASE_SIZE + (DIGEST_SIZE if entry.document_digest is not None else 0) + CLAIM_SIZE * len(entry.claims)
+    return framed_size((0 if entry.document_digest is None else DIGEST_PRESENT) | len(entry.claims))
 
 
 def encode_entry(entry: Entry) -> bytes:
@@ -188,7 +203,7 @@ def encode_entry(entry: Entry) -> bytes:
     head = _HEAD.pack(
         entry.commitment,
         entry.kind,
-        entry.filing_date.toordinal() - _EPOCH_ORDINAL,
+        date_to_days(entry.filing_date),
         len(claims) if digest is None else DIGEST_PRESENT | len(claims),
     )
     if not claims:
@@ -200,7 +215,7 @@ def encode_entry(entry: Entry) -> bytes:
             pack(
                 c.earlier_office.encode("ascii"),
                 c.earlier_commitment,
-                c.claimed_filing_date.toordinal() - _EPOCH_ORDINAL,
+                date_to_days(c.claimed_filing_date),
                 c.claim_token,
             )
             for c in claims
@@ -221,7 +236,7 @@ def _malformed(message: str, offset: int) -> InvalidInput:
 def _date(days: int, offset: int) -> _dt.date:
     if not 0 < days <= _MAX_DAYS:
         raise _malformed(f"day count {days} is not a filing date", offset)
-    return _dt.date.fromordinal(_EPOCH_ORDINAL + days)
+    return date_from_days(days)
 
 
 def decode_entry(data: bytes | bytearray | memoryview, offset: int = 0) -> tuple[Entry, int]:
@@ -241,7 +256,7 @@ def decode_entry(data: bytes | bytearray | memoryview, offset: int = 0) -> tuple
     filing_date = _date(days, offset)
     count = flags & MAX_CLAIMS
     position = offset + BASE_SIZE
-    size = (DIGEST_SIZE if flags & DIGEST_PRESENT else 0) + CLAIM_SIZE * count
+    size = framed_size(flags) - BASE_SIZE
     if end - position < size:
         raise _malformed(f"the entry announces {size} more bytes, {end - position} remain", offset)
     digest: bytes | None = None
@@ -253,7 +268,7 @@ def decode_entry(data: bytes | bytearray | memoryview, offset: int = 0) -> tuple
     claims: list[ClaimRef] = []
     for _ in range(count):
         office, earlier, claimed_days, token = _CLAIM.unpack_from(data, position)
-        if not _is_office(office):
+        if not is_office_code(office):
             raise _malformed(f"claim names no office ({office.hex()} is not two uppercase letters)", position)
         claims.append(_decoded_claim(office.decode("ascii"), earlier, _date(claimed_days, position), token))
         position += CLAIM_SIZE
@@ -272,3 +287,19 @@ def decode_entries(data: bytes | bytearray | memoryview) -> list[Entry]:
         entry, offset = decode_entry(data, offset)
         entries.append(entry)
     return entries
+
+
+def split_entries(data: bytes) -> list[bytes]:
+    """Cut packed entries into one ``bytes`` per entry by their flags bytes (SPEC.md §2).
+
+    Framing only, no field is checked: for bytes :func:`decode_entries` has already read (the
+    index checks a batch that way, then hashes each entry for its Merkle leaf) or that were
+    encoded here.
+    """
+    out: list[bytes] = []
+    offset, end = 0, len(data)
+    while offset < end:
+        size = framed_size(data[offset + FLAGS_OFFSET])
+        out.append(data[offset : offset + size])
+        offset += size
+    return out

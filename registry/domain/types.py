@@ -22,6 +22,9 @@ __all__ = [
 ]
 
 EPOCH = _dt.date(1970, 1, 1)
+_EPOCH_ORDINAL = EPOCH.toordinal()
+# A day count is a uint32 on chain; day 0 (the epoch itself) is refused as "no date".
+_DAYS_LIMIT = 2**32
 
 # The Paris Convention was signed on 20 March 1883: no priority right, and so no filing that this
 # registry judges, can be older (SPEC.md §2 and §5, "plausible dates").
@@ -70,16 +73,20 @@ _API_NAMES = {
 
 
 def date_to_days(day: _dt.date) -> int:
-    """Days since 1970-01-01, the on-chain encoding of a filing date (``uint32``)."""
-    n = (day - EPOCH).days
-    if not 0 < n < 2**32:
+    """Days since 1970-01-01, the on-chain encoding of a filing date (``uint32``).
+
+    The one home of that encoding: entries, the client and the index all call it, the index for
+    every entry and claim of every batch, so it is plain ordinal arithmetic.
+    """
+    n = day.toordinal() - _EPOCH_ORDINAL
+    if not 0 < n < _DAYS_LIMIT:
         raise InvalidDate(f"{day.isoformat()} is outside the dates the ledger encodes")
     return n
 
 
 def date_from_days(days: int) -> _dt.date:
-    """The date for an on-chain day count."""
-    return EPOCH + _dt.timedelta(days=days)
+    """The date for an on-chain day count (the inverse of :func:`date_to_days`)."""
+    return _dt.date.fromordinal(_EPOCH_ORDINAL + days)
 
 
 def latest_plausible_date(latest_block_day: _dt.date) -> _dt.date:

@@ -11,15 +11,18 @@ from hypothesis import strategies as st
 
 from registry.domain.entries import (
     BASE_SIZE,
+    FLAGS_OFFSET,
     ClaimRef,
     Entry,
     decode_entries,
     decode_entry,
     encode_entry,
     entry_size,
+    framed_size,
     pack_entries,
+    split_entries,
 )
-from registry.domain.types import IpRightKind
+from registry.domain.types import IpRightKind, date_from_days, date_to_days
 from registry.errors import InvalidClaim, InvalidDate, InvalidInput
 
 C1 = bytes(range(32))
@@ -209,3 +212,22 @@ def test_any_truncation_is_refused(entry: Entry, data: st.DataObject) -> None:
     cut = data.draw(st.integers(min_value=1, max_value=len(encoded) - 1))
     with pytest.raises(InvalidInput):
         decode_entries(encoded[:cut])
+
+
+@given(st.lists(entries, max_size=20))
+def test_the_framing_cuts_a_batch_into_its_entries_by_their_flags_bytes(batch: list[Entry]) -> None:
+    # The index cuts a checked batch into Merkle leaves with split_entries: one piece an entry,
+    # each exactly its encoding, sized by the flags byte alone.
+    data = pack_entries(batch)
+    assert split_entries(data) == [encode_entry(e) for e in batch]
+    for e in batch:
+        encoded = encode_entry(e)
+        assert framed_size(encoded[FLAGS_OFFSET]) == len(encoded) == entry_size(e)
+
+
+@given(dates)
+def test_a_day_count_and_its_date_are_one_encoding(day: dt.date) -> None:
+    days = date_to_days(day)
+    assert days == (day - dt.date(1970, 1, 1)).days
+    assert date_from_days(days) == day
+    assert int.from_bytes(encode_entry(Entry(C1, IpRightKind.PATENT, day))[33:37], "big") == days

@@ -1,0 +1,372 @@
+"""The read side of the index: every question the service and the API ask of it.
+
+Each read runs in one read transaction (a consistent snapshot while a sync writes, see
+:mod:`registry.index.store`) and returns :mod:`registry.index.results` values, never rows. What
+the reads answer follows SPEC.md §2: a record is (office, commitment) and a query keyed by a
+commitment alone gives the first anchored in chain order with the others in ``also_anchored_by``;
+claims are seen from both sides and count once confirmed by the earlier office; a family is the
+connected component of the active claim graph (:mod:`registry.domain.families`); a verification
+(:meth:`Queries.facts`) reads one statement and no Merkle tree (SPEC.md §1).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import deque
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from registry import errors
+from registry.domain.families import ClaimGraph
+from registry.domain.types import IpRightKind, date_from_days
+from registry.index.proofs import BatchTree
+from registry.index.results import (
+    IndexedClaim,
+    IndexedConflict,
+    IndexedInclusion,
+    IndexedOffice,
+    IndexedRecord,
+    IndexedReport,
+    IndexedSummary,
+    IndexedVersion,
+    IndexStats,
+    OfficeChange,
+    Refusal,
+    RefusedBatch,
+    RegisteredFacts,
+    node_id,
+    report_id,
+)
+from registry.index.schema import TABLES, last_indexed
+
+__all__ = ["Queries"]
+
+_ZERO32 = bytes(32)
+
+# A claim with its claiming record's (office, commitment) and whether the earlier office confirmed it.
+_CLAIM_COLUMNS = (
+    "SELECT r.commitment, c.earlier, c.claimed_date, c.version, c.withdrawn_version, r.office, c.earlier_office,"
+    " c.token, EXISTS (SELECT 1 FROM confirmations f WHERE f.later = r.commitment AND f.later_office = r.office"
+    " AND f.earlier = c.earlier AND f.office = c.earlier_office) FROM claims c JOIN records r ON r.seq = c.later_seq"
+)
+_CLAIMS_BY_LATER = _CLAIM_COLUMNS + " WHERE c.later_seq = ? ORDER BY c.id"
+_CLAIMS_BY_EARLIER = _CLAIM_COLUMNS + " WHERE c.earlier = ? AND c.earlier_office = ? ORDER BY c.id"
+
+# The active links touching one node of a family, with their claim ids (chain order).
+_FAMILY_LINKS = (
+    _CLAIM_COLUMNS.replace("SELECT ", "SELECT c.id, ", 1)  # noqa: S608 - constant text; values are parameters
+    + " WHERE c.withdrawn_version IS NULL AND (c.later_seq IN"
+    " (SELECT seq FROM records WHERE commitment = ? AND office = ?) OR (c.earlier = ? AND c.earlier_office = ?))"
+)
+
+# Verification's read (Index.facts): the record, its newest later version if any, and the dates of
+# its active claims in chain order (the inner ORDER BY feeds group_concat in that order).
+_FACTS = """
+SELECT r.office, r.kind, r.filing_date, r.document_digest, v.version, v.filing_date, v.document_digest,
+       (SELECT group_concat(claimed_date) FROM (SELECT claimed_date FROM claims
+         WHERE later_seq = r.seq AND withdrawn_version IS NULL ORDER BY id))
+FROM records r
+LEFT JOIN versions v ON v.seq = r.seq AND v.version = (SELECT max(version) FROM versions WHERE seq = r.seq)
+WHERE r.commitment = ? AND r.office = ?
+"""
+
+
+class Queries:
+    """The queries of :class:`~registry.index.Index`, over the connections it provides.
+
+    A subclass gives :meth:`_reading` (a connection inside a read transaction) and
+    :meth:`_batch_tree` (the Merkle tree of a stored batch, for inclusion proofs).
+    """
+
+    def _reading(self, *, snapshot: bool = True) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def _batch_tree(self, db: sqlite3.Connection, root: bytes, position: int) -> BatchTree:
+        raise NotImplementedError
+
+    def contains(self, office: str, commitment: bytes) -> bool:
+        """Whether ``office`` holds a record of ``commitment``: the API's 409 check (SPEC.md §2)."""
+        with self._reading() as db:
+            row = db.execute("SELECT 1 FROM records WHERE commitment = ? AND office = ?", (commitment, office))
+            return row.fetchone() is not None
+
+    def holders(self, commitment: bytes) -> tuple[str, ...]:
+        """The offices holding a record under ``commitment``, in chain order (first anchored first)."""
+        with self._reading() as db:
+            rows = db.execute("SELECT office FROM records WHERE commitment = ? ORDER BY seq", (commitment,))
+            return tuple(r[0] for r in rows)
+
+    def claimed_offices(self, commitment: bytes) -> tuple[str, ...]:
+        """The offices claims name for ``commitment`` (a member known only from claims), first first."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT earlier_office FROM claims WHERE earlier = ? GROUP BY earlier_office ORDER BY min(id)",
+                (commitment,),
+            )
+            return tuple(r[0] for r in rows)
+
+    def record(self, commitment: bytes, office: str | None = None) -> IndexedRecord | None:
+        """The record ``office`` anchored for ``commitment`` with its versions, claims both ways and proof.
+
+        Without ``office``: the record anchored first in chain order under those 32 bytes, the others
+        listed in ``also_anchored_by`` (SPEC.md §2 "Paths keyed by a commitment").
+        """
+        with self._reading() as db:
+            holders = [
+                r[0] for r in db.execute("SELECT office FROM records WHERE commitment = ? ORDER BY seq", (commitment,))
+            ]
+            if not holders or (office is not None and office not in holders):
+                return None
+            office = holders[0] if office is None else office
+            row = db.execute(
+                "SELECT r.seq, r.office, r.kind, r.filing_date, r.document_digest, r.anchor, r.entry_index,"
+                " a.block_number, a.tx_hash, a.root FROM records r JOIN anchors a ON a.position = r.anchor"
+                " WHERE r.commitment = ? AND r.office = ?",
+                (commitment, office),
+            ).fetchone()
+            seq, office, kind, days, digest, anchor, entry_index, block, tx_hash, root = row
+            versions = [IndexedVersion(1, date_from_days(days), digest, block, tx_hash, "anchored")]
+            versions.extend(
+                IndexedVersion(v, date_from_days(d), dg, b, tx, change)
+                for v, d, dg, b, tx, change in db.execute(
+                    "SELECT version, filing_date, document_digest, block_number, tx_hash, change FROM versions"
+                    " WHERE seq = ? ORDER BY version",
+                    (seq,),
+                )
+            )
+            claims = self._claims(db, _CLAIMS_BY_LATER, (seq,))
+            incoming = [c for c in self._claims(db, _CLAIMS_BY_EARLIER, (commitment, office)) if not c.withdrawn]
+            claimed_by_nodes = tuple(dict.fromkeys((c.later_office, c.later) for c in incoming))
+            published = db.execute("SELECT number_office, number FROM publications WHERE seq = ?", (seq,)).fetchone()
+            inclusion = None
+            if root is not None:
+                tree = self._batch_tree(db, root, anchor)
+                inclusion = IndexedInclusion(
+                    root, tree.entries[entry_index], tuple(tree.tree.proof(entry_index)), entry_index
+                )
+        current = versions[-1]
+        return IndexedRecord(
+            commitment=commitment,
+            office=office,
+            kind=IpRightKind(kind),
+            filing_date=current.filing_date,
+            document_digest=current.document_digest,
+            version=current.version,
+            versions=tuple(versions),
+            priority_claims=claims,
+            claimed_by=tuple(dict.fromkeys(later for _o, later in claimed_by_nodes)),
+            inclusion=inclusion,
+            published_number=published[1] if published else None,
+            number_office=published[0] if published else None,
+            block_number=block,
+            transaction_hash=tx_hash,
+            also_anchored_by=tuple(h for h in holders if h != office),
+            claimed_by_nodes=claimed_by_nodes,
+        )
+
+    def facts(self, office: str, commitment: bytes) -> RegisteredFacts | None:
+        """The current version of ``office``'s record of ``commitment`` and its active claim dates.
+
+        Only that office's record (SPEC.md §1: a verification looks up the claimed office only).
+        One statement (a statement reads one snapshot, so no read transaction is opened around it)
+        and no Merkle tree: :meth:`record` also rebuilds the batch tree to attach an inclusion
+        proof, which costs milliseconds and a verification never reads.
+        """
+        with self._reading(snapshot=False) as db:
+            row = db.execute(_FACTS, (commitment, office)).fetchone()
+        if row is None:
+            return None
+        office, kind, days, digest, version, amended_days, amended_digest, claimed = row
+        if version is not None:
+            days, digest = amended_days, amended_digest
+        dates = tuple(date_from_days(int(d)) for d in claimed.split(",")) if claimed else ()
+        return RegisteredFacts(commitment, office, IpRightKind(kind), date_from_days(days), digest, version or 1, dates)
+
+    @staticmethod
+    def _claims(db: sqlite3.Connection, sql: str, key: tuple[Any, ...]) -> tuple[IndexedClaim, ...]:
+        return tuple(
+            IndexedClaim(a, b, date_from_days(d), v, w, lo, eo, tok, bool(conf))
+            for a, b, d, v, w, lo, eo, tok, conf in db.execute(sql, key)
+        )
+
+    def claims_of(self, office: str, commitment: bytes) -> tuple[IndexedClaim, ...]:
+        """The priority claims ``office``'s record of ``commitment`` made, withdrawn ones included."""
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT seq FROM records WHERE commitment = ? AND office = ?", (commitment, office)
+            ).fetchone()
+            return () if row is None else self._claims(db, _CLAIMS_BY_LATER, (row[0],))
+
+    def claimed_by(self, office: str, commitment: bytes) -> tuple[IndexedClaim, ...]:
+        """The active claims of other records to (``office``, ``commitment``)."""
+        with self._reading() as db:
+            return tuple(c for c in self._claims(db, _CLAIMS_BY_EARLIER, (commitment, office)) if not c.withdrawn)
+
+    def claims_on(self, office: str, *, after: int = 0) -> list[tuple[int, IndexedClaim]]:
+        """Active claims naming ``office`` as the earlier office, with claim ids above ``after``.
+
+        What that office's gateway checks and confirms (SPEC.md §2), in chain order.
+        """
+        sql = (
+            _CLAIM_COLUMNS.replace("SELECT ", "SELECT c.id, ", 1)
+            + " WHERE c.earlier_office = ? AND c.id > ? AND c.withdrawn_version IS NULL ORDER BY c.id"
+        )
+        with self._reading() as db:
+            rows = db.execute(sql, (office, after)).fetchall()
+        return [
+            (claim_id, IndexedClaim(a, b, date_from_days(d), v, w, lo, eo, tok, bool(conf)))
+            for claim_id, a, b, d, v, w, lo, eo, tok, conf in rows
+        ]
+
+    def summaries(self, nodes: Iterable[tuple[str, bytes]]) -> dict[tuple[str, bytes], IndexedSummary]:
+        """Kind, current filing date and published number of each anchored (office, commitment)."""
+        wanted = list(dict.fromkeys(nodes))
+        out: dict[tuple[str, bytes], IndexedSummary] = {}
+        with self._reading() as db:
+            for office, c in wanted:
+                row = db.execute(
+                    "SELECT r.office, r.kind, coalesce((SELECT filing_date FROM versions v WHERE"
+                    " v.seq = r.seq ORDER BY version DESC LIMIT 1), r.filing_date),"
+                    " (SELECT number FROM publications p WHERE p.seq = r.seq)"
+                    " FROM records r WHERE r.commitment = ? AND r.office = ?",
+                    (c, office),
+                ).fetchone()
+                if row is not None:
+                    out[(office, c)] = IndexedSummary(c, row[0], IpRightKind(row[1]), date_from_days(row[2]), row[3])
+        return out
+
+    def family_graph(
+        self, office: str, commitment: bytes, *, max_nodes: int = 100_000
+    ) -> tuple[ClaimGraph, dict[tuple[str, str], bool]]:
+        """The connected component of (``office``, ``commitment``) in the active claim graph.
+
+        Nodes are (office, commitment) (SPEC.md §2), written :func:`node_id` for
+        :mod:`registry.domain.families`. Returns the graph and, per link (later node, earlier node),
+        whether the earlier office confirmed it. Links the graph refuses (a second active claim of
+        the same pair, a claim closing a cycle: the contract does not forbid them) are left out in
+        chain order. Stops growing at ``max_nodes`` members.
+        """
+        graph = ClaimGraph()
+        start = (office, commitment)
+        seen = {start}
+        frontier = deque([start])
+        links: dict[int, tuple[tuple[str, bytes], tuple[str, bytes], int, bool]] = {}
+        with self._reading() as db:
+            while frontier and len(seen) < max_nodes:
+                node_office, node = frontier.popleft()
+                rows = db.execute(_FAMILY_LINKS, (node, node_office, node, node_office))
+                for claim_id, later, earlier, days, _v, _w, later_office, earlier_office, _tok, conf in rows:
+                    a, b = (later_office, later), (earlier_office, earlier)
+                    links[claim_id] = (a, b, days, bool(conf))
+                    for n in (a, b):
+                        if n not in seen and len(seen) < max_nodes:
+                            seen.add(n)
+                            frontier.append(n)
+        confirmed: dict[tuple[str, str], bool] = {}
+        for claim_id in sorted(links):
+            a, b, days, conf = links[claim_id]
+            if a in seen and b in seen:
+                try:
+                    graph.add_claim(node_id(*a), node_id(*b), date_from_days(days))
+                except errors.InvalidClaim:
+                    continue
+                confirmed[(node_id(*a), node_id(*b))] = conf
+        return graph, confirmed
+
+    def conflicts(self, commitment: bytes) -> tuple[IndexedConflict, ...]:
+        """Later anchors of ``commitment`` by an office that already held it, in chain order."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT c.office, a.root, c.entry_index, c.block_number, a.tx_hash FROM conflicts c"
+                " JOIN anchors a ON a.position = c.anchor WHERE c.commitment = ? ORDER BY c.id",
+                (commitment,),
+            ).fetchall()
+        return tuple(IndexedConflict(commitment, o, r, i, b, tx) for o, r, i, b, tx in rows)
+
+    def refused_batches(self) -> tuple[RefusedBatch, ...]:
+        """Batches the index refused, in chain order, with the reason."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT root, office, block_number, tx_hash, refused FROM anchors WHERE refused IS NOT NULL"
+                " ORDER BY position"
+            ).fetchall()
+        return tuple(RefusedBatch(root or _ZERO32, *rest) for root, *rest in rows)
+
+    def refusals(self) -> tuple[Refusal, ...]:
+        """Claims, amendments, reports and publications refused for their sender, in chain order."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT office, commitment, event, block_number, tx_hash, reason FROM refusals ORDER BY position"
+            ).fetchall()
+        return tuple(Refusal(*row) for row in rows)
+
+    def reports(self, office: str, commitment: bytes) -> tuple[IndexedReport, ...]:
+        """The reports ``office`` anchored for its application ``commitment``, in chain order."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT office, commitment, report_digest, kind, issued, block_number, tx_hash FROM reports"
+                " WHERE office = ? AND commitment = ? ORDER BY position",
+                (office, commitment),
+            ).fetchall()
+        return tuple(
+            IndexedReport(report_id(o, d), o, c, d, k, date_from_days(i), b, tx) for o, c, d, k, i, b, tx in rows
+        )
+
+    def offices(self) -> list[IndexedOffice]:
+        """The office directory as the events built it, sorted by code."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT office, block_number, tx_hash, event, signer, endpoint FROM office_events ORDER BY position"
+            ).fetchall()
+        state: dict[str, tuple[str, bool, list[OfficeChange]]] = {}
+        endpoints: dict[str, str | None] = {}
+        for code, block, tx_hash, event, signer, endpoint in rows:
+            if event == "endpointSet":
+                endpoints[code] = endpoint or None
+                continue
+            current_signer, active, history = state.get(code, ("", False, []))
+            history.append(OfficeChange(block, tx_hash, event, signer))
+            if event == "admitted":
+                current_signer, active = signer, True
+            elif event == "suspended":
+                active = False
+            elif event == "reinstated":
+                active = True
+            elif event == "keyRotated":
+                current_signer = signer
+            state[code] = (current_signer, active, history)
+        return [IndexedOffice(code, s, a, tuple(h), endpoints.get(code)) for code, (s, a, h) in sorted(state.items())]
+
+    def stats(self) -> IndexStats:
+        """Totals: filings (records), batches, conflicts, refused batches, last block."""
+        with self._reading() as db:
+            # seq is dense (rows only ever leave from the top), so max(seq) counts without a scan.
+            filings = db.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
+            batches, stored, refused = db.execute(
+                "SELECT count(*) FILTER (WHERE root IS NOT NULL AND refused IS NULL),"
+                " count(*) FILTER (WHERE root IS NULL AND refused IS NULL),"
+                " count(*) FILTER (WHERE refused IS NOT NULL) FROM anchors"
+            ).fetchone()
+            claims = db.execute("SELECT coalesce(max(id), 0) FROM claims").fetchone()[0]
+            conflicts = db.execute("SELECT count(*) FROM conflicts").fetchone()[0]
+            last = last_indexed(db)[0]
+        return IndexStats(filings, batches, stored, claims, conflicts, refused, last)
+
+    def size_bytes(self) -> int:
+        """Bytes of the database in use (pages holding data; free pages and the WAL not counted)."""
+        with self._reading() as db:
+            pages = db.execute("PRAGMA page_count").fetchone()[0]
+            free = db.execute("PRAGMA freelist_count").fetchone()[0]
+            size = db.execute("PRAGMA page_size").fetchone()[0]
+        return int((pages - free) * size)
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table, in key order: two indexes of the same chain compare equal."""
+        with self._reading() as db:
+            out: dict[str, list[tuple[Any, ...]]] = {}
+            for table in TABLES:
+                columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+                order = ", ".join(columns)
+                out[table] = [tuple(r) for r in db.execute(f"SELECT * FROM {table} ORDER BY {order}")]  # noqa: S608
+            return out
