@@ -116,6 +116,9 @@ STATUS: dict[type[errors.RegistryError], Answer] = {
     errors.CompileError: _INTERNAL,
     errors.StateDirLocked: _INTERNAL,
     errors.BackupError: _INTERNAL,
+    # between gateways (SPEC.md §7): every refusal is the route's own 404; an unreachable holder 503
+    errors.GatewayRequestRefused: _NOT_FOUND,
+    errors.HolderUnavailable: Answer(503, "HOLDER_UNAVAILABLE"),
 }
 
 _HTTP_CODES = {
@@ -205,6 +208,8 @@ def install_error_handlers(app: FastAPI) -> None:
             log.warning("%s failure: %s", "ledger" if isinstance(exc, errors.LedgerError) else "gateway", exc.message)
         # RFC 6750 §3: a 401 names the scheme the client should use.
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, errors.HolderUnavailable):  # SPEC.md §7: the caller may try again
+            headers = {"Retry-After": str(exc.retry_after)}
         return envelope(status, code, message, details, headers)
 
     @app.exception_handler(RequestValidationError)

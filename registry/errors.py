@@ -35,6 +35,7 @@ has its row.
     ├── Unauthenticated                    API: 401 UNAUTHENTICATED (no or a bad office token)
     ├── Forbidden                          API: 403 FORBIDDEN (refused before the ledger)
     ├── NotFound (LookupError)             API: 404 NOT_FOUND
+    │   └── GatewayRequestRefused          a signed request between gateways refused (the same 404)
     ├── KeyStoreError                      API: 500 INTERNAL_ERROR, detail keyStoreUnavailable
     │   ├── WrongPassphrase (ValueError)
     │   └── KeyNotFound (LookupError)
@@ -78,7 +79,8 @@ has its row.
     ├── SnapshotCorrupt (ValueError)       a snapshot of the embedded chain is unreadable
     ├── CompileError (RuntimeError)        the contracts do not compile, or no solc is found
     ├── StateDirLocked                     another process writes this state directory (CLI: exit 2)
-    └── BackupError                        a backup is incomplete or altered, or cannot be restored
+    ├── BackupError                        a backup is incomplete or altered, or cannot be restored
+    └── HolderUnavailable                  API: 503 HOLDER_UNAVAILABLE (another gateway unreachable)
 
 Every status not named above is the API's 500 ``INTERNAL_ERROR`` (never with a stack trace).
 """
@@ -98,6 +100,8 @@ __all__ = [
     "ContractRevert",
     "EmptyBatch",
     "Forbidden",
+    "GatewayRequestRefused",
+    "HolderUnavailable",
     "ImplausibleDate",
     "IndexInconsistent",
     "InvalidAccessCode",
@@ -577,3 +581,26 @@ class StateDirLocked(RegistryError):
 class BackupError(RegistryError):
     """Raised when a state directory cannot be backed up or restored: a backup that is incomplete or
     altered, a target that is not empty, a journal that needs ``prioreg state check`` first."""
+
+
+# ── between gateways (issue 15, SPEC.md §7) ─────────────────────────────────────────────
+
+
+class GatewayRequestRefused(NotFound):
+    """Raised when a signed request from another office's gateway is refused — expired, too far
+    ahead, replayed, badly signed, not signed by the current key of an active office, or for
+    something the office has no right to (registry.service.gateway_requests). The message is the
+    route's own "not found" sentence, so the answer is the same 404 as an unknown id, byte for
+    byte; ``reason`` says why, for the log only."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class HolderUnavailable(RegistryError):
+    """Raised when another office's gateway cannot be reached, has no endpoint in the on-chain
+    directory, redirects, or answers with something that fails its limits or checks (API: 503
+    ``HOLDER_UNAVAILABLE``, with ``Retry-After`` of :attr:`retry_after` seconds)."""
+
+    retry_after = 30

@@ -200,6 +200,17 @@ def bench(
     console.print(f"results written to {path}", highlight=False)
 
 
+def app_of(module: str) -> typer.Typer:
+    """The ``app`` of a command-group module, its commands made friendly."""
+    import importlib
+
+    group: typer.Typer = importlib.import_module(module).app
+    for command in group.registered_commands:
+        if command.callback is not None:
+            command.callback = friendly(command.callback)
+    return group
+
+
 def _mount_subcommands() -> None:
     from registry.cli.governance import register as register_governance
     from registry.cli.keys import app as keys_app
@@ -215,6 +226,8 @@ def _mount_subcommands() -> None:
         if command.callback is not None:
             command.callback = friendly(command.callback)
     app.add_typer(state_app, name="state")
+    app.add_typer(app_of("registry.cli.tokens"), name="tokens")
+    app.add_typer(app_of("registry.cli.network"), name="network")
     register(app, friendly)
     register_serve(app, friendly)
     register_governance(app, friendly)

@@ -58,6 +58,10 @@ def serve_cmd(
         int,
         typer.Option("--rate-limit", min=0, help="Requests a minute per token office (else per client IP); 0: off."),
     ] = 600,
+    endpoint: Annotated[
+        str | None,
+        typer.Option("--endpoint", help="This gateway's public URL, written to the on-chain office directory."),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (docs at /docs, the examiner's page at /)."""
     from api.observability import log_level as parse_log_level
@@ -68,13 +72,25 @@ def serve_cmd(
     except ValueError as exc:
         raise errors.InvalidInput(f"--log-level: {exc}", code="notAllowedValue") from None
     settings = _settings(state_dir, rpc_url, contract=contract)
+    if endpoint is not None:
+        endpoint = check_endpoint(endpoint)
     chosen = ",".join(DEFAULT_DEMO_OFFICES) if offices is None else offices
     codes = tuple(dict.fromkeys(validate_office(o) for o in chosen.split(",") if o.strip()))
     # The lock is held for the server's whole life. Issue 18 (`serve --workers N`): the workers
     # share it — forked ones inherit the descriptor, spawned ones get lock.inheritable_env() and
     # pass_fds=(lock.fd,) and call StateLock.adopt (registry.ops.lock).
     with writer_lock(settings.state_dir, command="prioreg serve"):
-        _serve(settings, host, port, demo, codes, tokens_file, log_level=log_level, rate_limit=rate_limit)
+        _serve(
+            settings,
+            host,
+            port,
+            demo,
+            codes,
+            tokens_file,
+            log_level=log_level,
+            rate_limit=rate_limit,
+            endpoint=endpoint,
+        )
 
 
 def _serve(
@@ -87,26 +103,32 @@ def _serve(
     *,
     log_level: str,
     rate_limit: int,
+    endpoint: str | None = None,
 ) -> None:
     import uvicorn
 
     from api.app import create_app
     from api.auth import TokenStore
+    from api.gateway import install_gateway_requests
     from api.observability import configure_logging
-    from registry.ops.deployment import open_deployment
+    from registry.ops.deployment import open_deployment, resolve_node
+    from registry.service.tokens import TOKENS_FILE, edit_tokens
 
+    settings = resolve_node(settings)
     opened = open_deployment(settings, demo=demo, offices=codes)
-    hashes_path = opened.state.path / "tokens.json"
-    tokens = TokenStore.load(hashes_path)
     minted: dict[str, str] = {}
-    if demo:
-        for office in opened.service.writable_offices():
-            if office not in tokens.offices():
-                minted[office] = tokens.issue(office)
-        tokens.save(hashes_path)
-    elif tokens_file is not None and tokens_file.exists():
-        for office, token in json.loads(tokens_file.read_text(encoding="utf-8")).items():
-            tokens.adopt(office, token)
+    # The gateway follows the token file: `prioreg tokens` changes it while this serves.
+    with edit_tokens(opened.state.path) as store:
+        if demo:
+            for office in opened.service.writable_offices():
+                if office not in store.offices():
+                    minted[office] = store.issue(office)
+        elif tokens_file is not None and tokens_file.exists():
+            for office, token in json.loads(tokens_file.read_text(encoding="utf-8")).items():
+                store.adopt(office, token)
+    tokens = TokenStore.watching(opened.state.path / TOKENS_FILE)
+    if endpoint is not None:
+        publish_endpoint(opened.service, endpoint)
     if minted:
         target = tokens_file or (opened.state.path / "demo-tokens.json")
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -114,6 +136,8 @@ def _serve(
             json.dump(minted, fh, indent=2)
         err.print(f"office tokens written to {target} (shown nowhere else)")
     app = create_app(opened.service, tokens, on_shutdown=opened.service.chain.close, rate_limit=rate_limit)
+    # Requests between gateways (SPEC.md §7): the nonces seen are kept in the state directory.
+    install_gateway_requests(app, opened.service, opened.state.path)
     configure_logging(log_level)  # only now: a serve refused before this point leaves logging alone
     err.print(
         f"registry {opened.deployment.contract} on "
@@ -135,6 +159,39 @@ def bench_app(service: RegistryService) -> Any:
     from api.auth import TokenStore
 
     return create_app(service, TokenStore(), follow_index=False, rate_limit=0)
+
+
+def check_endpoint(value: str) -> str:
+    """``--endpoint``: an absolute ``http``/``https`` URL without credentials (SPEC.md §7: the
+    only places another gateway will call)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.password is not None
+        or parts.query
+        or parts.fragment
+        or not value.isascii()
+        or len(value) > 2048
+    ):
+        raise errors.InvalidInput(
+            f"--endpoint {value!r}: give this gateway's URL, http:// or https://, without user, query or fragment",
+            code="notAllowedValue",
+        )
+    return value.rstrip("/")
+
+
+def publish_endpoint(service: Any, endpoint: str) -> None:
+    """Write ``endpoint`` to the on-chain directory for every office this gateway writes for, when it differs."""
+    for office in service.writable_offices():
+        client = service.client_for(office)
+        if client.gateway_endpoint(office) != endpoint:
+            client.set_gateway_endpoint(endpoint)
+            err.print(f"{office}: gateway endpoint {endpoint} written on chain", highlight=False)
+    service.sync()
 
 
 def register(app: typer.Typer, friendly: Any) -> None:

@@ -179,6 +179,10 @@ class Chain:
         """The balance of ``address``, in wei."""
         return self.query(lambda: self.transport.balance(address))
 
+    def code_at(self, address: str) -> bytes:
+        """The runtime code at ``address`` (empty where no contract is deployed)."""
+        return self.query(lambda: self.transport.code_at(address))
+
     def query(self, fn: Callable[[], T]) -> T:
         """Run a read against the node with failures mapped to the registry's errors."""
         with translated():

@@ -41,6 +41,7 @@ __all__ = [
     "begin_creation",
     "open_chain",
     "open_deployment",
+    "resolve_node",
     "undo_creation",
 ]
 
@@ -91,7 +92,12 @@ def _demo_passphrase(settings: Settings, state: StateDir) -> str:
 
 
 def _passphrase(settings: Settings, state: StateDir, demo: bool) -> str | None:
-    if demo or (state.path / _DEMO_PASSPHRASE_FILE).exists():
+    kept = state.path / _DEMO_PASSPHRASE_FILE
+    if kept.exists():
+        # The keys here were encrypted with the kept passphrase (it is made only when none was
+        # given): a PRIOREG_KEY_PASSPHRASE meant for another directory must not shadow it.
+        return kept.read_text(encoding="utf-8").strip()
+    if demo:
         return _demo_passphrase(settings, state)
     return settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
 
@@ -133,6 +139,7 @@ def open_deployment(
     wrote, and one killed half-way (marked by ``.creating``) is cleared by the next ``--demo``.
     """
     state = StateDir(settings.state_dir)
+    settings = resolve_node(settings)
     if read_only:
         return _open_read_only(settings, state)
     state.ensure()
@@ -192,14 +199,47 @@ def _open_or_create(
     return OpenDeployment(state, deployment, service, created, admitted)
 
 
+def resolve_node(settings: Settings) -> Settings:
+    """The node a state directory's deployment was made on, unless ``--rpc-url`` names another.
+
+    A state directory made on a node (``prioreg network init``, ``deploy --rpc-url``) records its
+    URL: its commands and its gateway need no ``--rpc-url``. One given anyway is accepted when it
+    reaches the same chain and contract (:func:`_check_same_ledger`).
+    """
+    if settings.rpc_url:
+        return settings
+    try:
+        recorded = StateDir(settings.state_dir).deployment()
+    except errors.RegistryError:
+        return settings  # reported, with its path, where the deployment is read
+    if recorded is None or not recorded.rpc_url:
+        return settings
+    return settings.model_copy(update={"rpc_url": recorded.rpc_url})
+
+
 def _check_same_ledger(state: StateDir, recorded: Deployment, settings: Settings, chain: Chain) -> None:
-    if (recorded.rpc_url or None) != (settings.rpc_url or None):
+    if bool(recorded.rpc_url) != bool(settings.rpc_url):
         raise errors.RegistryError(
             f"{state.path} belongs to {'the embedded chain' if not recorded.rpc_url else recorded.rpc_url}; "
             "use another --state-dir for another ledger"
         )
     if recorded.chain_id != chain.chain_id:
-        raise errors.RegistryError(f"the ledger has chain id {chain.chain_id}, the state dir {recorded.chain_id}")
+        raise errors.RegistryError(
+            f"{settings.rpc_url or 'the ledger'} has chain id {chain.chain_id}, but {state.path} belongs to chain id "
+            f"{recorded.chain_id}; give a node of that chain or use another --state-dir"
+        )
+    if settings.contract and settings.contract.lower() != recorded.contract.lower():
+        raise errors.RegistryError(
+            f"--contract {settings.contract} is not the registry of {state.path} ({recorded.contract})"
+        )
+    if recorded.rpc_url and settings.rpc_url != recorded.rpc_url:
+        # Another URL for the same node (a tunnel, another host name): it must hold the contract.
+        code = chain.code_at(recorded.contract)
+        if not code:
+            raise errors.RegistryError(
+                f"{settings.rpc_url} holds no contract at {recorded.contract}, the registry of {state.path}; "
+                "give a node of the same chain"
+            )
 
 
 def _open_read_only(settings: Settings, state: StateDir) -> OpenDeployment:
@@ -362,6 +402,7 @@ def registrar_client(settings: Settings) -> RegistryClient:
     passphrase = _passphrase(settings, state, demo=False)
     if passphrase is None:
         raise errors.KeyStoreError("set PRIOREG_KEY_PASSPHRASE to unlock the registrar key")
+    settings = resolve_node(settings)
     chain = open_chain(settings, state)
     return RegistryClient(chain, recorded.contract, _registrar_key(state, passphrase, create=False))
 

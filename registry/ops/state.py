@@ -8,6 +8,9 @@ Layout (``--state-dir``, default ``./state``)::
     keys/             office signing keys, Ethereum v3 keystores (registry.ops.keys)
     seeds/            per-office access-code seeds, the same encrypted format
     registrar.json    the registrar's key, the same encrypted format
+    tokens.json       API token hashes (registry.service.tokens; ``prioreg tokens``), tokens.lock for editing it
+    gateway-nonces.sqlite  nonces of signed requests from other gateways, until they expire
+                      (registry.service.gateway_requests)
     writer.lock       the one writer's flock, with its pid (registry.ops.lock)
     .creating         only while a deployment is being made (all or nothing: registry.ops.deployment)
 

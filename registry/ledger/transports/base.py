@@ -140,6 +140,10 @@ class Transport(Protocol):
         """The balance of ``address`` in wei."""
         ...
 
+    def code_at(self, address: str) -> bytes:
+        """The runtime code at ``address``."""
+        ...
+
     def pending_nonce(self, address: str) -> int:
         """The nonce the next transaction of ``address`` takes (pending transactions counted)."""
         ...
@@ -227,6 +231,9 @@ class Web3Transport:
 
     def balance(self, address: str) -> int:
         return int(self.w3.eth.get_balance(to_checksum_address(address)))
+
+    def code_at(self, address: str) -> bytes:
+        return bytes(self.w3.eth.get_code(to_checksum_address(address)))
 
     def pending_nonce(self, address: str) -> int:
         return int(self.w3.eth.get_transaction_count(to_checksum_address(address), "pending"))

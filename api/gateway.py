@@ -1,0 +1,61 @@
+"""The API's side of requests between gateways (SPEC.md §7): where a route finds the checker and the sender.
+
+:mod:`registry.service.gateway_requests` does the work; this module hands it to routes as
+dependencies. The ``POST /v1/gateway/…`` routes (reports, priority documents) take
+:data:`GatewayChecker`, call ``check_report`` / ``check_priority_document`` with their own
+not-found sentence, then check the office's right to the file — every refusal the same 404 as an
+unknown id. Routes that fetch from another gateway take :data:`GatewaySenderDep`; a holder that
+cannot be reached is 503 ``HOLDER_UNAVAILABLE`` with ``Retry-After`` (api.errors).
+
+``prioreg serve`` installs both with the nonce store in the gateway's state directory
+(:func:`install_gateway_requests`), so every worker shares it; an app built without one (a test)
+gets a store in memory on first use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+
+from registry.service import RegistryService
+from registry.service.gateway_requests import (
+    NONCES_FILE,
+    GatewaySender,
+    NonceStore,
+    RequestChecker,
+    directory_endpoints,
+)
+
+__all__ = ["GatewayChecker", "GatewaySenderDep", "install_gateway_requests"]
+
+
+def install_gateway_requests(app: FastAPI, service: RegistryService, state_dir: Path | None) -> None:
+    """Give ``app`` a checker (nonces in ``state_dir``, or in memory) and a sender over the directory."""
+    metrics = getattr(app.state, "metrics", None)
+    observe = metrics.count_gateway_call if metrics is not None else None
+    nonces = NonceStore(state_dir / NONCES_FILE if state_dir is not None else ":memory:")
+    app.state.gateway_checker = RequestChecker(service.chain, service.contract, nonces, observe=observe)
+    app.state.gateway_sender = GatewaySender(directory_endpoints(service.index), observe=observe)
+
+
+def _installed(request: Request) -> None:
+    if getattr(request.app.state, "gateway_checker", None) is None:
+        install_gateway_requests(request.app, request.app.state.service, None)
+
+
+async def _checker(request: Request) -> RequestChecker:
+    _installed(request)
+    checker: RequestChecker = request.app.state.gateway_checker
+    return checker
+
+
+async def _sender(request: Request) -> GatewaySender:
+    _installed(request)
+    sender: GatewaySender = request.app.state.gateway_sender
+    return sender
+
+
+GatewayChecker = Annotated[RequestChecker, Depends(_checker)]
+GatewaySenderDep = Annotated[GatewaySender, Depends(_sender)]
