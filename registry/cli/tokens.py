@@ -19,7 +19,6 @@ from rich.table import Table
 from registry import errors
 from registry.domain.offices import validate_office
 from registry.ops.state import StateDir
-from registry.service.tokens import TOKENS_FILE, TokenStore, edit_tokens, parse_expiry
 
 __all__ = ["app"]
 
@@ -70,6 +69,8 @@ def create_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Mint a token for the gateway's office; it is printed once and kept only as a hash."""
+    from registry.service.tokens import edit_tokens, parse_expiry  # lazily: registry.service loads web3
+
     state = _state(state_dir)
     code = _own_office(state, office)
     lifetime = parse_expiry(expires)
@@ -93,6 +94,8 @@ def create_cmd(
 def list_cmd(state_dir: StateOpt = Path("state"), as_json: JsonOpt = False) -> None:
     """The gateway's tokens: id, office, created, expires (never the tokens)."""
     import datetime as dt
+
+    from registry.service.tokens import TOKENS_FILE, TokenStore  # lazily: registry.service loads web3
 
     state = _state(state_dir)
     tokens = TokenStore.load(state.path / TOKENS_FILE).list()
@@ -118,6 +121,8 @@ def revoke_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw a token; a running gateway refuses it within a second."""
+    from registry.service.tokens import edit_tokens  # lazily: registry.service loads web3
+
     state = _state(state_dir)
     with edit_tokens(state.path) as store:
         stored = store.revoke(token_id)
