@@ -9,6 +9,8 @@ Layout (``--state-dir``, default ``./state``)::
     seeds/            per-office access-code seeds, the same encrypted format
     registrar.json    the registrar's key, the same encrypted format
     tokens.json       API token hashes (registry.service.tokens; ``prioreg tokens``), tokens.lock for editing it
+    files/            reports and priority-document packages kept for other offices, by SHA-256
+                      (registry.service.files)
     gateway-nonces.sqlite  nonces of signed requests from other gateways, until they expire
                       (registry.service.gateway_requests)
     writer.lock       the one writer's flock, with its pid (registry.ops.lock)
@@ -66,6 +68,11 @@ class StateDir:
     def seeds_dir(self) -> Path:
         """Access-code seeds."""
         return self.path / "seeds"
+
+    @property
+    def files_dir(self) -> Path:
+        """Reports and packages, content-addressed (registry.service.files)."""
+        return self.path / "files"
 
     @property
     def registrar_key_file(self) -> Path:
