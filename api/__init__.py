@@ -1,1 +1,1 @@
-"""HTTP facade of the priority registry (API.md): authenticate, validate, call ``registry``."""
+"""HTTP facade of the priority registry (docs/api.md): authenticate, validate, call ``registry``."""

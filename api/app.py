@@ -143,7 +143,7 @@ def create_app(
     # Starlette runs the middleware added last first. From the outside in: the request id and the
     # access log see every answer, 413s and 429s included; the rate limit, then the media types
     # (406, 415) refuse before a body is read; the body is bounded before any route or parser sees
-    # it (DESIGN.md property 10).
+    # it (docs/design.md#p10-no-request-can-take-the-gateway-down).
     app.add_middleware(Caching)  # ETag, Cache-Control and 304 on what the ledger says
     app.add_middleware(BodyGuard, limits=body_limits or BodyLimits())
     routes = RouteTable(app.router.routes)

@@ -1,4 +1,4 @@
-"""Office tokens: ``Authorization: Bearer <token>``, each bound to one ST.3 office (API.md).
+"""Office tokens: ``Authorization: Bearer <token>``, each bound to one ST.3 office (docs/api.md#who-is-calling).
 
 The store lives in :mod:`registry.service.tokens`, shared with ``prioreg tokens`` (which mints and
 revokes while a gateway runs): only SHA-256 hashes are kept, compared in constant time, and a

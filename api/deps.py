@@ -14,7 +14,7 @@ from registry.service import RegistryService
 
 __all__ = ["CallerOffice", "Service", "Tokens", "Unauthenticated"]
 
-_bearer = HTTPBearer(auto_error=False, description="An office token (API.md, 'Who is calling').")
+_bearer = HTTPBearer(auto_error=False, description="An office token (docs/api.md#who-is-calling).")
 
 # The dependencies are ``async def`` although they never wait: FastAPI runs a plain ``def``
 # dependency in the thread pool, a hop to a worker thread and back on every request just to read

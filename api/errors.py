@@ -1,7 +1,7 @@
-"""One place that turns every failure into the error envelope of API.md (DAS style).
+"""One place that turns every failure into the error envelope of docs/api.md#errors (DAS style).
 
-Domain errors map by class through one table, :data:`STATUS` (STYLE.md: one handler maps domain
-errors to HTTP; every class of :mod:`registry.errors` has its row, a test checks it); request-shape
+Domain errors map by class through one table, :data:`STATUS` (docs/design.md#how-the-code-is-written: one handler maps
+domain errors to HTTP; every class of :mod:`registry.errors` has its row, a test checks it); request-shape
 errors from pydantic become ``INVALID_INPUT_DATA`` with one detail per problem; anything
 unexpected is logged server-side and answered with an envelope, never a stack trace. Detail codes
 come from one vocabulary (:mod:`api.vocabulary`): pydantic's types and the contract's error names
@@ -51,7 +51,7 @@ _KEY_STORE = Answer(
     "keyStoreUnavailable",
 )
 
-#: The one table: every class of the tree → its HTTP answer (API.md "Errors"). A test walks
+#: The one table: every class of the tree → its HTTP answer (docs/api.md#errors). A test walks
 #: ``RegistryError.__subclasses__()`` and checks that each class has its own row, so a new error is
 #: answered on purpose, not by the nearest ancestor. A subclass defined elsewhere (none is) would
 #: get its nearest ancestor's row.
@@ -116,7 +116,7 @@ STATUS: dict[type[errors.RegistryError], Answer] = {
     errors.CompileError: _INTERNAL,
     errors.StateDirLocked: _INTERNAL,
     errors.BackupError: _INTERNAL,
-    # between gateways (SPEC.md §7): every refusal is the route's own 404; an unreachable holder 503
+    # between gateways (docs/spec/between-gateways.md): every refusal is the route's own 404; an unreachable holder 503
     errors.GatewayRequestRefused: _NOT_FOUND,
     errors.HolderUnavailable: Answer(503, "HOLDER_UNAVAILABLE"),
 }
@@ -199,7 +199,7 @@ def install_error_handlers(app: FastAPI) -> None:
             if exc.target and exc.target not in message:
                 message = f"{message} ({exc.target})"
         elif isinstance(exc, errors.ContractRevert):
-            # API.md "Error detail codes": a domain code (alreadyAnchored), never the Solidity name.
+            # docs/api.md#error-detail-codes: a domain code (alreadyAnchored), never the Solidity name.
             detail: dict[str, Any] = {"code": detail_for_revert(exc.name), "message": exc.message}
             if exc.target:
                 detail["target"] = exc.target
@@ -208,7 +208,7 @@ def install_error_handlers(app: FastAPI) -> None:
             log.warning("%s failure: %s", "ledger" if isinstance(exc, errors.LedgerError) else "gateway", exc.message)
         # RFC 6750 §3: a 401 names the scheme the client should use.
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        if isinstance(exc, errors.HolderUnavailable):  # SPEC.md §7: the caller may try again
+        if isinstance(exc, errors.HolderUnavailable):  # docs/spec/between-gateways.md: the caller may try again
             headers = {"Retry-After": str(exc.retry_after)}
         return envelope(status, code, message, details, headers)
 
@@ -218,7 +218,7 @@ def install_error_handlers(app: FastAPI) -> None:
         for err in exc.errors()[:50]:
             ctx_error = (err.get("ctx") or {}).get("error")
             # Our own InvalidInput raised in a validator keeps its domain code; pydantic's types are
-            # translated (API.md "Error detail codes": never a pydantic type name).
+            # translated (docs/api.md#error-detail-codes: never a pydantic type name).
             code = getattr(ctx_error, "code", None) or detail_for_pydantic(str(err.get("type", "")))
             target = None if err.get("type") == "json_invalid" else _pydantic_target(tuple(err.get("loc", ())))
             details.append({"code": code, "message": _detail_message(err), "target": target})

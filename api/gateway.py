@@ -1,4 +1,5 @@
-"""The API's side of requests between gateways (SPEC.md §7): where a route finds the checker and the sender.
+"""The API's side of requests between gateways (docs/spec/between-gateways.md): where a route finds the checker and the
+sender.
 
 :mod:`registry.service.gateway_requests` does the work; this module hands it to routes as
 dependencies. The ``POST /v1/gateway/…`` routes (reports, priority documents) take

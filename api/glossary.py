@@ -25,10 +25,15 @@ GLOSSARY: dict[str, tuple[str, Any]] = {
         "7JEY-NFRJ-JK7B-DJF3-1",
     ),
     "alsoAnchoredBy": (
-        "Other offices whose records hold the same 32 bytes (SPEC.md §2: each is its own record).",
+        "Other offices whose records hold the same 32 bytes (docs/spec/entries.md#paths-keyed-by-a-commitment: each is "
+        "its own record).",
         ["JP"],
     ),
-    "confirmed": ("Whether the earlier office confirmed the priority link on the ledger (SPEC.md §2).", True),
+    "confirmed": (
+        "Whether the earlier office confirmed the priority link on the ledger "
+        "(docs/spec/entries.md#claim-tokens-and-confirmed-links).",
+        True,
+    ),
     "endpoint": (
         "The office's own gateway URL, set by the office on chain; null until set.",
         "https://gateway.example.org",
@@ -53,7 +58,10 @@ GLOSSARY: dict[str, tuple[str, Any]] = {
     "claimedBy": ("Commitments of the later applications that claim this one.", [_COMMITMENT]),
     "claimedFilingDate": ("The filing date the claim gives for the earlier application, YYYY-MM-DD.", "2017-09-27"),
     "code": ("A machine-readable code: the envelope's status code, or a detail code of the vocabulary.", "badFormat"),
-    "commitment": ("The application's commitment: 0x and 64 lowercase hex digits (SPEC.md §2).", _COMMITMENT),
+    "commitment": (
+        "The application's commitment: 0x and 64 lowercase hex digits (docs/spec/commitments.md#commitments).",
+        _COMMITMENT,
+    ),
     "contract": ("The registry contract's address on the ledger.", "0x5FbDB2315678afecb367f032d93F642f64180aa3"),
     "count": ("How many filings the batch holds.", 250),
     "criterion": ("The standard of restoration the applying office applies: dueCare or unintentional.", "dueCare"),
@@ -90,7 +98,10 @@ GLOSSARY: dict[str, tuple[str, Any]] = {
     "registered": ("What the ledger holds for the claimed application; null when not found.", None),
     "relation": ("How the application descends from its parent: divisional or continuation.", "divisional"),
     "requestDeadline": ("The last day to request restoration; null when not known here.", "2018-11-27"),
-    "restoration": ("How the applying office restores a late claim (SPEC.md §5); null when not late.", None),
+    "restoration": (
+        "How the applying office restores a late claim (docs/spec/priority-rules.md#restoration); null when not late.",
+        None,
+    ),
     "restorationPeriodEnd": ("The last day of the 2-month restoration window; null when not computed.", "2018-11-27"),
     "root": ("A Merkle root of a batch: 0x and 64 hex digits.", "0x" + "9a" * 32),
     "rule": ("The legal rule applied.", "PCT Rule 26bis.3"),

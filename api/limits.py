@@ -1,11 +1,11 @@
-"""Request bodies are bounded before any work (DESIGN.md property 10): size per route, then JSON
-depth and counts, each refusal an answer in the envelope of API.md.
+"""Request bodies are bounded before any work (docs/design.md#p10-no-request-can-take-the-gateway-down): size per route,
+then JSON depth and counts, each refusal an answer in the envelope of docs/api.md#errors.
 
 :class:`BodyGuard` sits outside every route, so nothing — no token check, no parser, no service
 call — sees a body it has not passed:
 
 1. **Size.** Every endpoint takes at most 16 MB; the priority-document package endpoints take 65 MB
-   (SPEC.md §6; :data:`PACKAGE_ROUTES`, set per route in :class:`BodyLimits`). A declared
+   (docs/spec/packages.md#upload-limits; :data:`PACKAGE_ROUTES`, set per route in :class:`BodyLimits`). A declared
    ``Content-Length`` over the limit is refused with 413 ``PAYLOAD_TOO_LARGE`` before a byte is
    read; a body without one (chunked) is counted as it arrives and refused the moment it passes
    the limit, without reading the rest.
@@ -34,11 +34,11 @@ from registry.errors import InvalidInput
 
 __all__ = ["MAX_BODY_BYTES", "PACKAGE_BODY_BYTES", "PACKAGE_ROUTES", "BodyGuard", "BodyLimits"]
 
-#: Every endpoint but the package ones (SPEC.md §6). A batch of 10,000 filings is a few MB.
+#: Every endpoint but the package ones (docs/spec/packages.md#upload-limits). A batch of 10,000 filings is a few MB.
 MAX_BODY_BYTES = 16 * 1024 * 1024
-#: The package-creation and package-verify endpoints (SPEC.md §6: a package holds up to 64 MB).
+#: The package-creation and package-verify endpoints (docs/spec/packages.md#upload-limits: a package holds up to 64 MB).
 PACKAGE_BODY_BYTES = 65 * 1024 * 1024
-#: Their paths (API.md, "Priority documents"), as route templates.
+#: Their paths (docs/api.md#priority-documents), as route templates.
 PACKAGE_ROUTES = ("/v1/applications/{commitment}/priority-document", "/v1/priority-documents/verify")
 
 #: Bodies up to this size are checked on the event loop; larger ones in the thread pool.

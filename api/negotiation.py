@@ -1,4 +1,4 @@
-"""Content negotiation (issue 19, item 3; API.md ``NOT_ACCEPTABLE`` 406, ``UNSUPPORTED_MEDIA_TYPE`` 415).
+"""Content negotiation (issue 19, item 3; docs/api.md#errors ``NOT_ACCEPTABLE`` 406, ``UNSUPPORTED_MEDIA_TYPE`` 415).
 
 What each operation produces and consumes is read from the routes themselves, once: a route
 whose ``response_class`` is an HTML response produces ``text/html``; one that declares other

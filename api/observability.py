@@ -16,7 +16,7 @@
 - **Metrics** (``GET /metrics``, Prometheus text format, on a registry of this app's own):
   requests and latencies per method, route template and status; the chain head, the indexed block
   and the lag between them (read when scraped); records anchored through this gateway per office;
-  a counter of gateway-to-gateway calls (SPEC.md §7) for the routes that will make them.
+  a counter of gateway-to-gateway calls (docs/spec/between-gateways.md) for the routes that will make them.
 """
 
 from __future__ import annotations
@@ -210,7 +210,7 @@ class GatewayMetrics:
         )
         self.gateway_calls = Counter(
             "prioreg_gateway_calls",
-            "Calls between office gateways (SPEC.md §7), per direction, peer office and outcome.",
+            "Calls between office gateways (docs/spec/between-gateways.md), per direction, peer office and outcome.",
             ("direction", "peer", "outcome"),
             registry=self.registry,
         )

@@ -136,7 +136,7 @@ def install_openapi(app: FastAPI) -> None:
                 version=app.version,
                 summary=app.summary,
                 description=f"{app.description}\n\n## Error detail codes\n\n"
-                "`error.details[].code` is always one of these (API.md):\n\n" + markdown(),
+                "`error.details[].code` is always one of these (docs/api.md):\n\n" + markdown(),
                 routes=app.routes,
                 tags=app.openapi_tags,
             )

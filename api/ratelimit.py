@@ -1,4 +1,4 @@
-"""A rate limit per caller, in this process (issue 19, item 3; API.md: 429 ``TOO_MANY_REQUESTS``).
+"""A rate limit per caller, in this process (issue 19, item 3; docs/api.md#errors: 429 ``TOO_MANY_REQUESTS``).
 
 Who the caller is: the office of a valid bearer token; a request without one (verification, the
 public reads) or with a token that is not valid counts for its client IP address. (Gateway calls,

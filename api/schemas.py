@@ -1,4 +1,4 @@
-"""Request bodies and the error envelope of the HTTP API (API.md), as pydantic models; the answers.
+"""Request bodies and the error envelope of the HTTP API (docs/api.md#errors), as pydantic models; the answers.
 
 JSON is lowerCamelCase (WIPO ST.90); unknown fields are refused (a typo in a field name must not
 silently drop data); strings are bounded, so a 10 KB "application number" is a 422, not work.
@@ -150,7 +150,8 @@ def _not_zero(value: str) -> str:
     return value
 
 
-#: The digest anchored with a filing: zero means "no document" on chain (SPEC.md §2), so it is refused.
+#: The digest anchored with a filing: zero means "no document" on chain
+#: (docs/spec/entries.md#document-digests-and-reports), so it is refused.
 DocumentDigest = Annotated[Hex32, AfterValidator(_not_zero)]
 Kind = Literal["patent", "utilityModel", "design", "trademark"]
 
@@ -228,7 +229,8 @@ class PriorityIn(_In):
 
 
 class LaterIn(_In):
-    """The later application, at the office of second filing (API.md verify, SPEC.md §5).
+    """The later application, at the office of second filing (docs/api.md#verifying-a-claim,
+    docs/spec/priority-rules.md).
 
     ``applicationNumber`` (as written): a PCT number ``PCT/CC…`` makes it a PCT application whatever
     ``ipOfficeCode`` says, judged on receiving Office CC's calendar and the PCT Rules (Rule 80.5).
@@ -301,6 +303,6 @@ class ErrorBody(_Out):
 
 
 class ErrorEnvelope(_Out):
-    """Every 4xx/5xx body (API.md, "Errors")."""
+    """Every 4xx/5xx body (docs/api.md#errors)."""
 
     error: ErrorBody

@@ -1,4 +1,4 @@
-"""The one vocabulary of error detail codes (API.md, "Error detail codes"; issue 19, item 3).
+"""The one vocabulary of error detail codes (docs/api.md#error-detail-codes; issue 19, item 3).
 
 ``details[].code`` of every error envelope is one of :data:`DETAIL_CODES`: a lowerCamelCase
 domain code saying what is wrong, whoever found it. Two other vocabularies are translated into it

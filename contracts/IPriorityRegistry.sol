@@ -4,9 +4,9 @@ pragma solidity 0.8.37;
 /**
  * @title IPriorityRegistry
  * @notice A distributed register of IP application numbers and priority claims (WIPO ICT strategy
- * R12/R15), spec version 2 (SPEC.md §1–§3, §6, §7). Offices anchor hashed commitments of their
+ * R12/R15), spec version 2 (docs/spec/). Offices anchor hashed commitments of their
  * filings; nothing unpublished can be read off the ledger, and no office can hurt another
- * (DESIGN.md property 9): a record is identified by (office, commitment), a batch by (office, root).
+ * (docs/design.md#p9-no-office-can-hurt-another): a record is identified by (office, commitment), a batch by (office, root).
  *
  * Commitment: `keccak256(abi.encode(COMMITMENT_TAG, bytes2 office, string canonicalNumber,
  * string accessSecret))` with `COMMITMENT_TAG = keccak256("prioreg.commitment.v1")`.
@@ -20,14 +20,14 @@ pragma solidity 0.8.37;
  * `DOCUMENT_TAG = keccak256("prioreg.document.v1")`; reports alike with
  * `REPORT_TAG = keccak256("prioreg.report.v1")`.
  *
- * Batch entries are packed bytes in calldata, one after the other (SPEC.md §2):
+ * Batch entries are packed bytes in calldata, one after the other (docs/spec/entries.md#batch-entry-layout):
  * `commitment (32) | ipRightKind (1) | filingDate (4, days since 1970-01-01) | flags (1)
  *  | documentDigest (32, when flags & 0x80)
  *  | (earlierOffice (2) | earlierCommitment (32) | claimedFilingDate (4) | claimToken (16)) * (flags & 0x7f)`.
  * The contract stores the root and the entry count the office states; it does not walk the
  * entries (that would cost ~190 opcodes an entry for nothing the ledger enforces): the index
  * decodes them from calldata, range-checks every value, recomputes the root and the count, and
- * refuses a batch where any differs — for the sending office only (SPEC.md §2).
+ * refuses a batch where any differs — for the sending office only (docs/spec/entries.md#merkle-tree).
  * The batch root is an OpenZeppelin StandardMerkleTree root over one `bytes` value per entry:
  * `leaf = keccak256(bytes.concat(keccak256(abi.encode(entry))))`, pairs hashed sorted.
  *
@@ -37,13 +37,13 @@ pragma solidity 0.8.37;
  *   where `entriesHash = keccak256(entries)`.
  * - `RotateOfficeKey(bytes2 office,address newSigner,uint256 nonce,uint256 deadline)`: the office's
  *   consent to a key rotation the registrar proposes.
- * - `PriorityDocument(bytes2 office,bytes32 commitment,bytes32 manifestSha256,uint32 version)` (§6, off chain).
- * - `ReportRequest(bytes2 office,bytes32 reportId,bytes32 throughCommitment,bytes32 nonce,uint64 expiry)` (§7, off chain).
- * - `PriorityDocumentRequest(bytes2 office,bytes32 commitment,uint32 version,bytes32 accessSecretHash,bytes32 nonce,uint64 expiry)` (§7, off chain).
+ * - `PriorityDocument(bytes2 office,bytes32 commitment,bytes32 manifestSha256,uint32 version)` (docs/spec/packages.md#signature, off chain).
+ * - `ReportRequest(bytes2 office,bytes32 reportId,bytes32 throughCommitment,bytes32 nonce,uint64 expiry)` (docs/spec/between-gateways.md#signed-requests, off chain).
+ * - `PriorityDocumentRequest(bytes2 office,bytes32 commitment,uint32 version,bytes32 accessSecretHash,bytes32 nonce,uint64 expiry)` (docs/spec/between-gateways.md#signed-requests, off chain).
  * The nonce is per office (`officeNonce(office)`); each accepted signature consumes one.
  *
  * Document versions: version 1 is the filing as anchored; each `amendFiling` (a corrected date or
- * a new document digest, e.g. a new priority-document package, SPEC.md §6) is the next version.
+ * a new document digest, e.g. a new priority-document package, docs/spec/packages.md#on-chain) is the next version.
  * Key history: the office-directory events (`OfficeAdmitted`, `OfficeKeyRotated`) in chain order.
  */
 interface IPriorityRegistry {
@@ -104,7 +104,7 @@ interface IPriorityRegistry {
         bytes32 earlierCommitment;
     }
 
-    /// @notice What a governance proposal does (SPEC.md §3).
+    /// @notice What a governance proposal does (docs/spec/governance.md#delay-and-cancellation).
     enum Action {
         None,
         Admit,
@@ -144,7 +144,7 @@ interface IPriorityRegistry {
     event OfficeReinstated(bytes2 indexed office);
     /// @notice The key of `office` changed from `previousSigner` to `newSigner` (the key history).
     event OfficeKeyRotated(bytes2 indexed office, address indexed previousSigner, address indexed newSigner);
-    /// @notice `office` set the URL of its gateway (SPEC.md §7; empty: none).
+    /// @notice `office` set the URL of its gateway (docs/spec/between-gateways.md#outbound-calls; empty: none).
     event OfficeEndpointSet(bytes2 indexed office, string endpoint);
     /// @notice `office` anchored a single filing (stored; version 1).
     event FilingAnchored(
@@ -272,7 +272,7 @@ interface IPriorityRegistry {
     /// @notice Office `voter` already voted this way on proposal `id`, or may not vote on it.
     error PriorityRegistryInvalidVote(uint256 id, bytes2 voter);
 
-    // ─── governance (SPEC.md §3) ────────────────────────────────────────────────────────────
+    // ─── governance (docs/spec/governance.md#delay-and-cancellation) ────────────────────────────────────────────────────────────
 
     /// @notice Propose admitting `office` with `signer` as its key (registrar). With a delay of 0
     /// it takes effect in the same call. Returns the proposal id.
@@ -457,13 +457,13 @@ interface IPriorityRegistry {
         view
         returns (bytes32);
 
-    /// @notice The EIP-712 digest of a `PriorityDocument` (SPEC.md §6).
+    /// @notice The EIP-712 digest of a `PriorityDocument` (docs/spec/packages.md#signature).
     function hashPriorityDocument(bytes2 office, bytes32 commitment, bytes32 manifestSha256, uint32 version)
         external
         view
         returns (bytes32);
 
-    /// @notice The EIP-712 digest of a `ReportRequest` (SPEC.md §7).
+    /// @notice The EIP-712 digest of a `ReportRequest` (docs/spec/between-gateways.md#signed-requests).
     function hashReportRequest(
         bytes2 office,
         bytes32 reportId,
@@ -472,7 +472,7 @@ interface IPriorityRegistry {
         uint64 expiry
     ) external view returns (bytes32);
 
-    /// @notice The EIP-712 digest of a `PriorityDocumentRequest` (SPEC.md §7).
+    /// @notice The EIP-712 digest of a `PriorityDocumentRequest` (docs/spec/between-gateways.md#signed-requests).
     function hashPriorityDocumentRequest(
         bytes2 office,
         bytes32 commitment,

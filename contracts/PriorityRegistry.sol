@@ -10,12 +10,12 @@ import {IPriorityRegistry} from "./IPriorityRegistry.sol";
 
 /**
  * @title PriorityRegistry
- * @notice Enforces authority and integrity (DESIGN.md): which key may write for which office,
+ * @notice Enforces authority and integrity (docs/design.md#p5-only-an-office-writes-for-itself): which key may write for which office,
  * nothing is overwritten, history is kept, a revealed number matches its commitment, and no office
  * can hurt another (property 9): every record, batch, version and report is keyed by the office
  * that wrote it. Domain rules (number formats, priority periods, families) live off chain.
  *
- * Governance (SPEC.md §3) is a small proposal queue written here by hand, because no OpenZeppelin
+ * Governance (docs/spec/governance.md#building-blocks) is a small proposal queue written here by hand, because no OpenZeppelin
  * piece counts what it needs: `TimelockController` and `AccessManager` give the delay, but their
  * cancellation is one role (a guardian), not a majority of the offices of this contract's own
  * directory that were active when the proposal was made, the target office excluded; and a key
@@ -27,13 +27,13 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
     /// @notice The role that proposes admissions, suspensions, reinstatements and key rotations.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
 
-    /// @notice Domain separation of commitments (SPEC.md §1).
+    /// @notice Domain separation of commitments (docs/spec/commitments.md#commitments).
     bytes32 public constant COMMITMENT_TAG = keccak256("prioreg.commitment.v1");
-    /// @notice Domain separation of claim tokens (SPEC.md §2).
+    /// @notice Domain separation of claim tokens (docs/spec/entries.md#claim-tokens-and-confirmed-links).
     bytes32 public constant CLAIM_TAG = keccak256("prioreg.claim.v1");
-    /// @notice Domain separation of bound document digests (SPEC.md §2).
+    /// @notice Domain separation of bound document digests (docs/spec/entries.md#document-digests-and-reports).
     bytes32 public constant DOCUMENT_TAG = keccak256("prioreg.document.v1");
-    /// @notice Domain separation of bound report digests (SPEC.md §2).
+    /// @notice Domain separation of bound report digests (docs/spec/entries.md#document-digests-and-reports).
     bytes32 public constant REPORT_TAG = keccak256("prioreg.report.v1");
 
     bytes32 private constant _PRIORITY_CLAIM_TYPEHASH = keccak256(
@@ -83,7 +83,7 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
     mapping(uint256 id => Proposal) private _proposals;
     mapping(uint256 id => mapping(bytes2 office => uint8)) private _votes;
 
-    /// @param registrar the key that proposes directory changes (SPEC.md §3)
+    /// @param registrar the key that proposes directory changes (docs/spec/governance.md#delay-and-cancellation)
     /// @param delay seconds a proposal waits before it may run (0 in the demo and the tests)
     constructor(address registrar, uint48 delay) EIP712("PriorityRegistry", "2") {
         _grantRole(DEFAULT_ADMIN_ROLE, registrar);
@@ -115,7 +115,7 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
     function rotateOfficeKey(bytes2 office, address newSigner) external returns (uint256) {
         Office storage entry = _admitted(office);
         if (entry.active && msg.sender == entry.signer) {
-            // An office acting on itself acts at once (SPEC.md §3).
+            // An office acting on itself acts at once (docs/spec/governance.md#delay-and-cancellation).
             _requireFreeSigner(newSigner);
             _rotate(office, newSigner);
             return 0;
@@ -315,7 +315,7 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
     ) external returns (bytes32 commitment) {
         commitment = computeCommitment(numberOffice, canonicalNumber, accessSecret);
         bytes2 office = _requireOwner(commitment, inclusion);
-        // A PCT application (office WO) may be anchored by its receiving office (SPEC.md §1).
+        // A PCT application (office WO) may be anchored by its receiving office (docs/spec/commitments.md#whose-record-counts).
         if (numberOffice != office && numberOffice != _WO) {
             revert PriorityRegistryOfficeMismatch(numberOffice, office);
         }
@@ -639,7 +639,7 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
         if (_batches[office][root].office != bytes2(0)) revert PriorityRegistryBatchAlreadyAnchored(office, root);
         if (count == 0) revert PriorityRegistryEmptyBatch();
         // Only a bound, not a parse: the index decodes the entries, range-checks them, checks the
-        // count and the root, and refuses a batch that does not match (SPEC.md §2).
+        // count and the root, and refuses a batch that does not match (docs/spec/entries.md#merkle-tree).
         if (entries.length < uint256(count) * _ENTRY_HEAD) {
             revert PriorityRegistryMalformedEntries(count, entries.length);
         }
@@ -710,7 +710,7 @@ contract PriorityRegistry is IPriorityRegistry, AccessControl, EIP712, Nonces {
         if (kind == 0 || kind > 4) revert PriorityRegistryInvalidKind(kind);
     }
 
-    /// @dev A date the ledger can rule out cheaply: day 0, or after the block's UTC day + 1 (SPEC.md §2).
+    /// @dev A date the ledger can rule out cheaply: day 0, or after the block's UTC day + 1 (docs/spec/entries.md#chain-data-is-input).
     function _requireDate(uint32 date) private view {
         if (date == 0 || date > block.timestamp / 1 days + 1) revert PriorityRegistryInvalidDate(date);
     }

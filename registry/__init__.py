@@ -1,5 +1,5 @@
 """The priority registry: application numbers, commitments, priority rules and families, and the
-client that anchors them on an EVM ledger (see ../shared/DESIGN.md)."""
+client that anchors them on an EVM ledger (see docs/design.md)."""
 
 from registry.domain import keccak as _keccak
 from registry.domain import recursion as _recursion

@@ -1,8 +1,8 @@
 """The one exception tree of the registry.
 
 Every failure a caller can act on is a :class:`RegistryError`, and every class of the tree lives in
-this module (STYLE.md: "one exception tree, all of it in ``errors.py``"); modules that raise one
-(``registry.ledger.embedded``, ``registry.ledger.compile``, ``api.deps``) import it from here.
+this module (docs/design.md#how-the-code-is-written: "one exception tree, all of it in ``errors.py``"); modules that
+raise one (``registry.ledger.embedded``, ``registry.ledger.compile``, ``api.deps``) import it from here.
 
 Classes also subclass the builtin that says what kind of failure they are (the web3.py habit:
 ``Web3ValueError(Web3Exception, ValueError)``), so generic code that catches ``ValueError`` or
@@ -166,7 +166,8 @@ class RegistryError(Exception):
 
 
 class InvalidInput(RegistryError, ValueError):
-    """Raised when input is malformed; ``code`` names the reason (lowerCamelCase, API.md details)."""
+    """Raised when input is malformed; ``code`` names the reason (lowerCamelCase, docs/api.md#error-detail-codes
+    details)."""
 
     default_code = "invalidInput"
 
@@ -221,7 +222,7 @@ class JsonTooLarge(InvalidInput):
 
 
 class Unauthenticated(RegistryError):
-    """Raised when a write comes without a valid office token (API.md: 401 ``UNAUTHENTICATED``)."""
+    """Raised when a write comes without a valid office token (docs/api.md#errors: 401 ``UNAUTHENTICATED``)."""
 
 
 class Forbidden(RegistryError):
@@ -583,7 +584,7 @@ class BackupError(RegistryError):
     altered, a target that is not empty, a journal that needs ``prioreg state check`` first."""
 
 
-# ── between gateways (issue 15, SPEC.md §7) ─────────────────────────────────────────────
+# ── between gateways (issue 15, docs/spec/between-gateways.md) ─────────────────────────────────────────────
 
 
 class GatewayRequestRefused(NotFound):

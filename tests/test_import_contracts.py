@@ -1,7 +1,7 @@
 """The layers' import contracts hold on the tree, and a violation of each one fails ``make lint``.
 
 ``make lint`` runs ``lint-imports`` with the contracts of ``[tool.importlinter]`` in
-``pyproject.toml`` (DESIGN.md: domain imports no other layer; the one-way path domain → ledger →
+``pyproject.toml`` (docs/design.md: domain imports no other layer; the one-way path domain → ledger →
 index → service → ops | bench → cli; nothing of ``registry`` imports ``api`` except the CLI's
 ``serve``; ``api`` reaches the library through ``service``, ``domain`` and ``errors``). Each case
 below copies the packages to a temporary directory, adds one import that breaks one contract, and

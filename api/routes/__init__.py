@@ -1,1 +1,1 @@
-"""One router per resource (API.md, "Resources")."""
+"""One router per resource (docs/api.md#resources)."""

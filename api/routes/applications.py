@@ -16,13 +16,15 @@ from registry.errors import InvalidInput
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
 CommitmentPath = Annotated[str, Path(description="0x + 64 hex digits", examples=["0x" + "ab" * 32], max_length=66)]
-#: SPEC.md §2: a commitment path names the record of this office; without it, the first anchored.
+#: docs/spec/entries.md#paths-keyed-by-a-commitment: a commitment path names the record of this office; without it, the
+#: first anchored.
 OfficeQuery = Annotated[
     str | None,
     Query(
         alias="ipOfficeCode",
         pattern="^[A-Z]{2}$",
-        description="The office whose record is meant (SPEC.md §2); default: the first anchored.",
+        description="The office whose record is meant (docs/spec/entries.md#paths-keyed-by-a-commitment); default: the "
+        "first anchored.",
     ),
 ]
 _ERRORS: dict[int | str, dict[str, Any]] = {

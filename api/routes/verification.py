@@ -31,14 +31,14 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 )
 async def verify_claim(body: VerifyIn, service: Service) -> VerificationOut:
     """Is the earlier application registered, does its date match, is the claim inside the period,
-    is it restorable, is it really the first application (SPEC.md §5)."""
+    is it restorable, is it really the first application (docs/spec/priority-rules.md)."""
     p, later = body.priority, body.later
     claim = ClaimInput(p.ip_office_code, p.application_number, p.filing_date, p.access_code)
     try:
         later_office = validate_office(later.ip_office_code)
     except InvalidInput as exc:
         raise exc.with_target("later.ipOfficeCode") from None
-    # A PCT number makes it a PCT application judged on its receiving Office's calendar (API.md).
+    # A PCT number makes it a PCT application judged on its receiving Office's calendar (docs/api.md#verifying-a-claim).
     later_app = LaterApplication.read(
         later_office,
         later.filing_date,

@@ -1,7 +1,7 @@
 """``prioreg bench``: a year of the world's patent filings on one machine, against the naive way.
 
-Issue 6 and DESIGN.md "Batching: the lever for scale and cost": the registry claims that batching
-makes a year of filings (~3.7 M patent applications, DOMAIN.md "Load to plan for") cheap in gas and
+Issue 6 and docs/design.md#batching: the registry claims that batching
+makes a year of filings (~3.7 M patent applications, docs/domain.md#load-to-plan-for) cheap in gas and
 time, and that verification from the index is fast. This package measures those claims side by
 side with the naive way in one run, so that the ratios hold even on a shared machine:
 

@@ -11,14 +11,14 @@ has no index — that is what makes it naive):
   explicit gas, no estimate), then one index sync;
 - **batched** at a fixed size (100, 1,000 entries) or at the largest size the 120 KB transaction
   limit allows (:data:`registry.ledger.client.MAX_BATCH_BYTES`, split by :func:`split_batches`):
-  :meth:`RegistryClient.anchor_batch`, one batch per office at a time (SPEC.md §2: one office per
-  batch), the index synced as the batches land. The pure half (:mod:`registry.bench.prepare`) runs
+  :meth:`RegistryClient.anchor_batch`, one batch per office at a time (docs/spec/entries.md#one-office-per-batch: one
+  office per batch), the index synced as the batches land. The pure half (:mod:`registry.bench.prepare`) runs
   in worker processes, a few chunks ahead of the chain, so both cores work; whenever the next
   chunk is not back yet (at the start, or when the worker falls behind) the main process prepares
   a small chunk of later filings itself instead of waiting, up to a bound (``_BACKLOG``).
 
 Gas comes from the receipts. For batches the bench also reports gas per entry byte against the
-EIP-7623 calldata floor of the same bytes (SPEC.md §4: 40 gas per non-zero byte, 10 per zero byte).
+EIP-7623 calldata floor of the same bytes (docs/spec/gas.md#calldata-floor: 40 gas per non-zero byte, 10 per zero byte).
 """
 
 from __future__ import annotations
@@ -211,7 +211,7 @@ def anchor_single(ledger: BenchLedger, preparer: Preparer, indices: Sequence[int
 
 
 def anchor_plain_batch(ledger: BenchLedger, preparer: Preparer, indices: Sequence[int]) -> ModeResult:
-    """One batch of filings without claim or digest (SPEC.md §4's ≤ 1,500 gas target), gas only."""
+    """One batch of filings without claim or digest (the ≤ 1,500 gas target of docs/spec/gas.md#targets), gas only."""
     result = ModeResult("plainBatch")
     encoded = [encode_entry(preparer.prepare(i).entry) for i in indices]
     office = preparer.filings.office(indices[0])

@@ -1,7 +1,7 @@
 """The pure half of anchoring, for the benchmark: synthetic filing → prepared filing → entry bytes.
 
-This is the office's side of the end-to-end path (STYLE.md: normalize → commit → entry) run by
-:func:`registry.domain.filings.prepare_filing` exactly as the service runs it — the number read by its
+This is the office's side of the end-to-end path (docs/design.md#how-the-code-is-written: normalize → commit → entry)
+run by :func:`registry.domain.filings.prepare_filing` exactly as the service runs it — the number read by its
 office's rules, the access code derived from the office's seed, the commitment, each claim's
 earlier commitment from the number and access code the applicant would give — and nothing else.
 It needs no node, so the benchmark runs it in worker processes (the second core) while the main
@@ -68,7 +68,7 @@ class Preparer:
         return prepared
 
     def prepare_range(self, start: int, end: int) -> list[bytes]:
-        """The packed entries (SPEC.md §2) of filings ``start`` … ``end − 1``, in order."""
+        """The packed entries (docs/spec/entries.md#batch-entry-layout) of filings ``start`` … ``end − 1``, in order."""
         return [encode_entry(self.prepare(i).entry) for i in range(start, end)]
 
 

@@ -7,7 +7,7 @@ the index's size, the rebuild speed and the memory used. The result is a JSON-re
 :mod:`registry.bench.report` prints it.
 
 How the synthetic filings are shared out: a small sample goes one by one (naive, then our client),
-one batch of 1,000 filings without claim or digest measures SPEC.md §4's gas target, then 10 % of
+one batch of 1,000 filings without claim or digest measures the gas target of docs/spec/gas.md#targets, then 10 % of
 the rest go in batches of 100, 25 % in batches of 1,000, and the remainder in batches as large as a
 transaction allows — the way a year of filings would travel.
 """

@@ -1,6 +1,6 @@
 """Synthetic filings for the benchmark: a year of patent applications, shaped like the real load.
 
-DOMAIN.md "Load to plan for": ~3.7 M patent applications a year. The offices are weighted like
+docs/domain.md#load-to-plan-for: ~3.7 M patent applications a year. The offices are weighted like
 WIPO's IP Facts and Figures (2023 filings, rounded): CNIPA far ahead, then the USPTO, the JPO,
 KIPO, PCT international applications (record office ``WO``), the EPO, and a tail of national
 offices. Every number is written the way its office prints it (several spellings per office, as
@@ -39,7 +39,7 @@ __all__ = [
     "generate",
 ]
 
-#: The year the synthetic filings are made in (DOMAIN.md's figures are for 2024).
+#: The year the synthetic filings are made in (the figures of docs/domain.md#load-to-plan-for are for 2024).
 FILING_YEAR = 2024
 
 #: Share of the year's patent applications by office (WIPO IP Facts and Figures, 2023 data, rounded;

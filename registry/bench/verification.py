@@ -10,7 +10,7 @@
   default), so that client and server do not share a GIL. Each request is a real priority claim
   of the synthetic set — the earlier application's number as the applicant wrote it, its access
   code, the claimed date, the later application — so the server does the whole job: validation,
-  number and access-code normalization, commitment, index lookup, SPEC.md §5 rules.
+  number and access-code normalization, commitment, index lookup, the rules of docs/spec/priority-rules.md.
 - **Baseline**: what a verifier without an index does — normalize, then ask the node through
   web3.py, ``computeCommitment`` and ``getRecord`` (two ``eth_call``), and compare the date. It can
   only see *stored* records (batched entries are not in contract storage), so it checks the

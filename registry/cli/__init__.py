@@ -1,4 +1,4 @@
-"""``prioreg``: the registry from a terminal (API.md, "Command line").
+"""``prioreg``: the registry from a terminal (docs/api.md#command-line).
 
 Thin commands over the library: each parses its arguments, calls ``registry`` and prints a rich
 table for people or ``--json`` for machines. Errors print one line and exit with status 2 (3 when

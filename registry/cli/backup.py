@@ -1,4 +1,4 @@
-"""``prioreg state backup DIR`` and ``prioreg state restore DIR`` (API.md, "Command line"; registry.ops.backup).
+"""``prioreg state backup DIR`` and ``prioreg state restore DIR`` (docs/api.md#command-line; registry.ops.backup).
 
 ``backup`` reads the state directory without the writer lock, so a running gateway keeps serving;
 ``restore`` takes the writer lock of the target and refuses one that holds anything. Both print

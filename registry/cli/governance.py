@@ -1,4 +1,5 @@
-"""``prioreg governance pending | execute ID | cancel ID``: the registrar's proposals (SPEC.md §3).
+"""``prioreg governance pending | execute ID | cancel ID``: the registrar's proposals
+(docs/spec/governance.md#delay-and-cancellation).
 
 What touches an office (admitting, suspending, reinstating it, rotating its key) is a proposal of
 the registrar that runs only after the governance delay fixed at deployment, and that a majority
@@ -57,7 +58,9 @@ VoterOpt = Annotated[
 IdArg = Annotated[int, typer.Argument(metavar="ID", min=1, help="The proposal id (see `governance pending`).")]
 
 app = typer.Typer(
-    help="The registrar's proposals: list, run after the delay, cancel (SPEC.md §3).", no_args_is_help=True
+    help="The registrar's proposals: list, run after the delay, cancel "
+    "(docs/spec/governance.md#delay-and-cancellation).",
+    no_args_is_help=True,
 )
 
 

@@ -7,7 +7,7 @@ Secrets never travel on the command line, where ``ps`` and shell history would s
 passphrase comes from ``$PRIOREG_KEY_PASSPHRASE`` or a hidden prompt, and a private key to import
 from standard input or a hidden prompt. There is deliberately no ``--passphrase`` or ``--key`` option.
 
-Output: rich tables for people, ``--json`` for machines (lowerCamelCase, as in API.md). A failure
+Output: rich tables for people, ``--json`` for machines (lowerCamelCase, as in docs/api.md#command-line). A failure
 prints one line to standard error and exits with code 2, without a traceback. ``create`` and
 ``import`` write the state directory that holds the key directory (``<state dir>/keys``): they take
 its writer lock (registry.ops.lock); ``list``, ``show`` and ``check`` only read.

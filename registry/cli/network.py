@@ -1,4 +1,4 @@
-"""``prioreg network init``: a laptop consortium — one node, one state directory a gateway (API.md).
+"""``prioreg network init``: a laptop consortium — one node, one state directory a gateway (docs/api.md#command-line).
 
 See :mod:`registry.ops.network`. Then ``prioreg tokens create --state-dir D/CC`` and ``prioreg
 serve --state-dir D/CC --port N --endpoint http://127.0.0.1:N`` for each office.

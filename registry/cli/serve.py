@@ -136,7 +136,7 @@ def _serve(
             json.dump(minted, fh, indent=2)
         err.print(f"office tokens written to {target} (shown nowhere else)")
     app = create_app(opened.service, tokens, on_shutdown=opened.service.chain.close, rate_limit=rate_limit)
-    # Requests between gateways (SPEC.md §7): the nonces seen are kept in the state directory.
+    # Requests between gateways (docs/spec/between-gateways.md): the nonces seen are kept in the state directory.
     install_gateway_requests(app, opened.service, opened.state.path)
     configure_logging(log_level)  # only now: a serve refused before this point leaves logging alone
     err.print(
@@ -162,8 +162,8 @@ def bench_app(service: RegistryService) -> Any:
 
 
 def check_endpoint(value: str) -> str:
-    """``--endpoint``: an absolute ``http``/``https`` URL without credentials (SPEC.md §7: the
-    only places another gateway will call)."""
+    """``--endpoint``: an absolute ``http``/``https`` URL without credentials
+    (docs/spec/between-gateways.md#outbound-calls: the only places another gateway will call)."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(value)

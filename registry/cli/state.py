@@ -1,9 +1,9 @@
 """``prioreg state check [--repair]``: is a state directory sound, and if not, what can be kept.
 
-DESIGN.md property 8: journal replay never fails silently. ``state check`` reads the directory
-without the writer lock and writes nothing (API.md: it is a read-only command; a gateway may be
-running on the directory): it replays the whole chain journal from genesis, without the snapshot,
-and names the first record that cannot be used — a corrupt frame (checksum, length) or one py-evm
+docs/design.md#p8-one-writer-per-state-directory: journal replay never fails silently. ``state check`` reads the
+directory without the writer lock and writes nothing (docs/api.md#one-writer-per-state-directory: it is a read-only
+command; a gateway may be running on the directory): it replays the whole chain journal from genesis, without the
+snapshot, and names the first record that cannot be used — a corrupt frame (checksum, length) or one py-evm
 refuses (a wrong nonce: what two writers on one journal leave) — in one line, with what a repair
 would keep. A torn tail (the last append cut short by a crash, never acknowledged) and a creation
 that was killed half-way are reported too.

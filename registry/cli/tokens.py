@@ -1,4 +1,5 @@
-"""``prioreg tokens create | list | revoke``: the API tokens of one gateway (API.md, ``tokens`` row).
+"""``prioreg tokens create | list | revoke``: the API tokens of one gateway (docs/api.md#who-is-calling, ``tokens``
+row).
 
 A token is shown once (``--json``: ``{"token": …, "id": …}``) and kept only as its hash in the
 gateway's state directory (:mod:`registry.service.tokens`). These commands do not take the writer

@@ -1,8 +1,9 @@
-"""Access codes: the 80-bit secret an applicant hands to a second office (SPEC.md §1).
+"""Access codes: the 80-bit secret an applicant hands to a second office (docs/spec/commitments.md#access-codes).
 
-An access code is what makes a commitment unguessable (DESIGN.md property 1) and what the
-applicant types into another office's form, so it must survive humans (DOMAIN.md: a DAS code
-mistyped "B" for "8" cost an applicant a missed deadline). Its rules:
+An access code is what makes a commitment unguessable (docs/design.md#p1-nothing-unpublished-is-readable) and what the
+applicant types into another office's form, so it must survive humans
+(docs/domain.md#what-das-does-and-what-we-do-better: a DAS code mistyped "B" for "8" cost an applicant a missed
+deadline). Its rules:
 
 - 16 data characters of Crockford base32 (https://www.crockford.com/base32.html), alphabet
   ``0123456789ABCDEFGHJKMNPQRSTVWXYZ`` (no I, L, O, U), carrying 80 bits from :mod:`secrets`;
@@ -14,7 +15,7 @@ mistyped "B" for "8" cost an applicant a missed deadline). Its rules:
 - the *secret* that goes into the commitment is the 16 normalized data characters, without the
   check character (:func:`registry.domain.commitments.commitment`).
 
-Why plain Crockford mod 37 is enough (SPEC.md §1 asks which scheme and why)
+Why plain Crockford mod 37 is enough (docs/spec/commitments.md#access-codes asks which scheme and why)
 --------------------------------------------------------------------------
 
 Write the data characters as values ``d15 … d0`` (``d0`` last), so the number is
@@ -43,7 +44,7 @@ powers ``32^0 … 32^15`` are distinct, non-zero, and none equals −1 (that is 
 So no single substitution and no transposition anywhere in the 17 characters goes unnoticed;
 ``tests/registry/test_accesscodes.py`` checks exactly that, exhaustively, on 1,000 random codes.
 
-Strength of a code an office chooses (API.md, "Other bodies")
+Strength of a code an office chooses (docs/api.md#other-bodies)
 -------------------------------------------------------------
 
 An office may set a filing's access code itself (``accessCode`` of ``POST /v1/filings``, of each
@@ -90,7 +91,7 @@ __all__ = [
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 #: Crockford check symbols, value = index (32..36 are the five check-only symbols).
 CHECK_SYMBOLS = ALPHABET + "*~$=U"
-#: Number of data characters: 16 × 5 bits = 80 bits (DESIGN.md property 1).
+#: Number of data characters: 16 × 5 bits = 80 bits (docs/design.md#p1-nothing-unpublished-is-readable).
 DATA_LENGTH = 16
 _CODE_LENGTH = DATA_LENGTH + 1
 _BITS = 5 * DATA_LENGTH
@@ -146,10 +147,10 @@ def check_character(secret: str) -> str:
 
 @dataclass(frozen=True, slots=True, repr=False)
 class AccessCode:
-    """A valid access code (SPEC.md §1). ``secret`` is the 16 normalized data characters.
+    """A valid access code (docs/spec/commitments.md#access-codes). ``secret`` is the 16 normalized data characters.
 
     ``str(code)`` gives the display form; ``repr(code)`` never shows the secret, so that a code
-    passed to a logger or shown in a traceback does not leak (DESIGN.md property 1).
+    passed to a logger or shown in a traceback does not leak (docs/design.md#p1-nothing-unpublished-is-readable).
     """
 
     secret: str
@@ -187,7 +188,7 @@ class AccessCode:
 
 
 def weakness(code: AccessCode) -> str | None:
-    """Why ``code`` is too guessable for an office to choose (the rule of API.md), or None.
+    """Why ``code`` is too guessable for an office to choose (the rule of docs/api.md), or None.
 
     The reason names the pattern, never the characters: the code is a secret.
     """
@@ -229,8 +230,8 @@ def _from_number(n: int) -> AccessCode:
 
 
 def generate() -> AccessCode:
-    """A new access code with 80 bits from :mod:`secrets` (SPEC.md §1), drawn again (about 6 times
-    in 100,000) while it fails the strength rule that office-chosen codes must pass."""
+    """A new access code with 80 bits from :mod:`secrets` (docs/spec/commitments.md#access-codes), drawn again (about 6
+    times in 100,000) while it fails the strength rule that office-chosen codes must pass."""
     while True:
         code = _from_number(secrets.randbits(_BITS))
         if weakness(code) is None:
@@ -264,7 +265,8 @@ def derive(seed: bytes, office: str, canonical_number: str) -> AccessCode:
 
 
 def normalize(text: str) -> AccessCode:
-    """Read an access code as a person typed it (SPEC.md §1, Crockford base32 decoding rules).
+    """Read an access code as a person typed it (docs/spec/commitments.md#access-codes, Crockford base32 decoding
+    rules).
 
     Case-insensitive; hyphens and spaces are ignored; ``O`` is read as ``0``, ``I`` and ``L`` as
     ``1``. Raises :class:`~registry.errors.InvalidAccessCode` with ``code``:

@@ -1,7 +1,7 @@
 """JSON read with limits on depth, counts and sizes, whatever the interpreter's recursion limit.
 
-DESIGN.md property 10: parsing is bounded (size, depth, counts) before any work. The standard
-``json`` decoder recurses in C once per nesting level, guarded only by ``sys.getrecursionlimit()``;
+docs/design.md#p10-no-request-can-take-the-gateway-down: parsing is bounded (size, depth, counts) before any work. The
+standard ``json`` decoder recurses in C once per nesting level, guarded only by ``sys.getrecursionlimit()``;
 a library that raises that limit (py_ecc and py-evm do, see :mod:`registry.domain.recursion`) turns a few
 hundred KB of ``[[[[…`` into a C-stack overflow and a dead process. Here the text is parsed by
 pydantic-core's ``from_json`` (the Rust ``jiter`` parser, which stops at a fixed nesting depth of
@@ -32,10 +32,11 @@ __all__ = ["DEFAULT_LIMITS", "JsonLimits", "JsonTooLarge", "json_path", "loads"]
 
 @dataclass(frozen=True)
 class JsonLimits:
-    """What one JSON document may hold. The defaults fit every body of API.md with room to spare:
+    """What one JSON document may hold. The defaults fit every body of docs/api.md#conventions with room to spare:
     the largest, a batch of 10,000 filings, is a few MB of values nested five deep."""
 
-    #: Bytes of the whole document (SPEC.md §6: 16 MB; the package endpoints raise it per route).
+    #: Bytes of the whole document (docs/spec/packages.md#upload-limits: 16 MB; the package endpoints raise it per
+    #: route).
     max_bytes: int = 16 * 1024 * 1024
     #: Nesting of arrays and objects; ``{"filings": [{"priorityClaims": [{}]}]}`` is 4 deep.
     max_depth: int = 32
@@ -45,7 +46,7 @@ class JsonLimits:
     max_values: int = 1_000_000
     #: Characters of one string value (files travel as multipart uploads, not in JSON).
     max_string: int = 1024 * 1024
-    #: Characters of one object key (every key of API.md is a short lowerCamelCase name).
+    #: Characters of one object key (every key of docs/api.md#conventions is a short lowerCamelCase name).
     max_key: int = 256
 
 

@@ -8,10 +8,10 @@ The Hague, Berlin — is closed extends the period), 35 USC 21(b) and 37 CFR 1.7
 (Saturdays, Sundays and Federal holidays within the District of Columbia), JP Patent Act Art. 3(2)
 with the Act on Holidays of Administrative Organs Art. 1 for the JPO (national holidays and 29
 December to 3 January). Whose calendar applies is the verdict engine's business
-(:mod:`registry.domain.rules`, SPEC.md §5): the office where the later application was filed, or for a PCT
-application its receiving office.
+(:mod:`registry.domain.rules`, docs/spec/priority-rules.md#end-of-the-period): the office where the later application
+was filed, or for a PCT application its receiving office.
 
-An office's calendar (SPEC.md §5) is built from three parts, shipped in
+An office's calendar (docs/spec/priority-rules.md#closing-days) is built from three parts, shipped in
 ``registry/domain/data/calendars.json`` with the source of every entry (``registry/domain/data/CALENDARS.md``):
 
 - **weekends**: Saturdays and Sundays, except the make-up working days an office is open on
@@ -28,8 +28,8 @@ An office's calendar (SPEC.md §5) is built from three parts, shipped in
   for one, is open on some Geneva holidays.
 
 :meth:`OfficeCalendar.covers` tells whether a year is covered; the verification reports it as the
-``closingDaysKnown`` check (SPEC.md §5): public holidays alone are applied but do not pass it. An
-office without a calendar in the file gets its country's public holidays from the package when the
+``closingDaysKnown`` check (docs/spec/priority-rules.md#closing-days): public holidays alone are applied but do not pass
+it. An office without a calendar in the file gets its country's public holidays from the package when the
 package knows the country (``generic`` calendars), and is never covered.
 
 A malformed file is refused with :class:`~registry.errors.InvalidInput` naming the key at fault: a
@@ -70,7 +70,8 @@ __all__ = [
 _HOLIDAYS_VERSION = importlib.metadata.version("holidays")
 DEFAULT_CALENDAR_PATH = Path(__file__).with_name("data") / "calendars.json"
 
-# Saturday and Sunday (date.weekday() numbering): closed for every configured office (SPEC.md §5).
+# Saturday and Sunday (date.weekday() numbering): closed for every configured office
+# (docs/spec/priority-rules.md#closing-days).
 _WEEKEND = frozenset({5, 6})
 _OFFICE_KEY = re.compile(r"[A-Z]{2}")
 _MONTH_DAY = re.compile(r"(\d{2})-(\d{2})")
@@ -78,7 +79,7 @@ _MONTH_DAY = re.compile(r"(\d{2})-(\d{2})")
 # and looping on would hide that (and could never end on a calendar closed every day).
 _MAX_CLOSED_RUN = 366
 # The International Bureau keeps the calendar of PCT applications it receives (PCT Rule 80.5); a
-# record office "WO" without a receiving office is judged on it too (API.md verify).
+# record office "WO" without a receiving office is judged on it too (docs/api.md#verifying-a-claim).
 _ALIASES = MappingProxyType({"WO": "IB"})
 
 
@@ -290,7 +291,7 @@ class OfficeCalendar:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
             raise _bad(f"the calendar configuration {file} is not valid JSON{where}") from exc
-        # The id names the data a verdict was computed with (API.md evidence.rulesVersion): the file's
+        # The id names the data a verdict was computed with (docs/api.md#evidence, rulesVersion): the file's
         # bytes and the holidays package version, which supplies the public holidays.
         ident = f"{_digest(raw)}.holidays-{_HOLIDAYS_VERSION}"
         return cls.from_mapping(data, source=f"calendar configuration {file}", data_id=ident)
@@ -323,7 +324,7 @@ class OfficeCalendar:
         return self.closed_because(office, day) is not None
 
     def covers(self, office: str, year: int) -> bool:
-        """Whether the office's own closing days of ``year`` are shipped (SPEC.md §5 ``closingDaysKnown``)."""
+        """Whether the office's own closing days of ``year`` are shipped (docs/spec/priority-rules.md#closing-days)."""
         rules = self.rules_of(office)
         return rules is not None and rules.coverage_of(year) is not None
 

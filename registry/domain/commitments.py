@@ -1,4 +1,5 @@
-"""Commitments: the on-chain identity of an application that reveals nothing of it (SPEC.md §1).
+"""Commitments: the on-chain identity of an application that reveals nothing of it
+(docs/spec/commitments.md#commitments).
 
 A commitment binds (office, canonical number, access secret) under a domain-separated hash::
 
@@ -8,8 +9,8 @@ A commitment binds (office, canonical number, access secret) under a domain-sepa
 
 exactly what the contract computes with ``keccak256(abi.encode(TAG, office, number, secret))``
 (``abi.encode``, not ``encodePacked``: two dynamic strings side by side must not be able to
-trade characters — the EAS habit in STYLE.md). Without the 80-bit secret nobody can test a
-guessed number against the ledger (DESIGN.md property 1). In JSON and paths a commitment is
+trade characters — the EAS habit in docs/design.md#how-the-code-is-written). Without the 80-bit secret nobody can test a
+guessed number against the ledger (docs/design.md#p1-nothing-unpublished-is-readable). In JSON and paths a commitment is
 written ``0x`` + 64 lowercase hex digits.
 
 The inputs must already be canonical: this module refuses, rather than fixes, anything that is
@@ -41,13 +42,15 @@ __all__ = [
     "to_hex",
 ]
 
-#: Domain separation tag (SPEC.md §1); changing the scheme means bumping the version in it.
+#: Domain separation tag (docs/spec/commitments.md#commitments); changing the scheme means bumping the version in it.
 COMMITMENT_TAG: bytes = keccak(b"prioreg.commitment.v1")
-#: Domain separation of claim tokens (SPEC.md §2).
+#: Domain separation of claim tokens (docs/spec/entries.md#claim-tokens-and-confirmed-links).
 CLAIM_TAG: bytes = keccak(b"prioreg.claim.v1")
-#: Domain separation of a document's SHA-256 bound to its application (SPEC.md §2).
+#: Domain separation of a document's SHA-256 bound to its application
+#: (docs/spec/entries.md#document-digests-and-reports).
 DOCUMENT_TAG: bytes = keccak(b"prioreg.document.v1")
-#: Domain separation of a report's SHA-256 bound to its application (SPEC.md §2, R15).
+#: Domain separation of a report's SHA-256 bound to its application (docs/spec/entries.md#document-digests-and-reports,
+#: R15).
 REPORT_TAG: bytes = keccak(b"prioreg.report.v1")
 #: A claim token is the first 16 bytes of its hash.
 CLAIM_TOKEN_SIZE = 16
@@ -57,8 +60,8 @@ _FIRST_OFFSET_VALUE = 4 * 32
 _FIRST_OFFSET = _FIRST_OFFSET_VALUE.to_bytes(32, "big")
 _ZEROS = bytes(32)
 _OFFICE = re.compile(r"[A-Z]{2}")
-# SPEC.md §1: a canonical number is uppercase ASCII without spaces: printable ASCII 0x21–0x7E
-# except the lowercase letters 0x61–0x7A.
+# docs/spec/commitments.md#canonical-numbers: a canonical number is uppercase ASCII without spaces: printable ASCII
+# 0x21–0x7E except the lowercase letters 0x61–0x7A.
 _CANONICAL_NUMBER = re.compile(r"[!-`{-~]+")
 _SECRET = re.compile(r"[0-9A-HJKMNP-TV-Z]{16}")
 _HEX_COMMITMENT = re.compile(r"0x[0-9a-fA-F]{64}")
@@ -66,7 +69,7 @@ _HEADS: dict[str, bytes] = {}
 
 
 def commitment(office: str, canonical_number: str, access_secret: str | AccessCode) -> Commitment:
-    """The 32-byte commitment of an application (SPEC.md §1).
+    """The 32-byte commitment of an application (docs/spec/commitments.md#commitments).
 
     ``office`` is the ST.3 code (two uppercase letters; whether it is admissible is the office
     module's business), ``canonical_number`` the office module's canonical string without check
@@ -80,7 +83,8 @@ def commitment(office: str, canonical_number: str, access_secret: str | AccessCo
         raise InvalidOfficeCode("an office is committed as its ST.3 code: two uppercase letters A-Z")
     if not isinstance(canonical_number, str) or not _CANONICAL_NUMBER.fullmatch(canonical_number):
         raise InvalidApplicationNumber(
-            "a canonical number is uppercase ASCII without spaces (SPEC.md §1); normalize it first",
+            "a canonical number is uppercase ASCII without spaces (docs/spec/commitments.md#canonical-numbers); "
+            "normalize it first",
             code="notCanonical",
         )
     if not isinstance(access_secret, str) or not _SECRET.fullmatch(access_secret):
@@ -124,7 +128,7 @@ def _encode(office: str, canonical_number: str, access_secret: str) -> bytes:
 
 
 def to_hex(value: bytes) -> str:
-    """Write a commitment as ``0x`` + 64 lowercase hex digits (SPEC.md §1)."""
+    """Write a commitment as ``0x`` + 64 lowercase hex digits (docs/spec/commitments.md#commitments)."""
     if not isinstance(value, bytes | bytearray) or len(value) != 32:
         raise InvalidInput("a commitment is exactly 32 bytes", code="badCommitment")
     return "0x" + value.hex()
@@ -133,7 +137,7 @@ def to_hex(value: bytes) -> str:
 def parse_commitment(text: str) -> Commitment:
     """Read a commitment written as ``0x`` + 64 hex digits (any case); nothing else is accepted.
 
-    Raises :class:`~registry.errors.InvalidInput` with code ``badCommitment`` (SPEC.md §1).
+    Raises :class:`~registry.errors.InvalidInput` with code ``badCommitment`` (docs/spec/commitments.md#commitments).
     """
     if not isinstance(text, str) or not _HEX_COMMITMENT.fullmatch(text):
         raise InvalidInput("a commitment is written as 0x followed by 64 hex digits", code="badCommitment")
@@ -141,7 +145,7 @@ def parse_commitment(text: str) -> Commitment:
 
 
 def claim_token(later_office: str, later_commitment: Commitment, earlier_access_secret: str | AccessCode) -> bytes:
-    """The 16-byte token a priority claim carries (SPEC.md §2).
+    """The 16-byte token a priority claim carries (docs/spec/entries.md#claim-tokens-and-confirmed-links).
 
     ``bytes16(keccak256(abi.encode(CLAIM_TAG, bytes2 laterOffice, bytes32 laterCommitment,
     string earlierAccessSecret)))``: only an office that was given the earlier application's
@@ -173,7 +177,8 @@ def claim_token(later_office: str, later_commitment: Commitment, earlier_access_
 
 
 def bound_document_digest(commitment_: Commitment, document_sha256: bytes) -> bytes:
-    """``keccak256(abi.encode(DOCUMENT_TAG, commitment, sha256(document)))`` (SPEC.md §2).
+    """``keccak256(abi.encode(DOCUMENT_TAG, commitment, sha256(document)))``
+    (docs/spec/entries.md#document-digests-and-reports).
 
     What the ledger holds for a document: hashing a published document links it to nothing,
     because the binding needs the (unpublished) commitment too.
@@ -182,7 +187,8 @@ def bound_document_digest(commitment_: Commitment, document_sha256: bytes) -> by
 
 
 def bound_report_digest(commitment_: Commitment, report_sha256: bytes) -> bytes:
-    """``keccak256(abi.encode(REPORT_TAG, commitment, sha256(report)))`` (SPEC.md §2, R15)."""
+    """``keccak256(abi.encode(REPORT_TAG, commitment, sha256(report)))``
+    (docs/spec/entries.md#document-digests-and-reports, R15)."""
     return _bind(REPORT_TAG, commitment_, report_sha256)
 
 

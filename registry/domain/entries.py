@@ -1,10 +1,11 @@
-"""Batch entries: the packed, fixed-width bytes of one filing in a batch's calldata (SPEC.md §2).
+"""Batch entries: the packed, fixed-width bytes of one filing in a batch's calldata
+(docs/spec/entries.md#batch-entry-layout).
 
 A batch carries its filings as packed bytes, never as ABI arrays of structs (~300 bytes an
-entry), because calldata is what a batched filing costs (SPEC.md §4). One entry is::
+entry), because calldata is what a batched filing costs (docs/spec/gas.md#calldata-floor). One entry is::
 
     offset  size  field
-    0       32    commitment                      (SPEC.md §1)
+    0       32    commitment                      (docs/spec/commitments.md#commitments)
     32      1     kind                            uint8, 1 patent … 4 trademark; 0 invalid
     33      4     filing date                     uint32 big-endian, days since 1970-01-01
     37      1     flags                           bit 7 (0x80): digest present;
@@ -14,16 +15,16 @@ entry), because calldata is what a batched filing costs (SPEC.md §4). One entry
     …       54    per claim: earlier office 2 (ST.3 ASCII) + earlier commitment 32
                   + claimed filing date 4 (uint32 big-endian) + claim token 16
 
-A filing without digest or claims is 38 bytes (SPEC.md §2, spec version 2). The contract parses
+A filing without digest or claims is 38 bytes (docs/spec/entries.md#batch-entry-layout). The contract parses
 the same layout; the index decodes calldata with :func:`decode_entries`, and the Merkle leaf is the hash of these bytes
 (:mod:`registry.domain.merkle`), so one :class:`Entry` has exactly one encoding and vice versa.
 
-A digest of 32 zero bytes is refused: SPEC.md §2 uses zero to mean "no document", and a present
-digest that reads as "absent" elsewhere would be two truths about one filing.
+A digest of 32 zero bytes is refused: docs/spec/entries.md#document-digests-and-reports uses zero to mean "no document",
+and a present digest that reads as "absent" elsewhere would be two truths about one filing.
 
 Decoding is strict about the framing and the field ranges the bytes alone decide (kind 1–4, a
 date after day 0 and before year 10000, an office of two uppercase letters); whether a date is
-plausible for the block it came in (SPEC.md §2: 1883-03-20 to the block's day + 1) is the
+plausible for the block it came in (docs/spec/entries.md#chain-data-is-input: 1883-03-20 to the block's day + 1) is the
 index's check, since only it knows the block.
 
 Encoding is a hot path (millions of entries a year, a whole batch at a time): it is plain
@@ -71,7 +72,7 @@ FLAGS_OFFSET = BASE_SIZE - 1  # 37
 DIGEST_SIZE = 32
 #: Size of one claim.
 CLAIM_SIZE = _CLAIM.size  # 54
-#: Size of a claim token (SPEC.md §2).
+#: Size of a claim token (docs/spec/entries.md#claim-tokens-and-confirmed-links).
 CLAIM_TOKEN_SIZE = 16
 #: The token of a claim made without the earlier access code: shown, never confirmed.
 NO_TOKEN = bytes(CLAIM_TOKEN_SIZE)
@@ -93,7 +94,7 @@ def _check_hash(value: object, what: str, code: str) -> None:
 
 
 def _check_date(value: object, what: str) -> None:
-    # datetime is a subclass of date; a filing date has no time of day (SPEC.md §2).
+    # datetime is a subclass of date; a filing date has no time of day (docs/spec/entries.md#field-encodings).
     if type(value) is not _dt.date:
         raise InvalidDate(f"{what} must be a calendar date without time of day")
     if value <= EPOCH:  # every later date fits the uint32 day count; date_to_days says why not
@@ -107,8 +108,8 @@ def is_office_code(code: bytes) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class ClaimRef:
-    """One priority claim in an entry (SPEC.md §2): the earlier application (office, commitment),
-    the date claimed for it and the claim token (:func:`registry.domain.commitments.claim_token`)."""
+    """One priority claim in an entry (docs/spec/entries.md#batch-entry-layout): the earlier application (office,
+    commitment), the date claimed for it and the claim token (:func:`registry.domain.commitments.claim_token`)."""
 
     earlier_commitment: bytes
     claimed_filing_date: _dt.date
@@ -126,7 +127,8 @@ class ClaimRef:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One filing of a batch (SPEC.md §2). Validated when built, so encoding cannot fail."""
+    """One filing of a batch (docs/spec/entries.md#batch-entry-layout). Validated when built, so encoding cannot
+    fail."""
 
     commitment: bytes
     kind: IpRightKind
@@ -183,7 +185,8 @@ def _decoded_entry(
 
 
 def framed_size(flags: int) -> int:
-    """The size of an entry whose flags byte (at :data:`FLAGS_OFFSET`) is ``flags`` (SPEC.md §2).
+    """The size of an entry whose flags byte (at :data:`FLAGS_OFFSET`) is ``flags``
+    (docs/spec/entries.md#batch-entry-layout).
 
     The one statement of the framing: :func:`decode_entry`, :func:`split_entries`,
     :func:`entry_size` and the index all cut entries with it.
@@ -192,12 +195,12 @@ def framed_size(flags: int) -> int:
 
 
 def entry_size(entry: Entry) -> int:
-    """The number of bytes :func:`encode_entry` produces for ``entry`` (SPEC.md §2)."""
+    """The number of bytes :func:`encode_entry` produces for ``entry`` (docs/spec/entries.md#batch-entry-layout)."""
     return framed_size((0 if entry.document_digest is None else DIGEST_PRESENT) | len(entry.claims))
 
 
 def encode_entry(entry: Entry) -> bytes:
-    """The packed bytes of one entry (SPEC.md §2 "Batch entries"; layout in the module docstring)."""
+    """The packed bytes of one entry (docs/spec/entries.md#batch-entry-layout; layout in the module docstring)."""
     digest = entry.document_digest
     claims = entry.claims
     head = _HEAD.pack(
@@ -225,7 +228,7 @@ def encode_entry(entry: Entry) -> bytes:
 
 
 def pack_entries(entries: Iterable[Entry]) -> bytes:
-    """The entries of a batch, concatenated as they travel in calldata (SPEC.md §2)."""
+    """The entries of a batch, concatenated as they travel in calldata (docs/spec/entries.md#batch-entry-layout)."""
     return b"".join(map(encode_entry, entries))
 
 
@@ -240,7 +243,8 @@ def _date(days: int, offset: int) -> _dt.date:
 
 
 def decode_entry(data: bytes | bytearray | memoryview, offset: int = 0) -> tuple[Entry, int]:
-    """Read one entry starting at ``offset``; return it and the offset just after it (SPEC.md §2).
+    """Read one entry starting at ``offset``; return it and the offset just after it
+    (docs/spec/entries.md#batch-entry-layout).
 
     Strict: raises :class:`~registry.errors.InvalidInput` with code ``malformedEntries`` when the
     data end inside the entry, the kind is not 1–4, a date is day 0 (or beyond year 9999), a
@@ -276,7 +280,7 @@ def decode_entry(data: bytes | bytearray | memoryview, offset: int = 0) -> tuple
 
 
 def decode_entries(data: bytes | bytearray | memoryview) -> list[Entry]:
-    """Read all entries of a batch; every byte must belong to an entry (SPEC.md §2).
+    """Read all entries of a batch; every byte must belong to an entry (docs/spec/entries.md#batch-entry-layout).
 
     Raises :class:`~registry.errors.InvalidInput` with code ``malformedEntries`` on any malformed
     entry or trailing bytes, naming the byte offset.
@@ -290,7 +294,7 @@ def decode_entries(data: bytes | bytearray | memoryview) -> list[Entry]:
 
 
 def split_entries(data: bytes) -> list[bytes]:
-    """Cut packed entries into one ``bytes`` per entry by their flags bytes (SPEC.md §2).
+    """Cut packed entries into one ``bytes`` per entry by their flags bytes (docs/spec/entries.md#batch-entry-layout).
 
     Framing only, no field is checked: for bytes :func:`decode_entries` has already read (the
     index checks a batch that way, then hashes each entry for its Merkle leaf) or that were

@@ -23,8 +23,8 @@ close a cycle (``claimCycle``). A single wrong link merges two unrelated extende
 INPADOC failure): :meth:`ClaimGraph.path` shows the shortest chain of links that joins two
 applications, and :meth:`ClaimGraph.withdraw` removes a wrong link.
 
-Scale (DOMAIN.md: ~20 M filings a year): adjacency is kept in dictionaries both ways, so every query
-walks only the family it is about — no global recomputation — and answers a small family in
+Scale (docs/domain.md#load-to-plan-for: ~20 M filings a year): adjacency is kept in dictionaries both ways, so every
+query walks only the family it is about — no global recomputation — and answers a small family in
 microseconds on a graph of millions of applications.
 """
 
@@ -222,7 +222,7 @@ class ClaimGraph:
     def links(self, component: Iterable[str]) -> tuple[Link, ...]:
         """The active links between members of ``component`` (e.g. an extended family), sorted.
 
-        These are the ``links`` of API.md ``GET /v1/families/{commitment}``: each joins two members
+        These are the ``links`` of docs/api.md#families, ``GET /v1/families/{commitment}``: each joins two members
         (INPADOC), from the claiming to the claimed application.
         """
         members = set(component)

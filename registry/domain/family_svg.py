@@ -1,6 +1,6 @@
 """The family picture: an extended (INPADOC) family drawn as SVG, earliest application on the left.
 
-``GET /v1/families/{commitment}.svg`` (API.md) answers with :func:`family_svg` applied to the JSON
+``GET /v1/families/{commitment}.svg`` (docs/api.md#families) answers with :func:`family_svg` applied to the JSON
 of :func:`registry.service.family_view.family_view`, so the picture and the JSON can never disagree. This
 module is pure: dictionaries in, one SVG string out, no I/O.
 
@@ -12,8 +12,8 @@ How it is drawn, and why:
   application is following time: first filings form the left-most layer, each later application
   sits right of everything it claims. Crossing reduction keeps the picture readable.
 - **One box per member**: office, kind and filing date; the application number once the office has
-  published it (before that the ledger only holds a commitment, DESIGN.md property 1); a member
-  known only from someone's priority claim is dashed and says "not anchored yet", with the date the
+  published it (before that the ledger only holds a commitment, docs/design.md#p1-nothing-unpublished-is-readable); a
+  member known only from someone's priority claim is dashed and says "not anchored yet", with the date the
   claim names. The application asked about has a bold border.
 - **One arrow per priority link**, from the earlier application to the later one claiming it,
   labelled with the filing date the claim names. When that date differs from the date the earlier
@@ -67,7 +67,8 @@ _LEGEND = (
     "Earliest on the left. Arrows run from a priority application to the later one claiming it,",
     "labelled with the filing date the claim names. Bold border: the application asked about.",
     "Dashed: known only from a priority claim. Red: the claimed date differs from the anchored one.",
-    "Dotted arrow: a link the earlier office has not confirmed (SPEC.md §2).",
+    "Dotted arrow: a link the earlier office has not confirmed "
+    "(docs/spec/entries.md#claim-tokens-and-confirmed-links).",
 )
 _KIND_NAMES = {"patent": "patent", "utilityModel": "utility model", "design": "design", "trademark": "trademark"}
 # XML 1.0 "Char": anything else (most C0 controls, lone surrogates, U+FFFE/FFFF) makes the document ill-formed.
@@ -332,7 +333,8 @@ def _arrow(
     if mismatch:
         label += f", which differs from the anchored filing date {earlier.filing_date}"
     if not link.confirmed:
-        # SPEC.md §2: only the earlier office can confirm a link; until then it grants nothing.
+        # docs/spec/entries.md#claim-tokens-and-confirmed-links: only the earlier office can confirm a link; until then
+        # it grants nothing.
         label += "; not confirmed by the earlier office"
     text = ("≠ " if mismatch else "") + link.claimed_date
     dash = "" if link.confirmed else ' stroke-dasharray="3 3"'
@@ -363,7 +365,7 @@ def _description(members: Iterable[_Member], links: Sequence[_Link], by_id: Mapp
 
 
 def family_svg(family: Mapping[str, Any]) -> str:
-    """The SVG picture of ``family``, the JSON answer of ``GET /v1/families/{commitment}`` (API.md)."""
+    """The SVG picture of ``family``, the JSON answer of ``GET /v1/families/{commitment}`` (docs/api.md#families)."""
     members, links = _members(family)
     focal = str(family.get("commitment", ""))
     total = len(members)

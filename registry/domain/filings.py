@@ -1,23 +1,24 @@
 """From what an office types to what the ledger holds: one filing, prepared for anchoring.
 
-The pure path of STYLE.md — normalize → commit → entry — for one application and its priority
-claims: the number is read by its office's rules (``registry.domain.numbers``, WIPO ST.10/C), the access
+The pure path of docs/design.md#how-the-code-is-written — normalize → commit → entry — for one application and its
+priority claims: the number is read by its office's rules (``registry.domain.numbers``, WIPO ST.10/C), the access
 code is checked or generated (``registry.domain.accesscodes``), the commitment binds (office, canonical
-number, access secret) (SPEC.md §1), and each priority claim (PCT Rule 4.10: office, number, date)
-becomes the earlier application's (office, commitment) with the claimed date and the claim token
-that proves the claiming office was given the earlier access code (SPEC.md §2). Duplicate claims and
-self-claims are refused (Paris Art. 4F; DOMAIN.md rule 8). Nothing here touches a node.
+number, access secret) (docs/spec/commitments.md#commitments), and each priority claim (PCT Rule 4.10: office, number,
+date) becomes the earlier application's (office, commitment) with the claimed date and the claim token
+that proves the claiming office was given the earlier access code
+(docs/spec/entries.md#claim-tokens-and-confirmed-links). Duplicate claims and self-claims are refused (Paris Art. 4F;
+docs/domain.md#8-multiple-priorities). Nothing here touches a node.
 
 What is anchored must be plausible, not only well formed:
 
-- an access code the office chose must pass the strength rule of API.md
+- an access code the office chose must pass the strength rule of docs/api.md#other-bodies
   (:func:`registry.domain.accesscodes.check_strength`, ``weakAccessCode``); a claim's code was issued by
   the first office and is taken as given;
 - with ``latest_block_day`` (the UTC day of the chain's latest block, which the service reads), the
   filing date and every claimed date lie between the Paris Convention (1883-03-20) and that day + 1
   (:func:`registry.domain.types.is_plausible_date`), and no claim is dated after the filing itself
-  (SPEC.md §5: ``notAPlausibleDate``). Verification applies none of this: it answers an implausible
-  pair with a verdict (``laterAfterEarlier`` fails).
+  (docs/spec/priority-rules.md#plausible-dates: ``notAPlausibleDate``). Verification applies none of this: it answers an
+  implausible pair with a verdict (``laterAfterEarlier`` fails).
 """
 
 from __future__ import annotations
@@ -137,7 +138,8 @@ def claim_commitment(claim: ClaimInput, *, target: str = "priorityClaims") -> Pr
 
 
 def check_plausible_date(day: _dt.date, latest_block_day: _dt.date, *, target: str) -> _dt.date:
-    """Return ``day`` when anchoring may carry it (SPEC.md §5), else raise ``notAPlausibleDate``."""
+    """Return ``day`` when anchoring may carry it (docs/spec/priority-rules.md#plausible-dates), else raise
+    ``notAPlausibleDate``."""
     if isinstance(day, _dt.date) and not isinstance(day, _dt.datetime) and not is_plausible_date(day, latest_block_day):
         raise errors.InvalidDate(
             f"{day.isoformat()} is not a plausible date: anchoring takes dates from"
@@ -218,8 +220,8 @@ def prepare_filing(
             raise errors.InvalidClaim("an application cannot claim its own priority", code="selfClaim", target=target)
         seen[key] = i
         claims.append(prepared)
-    # The ledger holds the document's SHA-256 bound to this application (SPEC.md §2), so that
-    # hashing a published document links it to nothing.
+    # The ledger holds the document's SHA-256 bound to this application
+    # (docs/spec/entries.md#document-digests-and-reports), so that hashing a published document links it to nothing.
     if filing.document_digest == bytes(32):
         raise errors.InvalidInput("a zero document digest means 'no document': leave it out", code="badDigest")
     digest = None if filing.document_digest is None else bound_document_digest(own, filing.document_digest)

@@ -1,13 +1,14 @@
 """Whose law judges a priority claim: the office, its calendar, its citations, its restoration route.
 
-SPEC.md §5 and DOMAIN.md rules 4 and 5, with the provisions each office applies:
+docs/spec/priority-rules.md#rules-cited, docs/domain.md#4-non-working-days and docs/domain.md#5-restoration, with the
+provisions each office applies:
 
 - **Whose calendar** (Paris Convention Art. 4C(3), PCT Rule 80.5): the office where the later
   application was filed; for a PCT application (its number reads ``PCT/CC…``, whatever office the
   caller names: ``WO``, or a designated office such as ``EP`` for a Euro-PCT) the **receiving
   Office** ``CC``, the International Bureau's own calendar only for ``PCT/IB…``. A ``WO``
   application without a number is judged on the IB's calendar, and the answer says that the
-  receiving Office was not given (API.md verify). The EPO's calendar is the union of its filing
+  receiving Office was not given (docs/api.md#verifying-a-claim). The EPO's calendar is the union of its filing
   offices' closing days (EPC Rule 134(1), :mod:`registry.domain.calendar`).
 - **Citations**: every message cites the provision of the law that applies — EPC Art. 87 / Rule 134
   / Art. 122 for the EPO, 35 USC 119 / 21(b) / 37 CFR 1.55 for the USPTO, JP Patent Act Art. 43bis /
@@ -73,7 +74,8 @@ class DeadlineRule(StrEnum):
 
 @dataclass(frozen=True)
 class Citations:
-    """The provisions one law applies, quoted in the verification's messages (SPEC.md §5)."""
+    """The provisions one law applies, quoted in the verification's messages
+    (docs/spec/priority-rules.md#rules-cited)."""
 
     period: str
     closed: str

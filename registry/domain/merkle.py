@@ -1,4 +1,4 @@
-"""Merkle trees over batch entries, bit for bit as OpenZeppelin builds them (SPEC.md §2).
+"""Merkle trees over batch entries, bit for bit as OpenZeppelin builds them (docs/spec/entries.md#merkle-tree).
 
 A batch stores one root on chain; the index recomputes it from calldata, and operations on a
 batched entry carry a proof checked by OpenZeppelin ``MerkleProof`` against that root. So this
@@ -53,7 +53,8 @@ def _check_node(node: bytes, what: str) -> None:
 
 
 class MerkleTree:
-    """An OpenZeppelin ``StandardMerkleTree`` of ``bytes`` leaves (SPEC.md §2; OZ merkle-tree 1.0.8).
+    """An OpenZeppelin ``StandardMerkleTree`` of ``bytes`` leaves (docs/spec/entries.md#merkle-tree; OZ merkle-tree
+    1.0.8).
 
     Build it with :meth:`of`. Nodes are kept in one contiguous ``bytes`` (32 bytes a node) to keep
     a tree of a million leaves at ~64 MB instead of the ~150 MB of a list of ``bytes`` objects.
@@ -142,5 +143,6 @@ def verify(root: bytes, leaf: bytes, proof: Sequence[bytes]) -> bool:
 
 
 def verify_entry(root: bytes, entry: bytes, proof: Sequence[bytes]) -> bool:
-    """Whether ``proof`` shows the entry bytes ``entry`` are in the tree of ``root`` (SPEC.md §2)."""
+    """Whether ``proof`` shows the entry bytes ``entry`` are in the tree of ``root``
+    (docs/spec/entries.md#merkle-tree)."""
     return verify(root, leaf_hash(entry), proof)

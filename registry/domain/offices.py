@@ -1,7 +1,7 @@
 """WIPO ST.3 office codes: which two-letter codes may name an office in the registry.
 
 Source: WIPO Standard ST.3 ("Recommended standard on two-letter codes for the representation of
-states, other entities and intergovernmental organizations"), and SPEC.md §1 which fixes the rule:
+states, other entities and intergovernmental organizations"), and docs/spec/commitments.md#offices which fixes the rule:
 
 * a code is two ASCII letters, read case-insensitively after stripping surrounding space (full-width
   letters typed on a Japanese keyboard are folded first with Unicode NFKC);
@@ -13,8 +13,8 @@ states, other entities and intergovernmental organizations"), and SPEC.md §1 wh
   ``OA``, ``GC``, ``IB``, ``WO``, ``QZ`` (CPVO), ``XN`` (Nordic Patent Institute), ``XU`` (UPOV) and
   ``XV`` (Visegrad Patent Institute), which sit next to the reserved ranges.
 
-Whether an ISO 3166 code is currently *assigned* is deliberately not checked (SPEC.md §1 lists only
-these refusals): ISO 3166 changes, and an office admitted to the ledger is the real test.
+Whether an ISO 3166 code is currently *assigned* is deliberately not checked (docs/spec/commitments.md#offices lists
+only these refusals): ISO 3166 changes, and an office admitted to the ledger is the real test.
 
 ``IB`` names the International Bureau as a PCT *receiving office* (``PCT/IB2015/050123``); the
 record office of every PCT application is ``WO`` (ST.3 lists both for WIPO).
@@ -54,7 +54,7 @@ _ASCII_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 def validate_office(code: str) -> OfficeCode:
     """Return the ST.3 office code in canonical form (two uppercase ASCII letters) or raise.
 
-    Rules from WIPO ST.3 and SPEC.md §1 (see the module docstring). Raises
+    Rules from WIPO ST.3 and docs/spec/commitments.md#offices (see the module docstring). Raises
     :class:`~registry.errors.InvalidOfficeCode` with ``code`` = ``badLength`` (not two characters),
     ``badCharacter`` (not ASCII letters), ``unknownOffice`` (``XX``) or ``reservedOfficeCode``.
 
@@ -93,7 +93,7 @@ def validate_office(code: str) -> OfficeCode:
 
 
 def is_valid_office(code: str) -> bool:
-    """Tell whether :func:`validate_office` accepts ``code`` (WIPO ST.3, SPEC.md §1)."""
+    """Tell whether :func:`validate_office` accepts ``code`` (WIPO ST.3, docs/spec/commitments.md#offices)."""
     try:
         validate_office(code)
     except InvalidOfficeCode:

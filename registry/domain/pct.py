@@ -1,4 +1,5 @@
-"""Who anchors a PCT application, and whose record a claim on it is judged on (SPEC.md §1).
+"""Who anchors a PCT application, and whose record a claim on it is judged on
+(docs/spec/commitments.md#whose-record-counts).
 
 The record office of every PCT application is ``WO`` (WIPO ST.3; ``PCT/CCYYYY/NNNNNN`` names its
 receiving Office ``CC``, and ``CC`` is ``IB`` when the International Bureau received it). The

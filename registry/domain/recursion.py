@@ -5,8 +5,8 @@
 ``json`` decoder, ``repr``, pickling) guards its own recursion with that limit, so with it raised a
 few hundred KB of nested JSON overflow the C stack and end the process with SIGSEGV before any
 ``RecursionError`` is raised: one unauthenticated request took the gateway down (issue 12).
-DESIGN.md property 10 ("no request can take the gateway down") must not depend on which library
-happened to be imported first.
+docs/design.md#p10-no-request-can-take-the-gateway-down ("no request can take the gateway down") must not depend on
+which library happened to be imported first.
 
 :func:`install` wraps the loading of those two packages so that whatever limit was in force just
 before the import is in force again just after it. Request bodies are parsed with a depth-limited

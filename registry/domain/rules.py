@@ -1,7 +1,7 @@
 """The verdict engine: is a priority claim valid, restorable, invalid, or not found on the ledger?
 
 Pure functions over frozen dataclasses; no chain, no I/O (the office calendar is passed in). The
-rules, as fixed by SPEC.md §5 and DOMAIN.md, and where each comes from:
+rules, as fixed by docs/spec/priority-rules.md and docs/domain.md#priority-rules, and where each comes from:
 
 - **What a claim names** (PCT Rule 4.10(a)): the earlier application's office, number and filing
   date. The claimed date must equal the date anchored on the ledger (check ``filingDateMatches``).
@@ -18,7 +18,7 @@ rules, as fixed by SPEC.md §5 and DOMAIN.md, and where each comes from:
   is closed moves to its next working day (:mod:`registry.domain.calendar`).
 - **Restoration** (PCT Rule 26bis.3): a later application filed within 2 months after the period
   expired can have the priority right restored on request; verdict ``restorable``. Only for patents
-  and utility models (SPEC.md §5).
+  and utility models (docs/spec/priority-rules.md#restoration).
 - **Order** (Paris Art. 4A(1), 4C(2)): the earlier application must be filed strictly before the
   later one (check ``laterAfterEarlier``).
 - **First application** (Paris Art. 4C(4)): when the priority application itself claims an earlier
@@ -32,7 +32,7 @@ rules, as fixed by SPEC.md §5 and DOMAIN.md, and where each comes from:
   months from the earliest priority date, and at least 4 months from the later filing date) run from
   the earliest priority date (:func:`check_claim_set`).
 
-How the checks make the verdict (:func:`verdict_from_checks`, SPEC.md §5):
+How the checks make the verdict (:func:`verdict_from_checks`, docs/spec/priority-rules.md#verdicts):
 
 - ``registered`` failed → ``notFound``, and no other check is listed: a wrong access code must look
   exactly like an application that was never anchored, so that answer depends on nothing but the
@@ -42,7 +42,7 @@ How the checks make the verdict (:func:`verdict_from_checks`, SPEC.md §5):
   only when the claim is late) passed → ``restorable``;
 - otherwise → ``invalid``.
 
-Real data is messy (DOMAIN.md): dates are never "fixed" here. A placeholder such as ``0001-01-01``,
+Real data is messy (docs/domain.md#messy-data): dates are never "fixed" here. A placeholder such as ``0001-01-01``,
 or any date the ledger cannot encode, is refused with :class:`~registry.errors.InvalidDate`; a
 parent filed after its divisional is refused too.
 """
@@ -115,21 +115,23 @@ CORRECTION_MONTHS_FROM_PRIORITY = 16
 CORRECTION_MONTHS_FROM_FILING = 4
 
 # Dates that databases write when they do not know the real one. They are refused, not guessed
-# around; other dates outside the ledger's range (SPEC.md §2, after 1970-01-01) are refused too.
+# around; other dates outside the ledger's range (docs/spec/entries.md#field-encodings, after 1970-01-01) are refused
+# too.
 _PLACEHOLDER_DATES = frozenset({_dt.date(1, 1, 1), _dt.date(1900, 1, 1), _dt.date(1970, 1, 1), _dt.date.max})
 
 _TWELVE_MONTH_KINDS = frozenset({IpRightKind.PATENT, IpRightKind.UTILITY_MODEL})
 
 
 class Severity(StrEnum):
-    """How much a failed check weighs (SPEC.md §5): an ``error`` decides the verdict, a ``warning`` never."""
+    """How much a failed check weighs (docs/spec/priority-rules.md#verdicts): an ``error`` decides the verdict, a
+    ``warning`` never."""
 
     ERROR = "error"
     WARNING = "warning"
 
 
 class Verdict(StrEnum):
-    """The answer of a verification (API.md ``verdict``)."""
+    """The answer of a verification (docs/api.md#verifying-a-claim ``verdict``)."""
 
     VALID = "valid"
     RESTORABLE = "restorable"
@@ -138,7 +140,8 @@ class Verdict(StrEnum):
 
 
 class KindCompatibility(StrEnum):
-    """Whether a later kind may claim an earlier kind (Paris Art. 4A(1), 4E(1), 4E(2); SPEC.md §5)."""
+    """Whether a later kind may claim an earlier kind (Paris Art. 4A(1), 4E(1), 4E(2);
+    docs/spec/priority-rules.md#kinds)."""
 
     ALLOWED = "allowed"
     NATIONAL_LAW = "nationalLaw"
@@ -147,7 +150,7 @@ class KindCompatibility(StrEnum):
 
 @dataclass(frozen=True)
 class Check:
-    """One named check of a verification (API.md ``checks[]``).
+    """One named check of a verification (docs/api.md#verifying-a-claim ``checks[]``).
 
     ``severity`` is what a failure of this check weighs; it is set on passed checks too, so that a
     reader sees which checks can decide the verdict.
@@ -163,8 +166,8 @@ class Check:
 class PriorityClaim:
     """A priority claim as the examiner holds it (PCT Rule 4.10(a)): office, number, filing date.
 
-    ``application_number`` is the office module's canonical number (SPEC.md §1), so two claims to the
-    same application compare equal on ``(ip_office_code, application_number)``.
+    ``application_number`` is the office module's canonical number (docs/spec/commitments.md#canonical-numbers), so two
+    claims to the same application compare equal on ``(ip_office_code, application_number)``.
     """
 
     ip_office_code: str
@@ -221,7 +224,7 @@ class LaterApplication:
         application_number: str | None = None,
         parent_relation: ParentRelation | str | None = None,
     ) -> LaterApplication:
-        """The later application as a caller gives it (API.md verify ``later``).
+        """The later application as a caller gives it (docs/api.md#verifying-a-claim, ``later``).
 
         ``application_number`` (as written) that reads as a PCT number makes it a PCT application
         whatever ``ip_office_code`` says (``WO``, or a designated office such as ``EP``); any other
@@ -295,7 +298,7 @@ class RegisteredApplication:
 
 @dataclass(frozen=True)
 class Restoration:
-    """How the applying office restores a late priority claim (SPEC.md §5 ``restoration``).
+    """How the applying office restores a late priority claim (docs/spec/priority-rules.md#restoration).
 
     ``available`` None: the office's law is not known here (``restorationRouteKnown`` fails);
     ``criterion`` ``dueCare`` or ``unintentional``; ``request_deadline`` the last day for the request,
@@ -310,7 +313,8 @@ class Restoration:
 
 @dataclass(frozen=True)
 class Verification:
-    """The answer to "does this priority claim hold?" (API.md ``POST /v1/priority-claims/verify``).
+    """The answer to "does this priority claim hold?" (docs/api.md#verifying-a-claim ``POST
+    /v1/priority-claims/verify``).
 
     ``priority_period_end`` and ``restoration_period_end`` are the moved last days (Paris Art. 4C(3),
     PCT Rule 80.5) computed from the registered filing date; ``None`` when nothing was found, and
@@ -389,7 +393,8 @@ def check_filing_date(day: _dt.date, *, target: str | None = None) -> _dt.date:
 
     Periods run from filing dates (Paris Art. 4C(2)); a placeholder (``0001-01-01``, ``1900-01-01``,
     ``1970-01-01``, ``9999-12-31``), a date with a time of day, or a date the ledger cannot encode
-    (SPEC.md §2) would produce a confident but meaningless verdict, so it is refused, never adjusted.
+    (docs/spec/entries.md#field-encodings) would produce a confident but meaningless verdict, so it is refused, never
+    adjusted.
     """
     where = f" ({target})" if target else ""
     if isinstance(day, _dt.datetime) or not isinstance(day, _dt.date):
@@ -435,7 +440,8 @@ def restoration_period_end(
     """The last day a late claim can be restored, or ``None`` when the later kind has no restoration.
 
     PCT Rule 26bis.3(a): two months from the (moved) end of the priority period, itself moved to the
-    later office's next working day (Rule 80.5). Only for a later patent or utility model (SPEC.md §5).
+    later office's next working day (Rule 80.5). Only for a later patent or utility model
+    (docs/spec/priority-rules.md#restoration).
     """
     if later_kind not in _TWELVE_MONTH_KINDS:
         return None
@@ -485,14 +491,16 @@ _KIND_RULES: dict[tuple[IpRightKind, IpRightKind], tuple[KindCompatibility, str]
     (_U, _U): (_ALLOWED, "Paris Convention Art. 4A(1)"),
     (_D, _D): (_ALLOWED, "Paris Convention Art. 4A(1)"),
     (_D, _U): (_ALLOWED, "Paris Convention Art. 4E(1)"),
-    # 4E(1) names utility models only; a design resting on a patent is for national law (SPEC.md §5).
+    # 4E(1) names utility models only; a design resting on a patent is for national law
+    # (docs/spec/priority-rules.md#kinds).
     (_D, _P): (_NATIONAL, "Paris Convention Art. 4E(1)"),
     (_T, _T): (_ALLOWED, "Paris Convention Art. 4A(1)"),
 }
 
 
 def kind_compatibility(later_kind: IpRightKind, earlier_kind: IpRightKind) -> KindCompatibility:
-    """May an application of ``later_kind`` claim one of ``earlier_kind``? (Paris Art. 4A(1), 4E; SPEC §5).
+    """May an application of ``later_kind`` claim one of ``earlier_kind``? (Paris Art. 4A(1), 4E;
+    docs/spec/priority-rules.md#kinds).
 
     Patent ← patent, utility model; utility model ← patent, utility model (4E(2)); design ← design,
     utility model (4E(1)); trademark ← trademark: ``ALLOWED``. Design ← patent: ``NATIONAL_LAW`` (the
@@ -535,7 +543,7 @@ def _kind_check(later: LaterApplication, earlier_kind: IpRightKind) -> Check:
 
 
 def verdict_from_checks(checks: Sequence[Check]) -> Verdict:
-    """The verdict the checks imply (SPEC.md §5; the rules are in the module docstring).
+    """The verdict the checks imply (docs/spec/priority-rules.md; the rules are in the module docstring).
 
     ``registered`` failed → notFound; no failed error → valid; only ``withinPriorityPeriod`` failed
     and ``withinRestorationPeriod`` passed (PCT Rule 26bis.3) → restorable; otherwise → invalid.
@@ -560,7 +568,8 @@ def verify_claim(
     registered: RegisteredApplication | None,
     calendar: OfficeCalendar,
 ) -> Verification:
-    """Judge one priority claim against what the ledger holds (SPEC.md §5; Paris Art. 4; PCT Rule 26bis).
+    """Judge one priority claim against what the ledger holds (docs/spec/priority-rules.md; Paris Art. 4; PCT Rule
+    26bis).
 
     ``registered`` is the ledger's record for ``claim`` (found with the right access code) or ``None``.
     The period runs from the *registered* filing date (the date the earlier application really has;
@@ -568,13 +577,13 @@ def verify_claim(
     from the parent's filing date when ``later`` is a divisional or continuation (Paris Art. 4G).
 
     Raises :class:`InvalidDate` for a placeholder or impossible date in ``claim`` or ``later``: a
-    malformed date is a 422, not a verdict (API.md).
+    malformed date is a 422, not a verdict (docs/api.md#errors).
     """
     check_filing_date(claim.filing_date, target="priority.filingDate")
     _check_later(later)
     if registered is None or registered.ip_office_code != claim.ip_office_code:
-        # A record of another office cannot answer for this claim (SPEC.md §1: the office that
-        # anchored it must equal the claimed office); it is reported exactly like no record at all.
+        # A record of another office cannot answer for this claim (docs/spec/commitments.md#whose-record-counts: the
+        # office that anchored it must equal the claimed office); it is reported exactly like no record at all.
         return _not_found(claim)
 
     earlier_date = registered.filing_date
@@ -605,7 +614,8 @@ def verify_claim(
 
 def _not_found(claim: PriorityClaim) -> Verification:
     # Built from the caller's own input only: an unknown application and a wrong access code must
-    # give byte-identical answers (DOMAIN.md, DAS −7 vs −14), and no date may hint at a record.
+    # give byte-identical answers (docs/domain.md#what-das-does-and-what-we-do-better, DAS −7 vs −14), and no date may
+    # hint at a record.
     message = (
         f"No application {claim.application_number} of office {claim.ip_office_code} is anchored under this"
         " access code; check the office, number and access code, or ask the first office whether it has"
@@ -854,7 +864,8 @@ def _route_check(route: Route | None, restoration: Restoration, law: ApplyingLaw
 
 
 def _closing_days_check(calendar: OfficeCalendar, law: ApplyingLaw, days: Sequence[_dt.date | None]) -> Check:
-    """``closingDaysKnown`` (SPEC.md §5): every year the computed ends fall in has shipped closures."""
+    """``closingDaysKnown`` (docs/spec/priority-rules.md#closing-days): every year the computed ends fall in has shipped
+    closures."""
     office = law.calendar_office
     years = sorted({d.year for d in days if d is not None})
     missing = [y for y in years if not calendar.covers(office, y)]

@@ -1,9 +1,9 @@
 """Domain scalars shared by every module: IP-right kinds, ledger dates, commitments and office
-codes (SPEC.md §1–§2).
+codes (docs/spec/commitments.md#whose-record-counts).
 
 A filing date has no time of day; on chain it is a ``uint32`` count of days since 1970-01-01.
 
-A :data:`Commitment` is the 32 bytes that stand for an application (SPEC.md §1), an
+A :data:`Commitment` is the 32 bytes that stand for an application (docs/spec/commitments.md#commitments), an
 :data:`OfficeCode` a canonical WIPO ST.3 code. Both are ``NewType`` types, so they cost nothing at run
 time and a type checker tells one from any ``bytes`` or ``str``: only their validating
 constructors make one — :func:`as_commitment` (and ``commitments.commitment`` /
@@ -39,7 +39,8 @@ _EPOCH_ORDINAL = EPOCH.toordinal()
 _DAYS_LIMIT = 2**32
 
 # The Paris Convention was signed on 20 March 1883: no priority right, and so no filing that this
-# registry judges, can be older (SPEC.md §2 and §5, "plausible dates").
+# registry judges, can be older (docs/spec/entries.md#chain-data-is-input and
+# docs/spec/priority-rules.md#plausible-dates).
 PARIS_CONVENTION_DATE = _dt.date(1883, 3, 20)
 
 
@@ -53,7 +54,7 @@ class IpRightKind(IntEnum):
 
     @property
     def api_name(self) -> str:
-        """The lowerCamelCase name used in JSON (API.md): ``patent``, ``utilityModel``, …"""
+        """The lowerCamelCase name used in JSON (docs/api.md#conventions): ``patent``, ``utilityModel``, …"""
         return _API_NAMES[self]
 
     @classmethod
@@ -105,8 +106,8 @@ def latest_plausible_date(latest_block_day: _dt.date) -> _dt.date:
     """The last date a filing can carry: the UTC day of the latest block, plus one.
 
     The extra day absorbs time zones: an office east of UTC files on a calendar day that is still
-    "tomorrow" in UTC (SPEC.md §5). This is the one home of that rule; the API, the CLI, the import
-    and the index's range checks on chain data all call it.
+    "tomorrow" in UTC (docs/spec/priority-rules.md#plausible-dates). This is the one home of that rule; the API, the
+    CLI, the import and the index's range checks on chain data all call it.
     """
     return latest_block_day + _dt.timedelta(days=1)
 
@@ -132,7 +133,7 @@ def parse_date(value: str | _dt.date) -> _dt.date:
 
 Commitment = NewType("Commitment", bytes)
 """An application's commitment: ``keccak256(abi.encode(tag, office, number, secret))``, 32 bytes
-(SPEC.md §1); written ``0x`` + 64 lowercase hex digits in JSON (``commitments.to_hex``)."""
+(docs/spec/commitments.md#commitments); written ``0x`` + 64 lowercase hex digits in JSON (``commitments.to_hex``)."""
 
 OfficeCode = NewType("OfficeCode", str)
 """A canonical WIPO ST.3 office code: two uppercase letters, neither unknown nor reserved

@@ -1,16 +1,16 @@
 """The index: a read model of the registry that follows the chain into SQLite.
 
-DESIGN.md property 3 — "the ledger is the only source of truth": everything here is rebuilt from
-chain data alone, the contract's events (``eth_getLogs``) and, for batches, the transaction input
-that carries the packed entries (SPEC.md §2). Deleting the database loses nothing; :meth:`Index.sync`
-on an empty file gives the same rows, table for table.
+docs/design.md#p3-the-ledger-is-the-only-source-of-truth — "the ledger is the only source of truth": everything here is
+rebuilt from chain data alone, the contract's events (``eth_getLogs``) and, for batches, the transaction input
+that carries the packed entries (docs/spec/entries.md#batch-entry-layout). Deleting the database loses nothing;
+:meth:`Index.sync` on an empty file gives the same rows, table for table.
 
 One module a job; this package only re-exports what the rest of the registry uses:
 
 - :mod:`~registry.index.results` — the values queries and syncs return (and node / report ids);
 - :mod:`~registry.index.decode` — ABI decoding of events and of a batch's calldata;
 - :mod:`~registry.index.checks` — range checks of chain data and the check of a batch against its
-  root (SPEC.md §2 "Chain data is input", "Batches are checked, not trusted");
+  root (docs/spec/entries.md#chain-data-is-input, "Batches are checked, not trusted");
 - :mod:`~registry.index.schema` — the tables, their version, the connection settings;
 - :mod:`~registry.index.projector` — what each event changes (first anchored wins per office,
   versions, claims and confirmations), handlers registered by event name;

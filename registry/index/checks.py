@@ -1,12 +1,12 @@
-"""Range checks of chain data, and the check of a batch against its event (SPEC.md §2).
+"""Range checks of chain data, and the check of a batch against its event (docs/spec/entries.md#chain-data-is-input).
 
-SPEC.md §2 "Chain data is input": every value read from events and calldata is range-checked
+docs/spec/entries.md#chain-data-is-input: every value read from events and calldata is range-checked
 before it is stored — dates by :func:`registry.domain.types.is_plausible_date` against the UTC
 day of the block they came in, kinds 1–4 (reports 1–5), claim offices, counts and string sizes.
 What fails is refused for the office that sent it (the projector records why); it never reaches
 a query, so no value can make a read fail.
 
-SPEC.md §2 "Batches are checked, not trusted": the contract stores a batch's root without
+docs/spec/entries.md#merkle-tree "Batches are checked, not trusted": the contract stores a batch's root without
 recomputing it, so :func:`check_batch` decodes the entries from the transaction input, rebuilds
 the StandardMerkleTree (:mod:`registry.domain.merkle`) and refuses the batch when the root
 differs or the entries cannot be read from the input at all.
@@ -52,7 +52,7 @@ EntryRow = tuple[bytes, int, int, bytes | None, tuple[tuple[str, bytes, int, byt
 
 
 class CheckedBatch(NamedTuple):
-    """A batch's calldata read and checked against its event (SPEC.md §2).
+    """A batch's calldata read and checked against its event (docs/spec/entries.md#batch-entry-layout).
 
     ``reason`` says why it is refused (then ``rows`` is empty); ``tree`` is kept for the proof
     cache when the check ran in this process.
@@ -76,7 +76,7 @@ def is_kind(kind: int) -> bool:
 
 
 def is_report_kind(kind: int) -> bool:
-    """Whether an event's report kind is one of SPEC.md §2's five (R15)."""
+    """Whether an event's report kind is one of docs/spec/entries.md#document-digests-and-reports's five (R15)."""
     return 1 <= kind <= 5
 
 
@@ -86,7 +86,7 @@ def is_canonical_number(number: str) -> bool:
 
 
 def is_usable_endpoint(endpoint: str) -> bool:
-    """Whether an office's endpoint is a URL the gateways may call (SPEC.md §7)."""
+    """Whether an office's endpoint is a URL the gateways may call (docs/spec/between-gateways.md#outbound-calls)."""
     return len(endpoint) <= _MAX_ENDPOINT and endpoint.isascii() and endpoint.startswith(("http://", "https://"))
 
 
@@ -119,7 +119,8 @@ def check_batch(
     the input must be a call of the registry's ``anchorBatch``/``anchorBatchBySig`` for this root
     and office, the entries must decode strictly, their number must be the event's ``count`` and
     their StandardMerkleTree root the anchored root, and every date plausible for ``block_day``
-    (the UTC day of the batch's block, SPEC.md §2). ``data`` None: not sent to the registry.
+    (the UTC day of the batch's block, docs/spec/entries.md#chain-data-is-input). ``data`` None: not sent to the
+    registry.
     """
     if not 0 < count < MAX_COUNT:
         return CheckedBatch(f"the event's entry count {count} is out of range", [], None)

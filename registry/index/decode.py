@@ -1,9 +1,9 @@
 """ABI decoding of what the index reads from the chain: the contract's events and a batch's calldata.
 
-DESIGN.md property 3 — the index is rebuilt from chain data alone: the events (``eth_getLogs``)
-and, for a batch, the transaction input that carries its packed entries (SPEC.md §2). This module
-only turns those bytes into Python values; whether the values are acceptable is
-:mod:`registry.index.checks`, what they change in the tables is :mod:`registry.index.projector`.
+docs/design.md#p3-the-ledger-is-the-only-source-of-truth — the index is rebuilt from chain data alone: the events
+(``eth_getLogs``) and, for a batch, the transaction input that carries its packed entries
+(docs/spec/entries.md#batch-entry-layout). This module only turns those bytes into Python values; whether the values are
+acceptable is :mod:`registry.index.checks`, what they change in the tables is :mod:`registry.index.projector`.
 The selectors of the calls a batch may come in are :mod:`registry.ledger.selectors`.
 """
 
@@ -103,5 +103,6 @@ def office_code(code: bytes) -> str:
 
 
 def digest_or_none(value: bytes | None) -> bytes | None:
-    """An event's document digest, ``None`` for none (SPEC.md §2: a zero digest means "no document")."""
+    """An event's document digest, ``None`` for none (docs/spec/entries.md#document-digests-and-reports: a zero digest
+    means "no document")."""
     return None if value is None or value == _ZERO32 else bytes(value)

@@ -1,21 +1,22 @@
-"""The projector: what each event of the contract changes in the index's tables (SPEC.md §2).
+"""The projector: what each event of the contract changes in the index's tables (docs/spec/entries.md).
 
 One :class:`Projector` applies the events of one sync step inside its transaction, in chain order
 (block, position in the block). The handlers are registered explicitly in :data:`HANDLERS`, keyed
 by event name; :data:`IGNORED_EVENTS` lists, with the reason, every other event of the ABI, and a
 test checks that the two cover the ABI. The rules applied:
 
-- **Per office** (DESIGN.md property 9, SPEC.md §2 "Uniqueness is per office"): a record is
-  identified by (office, commitment), a batch by (office, root). What another office anchors under
+- **Per office** (docs/design.md#p9-no-office-can-hurt-another, docs/spec/entries.md#uniqueness-is-per-office): a record
+  is identified by (office, commitment), a batch by (office, root). What another office anchors under
   the same 32 bytes never shadows, blocks or replaces a record.
-- **First anchored wins** per (office, commitment) (DESIGN.md property 4), in chain order: block
-  number, then position of the event in the block, then entry order within a batch. A later anchor
+- **First anchored wins** per (office, commitment) (docs/design.md#p4-first-write-wins-history-stays), in chain order:
+  block number, then position of the event in the block, then entry order within a batch. A later anchor
   of what the office already holds is a *conflict* of that office (table ``conflicts``).
-- **Batches are checked, not trusted** and **chain data is input** (SPEC.md §2): the checks are
-  :mod:`registry.index.checks`; what fails is refused for the office that sent it
+- **Batches are checked, not trusted** and **chain data is input** (docs/spec/entries.md#chain-data-is-input): the
+  checks are :mod:`registry.index.checks`; what fails is refused for the office that sent it
   (``anchors.refused`` or ``refusals``) and never becomes a record, claim or version.
-- **Claims prove themselves** (SPEC.md §2): a claim counts as *confirmed* once the earlier office
-  emitted ``PriorityClaimConfirmed`` for that link (only that office can: the event carries its code).
+- **Claims prove themselves** (docs/spec/entries.md#claim-tokens-and-confirmed-links): a claim counts as *confirmed*
+  once the earlier office emitted ``PriorityClaimConfirmed`` for that link (only that office can: the event carries its
+  code).
 - **Versions** (property 4): version 1 is the anchored filing; ``FilingAmended``,
   ``PriorityClaimAdded`` and ``PriorityClaimWithdrawn`` after anchoring name the location
   ``(batchRoot, commitment)`` they apply to and are applied only to the winning record's location
@@ -105,7 +106,8 @@ class Projector:
         self._executor = executor
         self._batch_logs: Iterator[Any] = iter(batch_logs) if executor is not None else iter(())
         self._ahead: deque[tuple[bytes, bytes, Future[CheckedBatch]]] = deque()
-        # The UTC day of each block with events: what a date in it may be at most (SPEC.md §2).
+        # The UTC day of each block with events: what a date in it may be at most
+        # (docs/spec/entries.md#chain-data-is-input).
         self._days = days or {}
         # Counted apart and added to the sync's totals only once the step has committed.
         self.counts = Counts()
@@ -129,7 +131,7 @@ class Projector:
         handler = HANDLERS[spec.name]
         handler(self, db, block, schema.position(block, n), bytes(log["transactionHash"]), log, args)
 
-    # Checks of chain data (SPEC.md §2 "Chain data is input") ──────────────────────────────
+    # Checks of chain data (docs/spec/entries.md#chain-data-is-input) ──────────────────────────────
 
     def _plausible(self, block: int, days: int) -> bool:
         """Whether a uint32 day count read in ``block`` is a plausible date for it."""
@@ -204,7 +206,8 @@ class Projector:
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
         endpoint = str(args["endpoint"])
-        # Only a URL the gateways may call (SPEC.md §7) is kept; anything else reads as "none".
+        # Only a URL the gateways may call (docs/spec/between-gateways.md#outbound-calls) is kept; anything else reads
+        # as "none".
         usable = is_usable_endpoint(endpoint)
         self._office_event(db, block, position, tx, args["office"], "endpointSet", None, endpoint if usable else "")
 

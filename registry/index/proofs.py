@@ -3,7 +3,7 @@
 A record anchored in a batch is proved by the StandardMerkleTree of the batch's entries
 (:mod:`registry.domain.merkle`), exactly the ``Inclusion`` the contract takes for amend / claim /
 publish. The index does not copy a batch's calldata (issue 6: at most 250 bytes of index a
-filing): since an entry has one encoding only (SPEC.md §2), the entries are re-encoded from
+filing): since an entry has one encoding only (docs/spec/entries.md#batch-entry-layout), the entries are re-encoded from
 ``records`` and ``claims`` and checked against the anchored root; only a batch that lost entries
 to earlier anchors is read again from its transaction (the chain is the source, property 3).
 The newest trees are kept in a small cache (the batch just anchored is the one asked about next).

@@ -2,11 +2,11 @@
 
 Each read runs in one read transaction (a consistent snapshot while a sync writes, see
 :mod:`registry.index.store`) and returns :mod:`registry.index.results` values, never rows. What
-the reads answer follows SPEC.md §2: a record is (office, commitment) and a query keyed by a
+the reads answer follows docs/spec/entries.md: a record is (office, commitment) and a query keyed by a
 commitment alone gives the first anchored in chain order with the others in ``also_anchored_by``;
 claims are seen from both sides and count once confirmed by the earlier office; a family is the
 connected component of the active claim graph (:mod:`registry.domain.families`); a verification
-(:meth:`Queries.facts`) reads one statement and no Merkle tree (SPEC.md §1).
+(:meth:`Queries.facts`) reads one statement and no Merkle tree (docs/spec/commitments.md).
 """
 
 from __future__ import annotations
@@ -86,7 +86,8 @@ class Queries:
         raise NotImplementedError
 
     def contains(self, office: str, commitment: bytes) -> bool:
-        """Whether ``office`` holds a record of ``commitment``: the API's 409 check (SPEC.md §2)."""
+        """Whether ``office`` holds a record of ``commitment``: the API's 409 check
+        (docs/spec/entries.md#uniqueness-is-per-office)."""
         with self._reading() as db:
             row = db.execute("SELECT 1 FROM records WHERE commitment = ? AND office = ?", (commitment, office))
             return row.fetchone() is not None
@@ -110,7 +111,7 @@ class Queries:
         """The record ``office`` anchored for ``commitment`` with its versions, claims both ways and proof.
 
         Without ``office``: the record anchored first in chain order under those 32 bytes, the others
-        listed in ``also_anchored_by`` (SPEC.md §2 "Paths keyed by a commitment").
+        listed in ``also_anchored_by`` (docs/spec/entries.md#paths-keyed-by-a-commitment).
         """
         with self._reading() as db:
             holders = [
@@ -168,8 +169,8 @@ class Queries:
     def facts(self, office: str, commitment: bytes) -> RegisteredFacts | None:
         """The current version of ``office``'s record of ``commitment`` and its active claim dates.
 
-        Only that office's record (SPEC.md §1: a verification looks up the claimed office only).
-        One statement (a statement reads one snapshot, so no read transaction is opened around it)
+        Only that office's record (docs/spec/commitments.md#whose-record-counts: a verification looks up the claimed
+        office only). One statement (a statement reads one snapshot, so no read transaction is opened around it)
         and no Merkle tree: :meth:`record` also rebuilds the batch tree to attach an inclusion
         proof, which costs milliseconds and a verification never reads.
         """
@@ -206,7 +207,8 @@ class Queries:
     def claims_on(self, office: str, *, after: int = 0) -> list[tuple[int, IndexedClaim]]:
         """Active claims naming ``office`` as the earlier office, with claim ids above ``after``.
 
-        What that office's gateway checks and confirms (SPEC.md §2), in chain order.
+        What that office's gateway checks and confirms (docs/spec/entries.md#claim-tokens-and-confirmed-links), in chain
+        order.
         """
         sql = (
             _CLAIM_COLUMNS.replace("SELECT ", "SELECT c.id, ", 1)
@@ -241,8 +243,8 @@ class Queries:
     ) -> tuple[ClaimGraph, dict[tuple[str, str], bool]]:
         """The connected component of (``office``, ``commitment``) in the active claim graph.
 
-        Nodes are (office, commitment) (SPEC.md §2), written :func:`node_id` for
-        :mod:`registry.domain.families`. Returns the graph and, per link (later node, earlier node),
+        Nodes are (office, commitment) (docs/spec/entries.md#claim-tokens-and-confirmed-links), written :func:`node_id`
+        for :mod:`registry.domain.families`. Returns the graph and, per link (later node, earlier node),
         whether the earlier office confirmed it. Links the graph refuses (a second active claim of
         the same pair, a claim closing a cycle: the contract does not forbid them) are left out in
         chain order. Stops growing at ``max_nodes`` members.

@@ -1,10 +1,11 @@
 """What the index returns: the result types of its queries and syncs, and the names they use.
 
-Plain frozen values (DESIGN.md property 3: a read model hands out copies, never rows to
-change). The fields follow API.md (``GET /v1/applications/{commitment}``, ``extendedFamily[]``,
-the office directory) and SPEC.md §2: a record is identified by (office, commitment), a version
+Plain frozen values (docs/design.md#p3-the-ledger-is-the-only-source-of-truth: a read model hands out copies, never rows
+to change). The fields follow docs/api.md#families (``GET /v1/applications/{commitment}``, ``extendedFamily[]``,
+the office directory) and docs/spec/entries.md: a record is identified by (office, commitment), a version
 history starts at version 1 as anchored, a claim counts once the earlier office confirmed it.
-:func:`node_id` and :func:`report_id` are the names SPEC.md §2 gives a family member and a report.
+:func:`node_id` and :func:`report_id` are the names docs/spec/entries.md#document-digests-and-reports gives a family
+member and a report.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class IndexedVersion:
-    """One version of a record: what it said and the transaction that made it (DESIGN.md property 4).
+    """One version of a record: what it said and the transaction that made it
+    (docs/design.md#p4-first-write-wins-history-stays).
 
     ``change`` is ``anchored`` (version 1), ``amended``, ``claimAdded`` or ``claimWithdrawn``.
     """
@@ -56,7 +58,7 @@ class IndexedVersion:
 class IndexedClaim:
     """A priority claim of (``later_office``, ``later``) to (``earlier_office``, ``earlier``), added
     in ``version`` of the later record. ``confirmed``: the earlier office confirmed the link on
-    chain (SPEC.md §2); only confirmed links grant anything."""
+    chain (docs/spec/entries.md#claim-tokens-and-confirmed-links); only confirmed links grant anything."""
 
     later: bytes
     earlier: bytes
@@ -89,7 +91,8 @@ class IndexedInclusion:
 
 @dataclass(frozen=True, slots=True)
 class IndexedRecord:
-    """An anchored application as the ledger holds it (API.md ``GET /v1/applications/{commitment}``)."""
+    """An anchored application as the ledger holds it (docs/api.md#other-bodies, ``GET
+    /v1/applications/{commitment}``)."""
 
     commitment: bytes
     office: str
@@ -105,7 +108,8 @@ class IndexedRecord:
     number_office: str | None
     block_number: int
     transaction_hash: bytes
-    #: Other offices holding a record under the same 32 bytes (SPEC.md §2), in chain order.
+    #: Other offices holding a record under the same 32 bytes (docs/spec/entries.md#paths-keyed-by-a-commitment), in
+    #: chain order.
     also_anchored_by: tuple[str, ...] = ()
     #: (office, commitment) of the records claiming this one, active claims only.
     claimed_by_nodes: tuple[tuple[str, bytes], ...] = ()
@@ -118,7 +122,7 @@ class IndexedRecord:
 
 @dataclass(frozen=True, slots=True)
 class IndexedSummary:
-    """The few fields a family listing shows per member (API.md ``extendedFamily[]``)."""
+    """The few fields a family listing shows per member (docs/api.md#families ``extendedFamily[]``)."""
 
     commitment: bytes
     office: str
@@ -163,7 +167,8 @@ class IndexedOffice:
 
 @dataclass(frozen=True, slots=True)
 class IndexedReport:
-    """A report anchored by ``office`` for its application ``commitment`` (SPEC.md §2, R15)."""
+    """A report anchored by ``office`` for its application ``commitment``
+    (docs/spec/entries.md#document-digests-and-reports, R15)."""
 
     report_id: bytes
     office: str
@@ -177,7 +182,8 @@ class IndexedReport:
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """A claim, amendment, report or publication the index refused for its sender (SPEC.md §2)."""
+    """A claim, amendment, report or publication the index refused for its sender
+    (docs/spec/entries.md#chain-data-is-input)."""
 
     office: str
     commitment: bytes
@@ -201,7 +207,8 @@ class IndexedConflict:
 
 @dataclass(frozen=True, slots=True)
 class RefusedBatch:
-    """A batch the index did not accept, and why (SPEC.md §2: the root must match the calldata)."""
+    """A batch the index did not accept, and why (docs/spec/entries.md#merkle-tree: the root must match the
+    calldata)."""
 
     root: bytes
     office: str
@@ -242,7 +249,8 @@ class IndexStats:
 
 
 def node_id(office: str, commitment: bytes) -> str:
-    """The family-graph name of the record (office, commitment): ``CC:0x…`` (SPEC.md §2)."""
+    """The family-graph name of the record (office, commitment): ``CC:0x…``
+    (docs/spec/entries.md#claim-tokens-and-confirmed-links)."""
     return f"{office}:0x{commitment.hex()}"
 
 
@@ -253,5 +261,6 @@ def parse_node(node: str) -> tuple[str, bytes]:
 
 
 def report_id(office: str, report_digest: bytes) -> bytes:
-    """``keccak256(abi.encode(bytes2 office, bytes32 reportDigest))``: the same at every gateway (SPEC.md §2)."""
+    """``keccak256(abi.encode(bytes2 office, bytes32 reportDigest))``: the same at every gateway
+    (docs/spec/entries.md#document-digests-and-reports)."""
     return keccak(office.encode("ascii").ljust(32, b"\0") + report_digest)

@@ -1,13 +1,13 @@
 """The SQLite file of the index: its tables, their version, and how a connection is set up.
 
-DESIGN.md property 3 — "the ledger is the only source of truth": nothing here is ever migrated.
-An index of another :data:`SCHEMA_VERSION` is refused, or deleted and rebuilt from the chain
+docs/design.md#p3-the-ledger-is-the-only-source-of-truth — "the ledger is the only source of truth": nothing here is
+ever migrated. An index of another :data:`SCHEMA_VERSION` is refused, or deleted and rebuilt from the chain
 (:func:`discard_outdated`); one made for another contract or chain is refused
 (:func:`open_tables`). Every table carries a block number or a chain position, so a
 reorganisation is undone by deleting from the top (:mod:`registry.index.sync`).
 
 Schema (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`; commitments, roots and hashes are 32-byte
-BLOBs, dates are days since 1970-01-01 as in SPEC.md §2, a chain *position* is
+BLOBs, dates are days since 1970-01-01 as in docs/spec/entries.md#field-encodings, a chain *position* is
 ``block_number << 20 | n`` where ``n`` counts the contract's events within the block)::
 
     meta          key → value: contract, chain_id, start_block, last_block, last_hash
@@ -35,8 +35,9 @@ Size (issue 6: at most 250 bytes of index a filing). A filing costs its ``record
 entry in the commitment index (~110 bytes); a claim its ``claims`` row and its entries in the two
 claim indexes (~110 bytes). Claims name the claiming record by ``seq`` (a few bytes) rather than
 by its commitment (32 bytes, indexed twice more), and the batch calldata is not copied: a proof
-re-encodes the batch's entries from ``records`` and ``claims`` (one encoding per entry, SPEC.md
-§2) and checks them against the anchored root; only a batch that lost entries to earlier anchors
+re-encodes the batch's entries from ``records`` and ``claims`` (one encoding per entry,
+docs/spec/entries.md#merkle-tree) and checks them against the anchored root; only a batch that lost entries to earlier
+anchors
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Index object: one SQLite read model of one contract on one chain, its connections and locks.
 
-DESIGN.md property 3 — "the ledger is the only source of truth": an :class:`Index` is rebuilt from
-chain data alone; deleting its file loses nothing, and :meth:`Index.sync` on an empty file gives
+docs/design.md#p3-the-ledger-is-the-only-source-of-truth — "the ledger is the only source of truth": an :class:`Index`
+is rebuilt from chain data alone; deleting its file loses nothing, and :meth:`Index.sync` on an empty file gives
 the same rows, table for table. This module only owns the file and who may use it when: the
 tables are :mod:`registry.index.schema`, the writing :mod:`registry.index.sync`, the reading
 :mod:`registry.index.queries`, the inclusion proofs :mod:`registry.index.proofs`.
@@ -36,7 +36,8 @@ __all__ = ["Index"]
 
 
 class Index(Queries):
-    """The read model of one registry contract on one chain, kept in SQLite (DESIGN.md property 3).
+    """The read model of one registry contract on one chain, kept in SQLite
+    (docs/design.md#p3-the-ledger-is-the-only-source-of-truth).
 
     ``path`` is a file (created when missing, resumed when present) or ``":memory:"``. An index
     made for another contract or chain id is refused with :class:`~registry.errors.IndexInconsistent`;
@@ -88,8 +89,8 @@ class Index(Queries):
     def in_memory_copy(cls, path: str | Path, chain: Chain, contract_address: str, *, start_block: int = 0) -> Index:
         """A ``:memory:`` index that starts as a copy of the index file at ``path``, which is only read.
 
-        For the read-only commands (API.md: they run beside the state directory's one writer and
-        write nothing): the copy is synced in memory, so an answer is as current as the chain
+        For the read-only commands (docs/api.md#one-writer-per-state-directory: they run beside the state directory's
+        one writer and write nothing): the copy is synced in memory, so an answer is as current as the chain
         while the file stays the writer's. A missing file, or one of another schema, gives an
         empty index (followed from ``start_block``); one of another contract is refused as usual.
         """

@@ -1,7 +1,7 @@
 """The writer of the index: following the chain into the tables, and undoing reorganisations.
 
-DESIGN.md property 3: everything the index holds comes from the chain, one SQLite transaction per
-step of at most :data:`LOG_CHUNK` blocks, so a step is indexed whole or not at all and a crash
+docs/design.md#p3-the-ledger-is-the-only-source-of-truth: everything the index holds comes from the chain, one SQLite
+transaction per step of at most :data:`LOG_CHUNK` blocks, so a step is indexed whole or not at all and a crash
 loses at most the step in progress (the next sync reads it again).
 
 Reorganisations: the hash of every indexed block with events and of the last
@@ -198,7 +198,8 @@ class Follower:
             event_blocks.setdefault(number, []).append(log)
             if number in headers and bytes(log["blockHash"]) != headers[number][0]:
                 raise ChainMoved
-        # The UTC day of every block with events: the bound of the dates it may carry (SPEC.md §2).
+        # The UTC day of every block with events: the bound of the dates it may carry
+        # (docs/spec/entries.md#chain-data-is-input).
         days: dict[int, _dt.date] = {}
         for number in event_blocks:
             stamp = self._chain.block_timestamp(number)

@@ -1,6 +1,6 @@
 """The chain: one EVM node, and the accounts that write to it through locally signed transactions.
 
-DESIGN.md property 8, "same code, any EVM": nothing outside ``registry.ledger`` knows which node it
+docs/design.md#p11-same-code-any-evm, "same code, any EVM": nothing outside ``registry.ledger`` knows which node it
 is on. :class:`Chain` is what the rest of the registry holds; what differs by kind of node is a
 *transport* (:mod:`registry.ledger.transports`: the embedded eth-tester chain, or any JSON-RPC
 node), to which it delegates. Every write is signed locally (eth-account), sent with explicit gas,
@@ -52,7 +52,7 @@ ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2f
 
 # What a transaction may spend at most (EIP-7825's per-transaction cap); the client splits batches under it.
 TX_GAS_CAP = 2**24
-#: The governance delay of a real network (SPEC.md §3): two days.
+#: The governance delay of a real network (docs/spec/governance.md#delay-and-cancellation): two days.
 DEFAULT_GOVERNANCE_DELAY = 2 * 24 * 3600
 
 
@@ -135,7 +135,8 @@ class Chain:
             return self.transport.block_number()
 
     def latest_block_day(self) -> _dt.date:
-        """The UTC day of the latest block: what anchoring measures filing dates against (SPEC.md §5).
+        """The UTC day of the latest block: what anchoring measures filing dates against
+        (docs/spec/priority-rules.md#plausible-dates).
 
         The embedded chain mines a block for each transaction, stamped with this machine's clock
         when it is sent (:func:`registry.ledger.embedded.stamp_pending_block`): between writes its head
@@ -202,7 +203,8 @@ class Chain:
 
     def advance_time(self, seconds: int) -> None:
         """Mine a block ``seconds`` later than the head (test chains only: the embedded chain
-        without a journal, or a dev node): how a governance delay is seen to pass (SPEC.md §3)."""
+        without a journal, or a dev node): how a governance delay is seen to pass
+        (docs/spec/governance.md#delay-and-cancellation)."""
         if seconds < 0:
             raise errors.InvalidInput("time only moves forward", code="badDelay")
         head = self.block_timestamp(self.block_number()) or 0
@@ -321,7 +323,7 @@ class Chain:
             self.forget_nonce(account.address)
             raise
         finally:
-            self.transport.sync()  # acknowledged means durable (DESIGN.md property 7)
+            self.transport.sync()  # acknowledged means durable (docs/design.md#p7-acknowledged-means-on-the-ledger)
         results: list[SentTransaction] = []
         failure: errors.RegistryError | None = None
         for tx_hash, (to, data, value, _gas) in zip(hashes, calls, strict=False):
@@ -370,7 +372,8 @@ class Chain:
     # ── contracts ────────────────────────────────────────────────────────────────────────
 
     def default_governance_delay(self) -> int:
-        """SPEC.md §3: no delay on the embedded chain and on a dev node (chain id 31337), 2 days elsewhere."""
+        """docs/spec/governance.md#delay-and-cancellation: no delay on the embedded chain and on a dev node (chain id
+        31337), 2 days elsewhere."""
         with translated():
             dev = self.transport.is_dev_node()
         return 0 if dev else DEFAULT_GOVERNANCE_DELAY

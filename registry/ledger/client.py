@@ -2,15 +2,15 @@
 
 This is the only module that builds registry transactions (``chain.py`` carries them). It signs
 locally, keeps nonces locally so that several submissions in a row cost no extra round trip,
-sends with explicit gas, waits for every receipt and checks its status (DESIGN.md property 7),
-and raises the typed errors of :mod:`registry.errors`.
+sends with explicit gas, waits for every receipt and checks its status
+(docs/design.md#p7-acknowledged-means-on-the-ledger), and raises the typed errors of :mod:`registry.errors`.
 
-Batches follow SPEC.md §2 and §4: entries packed into calldata, one Merkle root per transaction,
-split so that no transaction exceeds the per-transaction gas cap (2²⁴, EIP-7825) or the 128 KB
+Batches follow docs/spec/entries.md#batch-entry-layout and docs/spec/gas.md: entries packed into calldata, one Merkle
+root per transaction, split so that no transaction exceeds the per-transaction gas cap (2²⁴, EIP-7825) or the 128 KB
 transaction-size limit of real nodes. A retry can never anchor twice: before sending again, the
 client asks the ledger whether its own office already holds the commitment (single) or the batch
 root (batch) — per office, since what another office anchors under the same bytes is no record of
-this one (SPEC.md §2 "Uniqueness is per office").
+this one (docs/spec/entries.md#uniqueness-is-per-office).
 """
 
 from __future__ import annotations
@@ -253,7 +253,8 @@ class RegistryClient:
         return self._call("reinstateOffice", office.encode())
 
     def rotate_office_key(self, office: str, new_signer: str) -> SentTransaction:
-        """Give ``office`` a new key: its own active key at once; the registrar proposes (SPEC.md §3)."""
+        """Give ``office`` a new key: its own active key at once; the registrar proposes
+        (docs/spec/governance.md#authorization-table)."""
         return self._call("rotateOfficeKey", office.encode(), new_signer)
 
     def sign_rotation_consent(self, office: str, new_signer: str, *, deadline: int) -> bytes:
@@ -284,7 +285,8 @@ class RegistryClient:
     # ── an office acting on itself ───────────────────────────────────────────────────────
 
     def set_gateway_endpoint(self, endpoint: str) -> SentTransaction:
-        """Publish this office's gateway URL in the on-chain directory (SPEC.md §7)."""
+        """Publish this office's gateway URL in the on-chain directory
+        (docs/spec/between-gateways.md#outbound-calls)."""
         return self._call("setGatewayEndpoint", endpoint)
 
     def confirm_priority_claims(self, links: Sequence[tuple[str, bytes, bytes]]) -> SentTransaction:
@@ -355,7 +357,8 @@ class RegistryClient:
             tree = MerkleTree.of(encoded[start:end])
             if mine is not None and self.has_batch(mine, tree.root):
                 # A retry of a call that landed: this office's own batch is already there. Another
-                # office's batch under the same root is no concern of ours (SPEC.md §2).
+                # office's batch under the same root is no concern of ours
+                # (docs/spec/entries.md#uniqueness-is-per-office).
                 done.append(AnchoredBatch(tree.root, end - start, start, "", -1, 0, tree))
                 continue
             plans.append((start, end, tree, b"".join(encoded[start:end])))
@@ -454,7 +457,8 @@ def deploy(
 ) -> RegistryClient:
     """Deploy the registry and return a client for the deployer (the registrar by default).
 
-    ``delay`` is the governance delay in seconds (SPEC.md §3); None: the chain's default.
+    ``delay`` is the governance delay in seconds (docs/spec/governance.md#delay-and-cancellation); None: the chain's
+    default.
     """
     address = chain.deploy_registry(deployer, registrar, delay=delay)
     return RegistryClient(chain, address, deployer)

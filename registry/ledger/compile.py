@@ -1,4 +1,4 @@
-"""Compile the contracts into the committed artifact (SPEC.md §2, "Compiler").
+"""Compile the contracts into the committed artifact (docs/spec/contract.md#compiler-and-artifact).
 
 The compiler version, optimizer, ``evmVersion`` and ``bytecodeHash`` are pinned here and nowhere
 else. Compilation goes through py-solc-x's ``compile_standard``: with a native ``solc`` when one is

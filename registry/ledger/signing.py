@@ -1,9 +1,10 @@
-"""EIP-712 typed data for relayed (signed) entries, mirroring the contract's NatSpec (SPEC.md §2).
+"""EIP-712 typed data for relayed (signed) entries, mirroring the contract's NatSpec
+(docs/spec/contract.md#signed-entries).
 
 Domain: name ``PriorityRegistry``, version ``2`` (spec version 2), the chain id and the contract address, so that a
-signature is valid on one chain and one contract only (DESIGN.md property 6). Every struct names
-the office (SPEC.md §2), so a signature of one office can never be read as another's; each
-anchoring or consent message carries the office's nonce and a deadline. Building the message
+signature is valid on one chain and one contract only (docs/design.md#p6-signed-entries-are-relay-safe). Every struct
+names the office (docs/spec/contract.md#signed-entries), so a signature of one office can never be read as another's;
+each anchoring or consent message carries the office's nonce and a deadline. Building the message
 (:func:`anchor_filing_typed_data`, :func:`anchor_batch_typed_data`, …) is kept apart from signing
 it (:func:`sign_typed_data`), the way eth-account separates ``encode_typed_data`` from ``sign_message``.
 
@@ -214,7 +215,8 @@ def anchor_batch_typed_data(
 def rotate_office_key_typed_data(
     chain_id: int, contract: str, office: str, new_signer: str, nonce: int, deadline: int
 ) -> dict[str, Any]:
-    """The consent an office's current key signs so that the registrar may rotate it (SPEC.md §3)."""
+    """The consent an office's current key signs so that the registrar may rotate it
+    (docs/spec/governance.md#authorization-table)."""
     return _typed(
         chain_id,
         contract,
@@ -231,7 +233,7 @@ def rotate_office_key_typed_data(
 def priority_document_typed_data(
     chain_id: int, contract: str, office: str, commitment: bytes, manifest_sha256: bytes, version: int
 ) -> dict[str, Any]:
-    """What the office of first filing signs for a priority-document package (SPEC.md §6)."""
+    """What the office of first filing signs for a priority-document package (docs/spec/packages.md#signature)."""
     return _typed(
         chain_id,
         contract,
@@ -248,7 +250,8 @@ def priority_document_typed_data(
 def report_request_typed_data(
     chain_id: int, contract: str, office: str, report_id: bytes, through: bytes, nonce: bytes, expiry: int
 ) -> dict[str, Any]:
-    """A gateway's signed request for a report held by another gateway (SPEC.md §7)."""
+    """A gateway's signed request for a report held by another gateway
+    (docs/spec/between-gateways.md#signed-requests)."""
     return _typed(
         chain_id,
         contract,
@@ -273,7 +276,8 @@ def priority_document_request_typed_data(
     nonce: bytes,
     expiry: int,
 ) -> dict[str, Any]:
-    """A gateway's signed request for a priority document held by another gateway (SPEC.md §7)."""
+    """A gateway's signed request for a priority document held by another gateway
+    (docs/spec/between-gateways.md#signed-requests)."""
     return _typed(
         chain_id,
         contract,

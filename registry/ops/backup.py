@@ -1,19 +1,19 @@
 """``prioreg state backup DIR`` / ``state restore DIR``: everything a gateway keeps, and back (issue 19 item 4).
 
-A backup holds every file of a state directory (API.md, "Command line"): the chain journal and its
+A backup holds every file of a state directory (docs/api.md#command-line): the chain journal and its
 snapshot, the index, office keys and seeds, the registrar's key, the deployment record, token
 hashes, and whatever else a gateway keeps there (own numbers, documents): files are found by
 walking the directory, not from a list that could miss the next kind. Left out are only what is
 not state: the writer lock, SQLite's side files (``-wal``, ``-shm``, ``-journal``: their content is
 in the copy) and temporary files (hidden names, ``*.tmp``).
 
-**Consistent while a gateway runs.** A backup reads without the writer lock (API.md: a gateway keeps
-serving), so each kind of file is copied in the way that gives a state the gateway could have left:
+**Consistent while a gateway runs.** A backup reads without the writer lock (docs/api.md#one-writer-per-state-directory:
+a gateway keeps serving), so each kind of file is copied in the way that gives a state the gateway could have left:
 
 - SQLite databases (found by their header, so any a gateway adds is covered) through SQLite's online
   backup API, a transactionally consistent copy whatever writes meanwhile;
 - the chain journal **last**, up to the last complete record (an append in progress is not yet
-  acknowledged, DESIGN.md property 7, and is left out), after verifying every record;
+  acknowledged, docs/design.md#p7-acknowledged-means-on-the-ledger, and is left out), after verifying every record;
 - everything else as it is: the gateway replaces those files by rename, so an open file is whole.
 
 The order is what makes the set consistent: the index and the snapshot are copied before the

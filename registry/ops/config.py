@@ -1,4 +1,4 @@
-"""Settings: the one place that reads the environment (STYLE.md, "Settings").
+"""Settings: the one place that reads the environment (docs/design.md#how-the-code-is-written).
 
 Every entry point (CLI, API, scripts) builds a :class:`Settings` and passes it down. Variables are
 prefixed ``PRIOREG_``; secrets have no default and are kept as ``SecretStr`` so they never show in

@@ -1,6 +1,6 @@
 """Open a deployment from a state directory: deploy it (demo) or resume it, and load office keys.
 
-What ``prioreg serve`` and the other commands share (API.md): without ``--rpc-url`` the ledger is
+What ``prioreg serve`` and the other commands share (docs/api.md#command-line): without ``--rpc-url`` the ledger is
 the durable embedded chain kept in the state directory; ``--demo`` deploys the registry, admits
 the offices and gives each a key and an access-code seed (encrypted at rest, registry.ops.keys); on a
 state directory that already holds a deployment, the same contract and data are resumed.

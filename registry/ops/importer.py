@@ -1,6 +1,6 @@
 """Import a file of filings: CSV or JSON Lines, anchored in batches (``prioreg import``).
 
-Columns (CSV header, or JSON keys — the names of API.md's filing body):
+Columns (CSV header, or JSON keys — the names of the filing body of docs/api.md#anchoring-a-filing):
 
 ``applicationNumber`` (required), ``filingDate`` (``YYYY-MM-DD``, required), ``ipRightKind``
 (``patent``, ``utilityModel``, ``design``, ``trademark``; default ``patent``), ``accessCode``

@@ -1,8 +1,8 @@
 """Office signing keys, kept encrypted at rest.
 
-An office writes to the ledger with one secp256k1 key (an Ethereum account; DESIGN.md property 5:
-"only an office writes for itself"). This module keeps those keys on disk, one file per office
-(``<directory>/<OFFICE>.json``), and never in the clear.
+An office writes to the ledger with one secp256k1 key (an Ethereum account;
+docs/design.md#p5-only-an-office-writes-for-itself: "only an office writes for itself"). This module keeps those keys on
+disk, one file per office (``<directory>/<OFFICE>.json``), and never in the clear.
 
 Format: the **Ethereum v3 keystore** ("Web3 Secret Storage"), written and read by eth-account
 (``Account.encrypt(key, passphrase, kdf="scrypt")`` / ``Account.decrypt``): scrypt derives a key
@@ -81,7 +81,7 @@ class KeyInfo:
     """When the key file was written (UTC); the file's mtime for files made by other tools."""
 
     def to_json(self) -> dict[str, str]:
-        """Return the lowerCamelCase JSON form used by ``prioreg keys … --json`` (API.md naming)."""
+        """Return the lowerCamelCase JSON form used by ``prioreg keys … --json`` (docs/api.md#command-line naming)."""
         return {
             "ipOfficeCode": self.office,
             "address": self.address,

@@ -1,4 +1,4 @@
-"""One writer per state directory (DESIGN.md property 8; API.md, "Command line").
+"""One writer per state directory (docs/design.md#p8-one-writer-per-state-directory; docs/api.md#command-line).
 
 Every command that writes a state directory (``serve``, ``anchor``, ``import``, ``deploy``,
 ``admit``, ``keys create|import``, ``state check --repair``) first takes an exclusive ``flock`` on

@@ -1,14 +1,14 @@
-"""A laptop consortium: one deployment, one state directory a gateway (API.md, ``network init``).
+"""A laptop consortium: one deployment, one state directory a gateway (docs/api.md, ``network init``).
 
-DESIGN.md, "One office, one gateway": every office runs its own gateway on its own state
+docs/design.md#one-office-one-gateway, "One office, one gateway": every office runs its own gateway on its own state
 directory, holding only its own key. :func:`init_network` sets that model up against one node:
 
 * ``D/registrar/`` — the registrar's key and the deployment (governance runs from here);
 * ``D/<OFFICE>/`` — the deployment and that office's key and access-code seed, nothing else;
 * ``D/network.json`` — ``{chainId, contract, offices: {CC: {stateDir (absolute), signer}}}``.
 
-Admission goes through the governance (SPEC.md §3): with a delay of 0 ``admitOffice`` proposes
-and executes in one call; with a delay on a dev node (chain id 31337) the node's clock is moved
+Admission goes through the governance (docs/spec/governance.md#delay-and-cancellation): with a delay of 0
+``admitOffice`` proposes and executes in one call; with a delay on a dev node (chain id 31337) the node's clock is moved
 past it and the proposals are executed, so no one waits; elsewhere they stay pending for
 ``prioreg governance execute``. The registrar and the offices are funded from
 ``PRIOREG_FUNDER_KEY`` or, on a dev node, its first account, after checking the funder can pay
@@ -86,7 +86,7 @@ def init_network(settings: Settings, directory: Path, offices: list[str], *, del
     try:
         return _init(settings, root, codes, delay)
     except BaseException:
-        shutil.rmtree(root, ignore_errors=True)  # nothing left behind (API.md)
+        shutil.rmtree(root, ignore_errors=True)  # nothing left behind (docs/api.md)
         raise
 
 

@@ -1,17 +1,18 @@
 """The registry as one service: what the API, the CLI and the demo do, over chain, client and index.
 
-Routes and commands stay thin (STYLE.md): they parse, call one method here and write its result
-as one of the answer models of :mod:`registry.service.answers` (objects here stay plain data).
-Each write is validated completely before anything is sent (API.md: all-or-nothing validation),
+Routes and commands stay thin (docs/design.md#how-the-code-is-written): they parse, call one method here and write its
+result as one of the answer models of :mod:`registry.service.answers` (objects here stay plain data).
+Each write is validated completely before anything is sent (docs/api.md#resources: all-or-nothing validation),
 refused with :class:`~registry.errors.AlreadyAnchored` when the index already holds it, and
-acknowledged only once it is mined and indexed (DESIGN.md property 7). Verification follows
-SPEC.md §1 (which office's record counts: only the claimed office's, for ``WO`` the receiving
-office's and then the IB's) and §5 (rules); a wrong access code and an unknown application give
-the same answer. Every lookup is per (office, commitment) (DESIGN.md property 9): what another
-office anchors under the same bytes never blocks, shadows or answers for a record.
+acknowledged only once it is mined and indexed (docs/design.md#p7-acknowledged-means-on-the-ledger). Verification
+follows docs/spec/commitments.md#whose-record-counts (which office's record counts: only the claimed office's, for
+``WO`` the receiving office's and then the IB's) and docs/spec/priority-rules.md (rules); a wrong access code and an
+unknown application give the same answer. Every lookup is per (office, commitment)
+(docs/design.md#p9-no-office-can-hurt-another): what another office anchors under the same bytes never blocks, shadows
+or answers for a record.
 
-The gateway side of claim tokens (SPEC.md §2): after each sync, every office this service writes
-for checks the tokens of new claims on its own applications against the access secrets it keeps
+The gateway side of claim tokens (docs/spec/entries.md#claim-tokens-and-confirmed-links): after each sync, every office
+this service writes for checks the tokens of new claims on its own applications against the access secrets it keeps
 (:mod:`registry.service.own_numbers`) and confirms the genuine ones on chain in one transaction.
 """
 
@@ -150,7 +151,8 @@ class RegistryService:
         """Bring the index up to the chain head (serialized; safe to call from many threads).
 
         Then each office this service writes for confirms the genuine claims on its applications
-        (SPEC.md §2: on its next sync step), and the index follows that transaction too.
+        (docs/spec/entries.md#claim-tokens-and-confirmed-links: on its next sync step), and the index follows that
+        transaction too.
         """
         with self._sync_lock:
             self.index.sync()
@@ -237,7 +239,8 @@ class RegistryService:
         located = len(filings) > 1 if in_batch is None else in_batch
         prepared: list[PreparedFiling] = []
         seen: dict[bytes, int] = {}
-        # SPEC.md §5: dates up to the latest block's day + 1; read once for the whole batch.
+        # docs/spec/priority-rules.md#plausible-dates: dates up to the latest block's day + 1; read once for the whole
+        # batch.
         latest_day = latest_block_day or (self.chain.latest_block_day() if filings else None)
         for i, filing in enumerate(filings):
             try:
@@ -264,7 +267,7 @@ class RegistryService:
     ) -> None:
         day = item.entry.filing_date
         try:
-            # The longest period this filing can open as an earlier application (SPEC.md §5).
+            # The longest period this filing can open as an earlier application (docs/spec/priority-rules.md#periods).
             restoration_period_end(day, IpRightKind.PATENT, item.office, self.calendar)
         except (ValueError, OverflowError):
             raise errors.InvalidDate(
@@ -286,11 +289,11 @@ class RegistryService:
             )
 
     def _refuse_anchored(self, office: str, prepared: Sequence[PreparedFiling], *, in_batch: bool = False) -> None:
-        # Only what the caller's own office holds (SPEC.md §2): another office's record under the
-        # same bytes never blocks this one. Called under the office's write lock: the index is
+        # Only what the caller's own office holds (docs/spec/entries.md#uniqueness-is-per-office): another office's
+        # record under the same bytes never blocks this one. Called under the office's write lock: the index is
         # brought up to the head first, so a request that waited for the lock sees what the one
-        # before it anchored (SPEC.md §5: two identical requests get one 201 and one 409). One
-        # anchored item refuses the whole batch.
+        # before it anchored (docs/spec/priority-rules.md#conflicts-and-serialization: two identical requests get one
+        # 201 and one 409). One anchored item refuses the whole batch.
         self.sync()
         for i, item in enumerate(prepared):
             held = self.index.facts(office, item.commitment)
@@ -370,7 +373,8 @@ class RegistryService:
     def _claim_verifications(
         self, prepared: PreparedFiling, parent_filing_date: _dt.date | None
     ) -> tuple[Verification, ...]:
-        # A PCT filing is judged on its receiving Office's calendar (PCT Rule 80.5, SPEC.md §5).
+        # A PCT filing is judged on its receiving Office's calendar (PCT Rule 80.5,
+        # docs/spec/priority-rules.md#end-of-the-period).
         later = LaterApplication(
             prepared.office,
             prepared.entry.filing_date,
@@ -396,7 +400,8 @@ class RegistryService:
             holder = next((o for o in judged_offices(number) if self.index.contains(o, commitment)), None)
             if holder is not None:
                 raise errors.Forbidden(f"{number.display} was anchored by {holder}, not by {office}")
-        # SPEC.md §1: a record counts for a number exactly when its office may anchor that number.
+        # docs/spec/commitments.md#whose-record-counts: a record counts for a number exactly when its office may anchor
+        # that number.
         if record is None or not may_anchor(record.office, number):
             raise errors.NotFound(
                 f"no application {number.display} of {number.office} is anchored by {office} under that access code"
@@ -423,7 +428,7 @@ class RegistryService:
     # ── reads ────────────────────────────────────────────────────────────────────────────
 
     def verify(self, claim: ClaimInput, later: LaterApplication) -> Verification:
-        """Check one priority claim against the ledger and the rules (API.md verify)."""
+        """Check one priority claim against the ledger and the rules (docs/api.md#verifying-a-claim)."""
         prepared = claim_commitment(claim, target="priority")
         return self._verify_prepared(prepared.number, prepared.filing_date, prepared.commitment, later)
 
@@ -450,8 +455,9 @@ class RegistryService:
         return dataclasses.replace(verification, checks=(*verification.checks, disagreement))
 
     def _pct_records_disagree(self, number: NormalizedNumber, commitment: Commitment) -> Check | None:
-        """SPEC.md §1: a claim on a PCT application is judged on the receiving office's record; when
-        the IB holds one too and the two differ, the answer carries a warning (the verdict stands)."""
+        """docs/spec/commitments.md#whose-record-counts: a claim on a PCT application is judged on the receiving
+        office's record; when the IB holds one too and the two differ, the answer carries a warning (the verdict
+        stands)."""
         offices = judged_offices(number)
         if number.office != PCT_RECORD_OFFICE or len(offices) < 2 or offices[0] in IB_OFFICES:
             return None
@@ -483,7 +489,8 @@ class RegistryService:
         return None
 
     def judged_facts(self, number: NormalizedNumber, commitment: Commitment) -> RegisteredFacts | None:
-        """The record a claim on ``number`` is judged on (SPEC.md §1): only the claimed office's."""
+        """The record a claim on ``number`` is judged on (docs/spec/commitments.md#whose-record-counts): only the
+        claimed office's."""
         for office in judged_offices(number):
             facts = self.index.facts(office, commitment)
             if facts is not None:
@@ -503,8 +510,8 @@ class RegistryService:
     ) -> tuple[bool, bytes | None, int | None]:
         """Does ``digest`` (the file's SHA-256) match the document anchored for the application?
 
-        The ledger holds the SHA-256 bound to the commitment (SPEC.md §2); the binding is made here,
-        and the anchored binding is what the answer shows.
+        The ledger holds the SHA-256 bound to the commitment (docs/spec/entries.md#document-digests-and-reports); the
+        binding is made here, and the anchored binding is what the answer shows.
         """
         number, _secret, commitment = _locate(office, application_number, access_code)
         facts = self.judged_facts(number, commitment)
@@ -521,17 +528,17 @@ def _names_another_office(exc: errors.InvalidInput) -> bool:
 
 
 def _not_own_number(office: str, exc: errors.InvalidInput, where: str = "") -> errors.Forbidden:
-    # API.md: anchoring or publishing another office's number is 403, not a malformed request.
-    # The numbers module says whose number it is in the first clause of its message.
+    # docs/api.md#status-codes-on-office-endpoints: anchoring or publishing another office's number is 403, not a
+    # malformed request. The numbers module says whose number it is in the first clause of its message.
     whose = exc.message.split(";")[0]
     return errors.Forbidden(
         f"{where}{whose}; office {office} may anchor and publish only its own applications"
-        " (and the PCT applications it received, SPEC.md §1)"
+        " (and the PCT applications it received, docs/spec/commitments.md#whose-record-counts)"
     )
 
 
 def _locate(office: str, application_number: str, access_code: str) -> tuple[NormalizedNumber, str, Commitment]:
-    """Normalize (office, number, access code) and compute the commitment (SPEC.md §1)."""
+    """Normalize (office, number, access code) and compute the commitment (docs/spec/commitments.md#commitments)."""
     try:
         number = normalize_number(office, application_number)
     except errors.InvalidInput as exc:
@@ -544,5 +551,6 @@ def _locate(office: str, application_number: str, access_code: str) -> tuple[Nor
 
 
 def document_digest(data: bytes) -> bytes:
-    """SHA-256 of a priority document, the digest anchored with a filing (SPEC.md §2)."""
+    """SHA-256 of a priority document, the digest anchored with a filing
+    (docs/spec/entries.md#document-digests-and-reports)."""
     return hashlib.sha256(data).digest()

@@ -1,14 +1,14 @@
-"""The answers of the registry as JSON shows them: one pydantic model per answer shape (API.md).
+"""The answers of the registry as JSON shows them: one pydantic model per answer shape (docs/api.md#conventions).
 
-One shape per answer (STYLE.md): these models are the serializer. Domain and service objects stay
-plain data; each model has one constructor, ``of(…)``, that reads them, and the JSON is the
+One shape per answer (docs/design.md#how-the-code-is-written): these models are the serializer. Domain and service
+objects stay plain data; each model has one constructor, ``of(…)``, that reads them, and the JSON is the
 model's own dump (:meth:`Answer.body`, or FastAPI's serialization of the returned model). So the
 OpenAPI document, which FastAPI writes from these same models, cannot drift from the bodies: a
 test validates every endpoint's real body against it (``tests/api/test_answers_match_openapi.py``).
 
 Why here, in ``registry/service``, and not in ``api/schemas.py``: the CLI prints the same answers
 (``prioreg verify --json``, ``prioreg family --json``) and ``registry`` never imports ``api``
-(DESIGN.md, the layers). The answers are what the service *says*, so they live beside it; the API
+(docs/design.md, the layers). The answers are what the service *says*, so they live beside it; the API
 re-exports them from :mod:`api.schemas` next to its request bodies and error envelope, which are
 the gateway's own business. The import rule holds: ``api`` → ``service`` → ``index``/``ledger`` →
 ``domain``, never back.
@@ -68,7 +68,7 @@ __all__ = [
     "VersionOut",
 ]
 
-#: ``0x`` + 64 lowercase hex digits (SPEC.md §1), as every answer writes a commitment.
+#: ``0x`` + 64 lowercase hex digits (docs/spec/commitments.md#commitments), as every answer writes a commitment.
 Commitment = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$", examples=["0x" + "ab" * 32])]
 
 
@@ -165,7 +165,8 @@ class RegisteredOut(Answer):
 
 
 class RestorationOut(Answer):
-    """How the applying office restores a late claim (SPEC.md §5); ``available`` null: not known here."""
+    """How the applying office restores a late claim (docs/spec/priority-rules.md#restoration); ``available`` null: not
+    known here."""
 
     available: bool | None
     criterion: CriterionName | None
@@ -184,7 +185,7 @@ class RestorationOut(Answer):
 
 
 class VerificationOut(Answer):
-    """The verdict on one priority claim, with its checks (SPEC.md §5)."""
+    """The verdict on one priority claim, with its checks (docs/spec/priority-rules.md#verdicts)."""
 
     verdict: VerdictName
     checks: list[CheckOut]
@@ -195,7 +196,7 @@ class VerificationOut(Answer):
 
     @classmethod
     def of(cls, verification: Verification) -> VerificationOut:
-        """The verdict engine's answer, as API.md shows it."""
+        """The verdict engine's answer, as docs/api.md#verifying-a-claim shows it."""
         return cls(
             verdict=verification.verdict,
             checks=[CheckOut.of(c) for c in verification.checks],
@@ -359,7 +360,9 @@ class RecordClaimOut(Answer):
     commitment: Commitment
     claimed_filing_date: _dt.date
     withdrawn: bool
-    ip_office_code: str = Field(description="The earlier office the claim names (SPEC.md §2).")
+    ip_office_code: str = Field(
+        description="The earlier office the claim names (docs/spec/entries.md#claim-tokens-and-confirmed-links)."
+    )
     confirmed: bool = Field(description="Whether the earlier office confirmed the link on the ledger.")
 
 
@@ -385,7 +388,8 @@ class ApplicationOut(Answer):
     batch: BatchRefOut | None
     application_number: str | None
     also_anchored_by: list[str] = Field(
-        description="Other offices holding a record under the same 32 bytes (SPEC.md §2); each counts only for itself."
+        description="Other offices holding a record under the same 32 bytes "
+        "(docs/spec/entries.md#paths-keyed-by-a-commitment); each counts only for itself."
     )
 
     @classmethod
@@ -394,7 +398,8 @@ class ApplicationOut(Answer):
         inclusion = record.inclusion
         return cls(
             commitment=to_hex(record.commitment),
-            # A PCT record anchored by the receiving office is still a WO number (SPEC.md §1).
+            # A PCT record anchored by the receiving office is still a WO number
+            # (docs/spec/commitments.md#whose-record-counts).
             ip_office_code=record.number_office or record.office,
             anchored_by=record.office,
             ip_right_kind=record.kind,
@@ -444,14 +449,20 @@ class LinkOut(Answer):
     claimed_filing_date: _dt.date = Field(alias="claimedFilingDate")
     from_office: str = Field(alias="fromOffice")
     to_office: str = Field(alias="toOffice")
-    confirmed: bool = Field(description="Whether the earlier office confirmed the link (SPEC.md §2).")
+    confirmed: bool = Field(
+        description="Whether the earlier office confirmed the link "
+        "(docs/spec/entries.md#claim-tokens-and-confirmed-links)."
+    )
 
 
 class FamilyOut(Answer):
     """Simple (DOCDB) and extended (INPADOC) family of an application, with the links."""
 
     commitment: Commitment
-    ip_office_code: str = Field(description="The office of the record the answer starts from (SPEC.md §2).")
+    ip_office_code: str = Field(
+        description="The office of the record the answer starts from "
+        "(docs/spec/entries.md#paths-keyed-by-a-commitment)."
+    )
     simple_family: list[str]
     extended_family: list[MemberOut]
     links: list[LinkOut]

@@ -1,9 +1,9 @@
-"""The family of an application as API.md shows it: simple (DOCDB) and extended (INPADOC) family,
-each member's public facts, and the links that join them (DOMAIN.md, "Families"), as the
+"""The family of an application as docs/api.md#families shows it: simple (DOCDB) and extended (INPADOC) family,
+each member's public facts, and the links that join them (docs/domain.md#families), as the
 :class:`~registry.service.answers.FamilyOut` answer (the API and ``prioreg family`` print its body).
 
-Nodes are (office, commitment) (SPEC.md §2): a member names its office, and a link says whether
-the earlier office confirmed it (``confirmed``; only confirmed links grant anything, R15).
+Nodes are (office, commitment) (docs/spec/entries.md#claim-tokens-and-confirmed-links): a member names its office, and a
+link says whether the earlier office confirmed it (``confirmed``; only confirmed links grant anything, R15).
 """
 
 from __future__ import annotations

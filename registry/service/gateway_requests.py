@@ -1,7 +1,7 @@
-"""Requests between gateways, signed by an office key (SPEC.md §7): build, sign, send, check.
+"""Requests between gateways, signed by an office key (docs/spec/between-gateways.md): build, sign, send, check.
 
 One office's gateway asks another's for a file (a report, a priority document) with a request
-signed by its own office key under the registry's EIP-712 domain (SPEC.md §2; the types are in
+signed by its own office key under the registry's EIP-712 domain (docs/spec/contract.md#signed-entries; the types are in
 :mod:`registry.ledger.signing`), posted as ``{request, signature}``. This module is the whole
 exchange, without the rights of any one kind of file — those are the caller's (a report: a record
 of the office joined by confirmed links; a document: the access-secret hash):
@@ -65,13 +65,13 @@ __all__ = [
     "sign_request",
 ]
 
-#: A request may expire at most this far ahead of the holder's clock (SPEC.md §7) …
+#: A request may expire at most this far ahead of the holder's clock (docs/spec/between-gateways.md) …
 MAX_AHEAD = 300
 #: … with this much clock skew allowed either way.
 CLOCK_SKEW = 30
 #: How far ahead :func:`sign_request` sets the expiry.
 DEFAULT_LIFETIME = 120
-#: Seconds for the whole outbound exchange, connection to last byte (SPEC.md §7).
+#: Seconds for the whole outbound exchange, connection to last byte (docs/spec/between-gateways.md).
 SEND_TIMEOUT = 10.0
 #: The nonce store of a state directory.
 NONCES_FILE = "gateway-nonces.sqlite"
@@ -254,7 +254,8 @@ class NonceStore:
 
 
 class RequestChecker:
-    """Checks a signed request the way SPEC.md §7 says; refuses with the route's own 404."""
+    """Checks a signed request the way docs/spec/between-gateways.md#signed-requests says; refuses with the route's own
+    404."""
 
     def __init__(
         self,
@@ -350,7 +351,8 @@ def directory_endpoints(index: Any) -> Callable[[str], str | None]:
 
 
 class GatewaySender:
-    """Posts signed requests to the gateways of the on-chain directory, within SPEC.md §7's limits."""
+    """Posts signed requests to the gateways of the on-chain directory, within
+    docs/spec/between-gateways.md#signed-requests's limits."""
 
     def __init__(
         self,

@@ -1,4 +1,5 @@
-"""An office's own application numbers and access codes, kept encrypted at rest (SPEC.md §2).
+"""An office's own application numbers and access codes, kept encrypted at rest
+(docs/spec/entries.md#claim-tokens-and-confirmed-links).
 
 The earlier office's gateway confirms a priority claim on one of its applications by recomputing
 the claim token, which needs the application's access secret; a commitment alone does not give it

@@ -1,6 +1,6 @@
 """A gateway's API tokens: minted, listed and revoked from a terminal, used by the running API.
 
-API.md, "Who is calling" and the ``prioreg tokens`` row: a token is bound to one ST.3 office,
+docs/api.md#who-is-calling, "Who is calling" and the ``prioreg tokens`` row: a token is bound to one ST.3 office,
 shown once, kept only as its SHA-256 at rest (``tokens.json`` in the gateway's state directory,
 owner-only) and in memory, and may carry an expiry. ``prioreg tokens`` does not take the state
 directory's writer lock — a gateway holds that for its whole life — so the file is replaced
@@ -46,7 +46,7 @@ __all__ = ["RELOAD_INTERVAL", "TOKENS_FILE", "StoredToken", "TokenStore", "edit_
 #: The token-hash file of a state directory.
 TOKENS_FILE = "tokens.json"
 _EDIT_LOCK = "tokens.lock"
-#: How often a watching store looks at its file (API.md: a change is picked up within a second).
+#: How often a watching store looks at its file (docs/api.md: a change is picked up within a second).
 RELOAD_INTERVAL = 0.25
 _MAX_FILE_BYTES = 16 * 2**20  # a token file is input too: bounded before it is parsed
 

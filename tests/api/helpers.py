@@ -1,4 +1,4 @@
-"""Request bodies and shape checks shared by the API tests (API.md is the contract they check)."""
+"""Request bodies and shape checks shared by the API tests (docs/api.md is the contract they check)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ VERIFICATION_KEYS = {"verdict", "checks", "priorityPeriodEnd", "restorationPerio
 
 
 def assert_verification(answer: dict[str, Any]) -> None:
-    """The whole answer of the verify endpoint, by API.md."""
+    """The whole answer of the verify endpoint, by docs/api.md#verifying-a-claim."""
     assert set(answer) == VERIFICATION_KEYS, answer
     assert answer["verdict"] in {"valid", "restorable", "invalid", "notFound"}
     for check in answer["checks"]:

@@ -1,4 +1,4 @@
-"""``GET /v1/applications/{commitment}`` and ``GET /v1/families/{commitment}`` through HTTP (API.md)."""
+"""``GET /v1/applications/{commitment}`` and ``GET /v1/families/{commitment}`` through HTTP (docs/api.md#families)."""
 
 from __future__ import annotations
 
@@ -94,7 +94,8 @@ def test_an_application_shows_its_record_and_its_claims_both_ways(api: Api, fami
             "claimedFilingDate": "2017-09-27",
             "withdrawn": False,
             "ipOfficeCode": "JP",
-            # SPEC.md §2: JP's gateway checked the claim token on its sync step and confirmed the link.
+            # docs/spec/entries.md#claim-tokens-and-confirmed-links: JP's gateway checked the claim token on its sync
+            # step and confirmed the link.
             "confirmed": True,
         }
     ]

@@ -1,4 +1,5 @@
-"""Who may write (API.md "Who is calling", SPEC.md §1 and §3): tokens, own numbers, PCT receiving offices."""
+"""Who may write (docs/api.md#who-is-calling, docs/spec/commitments.md#whose-record-counts and
+docs/spec/governance.md#authorization-table): tokens, own numbers, PCT receiving offices."""
 
 from __future__ import annotations
 
@@ -68,8 +69,8 @@ def test_a_pct_number_is_anchored_by_its_receiving_office_as_a_wo_record(api: Ap
     assert response.status_code == 201, response.text
     answer = response.json()
     assert (answer["ipOfficeCode"], answer["applicationNumber"]) == ("WO", "PCTUS2015027322")
-    # SPEC.md §1–§2 (v2): a WO record is keyed by its anchoring office, so the IB's anchor of the
-    # same commitment is its own record; the receiving office's stays what a claim is judged on.
+    # docs/spec/commitments.md#whose-record-counts: a WO record is keyed by its anchoring office, so the IB's anchor of
+    # the same commitment is its own record; the receiving office's stays what a claim is judged on.
     again = filing(PCT, "2015-04-23", accessCode=answer["accessCode"])
     assert api.client.post("/v1/filings", json=again, headers=api.auth("WO")).status_code == 201
     assert_envelope(api.client.post("/v1/filings", json=again, headers=api.auth("US")), 409, "CONFLICT")

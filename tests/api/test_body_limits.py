@@ -1,4 +1,4 @@
-"""No request body can take the gateway down (DESIGN.md property 10, issue 12 item 1).
+"""No request body can take the gateway down (docs/design.md#p10-no-request-can-take-the-gateway-down, issue 12 item 1).
 
 The regression first: ~200 KB of nested JSON posted to the verify endpoint ended ``prioreg serve``
 with SIGSEGV, because py_ecc (imported by eth-account) raises the interpreter's recursion limit to
@@ -192,7 +192,7 @@ def test_the_size_limit_is_set_per_route() -> None:
     guard = BodyGuard(app, BodyLimits())
     assert guard.max_bytes_for(VERIFY) == MAX_BODY_BYTES == 16 * 2**20
     assert guard.max_bytes_for("/v1/filing-batches") == MAX_BODY_BYTES
-    # SPEC.md §6: the package endpoints take 65 MB (the routes themselves come with issue R26).
+    # docs/spec/packages.md#upload-limits: the package endpoints take 65 MB (the routes themselves come with issue R26).
     assert guard.max_bytes_for("/v1/applications/0x" + "ab" * 32 + "/priority-document") == PACKAGE_BODY_BYTES
     assert guard.max_bytes_for("/v1/priority-documents/verify") == PACKAGE_BODY_BYTES == 65 * 2**20
     assert guard.max_bytes_for("/v1/applications/0x" + "ab" * 32) == MAX_BODY_BYTES

@@ -1,7 +1,7 @@
 """``/docs`` and ``/redoc`` in a real browser, with no host but the gateway (issue 19 item 2).
 
 The app runs under uvicorn on a loopback port; Debian's Chromium (Playwright, ``executable_path``,
-the flags of DESIGN.md) opens each page. Every request the browser makes is recorded and let
+the flags of docs/design.md#dependencies) opens each page. Every request the browser makes is recorded and let
 through, so a page that reached for a CDN or a web font would be caught by URL here (and would fail
 anyway: this machine has no internet). The pages must render the operations, read from
 ``/openapi.json``: the block of ``POST /v1/priority-claims/verify`` in Swagger UI, its summary in

@@ -29,7 +29,8 @@ def _body(access_code: str, digest: str, number: str = "2017-187096") -> dict[st
 
 
 def _bound(anchored: dict[str, Any], sha256_hex: str) -> str:
-    # SPEC.md §2: what the ledger holds is the SHA-256 bound to the application's commitment.
+    # docs/spec/entries.md#document-digests-and-reports: what the ledger holds is the SHA-256 bound to the application's
+    # commitment.
     return "0x" + bound_document_digest(bytes.fromhex(anchored["commitment"][2:]), bytes.fromhex(sha256_hex)).hex()
 
 

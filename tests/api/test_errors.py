@@ -1,4 +1,4 @@
-"""Every failure is one envelope (API.md "Errors"), malformed input is a 4xx, never a 500."""
+"""Every failure is one envelope (docs/api.md#errors), malformed input is a 4xx, never a 500."""
 
 from __future__ import annotations
 
@@ -186,7 +186,7 @@ def test_every_class_of_the_tree_has_its_own_row_in_the_status_table() -> None:
     assert len(tree) > 50
     assert [cls.__name__ for cls in tree if cls not in STATUS] == []
     assert [cls.__name__ for cls in STATUS if cls not in tree] == []
-    # Every code the table answers with is one API.md names (and so the README's table).
+    # Every code the table answers with is one docs/api.md names (and so the README's table).
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     for answer in STATUS.values():
         assert f"| {answer.status} | `{answer.code}` |" in readme, answer

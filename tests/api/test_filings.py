@@ -1,4 +1,4 @@
-"""``POST /v1/filings`` and ``POST /v1/filing-batches`` through HTTP (API.md)."""
+"""``POST /v1/filings`` and ``POST /v1/filing-batches`` through HTTP (docs/api.md#anchoring-a-filing)."""
 
 from __future__ import annotations
 
@@ -27,12 +27,13 @@ def test_an_office_anchors_its_application_with_a_document_digest(api: Api) -> N
     answer = response.json()
     assert_filing_answer(answer)
     assert answer["ipOfficeCode"] == "JP"
-    assert answer["applicationNumber"] == "JP2017187096"  # canonical (SPEC.md §1)
+    assert answer["applicationNumber"] == "JP2017187096"  # canonical (docs/spec/commitments.md#canonical-numbers)
     assert answer["filingDate"] == "2017-09-27"
     assert answer["ipRightKind"] == "patent"
     assert answer["priorityClaims"] == []
     record = api.client.get(f"/v1/applications/{answer['commitment']}").json()
-    # SPEC.md §2: the ledger holds the file's SHA-256 bound to the application, never the bare hash.
+    # docs/spec/entries.md#document-digests-and-reports: the ledger holds the file's SHA-256 bound to the application,
+    # never the bare hash.
     bound = bound_document_digest(bytes.fromhex(answer["commitment"][2:]), bytes.fromhex(digest))
     assert record["documentDigest"] == "0x" + bound.hex() != "0x" + digest
     assert record["versions"][0]["ledger"] == answer["ledger"]

@@ -2,7 +2,7 @@
 
 The schema is read from the running app (``/openapi.json``), as a client would read it; requests
 are generated from it, valid and invalid, and sent with an office's bearer token. Every answer must
-hold to the contract of API.md and of the schema itself:
+hold to the contract of docs/api.md and of the schema itself:
 
 - never a 5xx (``not_a_server_error``: the API answers every request it can read, LEDGER_UNAVAILABLE
   aside, which an embedded chain cannot produce);
@@ -80,7 +80,7 @@ class Tally:
 
 
 def _envelope_problem(body: Any) -> str | None:
-    """Why a 4xx/5xx body is not the API.md error envelope (None when it is)."""
+    """Why a 4xx/5xx body is not the docs/api.md#errors error envelope (None when it is)."""
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(body, dict) or set(body) != {"error"} or not isinstance(error, dict):
         return f"not an envelope: {str(body)[:200]}"
@@ -93,7 +93,7 @@ def _envelope_problem(body: Any) -> str | None:
         return f"envelope details are not a list of {{code, message}}: {details}"
     unknown = [d["code"] for d in details if d["code"] not in DETAIL_CODES]
     if unknown:
-        return f"detail codes outside the vocabulary of API.md (api.vocabulary): {unknown}"
+        return f"detail codes outside the vocabulary of docs/api.md#error-detail-codes (api.vocabulary): {unknown}"
     return None
 
 

@@ -1,4 +1,5 @@
-"""Acceptance of issue 11 (DESIGN.md property 9, SPEC.md §1–§2): no office can hurt another.
+"""Acceptance of issue 11 (docs/design.md#p9-no-office-can-hurt-another, docs/spec/entries.md#uniqueness-is-per-office):
+no office can hurt another.
 
 An attacking office writes, from its own key straight to the ledger, what the contract cannot
 rule out because it does not parse batch entries: the victim's commitment with a filing date of
@@ -78,7 +79,8 @@ def _file(world: World, office: str, body: dict[str, Any]) -> dict[str, Any]:
 def _entry(
     commitment: bytes, date: int, claims: Sequence[tuple[bytes, bytes, int, bytes]] = (), *, flags: int | None = None
 ) -> bytes:
-    """A packed batch entry (SPEC.md §2), written byte by byte so that it can carry any value."""
+    """A packed batch entry (docs/spec/entries.md#batch-entry-layout), written byte by byte so that it can carry any
+    value."""
     head = commitment + bytes([1]) + struct.pack(">I", date) + bytes([len(claims) if flags is None else flags])
     return head + b"".join(o + c + struct.pack(">I", d) + t for o, c, d, t in claims)
 

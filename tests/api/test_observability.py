@@ -187,7 +187,8 @@ def test_metrics_count_requests_per_route_template_and_status_and_follow_the_cha
         and samples["prioreg_index_lag_blocks"] == head - samples["prioreg_index_block"]
     )
     assert samples["prioreg_chain_up"] == 1
-    assert "# TYPE prioreg_gateway_calls_total counter" in text  # ready for the gateway calls of SPEC.md §7
+    # ready for the gateway calls of docs/spec/between-gateways.md
+    assert "# TYPE prioreg_gateway_calls_total counter" in text
     assert "0x" + "ab" * 32 not in text  # templates, never paths: the label set stays bounded
 
 

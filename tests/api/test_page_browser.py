@@ -7,7 +7,7 @@ verdict, the checks and the family picture; then mistype the access code and rea
 the field. Screenshots go to ``test-output/`` for a person to look at.
 
 Chromium comes from Debian (``apt-get install chromium``), driven by Playwright for Python with
-``executable_path``: Playwright's own browser download cannot work here (DESIGN.md). When the
+``executable_path``: Playwright's own browser download cannot work here (docs/design.md#dependencies). When the
 browser or Playwright is missing the tests skip with the reason — except under ``CI``, where they
 fail: CI must never pass by silently skipping the browser.
 """

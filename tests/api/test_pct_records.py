@@ -1,4 +1,5 @@
-"""SPEC.md §1: a PCT application may be anchored by its receiving office and by the IB.
+"""docs/spec/commitments.md#whose-record-counts: a PCT application may be anchored by its receiving office and by the
+IB.
 
 A claim on it is judged on the receiving office's record, on the IB's only when the receiving
 office has none; when both exist and differ, the verification carries a warning (the verdict is

@@ -1,4 +1,5 @@
-"""Nothing implausible is acknowledged (issue 12 items 3 and 4; API.md "Other bodies", SPEC.md §5).
+"""Nothing implausible is acknowledged (issue 12 items 3 and 4; docs/api.md#other-bodies,
+docs/spec/priority-rules.md#plausible-dates).
 
 - An access code the office chose must pass the strength rule (422 ``weakAccessCode``); a claim's
   code, issued by the first office, is taken as given.
@@ -250,8 +251,8 @@ def test_identical_filings_sent_at_once_get_one_201_and_409s(api: Api) -> None:
 
 
 def test_identical_batches_sent_at_once_get_one_201_and_a_409(api: Api) -> None:
-    # Batched entries are not in contract storage (SPEC.md §2): only the gateway's serialization per
-    # office keeps the same batch from being anchored twice.
+    # Batched entries are not in contract storage (docs/spec/entries.md#uniqueness-is-per-office): only the gateway's
+    # serialization per office keeps the same batch from being anchored twice.
     items = [filing(f"2017-1904{n:02d}", "2017-09-27", accessCode=fresh_access_code()) for n in range(20)]
     before = api.service.chain.block_number()
     answers = _at_once(api, "/v1/filing-batches", {"filings": items}, "JP", 2)

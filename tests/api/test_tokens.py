@@ -1,4 +1,4 @@
-"""Office tokens (API.md "Who is calling"; SECURITY.md): hashed at rest, bound to one office."""
+"""Office tokens (docs/api.md#who-is-calling; SECURITY.md): hashed at rest, bound to one office."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``POST /v1/priority-claims/verify`` through HTTP: the verdicts of SPEC.md §5 and the notFound rule."""
+"""``POST /v1/priority-claims/verify`` through HTTP: the verdicts of docs/spec/priority-rules.md#verdicts and the
+notFound rule."""
 
 from __future__ import annotations
 
@@ -247,7 +248,8 @@ def test_arbitrary_json_gets_a_verdict_or_an_envelope_never_a_500(
         assert_envelope(response, 422, "INVALID_INPUT_DATA")
 
 
-# ── Whose calendar: a PCT application's receiving Office (API.md verify, SPEC.md §5) ──────────
+# ── Whose calendar: a PCT application's receiving Office (docs/api.md#verifying-a-claim,
+# docs/spec/priority-rules.md#end-of-the-period) ──────────
 
 
 GOOD_FRIDAY_CODE = fresh_access_code()

@@ -1,7 +1,7 @@
-"""One documented vocabulary of error detail codes, and named operations (issue 19, item 3; API.md
-"Error detail codes"). The schema-driven run over every endpoint is tests/api/test_fuzz_schemathesis.py;
-here: every code the sources can raise, every contract error and every pydantic type is in the
-vocabulary, and the contract served says so."""
+"""One documented vocabulary of error detail codes, and named operations (issue 19, item 3;
+docs/api.md#error-detail-codes). The schema-driven run over every endpoint is tests/api/test_fuzz_schemathesis.py; here:
+every code the sources can raise, every contract error and every pydantic type is in the vocabulary, and the contract
+served says so."""
 
 from __future__ import annotations
 

@@ -18,7 +18,8 @@ from registry.ledger.chain import Chain, SentTransaction
 
 @dataclass
 class Deployment:
-    """The registry on a chain, with the accounts that play every role of SPEC.md §3."""
+    """The registry on a chain, with the accounts that play every role of
+    docs/spec/governance.md#authorization-table."""
 
     chain: Chain
     address: str

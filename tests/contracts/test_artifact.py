@@ -1,4 +1,4 @@
-"""The committed artifact is what the sources compile to (SPEC.md §2, "Compiler"), byte for byte,
+"""The committed artifact is what the sources compile to (docs/spec/contract.md#compiler-and-artifact), byte for byte,
 and the contract computes the same commitments as the Python library."""
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""SPEC.md §3: every write function × every kind of caller, on the embedded chain.
+"""docs/spec/governance.md#authorization-table: every write function × every kind of caller, on the embedded chain.
 
 Callers (the columns of the table): the registrar; the key of the office concerned while it is
 active; the key of another office; the key of the office concerned after it was suspended; a
 stranger; a majority of the other active offices acting together. Unauthorized writes must
 revert with a typed error and change nothing of the office concerned (EP); what another office
-may do, it does only for itself (DESIGN.md property 9).
+may do, it does only for itself (docs/design.md#p9-no-office-can-hurt-another).
 
 Governance actions run on a deployment with a real delay, so that "after the delay" and "votes to
 cancel" are seen to happen; the office's own actions run with a delay of 0 (the tests' default).
@@ -179,7 +179,8 @@ def test_an_office_alone_acts_on_itself_and_nobody_acts_for_it(
             "anchorBatch",
             "confirmPriorityClaims",
         ):
-            # Another office may write the same bytes, but only as itself (SPEC.md §1, §2).
+            # Another office may write the same bytes, but only as itself
+            # (docs/spec/entries.md#uniqueness-is-per-office).
             deployment.tx(account, fn, *args)
         else:
             refusal = _refused(deployment, account, fn, args)
@@ -310,7 +311,7 @@ def test_governance_acts_only_after_the_delay_and_a_majority_of_offices_can_canc
 
     account = _callers(dep, caller)[0]
     if action.startswith("rotateOfficeKey") and caller == "own office":
-        # An office acting on itself acts at once (SPEC.md §3).
+        # An office acting on itself acts at once (docs/spec/governance.md#delay-and-cancellation).
         dep.tx(account, "rotateOfficeKey", b"EP", dep.chain.new_account().address)
         assert _directory(dep) != before
         return

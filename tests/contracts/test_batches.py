@@ -1,4 +1,4 @@
-"""Batch anchoring (SPEC.md §2): many packed entries in one transaction, one Merkle root stored,
+"""Batch anchoring (docs/spec/entries.md#merkle-tree): many packed entries in one transaction, one Merkle root stored,
 inclusion proofs checked on chain with OpenZeppelin MerkleProof."""
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ def test_an_office_amends_a_batched_entry_through_its_proof(deployment: Deployme
     (event,) = deployment.contract.events.FilingAmended().process_receipt(sent.receipt)
     assert event["args"]["batchRoot"] == tree.root
     assert event["args"]["version"] == 2
-    # Another office's key looks up its own batches only (SPEC.md §2): EP's root is unknown to US.
+    # Another office's key looks up its own batches only (docs/spec/entries.md#uniqueness-is-per-office): EP's root is
+    # unknown to US.
     with pytest.raises(errors.InvalidProof, match="UnknownBatch"):
         deployment.tx(
             deployment.offices["US"],
@@ -142,7 +143,7 @@ _DATE = b"\x00\x00\x4e\x20"
 def test_malformed_entries_the_ledger_accepted_are_refused_by_the_index(
     deployment: Deployment, count: int, entries: bytes
 ) -> None:
-    # The contract stores a root and a count without walking the entries (SPEC.md §2): the index
+    # The contract stores a root and a count without walking the entries (docs/spec/entries.md#merkle-tree): the index
     # decodes them from calldata and refuses a batch that does not read, count or hash right.
     root = keccak(entries)
     deployment.tx(deployment.offices["EP"], "anchorBatch", root, count, entries)
@@ -175,7 +176,7 @@ def test_gas_per_filing_falls_toward_the_calldata_floor_as_batches_grow(deployme
 
 
 def test_gas_per_entry_byte_of_a_thousand_entries_stays_near_the_calldata_floor(deployment: Deployment) -> None:
-    """SPEC.md §4, measured from receipts: a plain batch of 1,000 and one where every entry carries a
+    """docs/spec/gas.md#targets, measured from receipts: a plain batch of 1,000 and one where every entry carries a
     bound digest and a 54-byte claim with its token. Run with ``-s`` to see the figures."""
     from registry.bench.anchoring import calldata_floor
     from registry.domain.commitments import claim_token

@@ -1,5 +1,5 @@
-"""DESIGN.md property 6: an entry signed by an office key (EIP-712) can be relayed by anyone, once,
-on that chain and that contract only, before its deadline, and only while the key is current."""
+"""docs/design.md#p6-signed-entries-are-relay-safe: an entry signed by an office key (EIP-712) can be relayed by anyone,
+once, on that chain and that contract only, before its deadline, and only while the key is current."""
 
 from __future__ import annotations
 
@@ -166,7 +166,7 @@ def test_a_signed_batch_is_relayed_once_and_its_entries_cannot_be_swapped(deploy
 
 
 def test_a_signature_counts_only_for_the_office_it_names(deployment: Deployment) -> None:
-    # The office is a field of the signed struct (SPEC.md §2): EP's signature relayed under
+    # The office is a field of the signed struct (docs/spec/contract.md#signed-entries): EP's signature relayed under
     # US's name, or EP's key signing a message that names US, anchors nothing for anyone.
     filing, deadline, signature = _signed_filing(deployment, deployment.offices["EP"])
     with pytest.raises(errors.InvalidSignature):

@@ -1,4 +1,5 @@
-"""A laptop consortium (issue 15, DESIGN.md "One office, one gateway"): three offices, three gateways.
+"""A laptop consortium (issue 15, docs/design.md#one-office-one-gateway "One office, one gateway"): three offices, three
+gateways.
 
 ``prioreg network init`` on one anvil, one token a gateway, then three ``prioreg serve --state-dir
 D/CC`` processes on three ports, each holding only its own office's key. What must hold: each

@@ -1,7 +1,7 @@
 """Crash tests: ``kill -9`` the server in the middle of an import and restart it on the same state dir.
 
-DESIGN.md property 7, "acknowledged means on the ledger", checked from the outside: every filing
-whose request got a 201 is there after the crash, exactly once; a re-post of it is a 409; and
+docs/design.md#p7-acknowledged-means-on-the-ledger, "acknowledged means on the ledger", checked from the outside: every
+filing whose request got a 201 is there after the crash, exactly once; a re-post of it is a 409; and
 re-running the import anchors only what is missing (the API refuses a whole batch with 409 when
 any filing in it is anchored, so the re-run asks which ones are missing and posts only those).
 The crash points are random (seeded) and printed, with what was verified after each; run with

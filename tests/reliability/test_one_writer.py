@@ -1,4 +1,4 @@
-"""One writer per state directory (DESIGN.md property 8), checked with real processes.
+"""One writer per state directory (docs/design.md#p8-one-writer-per-state-directory), checked with real processes.
 
 A running ``prioreg serve`` holds the directory's writer lock: a second ``serve``, an ``anchor``
 and an ``import`` beside it exit 2 at once with one line naming the server's pid, and touch

@@ -1,4 +1,4 @@
-"""A real anvil node for integration tests (DESIGN.md property 8: same code, any EVM).
+"""A real anvil node for integration tests (docs/design.md#p11-same-code-any-evm: same code, any EVM).
 
 :func:`running_anvil` starts ``node_modules/.bin/anvil`` (the npm ``@foundry-rs/anvil`` wrapper,
 resolved from the repository root) on a free loopback port, waits until it answers JSON-RPC, yields

@@ -1,10 +1,10 @@
-"""Application numbers: one canonical string per application, per office (SPEC.md §1).
+"""Application numbers: one canonical string per application, per office (docs/spec/commitments.md#canonical-numbers).
 
 WIPO ST.10/C identifies an application by its number *plus* the ST.3 code of its office; priority
 claims carry each office's national form (WIPO ST.13 explains why few offices print the 15-digit
 ST.13 form). This package reads the forms people and databases write and reduces each to the
-canonical string that commitments bind (SPEC.md §1), verifying check digits where the office
-publishes an algorithm. Each office module (python-stdnum style: ``compact``, ``validate``,
+canonical string that commitments bind (docs/spec/commitments.md#canonical-numbers), verifying check digits where the
+office publishes an algorithm. Each office module (python-stdnum style: ``compact``, ``validate``,
 ``is_valid``, ``format``) states its own rules in its docstring:
 
 ==========  ==========================  =====================================================
@@ -22,8 +22,8 @@ WO          :mod:`registry.domain.numbers.wo`  ``PCTUS2015027322`` (record offic
 any other   :mod:`registry.domain.numbers.generic`  office + letters and digits, ``verified_format=False``
 ==========  ==========================  =====================================================
 
-**Numbers as databases print them** (DOMAIN.md). Every office module also reads the forms of the
-EPO's databases — epodoc, DOCDB with its application kind letter, the EPO's "original" — and Google
+**Numbers as databases print them** (docs/domain.md#numbers-as-databases-print-them). Every office module also reads the
+forms of the EPO's databases — epodoc, DOCDB with its application kind letter, the EPO's "original" — and Google
 Patents' hyphenated DOCDB form; a form that left out part of the number (DOCDB's and epodoc's old US
 forms without the series code) is refused by name, reason code ``legacyForm``. The rules and their
 sources are in :mod:`registry.domain.numbers._common` and in each module's docstring; the canonical forms
@@ -34,11 +34,11 @@ given with, and its record office is ``WO`` (PCT Art. 2(xv): the international a
 application, whoever received it). The given office must be ``WO``, ``IB`` (the International
 Bureau, for every PCT application) or the *receiving office* named in the number —
 ``normalize("US", "PCT/US2015/027322")`` is the WO record ``PCTUS2015027322`` with receiving office
-``US``, the way an office anchors the international applications it received (SPEC.md §1). Any other
-office (``EP`` with ``PCT/US…``) is ``officeMismatch``: the claim names an office that has nothing to
-do with the number, which is a mistake to fix, not a detail to drop. With office ``WO`` the ``PCT/``
-may be left out (``US2015/027322``) and the epodoc form ``WO2013US50328`` is read. DOCDB writes a PCT
-application as a number of its receiving office with the kind ``W`` (``GB 0204635 W``; OPS guide §4.4):
+``US``, the way an office anchors the international applications it received
+(docs/spec/commitments.md#whose-record-counts). Any other office (``EP`` with ``PCT/US…``) is ``officeMismatch``: the
+claim names an office that has nothing to do with the number, which is a mistake to fix, not a detail to drop. With
+office ``WO`` the ``PCT/`` may be left out (``US2015/027322``) and the epodoc form ``WO2013US50328`` is read. DOCDB
+writes a PCT application as a number of its receiving office with the kind ``W`` (``GB 0204635 W``; OPS guide §4.4):
 given with that office it is the same WO record. With ``IB`` a number
 starting with ``WO`` or ``PCT`` is a PCT number and anything else falls to the generic rule (the IB
 also registers Hague and Madrid numbers).
@@ -86,7 +86,7 @@ INTERNATIONAL_BUREAU = OfficeCode("IB")
 
 @dataclass(frozen=True)
 class NormalizedNumber:
-    """One application number read against its office's rules (SPEC.md §1).
+    """One application number read against its office's rules (docs/spec/commitments.md#canonical-numbers).
 
     ``office`` is the record office (``WO`` for every PCT application), ``canonical`` the string
     commitments bind, ``display`` the office's usual printed form, ``check_digit`` the check
@@ -169,7 +169,8 @@ def _normalized(office: OfficeCode, parsed: Parsed, *, verified: bool) -> Normal
 
 
 def canonical(office: str, number: str) -> str:
-    """The canonical string of ``number`` at ``office`` (SPEC.md §1); see :func:`normalize`."""
+    """The canonical string of ``number`` at ``office`` (docs/spec/commitments.md#canonical-numbers); see
+    :func:`normalize`."""
     return normalize(office, number).canonical
 
 

@@ -12,8 +12,8 @@ Every office module reads a number the same way before applying its own format:
 4. take off a trailing kind code (``A1``, ``B2``, ``P``), a check digit after the last dot, and the
    separators (space ``.`` ``,`` ``/`` ``-``).
 
-**Numbers as databases print them** (DOMAIN.md). The EPO writes an application number three ways
-(OPS Reference Guide v1.3.20, §2.1.2–2.1.3 and Table 3, ``MD a 2005 0130`` → docdb
+**Numbers as databases print them** (docs/domain.md#numbers-as-databases-print-them). The EPO writes an application
+number three ways (OPS Reference Guide v1.3.20, §2.1.2–2.1.3 and Table 3, ``MD a 2005 0130`` → docdb
 ``MD.20050130.A`` → epodoc ``MD20050000130``):
 
 * *original*: the office's own form, what the modules read anyway;
@@ -57,8 +57,8 @@ _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30
 _SEPARATORS = " .,/-"
 _LEADING_CODE = re.compile(r"([A-Z]{2})[ .:/-]*(?=[0-9]|$)", re.ASCII)
 APPLICATION_KINDS = frozenset("AWTUFP")
-"""DOCDB application kinds (DOMAIN.md): A application, W PCT application, T national phase or
-translation, U utility model, F design, P provisional."""
+"""DOCDB application kinds (docs/domain.md#numbers-as-databases-print-them): A application, W PCT application, T
+national phase or translation, U utility model, F design, P provisional."""
 # ST.16 kind-code letters, after a space, a hyphen (Google Patents: JP-2005284467-A) or a dot
 # (USPTO Global Dossier: 2017187096.A). No office here has a check *letter* among them: CNIPA's is X.
 _KIND = re.compile(r"(.*[0-9])[ .-]*([ABCEFHILPSTUWY][0-9]?)", re.ASCII)
@@ -76,7 +76,7 @@ class Parsed:
 
 
 def fail(code: str, message: str) -> NoReturn:
-    """Raise :class:`InvalidApplicationNumber` with a reason ``code`` (errors.py, API.md)."""
+    """Raise :class:`InvalidApplicationNumber` with a reason ``code`` (errors.py, docs/api.md#error-detail-codes)."""
     raise InvalidApplicationNumber(message, code=code)
 
 

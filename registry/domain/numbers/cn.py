@@ -1,6 +1,7 @@
 """CN: application numbers of the China National Intellectual Property Administration (CNIPA).
 
-Canonical form (SPEC.md §1): ``CN`` + the digits of the number without its check character.
+Canonical form (docs/spec/commitments.md#canonical-numbers): ``CN`` + the digits of the number without its check
+character.
 
 * Since 1 October 2003: 12 digits ``YYYY T NNNNNNN`` — filing year, type ``T``, seven-digit serial:
   ``CN201710601862`` for ``201710601862.3``.
@@ -14,15 +15,15 @@ Type ``T`` (CNIPA, "专利申请号标准", ZC 0006-2003): 1 invention, 2 utilit
 invention entering the national phase, 9 PCT utility model entering the national phase; anything
 else is ``unknownSeries``.
 
-Check character (ZC 0006-2003; DOMAIN.md): weights 2, 3, 4, 5, 6, 7, 8, 9, 2, 3, … from the left,
+Check character (ZC 0006-2003; docs/domain.md#cn): weights 2, 3, 4, 5, 6, 7, 8, 9, 2, 3, … from the left,
 sum mod 11, 10 written ``X``. Verified on ``201710601862`` → 157 mod 11 = **3**, on
 ``202120322383`` → 131 mod 11 = 10 = **X**, and on the old ``95115608`` → 186 mod 11 = 10 = **X**:
 the same weights serve both lengths.
 
 Accepted variants: ``201710601862.3``, ``CN 202120322383.X``, ``2019109588007`` (13 characters
-without a dot: 12 digits + check, as DOMAIN.md says), ``95115608.X``, ``95115608X``, ``ZL201710601862.3``
+without a dot: 12 digits + check, as docs/domain.md#cn says), ``95115608.X``, ``95115608X``, ``ZL201710601862.3``
 (the patent number ``ZL`` + application number names the same application), spaces anywhere.
-The EPO's database forms (OPS Reference Guide v1.3.20; DOMAIN.md "Numbers as databases print them"):
+The EPO's database forms (OPS Reference Guide v1.3.20; docs/domain.md#numbers-as-databases-print-them):
 epodoc ``CN200880123968`` (``CN`` + the 12 digits) and DOCDB ``CN 200880123968 A`` — the digits run
 together and an application kind, ``A`` for an invention (types 1 and 8) or ``U`` for a utility model
 (types 2 and 9); a kind that contradicts the type digit is ``badFormat``. A publication number has 9

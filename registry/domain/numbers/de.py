@@ -1,9 +1,10 @@
 """DE: file numbers (Aktenzeichen) of applications at the German Patent and Trade Mark Office (DPMA).
 
-Canonical form (SPEC.md §1): ``DE`` + the digits of the file number **without** its check digit.
+Canonical form (docs/spec/commitments.md#canonical-numbers): ``DE`` + the digits of the file number **without** its
+check digit.
 
 * Since 1 January 2004: 12 digits ``KK YYYY NNNNNN`` — right code, filing year, six-digit serial:
-  ``DE102007004488`` for ``10 2007 004 488.9``. ``KK`` (DPMA; DOMAIN.md): 10 patent, 11 PCT national
+  ``DE102007004488`` for ``10 2007 004 488.9``. ``KK`` (DPMA; docs/domain.md#de): 10 patent, 11 PCT national
   phase, 20 utility model, 30 trademark, 40 design; any other code is ``unknownSeries``.
 * 1995–2003: 8 digits, a three-digit series then five digits: ``198 12 345.6`` → ``DE19812345``.
   Series: patents 195–199 and 100–103, utility models 295–299 and 200–203, trademarks 395–399 and
@@ -14,7 +15,7 @@ Canonical form (SPEC.md §1): ``DE`` + the digits of the file number **without**
 Old numbers are kept as they are: the DPMA did not renumber them, and every digit string has one
 reading, so there is no second spelling to agree on.
 
-Check digit (DPMA, Mitteilung Nr. 3/83 of the President; DOMAIN.md): weights 2, 3, 4, … from the
+Check digit (DPMA, Mitteilung Nr. 3/83 of the President; docs/domain.md#de): weights 2, 3, 4, … from the
 *rightmost* digit, r = sum mod 11, check = (11 − r) mod 11. Worked example: ``31 30 619`` → 94 →
 r = 6 → **5**; and ``10 2007 004 488`` → 167 → r = 2 → **9**. The formula gives 10 when r = 1; DPMA
 check digits are single digits and the notice's treatment of that case could not be confirmed here,
@@ -28,13 +29,12 @@ national reading also wins when a check digit is given (epodoc has none) or the 
 ``KK YYYY …`` is written. A year-first grouping (``2013 10 211960``) is read year-first.
 Eight digits without a dot are the 1995 form when the series exists, otherwise 7 digits + check.
 
-DOCDB application references (OPS Reference Guide v1.3.20; DOMAIN.md "Numbers as databases print
-them") carry a one-letter application kind after the digits: ``A`` patent (right code 10, or an old
-patent series), ``U`` utility model (20, or an old utility-model series), ``T`` national phase of a PCT
-application (11): ``DE 102013211960 A`` = ``10 2013 211 960``. A kind that contradicts the right code is
-``badFormat``. DOCDB's ``T`` also marks the German translations of European patents (``DE 69905327 T``,
-file numbers 5xx/6xx and right codes 50/60): those are file numbers of European patents, not DPMA
-applications, and are ``unknownSeries`` with a message that says so.
+DOCDB application references (OPS Reference Guide v1.3.20; docs/domain.md#numbers-as-databases-print-them) carry a
+one-letter application kind after the digits: ``A`` patent (right code 10, or an old patent series), ``U`` utility model
+(20, or an old utility-model series), ``T`` national phase of a PCT application (11): ``DE 102013211960 A`` = ``10 2013
+211 960``. A kind that contradicts the right code is ``badFormat``. DOCDB's ``T`` also marks the German translations of
+European patents (``DE 69905327 T``, file numbers 5xx/6xx and right codes 50/60): those are file numbers of European
+patents, not DPMA applications, and are ``unknownSeries`` with a message that says so.
 
 Refused: publication numbers with a kind code (``DE 10 2007 004 488 A1``: same digits, but they name
 a document), ``notAnApplicationNumber``.

@@ -1,7 +1,7 @@
 """EP: European patent application numbers (European Patent Office).
 
-Canonical form (SPEC.md §1): ``EP`` + 8 digits ``YYNNNNNN`` (two-digit filing year, six-digit
-serial), no check digit: ``EP99403122``.
+Canonical form (docs/spec/commitments.md#canonical-numbers): ``EP`` + 8 digits ``YYNNNNNN`` (two-digit filing year,
+six-digit serial), no check digit: ``EP99403122``.
 
 Accepted variants, all of the same application:
 
@@ -18,7 +18,7 @@ Refused: seven-digit numbers and numbers with a publication kind code (``EP 1 23
 publication numbers (``notAnApplicationNumber``); years before 1978 (the EPO opened on
 1 June 1978) or after next year (``implausibleYear``).
 
-Check digit (EPO, "OPS/Espacenet support: check digit of EP application numbers"; DOMAIN.md):
+Check digit (EPO, "OPS/Espacenet support: check digit of EP application numbers"; docs/domain.md#ep):
 weights 1, 2, 1, 2, … from the left, add the *digits* of the products, check =
 (10 − sum mod 10) mod 10. Worked example: ``99403122`` → 9+9+4+0+3+2+2+4 = 33 → **7**.
 

@@ -1,12 +1,12 @@
 """FR: patent application numbers of the French Institut national de la propriété industrielle (INPI).
 
-Canonical form (SPEC.md §1): ``FR`` + 7 digits ``YYNNNNN`` (two-digit filing year, five-digit
-serial): ``FR1914349``. INPI has numbered this way since 1969 (DOMAIN.md; INPI, "Numérotation des
+Canonical form (docs/spec/commitments.md#canonical-numbers): ``FR`` + 7 digits ``YYNNNNN`` (two-digit filing year,
+five-digit serial): ``FR1914349``. INPI has numbered this way since 1969 (docs/domain.md#fr; INPI, "Numérotation des
 demandes"), so two-digit years 69–99 are 19YY and the others 20YY. There is no check digit.
 
 Accepted variants: ``1914349``, ``FR 1909731``, ``FR1914349``, ``19 14349``, ``19/14349``, and the
 EPO's database forms (OPS Reference Guide v1.3.20 Table 3: epodoc is the office, the four-digit
-year and the serial padded to seven digits; DOMAIN.md "Numbers as databases print them"):
+year and the serial padded to seven digits; docs/domain.md#numbers-as-databases-print-them):
 
 * epodoc ``FR20190014349`` for ``1914349``; the year written out, ``201914349``;
 * DOCDB ``FR 1451345 A`` (Google Patents): the digits run together and the application kind ``A``;

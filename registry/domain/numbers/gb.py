@@ -1,16 +1,16 @@
 """GB: patent application numbers of the UK Intellectual Property Office (UKIPO).
 
-Canonical form (SPEC.md §1): ``GB`` + 7 digits ``YYNNNNN`` (two-digit filing year, five-digit
-serial), without the check digit: ``GB1217782`` for ``1217782.0``. This form has been used since the
+Canonical form (docs/spec/commitments.md#canonical-numbers): ``GB`` + 7 digits ``YYNNNNN`` (two-digit filing year,
+five-digit serial), without the check digit: ``GB1217782`` for ``1217782.0``. This form has been used since the
 Patents Act 1977 took effect (1978), so two-digit years 78–99 are 19YY and the others 20YY.
 
-Check digit: UKIPO prints one after a dot (``GB 1909296.4``) but publishes no algorithm (DOMAIN.md),
+Check digit: UKIPO prints one after a dot (``GB 1909296.4``) but publishes no algorithm (docs/domain.md#gb),
 so a given check digit is kept (shown by :func:`format` and in ``NormalizedNumber.check_digit``) and
 **not tested**: inventing a test would refuse real numbers.
 
 Accepted variants: ``1217782.0``, ``GB 1909296.4``, ``GB1217782``, ``12 17782``, ``12177820`` (eight
 digits: the last is the check digit), and the EPO's database forms (OPS Reference Guide v1.3.20;
-DOMAIN.md "Numbers as databases print them"):
+docs/domain.md#numbers-as-databases-print-them):
 
 * epodoc: ``GB`` + four-digit year + the serial padded to seven digits, ``GB20230006615`` for
   ``2306615.2`` (OPS data);

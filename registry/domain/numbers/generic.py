@@ -2,7 +2,8 @@
 
 WIPO ST.10/C identifies an application by its number *plus* the ST.3 code of its office, and ST.13
 leaves the national form to each office; without an office-specific rule the registry can only make
-the written form stable, not check it (DOMAIN.md, SPEC.md §1 "Other offices"):
+the written form stable, not check it (docs/domain.md#number-formats-by-office,
+docs/spec/commitments.md#canonical-numbers):
 
 * fold with NFKC, uppercase, drop the separators space ``.`` ``,`` ``/`` ``-`` ``_`` ``:`` and one
   leading copy of the office code;

@@ -1,7 +1,7 @@
 """JP: patent application numbers of the Japan Patent Office (特許出願番号, 特願).
 
-Canonical form (SPEC.md §1): ``JP`` + four-digit **western** filing year + six-digit serial:
-``JP2017187096`` for ``特願2017-187096``. There is no check digit.
+Canonical form (docs/spec/commitments.md#canonical-numbers): ``JP`` + four-digit **western** filing year + six-digit
+serial: ``JP2017187096`` for ``特願2017-187096``. There is no check digit.
 
 The JPO has numbered applications with the western year since 1 January 2000 and with the
 Japanese era year before (JPO, "Change of the numbering of applications", 2000). Era years are
@@ -9,7 +9,7 @@ turned into western years so that one application has one string:
 
 * Showa ``昭``/``S`` n = 1925 + n (n = 1…64), Heisei ``平``/``H`` n = 1988 + n, Reiwa ``令``/``R``
   n = 2018 + n (never used by the JPO for numbers, but unambiguous);
-* a bare two-digit year followed by a separator (``57-233998``, DOMAIN.md's old form) is read as
+* a bare two-digit year followed by a separator (``57-233998``, the old form of docs/domain.md#jp) is read as
   Showa when it is 12–64; 1–11 is ``ambiguousNumber`` (Showa 1–11 = 1926–1936 or Heisei 1–11 =
   1989–1999: write ``S`` or ``H``, or the western year); eight digits without separator or era
   letter (``57233998``) are ``ambiguousNumber`` too, since a western-year number with a digit lost
@@ -22,11 +22,10 @@ Accepted variants: ``2017-187096``, ``特願2017-187096``, ``特許願第2017-18
 separator marks them (``2020-50222``); full-width digits (``２０１７－１８７０９６``) are folded (NFKC).
 National-phase serials start with 5 (``2019-512345``) and need nothing special.
 
-The EPO's database forms (OPS Reference Guide v1.3.20; DOMAIN.md "Numbers as databases print
-them"): epodoc is the western year and the serial padded to seven digits, ``JP20050505120`` for
-``2005-505120``; DOCDB runs year and serial together with the application kind ``A``,
-``JP 2006147056 A`` (OPS number service: original ``2006-147056`` → docdb ``2006147056 A``), and
-Google Patents writes ``JP-2016234666-A``. The kind letter is accepted **only on the run-together
+The EPO's database forms (OPS Reference Guide v1.3.20; docs/domain.md#numbers-as-databases-print-them): epodoc is the
+western year and the serial padded to seven digits, ``JP20050505120`` for ``2005-505120``; DOCDB runs year and serial
+together with the application kind ``A``, ``JP 2006147056 A`` (OPS number service: original ``2006-147056`` → docdb
+``2006147056 A``), and Google Patents writes ``JP-2016234666-A``. The kind letter is accepted **only on the run-together
 DOCDB form**: a hyphenated number with a kind (``JP 2019-095759 A``) is how JP *publications*
 (特開2019-095759) are cited, and the JPO numbers both in the same ``YYYY-NNNNNN`` shape. DOCDB's
 pre-2000 form, the serial and the two-digit western year (``JP-27256688-A`` = 昭63-272566), also
@@ -187,7 +186,7 @@ def _check_kind(kind: str, text: str, number: str) -> None:
     if kind == "A" and run_together(digits) and len(digits) in (7, 8):
         # DOCDB's pre-2000 form: serial without leading zeros, then the two-digit western year
         # (JP-27256688-A, Google Patents). The same eight digits and kind are also an era-year
-        # publication (JP 61123456 A = 特開昭61-123456): two readings, so none (DOMAIN.md).
+        # publication (JP 61123456 A = 特開昭61-123456): two readings, so none (docs/domain.md#identifiers).
         serial, year = digits[:-2].zfill(6), 1900 + int(digits[-2:])
         refuse_legacy(
             number,

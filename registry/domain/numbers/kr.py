@@ -1,9 +1,9 @@
 """KR: application numbers of the Korean Intellectual Property Office (KIPO).
 
-Canonical form (SPEC.md §1): ``KR`` + 13 digits ``TT YYYY NNNNNNN`` — right type, filing year,
-seven-digit serial: ``KR1020050078345`` for ``10-2005-0078345``. No check digit.
+Canonical form (docs/spec/commitments.md#canonical-numbers): ``KR`` + 13 digits ``TT YYYY NNNNNNN`` — right type, filing
+year, seven-digit serial: ``KR1020050078345`` for ``10-2005-0078345``. No check digit.
 
-Right types (KIPO numbering since 1999, DOMAIN.md): ``10`` patent, ``20`` utility model, ``30``
+Right types (KIPO numbering since 1999, docs/domain.md#kr): ``10`` patent, ``20`` utility model, ``30``
 design, ``40`` trademark; any other type is ``unknownSeries``.
 
 **A number without its type code** (``2004-0104821``, epodoc ``KR 20170154142``) is read as a
@@ -14,7 +14,7 @@ serial without the ``10`` and name utility models only with a kind marker — th
 priority claims. Utility-model, design and trademark numbers must therefore carry their type
 (``20-2005-0012345``).
 
-**Database forms** (OPS Reference Guide v1.3.20; DOMAIN.md "Numbers as databases print them"): epodoc
+**Database forms** (OPS Reference Guide v1.3.20; docs/domain.md#numbers-as-databases-print-them): epodoc
 ``KR20080107376`` (original ``10-2008-0107376``) and ``KR20107026618`` (original
 ``1020107026618``) drop the type as said; DOCDB adds an application kind to the run-together digits,
 ``A`` for a patent and ``U`` for a utility model, which is how a DOCDB number says its type:
@@ -67,7 +67,7 @@ __all__ = ["RIGHT_TYPES", "compact", "format", "is_valid", "parse", "validate"]
 
 OFFICE = "KR"
 RIGHT_TYPES = frozenset({"10", "20", "30", "40"})
-"""KIPO right types: patent, utility model, design, trademark (DOMAIN.md)."""
+"""KIPO right types: patent, utility model, design, trademark (docs/domain.md#kr)."""
 PATENT = "10"
 UTILITY_MODEL = "20"
 _KIND_TYPES = {"A": PATENT, "U": UTILITY_MODEL}

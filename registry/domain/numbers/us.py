@@ -1,9 +1,9 @@
 """US: application numbers of the United States Patent and Trademark Office.
 
-Canonical form (SPEC.md §1): ``US`` + 8 digits, the two-digit *series code* and the six-digit
-serial, no separators: ``US16123456`` for ``16/123,456``.
+Canonical form (docs/spec/commitments.md#canonical-numbers): ``US`` + 8 digits, the two-digit *series code* and the
+six-digit serial, no separators: ``US16123456`` for ``16/123,456``.
 
-Series codes (USPTO, MPEP §503 "Application Number and Filing Receipt"; DOMAIN.md):
+Series codes (USPTO, MPEP §503 "Application Number and Filing Receipt"; docs/domain.md#us):
 
 * ``02``–``19`` non-provisional (utility, plant, reissue) applications, one series after another
   (``09`` 1998–2001 … ``18`` 2022–2024, ``19`` since 2024);
@@ -14,7 +14,7 @@ Any other series is ``unknownSeries``. There is no check digit.
 
 Accepted variants: ``16/123,456``, ``16/123456``, ``16 123 456``, ``16123456``, ``US 16/123,456``,
 ``U.S. 16/123,456``, a one-digit series before a slash (``8/123,456`` = ``08/123,456``), and the forms
-of the EPO's databases (OPS Reference Guide v1.3.20; DOMAIN.md "Numbers as databases print them"):
+of the EPO's databases (OPS Reference Guide v1.3.20; docs/domain.md#numbers-as-databases-print-them):
 
 * DOCDB: filing year, series and serial run together, with the application kind ``A``
   non-provisional, ``P`` provisional or ``F`` design — ``US 201815919370 A``, ``US 201361761070 P``,
@@ -163,7 +163,7 @@ def _refuse_legacy_docdb(number: str, digits: str) -> None:
     if len(digits) < 3 or len(serial) != 6:
         return
     year = 2000 + int(yy) if 2000 + int(yy) <= max_year() else 1900 + int(yy)
-    # "16123456 A" also reads as 16/123,456 with a kind: two readings, so no reading (DOMAIN.md).
+    # "16123456 A" also reads as 16/123,456 with a kind: two readings, so no reading (docs/domain.md#identifiers).
     also = (
         f"; it may also be {digits[:2]}/{digits[2:5]},{digits[5:]}"
         if len(digits) == 8 and digits[:2] in SERIES_CODES

@@ -1,7 +1,7 @@
 """WO: international (PCT) application numbers; the record office is ``WO``.
 
-Canonical form (SPEC.md §1): ``PCT`` + receiving office ``CC`` + four-digit year + six-digit serial:
-``PCTUS2015027322`` for ``PCT/US2015/027322``. ``CC`` is the ST.3 code of the receiving office
+Canonical form (docs/spec/commitments.md#canonical-numbers): ``PCT`` + receiving office ``CC`` + four-digit year +
+six-digit serial: ``PCTUS2015027322`` for ``PCT/US2015/027322``. ``CC`` is the ST.3 code of the receiving office
 (``IB`` when the International Bureau received the application; PCT Rule 19, PCT Administrative
 Instructions Section 307 "System of numbering international applications"); it must be a valid ST.3
 code (:func:`registry.domain.offices.validate_office`) and cannot be ``WO``.

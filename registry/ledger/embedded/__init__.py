@@ -1,6 +1,6 @@
 """The embedded chain (eth-tester on py-evm), made durable by a journal in a state directory.
 
-DESIGN.md property 8 makes the embedded chain the default ledger; an office will not anchor in
+docs/design.md#p11-same-code-any-evm makes the embedded chain the default ledger; an office will not anchor in
 something that forgets on restart. The pieces, one job each:
 
 - :mod:`.journal` — the append-only, fsynced record of every accepted transaction (property 7);
@@ -85,8 +85,8 @@ def open_tester(
     """An EthereumTester on a deterministic backend; with ``state_dir``, rebuilt from its snapshot
     (if one is usable) and the journal records after it.
 
-    ``read_only`` (the read-only commands, API.md): nothing in ``state_dir`` is written — no
-    journal is created, a torn tail is left where it is (a running gateway may be appending it
+    ``read_only`` (the read-only commands, docs/api.md#one-writer-per-state-directory): nothing in ``state_dir`` is
+    written — no journal is created, a torn tail is left where it is (a running gateway may be appending it
     right now) and only the records before it are replayed, no snapshot is taken — and no journal
     is returned, so the caller must not send (the chain would forget what it was sent).
 

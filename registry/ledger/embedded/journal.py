@@ -1,7 +1,7 @@
 """The chain journal: the append-only record of every transaction the embedded chain accepted.
 
-DESIGN.md property 7: every transaction the chain accepts is appended to ``chain.journal`` — its raw
-signed bytes and the timestamp of the block that included it — and fsynced as soon as it is mined,
+docs/design.md#p7-acknowledged-means-on-the-ledger: every transaction the chain accepts is appended to ``chain.journal``
+— its raw signed bytes and the timestamp of the block that included it — and fsynced as soon as it is mined,
 before the next one is and before the write is acknowledged. The journal is the source of truth
 the chain is rebuilt from (:mod:`registry.ledger.embedded`).
 

@@ -1,4 +1,5 @@
-"""Checking and repairing a chain journal (``prioreg state check [--repair]``, DESIGN.md property 8).
+"""Checking and repairing a chain journal (``prioreg state check [--repair]``,
+docs/design.md#p8-one-writer-per-state-directory).
 
 A well-formed record that py-evm refuses on replay (a nonce used twice: what two writers on one
 journal left before registry.ops.lock) is named like a corrupt one. :func:`check_journal` replays

@@ -1,6 +1,6 @@
 """What :class:`~registry.ledger.chain.Chain` asks of a node, and what every web3-backed node shares.
 
-DESIGN.md property 8, "same code, any EVM": the chain's bookkeeping (nonces, signing, receipts
+docs/design.md#p11-same-code-any-evm, "same code, any EVM": the chain's bookkeeping (nonces, signing, receipts
 checked for status 1, typed reverts) is written once in ``chain.py``; a *transport* is the part
 that differs by kind of node — the embedded eth-tester chain (:mod:`.embedded`) or a JSON-RPC
 node (:mod:`.rpc`). :class:`Transport` is that interface. Both transports speak to their node
@@ -105,7 +105,8 @@ class Transport(Protocol):
         ...
 
     def is_dev_node(self) -> bool:
-        """Whether governance runs without delay here (the embedded chain, a dev node: SPEC.md §3)."""
+        """Whether governance runs without delay here (the embedded chain, a dev node:
+        docs/spec/governance.md#delay-and-cancellation)."""
         ...
 
     def block_number(self) -> int:

@@ -1,4 +1,5 @@
-"""The transport to the embedded chain: eth-tester on py-evm, in this process (DESIGN.md property 8).
+"""The transport to the embedded chain: eth-tester on py-evm, in this process
+(docs/design.md#p8-one-writer-per-state-directory).
 
 Sends go one at a time (one py-evm instance), each into a block stamped with this machine's clock
 (:func:`registry.ledger.embedded.stamp_pending_block`) and, on a durable chain, journaled before the
@@ -165,7 +166,7 @@ class EmbeddedTransport(Web3Transport):
 
     def sync(self) -> None:
         if self.journal is not None:
-            self.journal.sync()  # acknowledged means journaled (DESIGN.md property 7)
+            self.journal.sync()  # acknowledged means journaled (docs/design.md#p7-acknowledged-means-on-the-ledger)
 
     def unlock(self, private_key: bytes) -> None:
         self.tester.add_account("0x" + private_key.hex())

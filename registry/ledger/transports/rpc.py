@@ -1,8 +1,8 @@
-"""The transport to a JSON-RPC node: anvil, geth, Besu, any EVM (DESIGN.md property 8).
+"""The transport to a JSON-RPC node: anvil, geth, Besu, any EVM (docs/design.md#p11-same-code-any-evm).
 
 Everything goes through the node's standard ``eth_*`` methods; the node keeps what it accepted,
 so there is no journal and no snapshot here. Time moves forward only on a dev node (chain id
-31337: anvil, hardhat), through ``evm_increaseTime`` and ``evm_mine`` (SPEC.md §3).
+31337: anvil, hardhat), through ``evm_increaseTime`` and ``evm_mine`` (docs/spec/governance.md#delay-and-cancellation).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from registry.ledger.transports.base import TransactionRef, Web3Transport
 
 __all__ = ["DEV_CHAIN_ID", "RpcTransport"]
 
-#: anvil's and hardhat's chain id: a dev node, where governance runs without delay (SPEC.md §3).
+#: anvil's and hardhat's chain id: a dev node, where governance runs without delay
+#: (docs/spec/governance.md#delay-and-cancellation).
 DEV_CHAIN_ID = 31337
 
 

@@ -1,4 +1,5 @@
-"""``prioreg governance pending | execute ID | cancel ID`` on anvil with a real delay (SPEC.md §3).
+"""``prioreg governance pending | execute ID | cancel ID`` on anvil with a real delay
+(docs/spec/governance.md#delay-and-cancellation).
 
 A deployment with ``--delay 3600``: admitting an office is a pending proposal that cannot run
 before the hour has passed on the node's clock (moved with ``evm_increaseTime``); once run, the

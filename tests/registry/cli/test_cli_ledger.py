@@ -99,7 +99,7 @@ def test_an_office_anchors_and_an_examiner_verifies_from_the_terminal(state: Pat
 
 def test_verify_takes_the_later_number_and_judges_a_pct_application_on_its_receiving_office(state: Path) -> None:
     # 12 months from 2023-03-29 end on Good Friday 2024-03-29: the EPO (as receiving Office) is closed
-    # until Tuesday 2 April, the USPTO is not (PCT Rule 80.5; API.md verify later.applicationNumber).
+    # until Tuesday 2 April, the USPTO is not (PCT Rule 80.5; docs/api.md#verifying-a-claim, later.applicationNumber).
     out = json.loads(
         prioreg(
             "anchor",

@@ -1,4 +1,4 @@
-"""``prioreg network init`` and ``prioreg tokens`` (API.md, the CLI rows; issue 15 items 1-3).
+"""``prioreg network init`` and ``prioreg tokens`` (docs/api.md#who-is-calling, the CLI rows; issue 15 items 1-3).
 
 One anvil for the module (tests/support/anvil.py). ``network init`` must give every office a state
 directory holding only its own key and the deployment, admit the offices through the governance

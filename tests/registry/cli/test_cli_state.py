@@ -1,7 +1,7 @@
 """``prioreg state check [--repair]``, the writer lock and the no-traceback rule, from a terminal.
 
-DESIGN.md property 8: journal replay never fails silently. A damaged journal — its last record
-cut short, a garbage record in the middle, a record py-evm refuses (what two writers on one
+docs/design.md#p8-one-writer-per-state-directory: journal replay never fails silently. A damaged journal — its last
+record cut short, a garbage record in the middle, a record py-evm refuses (what two writers on one
 journal leave) — is named in one line by ``state check`` (which writes nothing) and by every
 command that opens the chain; ``--repair`` keeps every record before the bad one, says what it
 dropped, and the directory works again, acknowledged data before the damage intact.

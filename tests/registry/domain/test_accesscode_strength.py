@@ -1,4 +1,4 @@
-"""The strength rule for access codes an office chooses (API.md, "Other bodies"; issue 12 item 3).
+"""The strength rule for access codes an office chooses (docs/api.md#other-bodies; issue 12 item 3).
 
 A code is refused (``weakAccessCode``) when its 16 data characters have fewer than 8 distinct
 symbols, a run of 5 identical symbols, or a run of 6 symbols each one step up or each one step down
@@ -29,7 +29,7 @@ _TO_BASE32HEX = str.maketrans(ALPHABET, "0123456789abcdefghijklmnopqrstuv")
 
 
 def _reference(secret: str) -> bool:
-    """API.md's rule read literally, one character at a time."""
+    """The rule of docs/api.md#other-bodies read literally, one character at a time."""
     return len(set(secret)) < 8 or _reference_runs(secret)
 
 
@@ -99,7 +99,7 @@ def test_examples_of_each_clause_and_their_near_misses() -> None:
         assert _reference(secret), secret
         assert reason in str(weakness(AccessCode(secret))), secret
     strong = [
-        "7JEYNFRJJK7BDJF3",  # the example of API.md
+        "7JEYNFRJJK7BDJF3",  # the example of docs/api.md#other-bodies
         "7JEY5555NFRK7BD3",  # 4 identical only
         "7YE0KMNPQ9FRJBD3",  # 5 steps up only (K M N P Q)
         "XYZ0127JEHNFRKB3",  # no wrap from Z to 0
@@ -163,7 +163,7 @@ def test_about_6_in_100000_uniform_codes_are_weak() -> None:
     )
     assert few_distinct == pytest.approx(4.755e-5, rel=1e-3)
     assert runs == pytest.approx(1.165e-5, rel=1e-3)
-    assert 5.5e-5 < weak < 6.2e-5  # "about 6 in 100,000" (API.md)
+    assert 5.5e-5 < weak < 6.2e-5  # "about 6 in 100,000" (docs/api.md#other-bodies)
 
 
 def test_the_measured_rate_on_uniform_codes_agrees() -> None:

@@ -1,4 +1,5 @@
-"""Access codes (SPEC.md §1): generation, reading what people type, and the check character."""
+"""Access codes (docs/spec/commitments.md#access-codes): generation, reading what people type, and the check
+character."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Commitments (SPEC.md §1): the hash the contract recomputes, and its hex form."""
+"""Commitments (docs/spec/commitments.md#commitments): the hash the contract recomputes, and its hex form."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Batch entries (SPEC.md §2): the packed bytes the contract parses and the index decodes."""
+"""Batch entries (docs/spec/entries.md#batch-entry-layout): the packed bytes the contract parses and the index
+decodes."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ def test_claims_follow_the_digest_and_their_number_is_in_the_low_bits() -> None:
     data = encode_entry(entry)
     assert len(data) == 38 + 32 + 2 * 54 == entry_size(entry)
     assert data[37] == 0x82
-    # SPEC.md §2 (v2): earlier office 2 + earlier commitment 32 + claimed date 4 + claim token 16.
+    # docs/spec/entries.md#batch-entry-layout: earlier office 2 + earlier commitment 32 + claimed date 4 + claim token
+    # 16.
     assert data[70:72] == b"EP"
     assert data[72:104] == C2
     assert data[104:108] == struct.pack(">I", (dt.date(2023, 3, 1) - dt.date(1970, 1, 1)).days)

@@ -253,7 +253,7 @@ def test_withdrawing_every_link_leaves_every_application_alone(edges: list[tuple
 
 
 # ---------------------------------------------------------------------------------------------
-# Scale (DOMAIN.md: ~20 M filings a year)
+# Scale (docs/domain.md#load-to-plan-for: ~20 M filings a year)
 
 
 def test_family_queries_answer_quickly_from_a_graph_of_a_million_applications() -> None:

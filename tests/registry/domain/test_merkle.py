@@ -1,4 +1,4 @@
-"""Merkle trees (SPEC.md §2): identical to OpenZeppelin's StandardMerkleTree of `bytes` leaves."""
+"""Merkle trees (docs/spec/entries.md#merkle-tree): identical to OpenZeppelin's StandardMerkleTree of `bytes` leaves."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The general rule behind the database forms, for generated numbers (DOMAIN.md, issue 13 item 7).
+"""The general rule behind the database forms, for generated numbers (docs/domain.md#numbers-as-databases-print-them,
+issue 13 item 7).
 
 The EPO prints one application three ways (OPS Reference Guide v1.3.20 §2.1.2–2.1.3, Table 3):
 the office's own form; epodoc, the office, the four-digit year and the serial padded to seven digits;

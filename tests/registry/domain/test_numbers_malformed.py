@@ -86,7 +86,7 @@ MALFORMED = [
     ("JP", "JP 2006147056 B", "notAnApplicationNumber"),
     ("JP", "JP 2006147056 U", "unknownSeries"),
     ("JP", "JP20051505120", "badLength"),
-    # US database forms that dropped the series code (DOMAIN.md: refused by name)
+    # US database forms that dropped the series code (docs/domain.md#numbers-as-databases-print-them: refused by name)
     ("US", "US 18314305 A", "legacyForm"),
     ("US", "US-87124404-A", "legacyForm"),
     ("US", "US 16123456 A", "legacyForm"),
@@ -129,8 +129,8 @@ MALFORMED = [
     ("KR", "2005012345", "badLength"),
     ("KR", "10200500783", "implausibleYear"),
     ("KR", "123456789012345", "badLength"),
-    # DOMAIN.md: a DOCDB application kind is accepted on the run-together form; after the
-    # hyphenated form a kind letter is how publications are cited.
+    # docs/domain.md#numbers-as-databases-print-them: a DOCDB application kind is accepted on the run-together form;
+    # after the hyphenated form a kind letter is how publications are cited.
     ("KR", "KR 10-2005-0078345 A", "notAnApplicationNumber"),
     ("KR", "1020050078345 U", "badFormat"),
     ("KR", "KR 10-2005-0078345 B1", "notAnApplicationNumber"),

@@ -1,7 +1,8 @@
-"""Real-format application numbers per office reduce to the canonical forms of SPEC.md §1.
+"""Real-format application numbers per office reduce to the canonical forms of
+docs/spec/commitments.md#canonical-numbers.
 
-Numbers come from DOMAIN.md and realistic numbers of the same shape; check digits were computed with
-the modules' algorithms only after those reproduced the offices' worked examples (EP 99403122 → 7,
+Numbers come from docs/domain.md#number-formats-by-office and realistic numbers of the same shape; check digits were
+computed with the modules' algorithms only after those reproduced the offices' worked examples (EP 99403122 → 7,
 CN 201710601862 → 3 and 95115608 → X, DE 31 30 619 → 5), which are tested first.
 """
 

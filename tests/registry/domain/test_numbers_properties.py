@@ -1,4 +1,5 @@
-"""Properties every office module keeps, whatever the number (python-stdnum's habit, STYLE.md).
+"""Properties every office module keeps, whatever the number (python-stdnum's habit,
+docs/design.md#how-the-code-is-written).
 
 * ``validate(validate(x)) == validate(x)`` and ``canonical(o, canonical(o, x)) == canonical(o, x)``:
   the canonical form is a fixed point, so a stored canonical reads back to itself;

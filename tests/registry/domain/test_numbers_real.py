@@ -1,6 +1,6 @@
 """Real application numbers, in every form the databases print them, reduce to one canonical number.
 
-DOMAIN.md "Numbers as databases print them"; issue 13 item 7. Every number below was copied from a
+docs/domain.md#numbers-as-databases-print-them; issue 13 item 7. Every number below was copied from a
 recorded response of the EPO (OPS, Register), the USPTO (ODP, PEDS, Global Dossier) or Google Patents
 stored in a public repository; the constant next to each group names the repository and the file.
 For each application the test hands every form the record prints (docdb, epodoc, original) to

@@ -1,4 +1,4 @@
-"""ST.3 office codes (WIPO ST.3; SPEC.md §1): what names an office and what does not."""
+"""ST.3 office codes (WIPO ST.3; docs/spec/commitments.md#offices): what names an office and what does not."""
 
 from __future__ import annotations
 

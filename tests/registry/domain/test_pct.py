@@ -1,5 +1,5 @@
-"""SPEC.md §1, written once (registry.domain.pct): who may anchor a PCT number is also whose
-record counts for it. Two copies of this rule once disagreed about the IB: anchoring accepted a
+"""docs/spec/commitments.md#whose-record-counts, written once (registry.domain.pct): who may anchor a PCT number is also
+whose record counts for it. Two copies of this rule once disagreed about the IB: anchoring accepted a
 record by ``IB``, the service's reads did not count it."""
 
 from __future__ import annotations

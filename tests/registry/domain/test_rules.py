@@ -1,4 +1,5 @@
-"""The verdict engine: periods, kinds, restoration, first application, multiple priorities (SPEC.md §5)."""
+"""The verdict engine: periods, kinds, restoration, first application, multiple priorities
+(docs/spec/priority-rules.md)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ COMMITMENT = "0x" + "5a" * 32
 
 
 def answer(v: Verification) -> dict[str, Any]:
-    """The verification as API.md writes it (the verdict engine's objects are plain data)."""
+    """The verification as docs/api.md#verifying-a-claim writes it (the verdict engine's objects are plain data)."""
     return VerificationOut.of(v).body()
 
 
@@ -170,7 +171,7 @@ def test_one_day_late_is_restorable() -> None:
     assert v.restoration_period_end == D("2024-05-06")
     assert failed(v) == {CHECK_WITHIN_PRIORITY_PERIOD}
     assert "1 day after" in message(v, CHECK_WITHIN_PRIORITY_PERIOD)
-    # The later office is the USPTO: its rule and criterion, not the PCT's (SPEC.md §5).
+    # The later office is the USPTO: its rule and criterion, not the PCT's (docs/spec/priority-rules.md#rules-cited).
     assert "37 CFR 1.55(c)" in message(v, CHECK_WITHIN_RESTORATION_PERIOD)
     assert "unintentional" in message(v, CHECK_WITHIN_RESTORATION_PERIOD)
     assert answer(v)["verdict"] == "restorable"
@@ -358,7 +359,7 @@ def test_a_first_filing_passes_the_first_application_check() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Not found, and the JSON answer (API.md)
+# Not found, and the JSON answer (docs/api.md#verifying-a-claim)
 
 
 def test_an_unregistered_claim_is_not_found_and_says_nothing_more() -> None:
@@ -563,7 +564,8 @@ def test_verdicts_follow_from_registration_dates_and_checks(
 
 
 # ---------------------------------------------------------------------------------------------
-# Whose calendar and whose law (SPEC.md §5, API.md verify): the shipped calendar
+# Whose calendar and whose law (docs/spec/priority-rules.md#end-of-the-period, docs/api.md#verifying-a-claim): the
+# shipped calendar
 
 
 CAL = default_calendar()
@@ -688,7 +690,7 @@ def test_closing_days_known_passes_only_for_covered_years() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Restoration as each office grants it (SPEC.md §5 restoration)
+# Restoration as each office grants it (docs/spec/priority-rules.md#restoration)
 
 
 def test_the_epo_restores_on_due_care_and_the_request_is_due_within_the_window() -> None:
@@ -782,8 +784,8 @@ def test_a_continuation_in_part_gets_a_warning_about_new_matter() -> None:
 def test_closing_days_known_and_the_restoration_route_are_always_answered(
     office: str, filed: str, kind: IpRightKind
 ) -> None:
-    # SPEC.md §5: closingDaysKnown is always among the checks, and the answer carries restoration;
-    # both are warnings, so they never decide the verdict.
+    # docs/spec/priority-rules.md#closing-days: closingDaysKnown is always among the checks, and the answer carries
+    # restoration; both are warnings, so they never decide the verdict.
     earlier = "2023-03-20"
     v = real(earlier, filed, office, kind=kind)
     names = [c.name for c in v.checks]

@@ -37,7 +37,8 @@ def entry(label: str, *, days: int = 0, digest: bytes | None = None, claims: tup
 
 
 def anchored(index: Index, commitment: bytes) -> bool:
-    """Whether any office holds a record under ``commitment`` (records are per office, SPEC.md §2)."""
+    """Whether any office holds a record under ``commitment`` (records are per office,
+    docs/spec/entries.md#uniqueness-is-per-office)."""
     return bool(index.holders(commitment))
 
 
@@ -52,7 +53,8 @@ def claims_of(index: Index, commitment: bytes) -> tuple[IndexedClaim, ...]:
 
 
 def claimed_by(index: Index, commitment: bytes) -> tuple[IndexedClaim, ...]:
-    # A claim links to the node (earlier office, commitment) it names (SPEC.md §2).
+    # A claim links to the node (earlier office, commitment) it names
+    # (docs/spec/entries.md#claim-tokens-and-confirmed-links).
     return index.claimed_by(office_of(index, commitment), commitment)
 
 

@@ -1,4 +1,5 @@
-"""Batches are checked, not trusted; chain data is input (registry.index.checks, SPEC.md §2)."""
+"""Batches are checked, not trusted; chain data is input (registry.index.checks,
+docs/spec/entries.md#chain-data-is-input)."""
 
 from __future__ import annotations
 

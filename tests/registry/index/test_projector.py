@@ -1,4 +1,4 @@
-"""What each event of the contract makes of the index's tables (registry.index.projector, SPEC.md §2)."""
+"""What each event of the contract makes of the index's tables (registry.index.projector, docs/spec/entries.md)."""
 
 from __future__ import annotations
 
@@ -122,7 +122,8 @@ def test_the_office_directory_follows_admission_suspension_reinstatement_and_key
     new_key = ledger.chain.new_account()
     ledger.tx(ledger.registrar, "suspendOffice", b"JP")
     ledger.tx(ledger.registrar, "rotateOfficeKey", b"JP", new_key.address)
-    # The registrar's rotation of an office's key runs once a majority of the others approve (§3).
+    # The registrar's rotation of an office's key runs once a majority of the others approve
+    # (docs/spec/governance.md#delay-and-cancellation).
     proposal = ledger.view("proposalCount")
     ledger.tx(ledger.offices["EP"], "approveProposal", proposal)
     ledger.tx(ledger.offices["US"], "approveProposal", proposal)
@@ -140,8 +141,8 @@ def test_the_office_directory_follows_admission_suspension_reinstatement_and_key
 def test_a_later_anchor_by_the_same_office_is_a_conflict_and_another_offices_is_its_own_record(
     ledger: Ledger, index: Index
 ) -> None:
-    # SPEC.md §2 (v2): first anchored wins per (office, commitment); what another office anchors
-    # under the same 32 bytes never shadows, blocks or replaces a record.
+    # docs/spec/entries.md#uniqueness-is-per-office: first anchored wins per (office, commitment); what another office
+    # anchors under the same 32 bytes never shadows, blocks or replaces a record.
     ledger.batch("US", [entry("dup", days=1), entry("solo")])
     ledger.batch("EP", [entry("dup", days=9), entry("other"), entry("other", days=5)])
     ledger.store("JP", entry("solo", days=7))

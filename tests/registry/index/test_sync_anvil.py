@@ -1,4 +1,5 @@
-"""The index on a real node: anvil, reorganised with ``anvil_reorg`` (DESIGN.md properties 3 and 8)."""
+"""The index on a real node: anvil, reorganised with ``anvil_reorg``
+(docs/design.md#p3-the-ledger-is-the-only-source-of-truth and docs/design.md#p11-same-code-any-evm)."""
 
 from __future__ import annotations
 

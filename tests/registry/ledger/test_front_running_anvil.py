@@ -1,4 +1,5 @@
-"""Front-running on a real node (SPEC.md §2, DESIGN.md property 9): no office can hurt another.
+"""Front-running on a real node (docs/spec/entries.md#uniqueness-is-per-office,
+docs/design.md#p9-no-office-can-hurt-another): no office can hurt another.
 
 anvil runs with automine off, so a transaction waits in the mempool where anyone can read it. A
 copier office takes the victim's pending input (a single filing, a batch, or a relayed signed

@@ -1,5 +1,5 @@
 """One chain, two transports (registry.ledger.transports): the embedded chain and a JSON-RPC node
-(a real anvil) answer the chain's questions alike (DESIGN.md property 8, "same code, any EVM"), each
+(a real anvil) answer the chain's questions alike (docs/design.md#p11-same-code-any-evm, "same code, any EVM"), each
 refuses what only the other can do, and nothing outside ``registry/ledger/`` speaks web3."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""SPEC.md §2: the earlier office's gateway confirms genuine claims on its next sync step — also
-after it was restarted, because it keeps its own numbers (and office-chosen codes) encrypted at
+"""docs/spec/entries.md#claim-tokens-and-confirmed-links: the earlier office's gateway confirms genuine claims on its
+next sync step — also after it was restarted, because it keeps its own numbers (and office-chosen codes) encrypted at
 rest (registry/service/own_numbers.py) and derives the others again from its seed.
 
 JP's gateway anchors two applications (one with a code JP chose, one with a derived code) and

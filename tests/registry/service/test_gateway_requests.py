@@ -1,4 +1,5 @@
-"""Signed requests between gateways (SPEC.md §7; issue 15 item 4): each way of misusing one is refused.
+"""Signed requests between gateways (docs/spec/between-gateways.md#signed-requests; issue 15 item 4): each way of
+misusing one is refused.
 
 The holder's check runs against a real embedded chain (the registry deployed, JP and US admitted):
 a request replayed, expired, expiring too far ahead, naming another office than its signer's, signed

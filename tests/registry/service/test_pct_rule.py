@@ -1,5 +1,5 @@
-"""SPEC.md §1 end to end, on the embedded chain: a PCT application the IB anchored under its
-receiving-office code ``IB`` counts for the reads as it did for anchoring. The service once used a
+"""docs/spec/commitments.md#whose-record-counts end to end, on the embedded chain: a PCT application the IB anchored
+under its receiving-office code ``IB`` counts for the reads as it did for anchoring. The service once used a
 copy of the rule that anchoring accepted and the reads did not (registry.domain.pct now holds it)."""
 
 from __future__ import annotations

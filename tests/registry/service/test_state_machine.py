@@ -6,12 +6,12 @@ commitment already anchored); amending, adding and withdrawing claims, publishin
 and a wrong secret; signing entries and relaying them (valid, replayed, after a key rotation) — each
 sent by the caller the rule picks: the registrar, the office's current key, another office's key, a
 rotated-out key, a stranger. The model predicts, before each step, success or the exact error class
-of :mod:`registry.errors` (SPEC.md §3's table, DESIGN.md properties 4–6). After each step the index,
-synced from the chain alone (property 3), must agree with the model: the same records with the same
+of :mod:`registry.errors` (docs/spec/governance.md#authorization-table, docs/design.md#properties (P4–P6)). After each
+step the index, synced from the chain alone (property 3), must agree with the model: the same records with the same
 office and version, the first anchor kept and later ones reported as conflicts, the same offices and
 active flags, and no record attributed to an office whose key did not write it.
 
-Spec version 2 (SPEC.md §1–§3, DESIGN.md property 9): records are (office, commitment) and
+Spec version 2 (docs/spec/, docs/design.md#p9-no-office-can-hurt-another): records are (office, commitment) and
 batches (office, root), so the model keys them alike. Actors also copy: another office re-sends
 an anchoring transaction's exact input from its own key, relays an office's signature under its
 own name, copies a claim with its token onto its own record, or "confirms" a link on an
@@ -150,7 +150,8 @@ class Pending:
 
 @dataclass
 class Proposal:
-    """A registrar's key rotation waiting for a majority of the other active offices (SPEC.md §3)."""
+    """A registrar's key rotation waiting for a majority of the other active offices
+    (docs/spec/governance.md#delay-and-cancellation)."""
 
     id: int
     office: str
@@ -174,7 +175,7 @@ Claim = tuple[str, bytes, str, bytes]  # (later office, later, earlier office, e
 
 
 class RegistryMachine(RuleBasedStateMachine):
-    """Registry on chain + index versus a Python model of SPEC.md §2–§3."""
+    """Registry on chain + index versus a Python model of docs/spec/entries.md and docs/spec/governance.md."""
 
     sequences = 0
     steps = 0
@@ -189,7 +190,8 @@ class RegistryMachine(RuleBasedStateMachine):
         self.chain = dep.chain
         self.index = Index(":memory:", dep.chain, dep.address)
         self.offices: dict[str, OfficeModel] = {o: OfficeModel(k) for o, k in dep.first_keys.items()}
-        # (office, root, commitment) → location: every key is per office (SPEC.md §2).
+        # (office, root, commitment) → location: every key is per office
+        # (docs/spec/entries.md#uniqueness-is-per-office).
         self.locations: dict[tuple[str, bytes, bytes], Location] = {}
         self.winners: dict[tuple[str, bytes], tuple[str, bytes, bytes]] = {}  # (office, c) → first location
         self.stored: set[tuple[str, bytes]] = set()  # (office, commitment) stored on chain
@@ -400,7 +402,7 @@ class RegistryMachine(RuleBasedStateMachine):
         if landed:
             # A root this office already anchored is a retry that landed (its key, even if
             # suspended since): the client sends nothing. Another office's batch under the same
-            # root is no concern of this one's (SPEC.md §2).
+            # root is no concern of this one's (docs/spec/entries.md#uniqueness-is-per-office).
             expected = None
         result = self._expect(expected, lambda: self._client(actor).anchor_batch(list(entries)))
         if result is None:
@@ -463,7 +465,7 @@ class RegistryMachine(RuleBasedStateMachine):
             return None, expected
         own = self.locations.get((writer or "", location.root, location.commitment))
         if own is None:
-            # Another office looks up its own records and batches only (SPEC.md §2).
+            # Another office looks up its own records and batches only (docs/spec/entries.md#uniqueness-is-per-office).
             if location.root == ZERO32:
                 return None, errors.NotAnchored
             has_batch = any(key[0] == writer and key[1] == location.root for key in self.locations)
@@ -648,7 +650,8 @@ class RegistryMachine(RuleBasedStateMachine):
             assert record.office == location.office == office
             assert (record.batch_root or ZERO32) == location.root
             assert record.version == location.version
-            # Only the key of the office it names wrote the record (SPEC.md §1, DESIGN.md property 5).
+            # Only the key of the office it names wrote the record (docs/spec/commitments.md#whose-record-counts,
+            # docs/design.md#p5-only-an-office-writes-for-itself).
             assert self.writers[record.transaction_hash] == record.office
             assert record.published_number == self.published.get((office, commitment))
             active = Counter((c.earlier_office, c.earlier) for c in record.priority_claims if not c.withdrawn)
