@@ -11,6 +11,7 @@ connected component of the active claim graph (:mod:`registry.domain.families`);
 
 from __future__ import annotations
 
+import abc
 import sqlite3
 from collections import deque
 from collections.abc import Iterable
@@ -72,18 +73,20 @@ WHERE r.commitment = ? AND r.office = ?
 """
 
 
-class Queries:
+class Queries(abc.ABC):
     """The queries of :class:`~registry.index.Index`, over the connections it provides.
 
     A subclass gives :meth:`_reading` (a connection inside a read transaction) and
     :meth:`_batch_tree` (the Merkle tree of a stored batch, for inclusion proofs).
     """
 
+    @abc.abstractmethod
     def _reading(self, *, snapshot: bool = True) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
+        """A connection inside a read transaction (``snapshot``: one consistent view for several reads)."""
 
+    @abc.abstractmethod
     def _batch_tree(self, db: sqlite3.Connection, root: bytes, position: int) -> BatchTree:
-        raise NotImplementedError
+        """The Merkle tree of the batch with ``root`` anchored at ``position``."""
 
     def contains(self, office: str, commitment: bytes) -> bool:
         """Whether ``office`` holds a record of ``commitment``: the API's 409 check
