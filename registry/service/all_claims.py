@@ -30,7 +30,7 @@ from registry.domain.commitments import to_hex
 from registry.domain.numbers import NormalizedNumber
 from registry.domain.numbers import normalize as normalize_number
 from registry.domain.rules import CHECK_REGISTERED, Check, LaterApplication, Severity, Verdict, Verification
-from registry.domain.types import Commitment, as_commitment
+from registry.domain.types import Commitment, OfficeCode, as_commitment
 from registry.index import IndexedClaim, IndexedRecord
 from registry.service import RegistryService
 
@@ -99,7 +99,8 @@ def _verify(service: RegistryService, claim: IndexedClaim, later: LaterApplicati
         # Unpublished: named by the office the claim names and its commitment. A code other than WO judges only that
         # office's record (pct.judged_offices of a non-PCT number); WO judges the IB's, as for a PCT number.
         label = f"with commitment {to_hex(commitment)}"
-        number = NormalizedNumber(claim.earlier_office, label, label)
+        # The index decoded the code as two uppercase letters (registry.domain.entries); it is not read again here.
+        number = NormalizedNumber(OfficeCode(claim.earlier_office), label, label)
     verification = service._verify_prepared(number, claim.claimed_filing_date, commitment, later)
     if verification.verdict is Verdict.NOT_FOUND:
         return _not_anchored(verification, claim)

@@ -128,8 +128,18 @@ def site() -> Iterator[Site]:
                     "filingDate": "2018-09-20",
                     "ipRightKind": "patent",
                     "priorityClaims": [
-                        {**claim, "applicationNumber": JP2_NUMBER, "filingDate": JP2_DATE, "accessCode": jp2["accessCode"]},
-                        {**claim, "applicationNumber": "2017-200001", "filingDate": "2017-10-05", "accessCode": PENDING_CODE},
+                        {
+                            **claim,
+                            "applicationNumber": JP2_NUMBER,
+                            "filingDate": JP2_DATE,
+                            "accessCode": jp2["accessCode"],
+                        },
+                        {
+                            **claim,
+                            "applicationNumber": "2017-200001",
+                            "filingDate": "2017-10-05",
+                            "accessCode": PENDING_CODE,
+                        },
                     ],
                 },
             )
