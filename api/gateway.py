@@ -26,7 +26,6 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from registry.ops.state import StateDir
 from registry.service import RegistryService
 from registry.service.files import FileStore
 from registry.service.gateway_requests import (
@@ -49,7 +48,8 @@ def install_gateway_requests(app: FastAPI, service: RegistryService, state_dir: 
     app.state.gateway_checker = RequestChecker(service.chain, service.contract, nonces, observe=observe)
     app.state.gateway_sender = GatewaySender(directory_endpoints(service.index), observe=observe)
     if state_dir is not None:
-        files, book = FileStore(StateDir(state_dir).files_dir), ReportBook(state_dir / REPORTS_FILE)
+        # The state directory's files/ (StateDir.files_dir) and reports.sqlite: shared by every worker, backed up.
+        files, book = FileStore(state_dir / "files"), ReportBook(state_dir / REPORTS_FILE)
     else:
         scratch = tempfile.mkdtemp(prefix="prioreg-files-")
         weakref.finalize(app, shutil.rmtree, scratch, ignore_errors=True)  # removed with the app
