@@ -33,7 +33,7 @@ from pathlib import Path
 from registry import errors
 from registry.domain.commitments import REPORT_KINDS, bound_report_digest, to_hex
 from registry.domain.filings import check_plausible_date
-from registry.domain.types import Commitment, parse_date
+from registry.domain.types import Commitment, as_commitment, parse_date
 from registry.index import Index, IndexedReport, node_id, parse_node, report_id
 from registry.service import LedgerAck, RegistryService
 from registry.service.family_view import start_office
@@ -328,7 +328,7 @@ class Reports:
         answer = self.sender.post(report.office, path, body, max_bytes=MAX_REPORT_BYTES, not_found=not_found)
         sha256 = hashlib.sha256(answer.content).digest()
         # docs/spec/between-gateways.md#what-the-requester-checks: the bytes must be the ones the ledger bound.
-        if bound_report_digest(report.commitment, sha256) != report.report_digest:
+        if bound_report_digest(as_commitment(report.commitment), sha256) != report.report_digest:
             raise errors.HolderUnavailable(
                 f"office {report.office}'s gateway sent a file that does not match the report anchored on the ledger"
             )
@@ -371,7 +371,8 @@ class Reports:
         stored = self.files.get(held[0])
         if (
             stored is None
-            or bound_report_digest(report.commitment, bytes.fromhex(stored.sha256)) != report.report_digest
+            or bound_report_digest(as_commitment(report.commitment), bytes.fromhex(stored.sha256))
+            != report.report_digest
         ):
             return None
         return ReportFile(report, stored.sha256, held[1], stored.data)
