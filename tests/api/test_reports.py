@@ -347,3 +347,18 @@ def test_the_access_log_is_the_owners_alone(world: World) -> None:
         assert refused.status_code == 404
         assert refused.content == unknown.content.replace(UNKNOWN.encode(), rid.encode())
     assert_envelope(world.get(f"/v1/reports/{rid}/accesses"), 401, "UNAUTHENTICATED")
+
+
+def test_a_report_on_a_batched_record_carries_its_proof(world: World) -> None:
+    batch = world.client.post(
+        "/v1/filing-batches",
+        json={"filings": [filing("201810000002", "2018-01-02"), filing("201810000003", "2018-01-03")]},
+        headers=world.auth("CN"),
+    )
+    assert batch.status_code == 201, batch.text
+    commitment = batch.json()["filings"][1]["commitment"]
+    answer = _upload(world.client, commitment, world.auth("CN"), data=b"CN examination report", kind="other")
+    assert answer.status_code == 201, answer.text
+    listed = world.get(f"/v1/families/{commitment}/reports", "CN").json()["reports"]
+    assert [r["reportId"] for r in listed] == [answer.json()["reportId"]]
+    assert world.get(f"/v1/reports/{answer.json()['reportId']}", "CN").content == b"CN examination report"
