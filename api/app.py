@@ -39,6 +39,7 @@ from api.routes import (
     offices,
     page,
     publications,
+    reports,
     verification,
     versions,
 )
@@ -161,6 +162,7 @@ def create_app(
         families,
         publications,
         documents,
+        reports,
         health,
         metrics,
     ):

@@ -23,7 +23,7 @@ BLOBs, dates are days since 1970-01-01 as in docs/spec/entries.md#field-encoding
     confirmations (office, earlier, later_office, later), block, position, tx
     conflicts     id, office, commitment, anchor (position), entry_index|NULL, block
     publications  seq, number_office, number, block, position, tx
-    reports       (office, report_digest), commitment, kind, issued, block, position, tx
+    reports       (office, report_digest), report_id (UNIQUE), commitment, kind, issued, block, position, tx
     refusals      position, block, tx, office, commitment, event, reason   (claims, amendments, …)
     office_events position, block, tx, office, event, signer, endpoint
 
@@ -60,7 +60,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the tables change; an index of another version must be deleted and rebuilt.
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 
 _POSITION_BITS = 20  # events of the contract in one block: far fewer than 2**20 fit under any gas limit
 _WAL_PAGES = 50_000  # pages in the WAL before a checkpoint (~200 MB at 4 KB a page)
@@ -159,8 +159,11 @@ CREATE TABLE IF NOT EXISTS reports (
     block_number INTEGER NOT NULL,
     position INTEGER NOT NULL,
     tx_hash BLOB NOT NULL,
+    report_id BLOB NOT NULL,
     PRIMARY KEY (office, report_digest)
 ) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS reports_id ON reports (report_id);
+CREATE INDEX IF NOT EXISTS reports_commitment ON reports (commitment, office);
 CREATE TABLE IF NOT EXISTS refusals (
     position INTEGER PRIMARY KEY,
     block_number INTEGER NOT NULL,
