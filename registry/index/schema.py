@@ -51,6 +51,7 @@ from registry import errors
 __all__ = [
     "SCHEMA_VERSION",
     "TABLES",
+    "check_tables",
     "connect",
     "discard_outdated",
     "last_indexed",
@@ -263,6 +264,27 @@ def open_tables(db: sqlite3.Connection, path: str, contract: str, chain_id: int,
             f" {meta.get('chain_id')}, not {contract} on chain {chain_id}: use another file"
         )
     return int(meta["start_block"])
+
+
+def check_tables(db: sqlite3.Connection, path: str, contract: str, chain_id: int) -> None:
+    """Check, without writing, that the index at ``path`` is of this schema, contract and chain id.
+
+    For a reader of a file another process writes (a gateway's read worker): raises
+    :class:`~registry.errors.IndexInconsistent` as :func:`open_tables` does, and also for a file
+    without tables yet.
+    """
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    has_tables = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'meta'").fetchone()[0]
+    if not has_tables or version != SCHEMA_VERSION:
+        raise errors.IndexInconsistent(
+            f"the index at {path} has schema version {version}, not {SCHEMA_VERSION}: its writer must open it first"
+        )
+    meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('contract', 'chain_id')").fetchall())
+    if str(meta.get("contract", "")).lower() != contract.lower() or meta.get("chain_id") != str(chain_id):
+        raise errors.IndexInconsistent(
+            f"the index at {path} follows contract {meta.get('contract')} on chain"
+            f" {meta.get('chain_id')}, not {contract} on chain {chain_id}: use another file"
+        )
 
 
 def last_indexed(db: sqlite3.Connection) -> tuple[int | None, bytes | None]:

@@ -154,6 +154,8 @@ class RegistryService:
         (docs/spec/entries.md#claim-tokens-and-confirmed-links: on its next sync step), and the index follows that
         transaction too.
         """
+        if getattr(self.index, "read_only", False):
+            return  # a gateway's read worker: the owner process follows the chain for it
         with self._sync_lock:
             self.index.sync()
             if getattr(self._confirming, "active", False):
