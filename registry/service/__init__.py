@@ -421,6 +421,23 @@ class RegistryService:
         self.sync()
         return commitment, number.canonical, LedgerAck(sent.transaction_hash, sent.block_number)
 
+    def own_record(self, office: str, commitment: Commitment) -> IndexedRecord:
+        """``office``'s own record of ``commitment`` as the index holds it now.
+
+        403 when only other offices hold the application (its commitment is public, so saying so leaks
+        nothing: docs/api.md#status-codes-on-office-endpoints), 404 when nobody does.
+        """
+        record = self.index.record(commitment, office)
+        if record is not None:
+            return record
+        holders = self.index.holders(commitment)
+        if holders:
+            raise errors.Forbidden(
+                f"the application {to_hex(commitment)} was anchored by {', '.join(holders)}, not by {office}:"
+                " an office adds reports and documents to its own applications only"
+            )
+        raise errors.NotFound(f"no application is anchored under commitment {to_hex(commitment)}")
+
     def anchor_report(
         self, office: str, commitment: Commitment, sha256: bytes, kind: int, issued: _dt.date
     ) -> tuple[IndexedReport, LedgerAck]:
@@ -433,15 +450,7 @@ class RegistryService:
         """
         client = self._client(office)
         self.sync()
-        record = self.index.record(commitment, office)
-        if record is None:
-            holders = self.index.holders(commitment)
-            if holders:
-                raise errors.Forbidden(
-                    f"the application {to_hex(commitment)} was anchored by {', '.join(holders)}, not by {office}:"
-                    " an office adds reports to its own applications only"
-                )
-            raise errors.NotFound(f"no application is anchored under commitment {to_hex(commitment)}")
+        record = self.own_record(office, commitment)
         digest = bound_report_digest(commitment, sha256)
         rid = report_id(office, digest)
         with self._write_locks[office]:
