@@ -34,6 +34,7 @@ GLOSSARY: dict[str, tuple[str, Any]] = {
         "(docs/spec/entries.md#claim-tokens-and-confirmed-links).",
         True,
     ),
+    "earlierCommitment": ("The commitment of the earlier application the claim names.", _COMMITMENT),
     "endpoint": (
         "The office's own gateway URL, set by the office on chain; null until set.",
         "https://gateway.example.org",

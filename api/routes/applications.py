@@ -1,4 +1,6 @@
-"""``GET /v1/applications/{commitment}``: the anchored record, its versions and its claims."""
+"""``GET /v1/applications/{commitment}``: the anchored record, its versions and its claims; and
+``GET /v1/applications/{commitment}/priority-claims``: every claim it made, each verified from the ledger alone
+(:mod:`registry.service.all_claims`)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Service
-from api.schemas import ApplicationOut, ErrorEnvelope
+from api.schemas import ApplicationClaimsOut, ApplicationOut, ErrorEnvelope
 from registry.domain.commitments import parse_commitment
 from registry.domain.types import Commitment
 from registry.errors import InvalidInput
+from registry.service import RegistryService
+from registry.service.all_claims import all_claims
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
@@ -56,3 +60,25 @@ async def get_application(
     key = commitment_from_path(commitment)
     record = await run_in_threadpool(service.application, key, ip_office_code)
     return ApplicationOut.of(record)
+
+
+def _all_claims(service: RegistryService, commitment: Commitment, office: str | None) -> ApplicationClaimsOut:
+    return ApplicationClaimsOut.of(all_claims(service, commitment, office))
+
+
+@router.get(
+    "/{commitment}/priority-claims",
+    response_model=ApplicationClaimsOut,
+    responses=_ERRORS,
+    summary="Every priority claim of an anchored application, each verified",
+    operation_id="getApplicationPriorityClaims",
+)
+async def get_application_priority_claims(
+    commitment: CommitmentPath, service: Service, ip_office_code: OfficeQuery = None
+) -> ApplicationClaimsOut:
+    """Each claim the record made, withdrawn ones too, in chain order, with the verify endpoint's whole answer for it;
+    the later application is this record. No access code: the ledger names each earlier application by its
+    commitment, and one not anchored yet is ``notFound`` (docs/api.md#other-bodies)."""
+    key = commitment_from_path(commitment)
+    # A record read (with its batch proof) and a verification per claim: CPU and index reads, off the event loop.
+    return await run_in_threadpool(_all_claims, service, key, ip_office_code)

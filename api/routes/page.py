@@ -11,6 +11,14 @@ Content-Security-Policy that allows only this origin says so to the browser as w
 
 Fields are named exactly as the API's error targets (``priority.accessCode``, ``later.filingDate``…),
 so an error finds its field without a mapping table that could drift.
+
+Below it, "check every claim of this application": a commitment in, a table out of every claim the application made
+with its verdict and checks (``GET /v1/applications/{commitment}/priority-claims``, docs/api.md#other-bodies), and
+each row opens that claim's record. A checked claim is shown as a **record** an examiner can file
+(docs/api.md#evidence: "the examiner's page prints the evidence as a record"): the claim, the verdict and every check,
+the restoration route, the ledger evidence and the rules version, with a "Print record" button; the print style sheet
+(``@media print`` in ``api/static/page.css``) leaves out the forms, the navigation and the picture and prints only
+the record. The access code is never part of the record.
 """
 
 from __future__ import annotations
@@ -123,6 +131,23 @@ def render_page(offices: list[str]) -> str:
             ),
         )
     )
+    all_fields = "".join(
+        (
+            _field(
+                "commitment",
+                "Commitment of the application",
+                "0x and 64 hex digits, e.g. 0x80e07c0a…a84b.",
+                attrs='autocomplete="off" spellcheck="false" maxlength="66" required',
+                mono=True,
+            ),
+            _field(
+                "ipOfficeCode",
+                "Office of the record (optional)",
+                "Only when several offices hold a record under the same commitment; default: the first anchored.",
+                attrs='maxlength="2" autocomplete="off" autocapitalize="characters" spellcheck="false" list="offices"',
+            ),
+        )
+    )
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -138,6 +163,10 @@ def render_page(offices: list[str]) -> str:
     <div class="wrap">
       <p class="brand">Priority registry</p>
       <p class="tagline">A shared register of application numbers and priority claims</p>
+      <nav class="site-nav" aria-label="On this page">
+        <a href="#claim-form">Verify a claim</a>
+        <a href="#all-claims">Check every claim of an application</a>
+      </nav>
     </div>
   </header>
   <main class="wrap">
@@ -164,6 +193,18 @@ def render_page(offices: list[str]) -> str:
     </form>
     <section id="result" class="result" aria-live="polite" aria-labelledby="result-heading" tabindex="-1">
       <h2 id="result-heading" class="visually-hidden">Result</h2>
+    </section>
+    <section id="all-claims" class="all-claims" aria-labelledby="all-claims-heading">
+      <h2 id="all-claims-heading">Check every claim of an application</h2>
+      <p class="lede">Enter the commitment of the application under examination (from its record or from the family
+        picture). Every priority claim it made is checked against the ledger, withdrawn ones too; no access code is
+        needed, since the ledger names each earlier application by its commitment.</p>
+      <form id="all-claims-form" novalidate>{all_fields}
+        <div class="actions">
+          <button type="submit" id="all-claims-button">Check every claim</button>
+        </div>
+      </form>
+      <div id="all-claims-result" class="result" aria-live="polite"></div>
     </section>
   </main>
   <footer class="wrap footer">

@@ -37,12 +37,15 @@ from registry.domain.types import IpRightKind
 from registry.index import IndexedOffice, IndexedRecord, IndexedVersion
 from registry.ledger.client import AnchoredBatch
 from registry.service import FilingOutcome, LedgerAck
+from registry.service.all_claims import AllClaims
 
 if TYPE_CHECKING:  # the answers read them; reports.py imports family_view, which imports these answers
     from registry.service.reports import AnchoredReport, FamilyReport, ReportAccess
 
 __all__ = [
     "Answer",
+    "ApplicationClaimOut",
+    "ApplicationClaimsOut",
     "ApplicationOut",
     "ApplicationVersionOut",
     "BatchOut",
@@ -433,6 +436,42 @@ class ApplicationOut(Answer):
             else BatchRefOut(root=to_hex(inclusion.root), proof=[to_hex(p) for p in inclusion.proof]),
             application_number=record.published_number,
             also_anchored_by=list(record.also_anchored_by),
+        )
+
+
+class ApplicationClaimOut(Answer):
+    """A priority claim the application made, verified from the ledger alone."""
+
+    earlier_commitment: Commitment
+    ip_office_code: str = Field(
+        description="The earlier office the claim names (docs/spec/entries.md#claim-tokens-and-confirmed-links)."
+    )
+    claimed_filing_date: _dt.date
+    withdrawn: bool
+    verification: VerificationOut
+
+
+class ApplicationClaimsOut(Answer):
+    """Every priority claim of an anchored application, each verified (docs/api.md#other-bodies)."""
+
+    commitment: Commitment
+    priority_claims: list[ApplicationClaimOut]
+
+    @classmethod
+    def of(cls, claims: AllClaims) -> ApplicationClaimsOut:
+        """What :func:`registry.service.all_claims.all_claims` found, claims in chain order."""
+        return cls(
+            commitment=to_hex(claims.record.commitment),
+            priority_claims=[
+                ApplicationClaimOut(
+                    earlier_commitment=to_hex(item.claim.earlier),
+                    ip_office_code=item.claim.earlier_office,
+                    claimed_filing_date=item.claim.claimed_filing_date,
+                    withdrawn=item.claim.withdrawn,
+                    verification=VerificationOut.of(item.verification),
+                )
+                for item in claims.claims
+            ],
         )
 
 

@@ -4,7 +4,9 @@ The whole app runs under uvicorn on a free loopback port, over a fresh embedded 
 first filing and a US application claiming it are anchored through the API, then an examiner's
 session is played with the keyboard alone: tab into the form, type the claim, submit, read the
 verdict, the checks and the family picture; then mistype the access code and read the error beside
-the field. Screenshots go to ``test-output/`` for a person to look at.
+the field. Then every claim of an application is checked in one call and a checked claim's record is printed:
+Chromium emulates print media (the forms and navigation gone, the record's fields there) and prints it to PDF.
+Screenshots and the PDF go to ``test-output/`` (gitignored) for a person to look at.
 
 Chromium comes from Debian (``apt-get install chromium``), driven by Playwright for Python with
 ``executable_path``: Playwright's own browser download cannot work here (docs/design.md#dependencies). When the
@@ -30,6 +32,7 @@ import uvicorn
 from api.app import create_app
 from api.auth import TokenStore
 from tests.api.conftest import OFFICES, build_service
+from tests.api.helpers import fresh_access_code
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page
@@ -49,6 +52,8 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
 JP_NUMBER, JP_DATE = "2017-187096", "2017-09-27"
 US_NUMBER, US_DATE = "16/123,456", "2018-09-06"
+JP2_NUMBER, JP2_DATE = "2017-187200", "2017-10-02"
+PENDING_CODE = fresh_access_code()  # nothing is anchored under it
 
 
 def _unavailable(reason: str) -> NoReturn:
@@ -65,6 +70,7 @@ class Site:
     jp_access_code: str
     jp_commitment: str
     us_commitment: str
+    cn_commitment: str
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +115,35 @@ def site() -> Iterator[Site]:
                     "priorityClaims": [claim],
                 },
             )
-        yield Site(url, jp["accessCode"], jp["commitment"], us["commitment"])
+            # A family of its own (the picture above stays JP ← US): CN claims a second JP filing, and one
+            # whose office has not anchored it yet.
+            jp2 = _anchor(
+                client, tokens["JP"], {"applicationNumber": JP2_NUMBER, "filingDate": JP2_DATE, "ipRightKind": "patent"}
+            )
+            cn = _anchor(
+                client,
+                tokens["CN"],
+                {
+                    "applicationNumber": "201810601862",
+                    "filingDate": "2018-09-20",
+                    "ipRightKind": "patent",
+                    "priorityClaims": [
+                        {
+                            **claim,
+                            "applicationNumber": JP2_NUMBER,
+                            "filingDate": JP2_DATE,
+                            "accessCode": jp2["accessCode"],
+                        },
+                        {
+                            **claim,
+                            "applicationNumber": "2017-200001",
+                            "filingDate": "2017-10-05",
+                            "accessCode": PENDING_CODE,
+                        },
+                    ],
+                },
+            )
+        yield Site(url, jp["accessCode"], jp["commitment"], us["commitment"], cn["commitment"])
     finally:
         server.should_exit = True
         thread.join(timeout=30)
@@ -212,8 +246,8 @@ def test_an_examiner_verifies_a_claim_with_the_keyboard_and_sees_verdict_checks_
     names = [checks.nth(i).get_attribute("data-check") for i in range(checks.count())]
     assert {"registered", "filingDateMatches", "ipRightKindCompatible", "withinPriorityPeriod"} <= set(names)
     assert all("passed" in checks.nth(i).inner_text() for i in range(checks.count()))
-    facts = page.locator("#result .facts").first.inner_text()
-    assert "2018-09-27" in facts  # twelve months from the Japanese filing date
+    period = page.locator('#result [data-field="priorityPeriodEnd"] dd').inner_text()
+    assert period == "2018-09-27"  # twelve months from the Japanese filing date
     assert site.jp_commitment in page.locator("#result").inner_text()
 
     picture = page.locator("#family svg")
@@ -261,3 +295,83 @@ def test_the_page_loads_nothing_from_outside_this_server(page: Page, site: Site)
     assert "http://" not in response.text.replace(site.url, "")
     assert "https://" not in response.text
     assert page.title() == "Verify a priority claim · Priority registry"
+
+
+def _verify_on_the_page(page: Page, site: Site) -> None:
+    _fill_claim_with_the_keyboard(page, site.jp_access_code)
+    page.get_by_role("button", name="Verify claim").click()
+    page.locator("#result [data-verdict]").wait_for()
+
+
+def _field_text(page: Page, key: str) -> str:
+    text: str = page.locator(f'#record [data-field="{key}"] dd').inner_text()
+    return text
+
+
+EVIDENCE_FIELDS = ("chainId", "contract", "blockNumber", "headBlock", "blockHash", "transactionHash", "batchRoot")
+
+
+def test_an_examiner_checks_every_claim_of_an_application_in_one_table(page: Page, site: Site) -> None:
+    page.get_by_role("link", name="Check every claim of an application").click()
+    page.get_by_label("Commitment of the application").fill(site.cn_commitment)
+    page.get_by_role("button", name="Check every claim").click()
+
+    rows = page.locator("#all-claims-table tbody tr")
+    rows.first.wait_for()
+    assert [rows.nth(i).get_attribute("data-verdict") for i in range(rows.count())] == ["valid", "notFound"]
+    headers = page.locator("#all-claims-table thead th[scope=col]")
+    assert headers.all_inner_texts()[:5] == ["#", "Earlier application", "Claimed filing date", "Withdrawn", "Verdict"]
+    assert page.locator("#all-claims-table tbody th[scope=row]").all_inner_texts() == ["1", "2"]
+    assert "Registered on the ledger (passed)" in rows.nth(0).inner_text()
+    assert "Registered on the ledger (failed)" in rows.nth(1).inner_text()
+    assert "Within the priority period (passed)" in rows.nth(0).inner_text()
+    assert page.locator("#all-claims-table caption").inner_text().endswith("1 valid, 1 not found.")
+    _screenshot(page, "examiner-page-every-claim.png")
+
+    # A row opens its claim's record: not anchored yet, so no evidence ("—") and no restoration route.
+    rows.nth(1).get_by_role("button").click()
+    assert page.locator("#record [data-verdict]").get_attribute("data-verdict") == "notFound"
+    assert _field_text(page, "later.commitment") == site.cn_commitment
+    assert all(_field_text(page, key) == "—" for key in (*EVIDENCE_FIELDS, "rulesVersion"))
+
+    # An application without claims says so.
+    page.get_by_label("Commitment of the application").fill(site.jp_commitment)
+    page.get_by_role("button", name="Check every claim").click()
+    page.locator("#no-claims").wait_for()
+
+
+def test_a_checked_claim_prints_as_a_record_with_its_checks_and_evidence(page: Page, site: Site) -> None:
+    _verify_on_the_page(page, site)
+    # Check every claim of the later application too: the table comes below, the record stays the verified claim's.
+    page.get_by_label("Commitment of the application").fill(site.us_commitment)
+    page.get_by_role("button", name="Check every claim").click()
+    page.locator("#all-claims-table tbody tr").first.wait_for()
+    assert page.locator("#all-claims-table tbody tr").get_attribute("data-verdict") == "valid"
+
+    record = page.locator("#record")
+    assert _field_text(page, "priority.applicationNumber") == JP_NUMBER
+    assert _field_text(page, "later.filingDate") == US_DATE
+    assert site.jp_access_code not in record.inner_text()  # the secret is never part of the record
+    for key in (*EVIDENCE_FIELDS, "proof", "entry", "rulesVersion", "restoration.rule"):
+        assert _field_text(page, key), key  # a value once the answer carries evidence, else "—"
+
+    # The button prints (window.print, stubbed here: a headless browser has no print dialog).
+    page.evaluate("window.print = () => { window.printed = true; }")
+    page.get_by_role("button", name="Print record").click()
+    assert page.evaluate("window.printed") is True
+
+    page.emulate_media(media="print")
+    for hidden in ("#claim-form", ".masthead", ".site-nav", "#all-claims", ".footer", "#print-button", "#family", "h1"):
+        assert not page.locator(hidden).first.is_visible(), f"{hidden} shows in the printed record"
+    for shown in (".record-title", "#verdict", "#claim", "table.checks", "#restoration", "#evidence", "#rules-version"):
+        assert page.locator(f"#record {shown}").is_visible(), f"{shown} is missing from the printed record"
+    printed = record.inner_text()
+    assert "Priority claim verification record" in printed and "Valid" in printed
+    checks = page.locator("#record tr.check")
+    assert {"registered", "filingDateMatches", "withinPriorityPeriod"} <= {
+        checks.nth(i).get_attribute("data-check") for i in range(checks.count())
+    }
+    _screenshot(page, "examiner-record-print.png")
+    OUTPUT.mkdir(exist_ok=True)
+    pdf = page.pdf(path=str(OUTPUT / "examiner-record.pdf"), format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000

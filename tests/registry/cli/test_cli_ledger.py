@@ -95,6 +95,14 @@ def test_an_office_anchors_and_an_examiner_verifies_from_the_terminal(state: Pat
     assert verdict["verdict"] == "restorable"
     family = json.loads(prioreg("family", us["commitment"], "--state-dir", str(state), "--json"))
     assert {m["ipOfficeCode"] for m in family["extendedFamily"]} == {"JP", "US"}
+    # Every claim of the US application, from the ledger alone (no access code): the API's answer, key for key.
+    claims = json.loads(prioreg("claims", us["commitment"], "--state-dir", str(state), "--json"))
+    assert claims["commitment"] == us["commitment"]
+    assert [(c["ipOfficeCode"], c["withdrawn"], c["verification"]["verdict"]) for c in claims["priorityClaims"]] == [
+        ("JP", False, "valid")
+    ]
+    assert "valid" in prioreg("claims", us["commitment"], "--office", "US", "--state-dir", str(state))
+    assert json.loads(prioreg("claims", out["commitment"], "--state-dir", str(state), "--json"))["priorityClaims"] == []
 
 
 def test_verify_takes_the_later_number_and_judges_a_pct_application_on_its_receiving_office(state: Path) -> None:
