@@ -56,6 +56,7 @@ from registry.domain.rules import (
     restoration_period_end,
     verify_claim,
 )
+from registry.domain.st96 import St96Claim
 from registry.domain.types import Commitment, IpRightKind, as_commitment
 from registry.index import Index, IndexedRecord, RegisteredFacts
 from registry.ledger.chain import Chain
@@ -563,6 +564,18 @@ class RegistryService:
             whose = f" by {office}" if office else ""
             raise errors.NotFound(f"no application is anchored{whose} under commitment {to_hex(commitment)}")
         return record
+
+    def st96_claims(self, record: IndexedRecord) -> list[St96Claim]:
+        """The active priority claims of ``record`` as the public record shows them, for its ST.96
+        ``PriorityClaimBag`` (:mod:`registry.domain.st96`): the earlier application's number only once published."""
+        active = [c for c in record.priority_claims if not c.withdrawn]
+        summaries = self.index.summaries((c.earlier_office, c.earlier) for c in active)
+        out = []
+        for claim in active:
+            summary = summaries.get((claim.earlier_office, claim.earlier))
+            number = None if summary is None else summary.published_number
+            out.append(St96Claim(claim.earlier_office, claim.claimed_filing_date, number))
+        return out
 
     def verify_document(
         self, office: str, application_number: str, access_code: str, digest: bytes
