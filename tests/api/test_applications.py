@@ -208,7 +208,8 @@ def test_an_application_in_xml_is_its_st96_priority_claim_bag(api: Api, family: 
     claims = list(bag)
     assert [c.findtext(com + "IPOfficeCode") for c in claims] == ["JP", "JP"]
     assert [c.findtext(pat + "FilingDate") for c in claims] == ["2017-09-27", "2017-10-02"]
-    # Nothing is published yet: no number is revealed (docs/design.md#p1-nothing-unpublished-can-be-read-off-the-ledger).
+    # Nothing is published yet: no number is revealed
+    # (docs/design.md#p1-nothing-unpublished-can-be-read-off-the-ledger).
     assert all(c.find(com + "ApplicationNumber") is None for c in claims)
     assert b"2017-187096" not in response.content
 
