@@ -62,4 +62,5 @@ def priority_claim_bag(claims: Sequence[St96Claim]) -> bytes:
         ET.SubElement(item, pat + "ApplicationFilingCategory").text = filing_category(claim.ip_office_code)
     ET.register_namespace("pat", PATENT_NS)
     ET.register_namespace("com", COMMON_NS)
-    return ET.tostring(bag, encoding="utf-8", xml_declaration=True)
+    data: bytes = ET.tostring(bag, encoding="utf-8", xml_declaration=True)
+    return data
