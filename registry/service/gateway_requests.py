@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -46,6 +45,7 @@ from registry.ledger.signing import (
     report_request_typed_data,
     sign_typed_data,
 )
+from registry.service.shared_sqlite import open_shared
 
 __all__ = [
     "CLOCK_SKEW",
@@ -227,10 +227,7 @@ class NonceStore:
 
     def __init__(self, path: Path | str) -> None:
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=False)
-        if str(path) != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
+        self._db = open_shared(path)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS nonces (office TEXT NOT NULL, nonce BLOB NOT NULL, expiry INTEGER NOT NULL,"
             " PRIMARY KEY (office, nonce)) WITHOUT ROWID"
@@ -288,7 +285,8 @@ class RequestChecker:
     def _check(self, body: Any, parse: Callable[[Mapping[str, Any]], GatewayRequest], not_found: str) -> GatewayRequest:
         def refuse(reason: str) -> errors.GatewayRequestRefused:
             if self._observe is not None:
-                peer = body.get("request", {}).get("office") if isinstance(body, Mapping) else None
+                request = body.get("request") if isinstance(body, Mapping) else None
+                peer = request.get("office") if isinstance(request, Mapping) else None
                 self._observe("incoming", peer if isinstance(peer, str) and _OFFICE.fullmatch(peer) else "?", "refused")
             return errors.GatewayRequestRefused(not_found, reason=reason)
 

@@ -216,3 +216,8 @@ def test_the_demo_tells_the_whole_story_and_exits_zero(tmp_path: Path, monkeypat
     assert "restorable" in out
     assert "notFound" in out
     assert (tmp_path / "family.svg").read_text().startswith("<")
+    # R15 (issue 16): the USPTO reads the JPO's search report before publication; the KIPO cannot; the JPO sees it.
+    squeezed = " ".join(out.split())
+    assert "JPO search report, JP 2017-187096" in squeezed
+    assert "outside the family" in squeezed and "404" in squeezed
+    assert "Who read the JPO's report (shown to the JPO only)" in squeezed
