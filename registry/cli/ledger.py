@@ -375,12 +375,14 @@ def verify_cmd(
     opened = _open(state_dir, rpc_url)
     try:
         opened.service.sync()  # the in-memory copy of the index, up to the chain's head
-        result = opened.service.verify(ClaimInput(office, number, parse_date(filing_date), code), later)
+        result, evidence = opened.service.verify_with_evidence(
+            ClaimInput(office, number, parse_date(filing_date), code), later, later_number=later_number
+        )
     finally:
         opened.service.chain.close()
     from registry.service.answers import VerificationOut
 
-    payload = VerificationOut.of(result).body()  # the API's answer, key for key
+    payload = VerificationOut.of(result, evidence).body()  # the API's answer, key for key
     if as_json:
         print(json.dumps(payload))
     else:

@@ -33,6 +33,7 @@ from registry.domain.rules import CHECK_REGISTERED, Check, LaterApplication, Sev
 from registry.domain.types import Commitment, OfficeCode, as_commitment
 from registry.index import IndexedClaim, IndexedRecord
 from registry.service import RegistryService
+from registry.service.evidence import Evidence, EvidenceInput
 
 __all__ = ["AllClaims", "ClaimVerification", "all_claims", "later_of"]
 
@@ -43,6 +44,7 @@ class ClaimVerification:
 
     claim: IndexedClaim
     verification: Verification
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def all_claims(service: RegistryService, commitment: Commitment, office: str | N
     """Verify every claim of ``office``'s record of ``commitment`` (None: the first anchored; raises NotFound)."""
     record = service.application(commitment, office)
     later = later_of(record)
-    return AllClaims(record, tuple(ClaimVerification(c, _verify(service, c, later)) for c in record.priority_claims))
+    return AllClaims(record, tuple(_verify(service, c, later) for c in record.priority_claims))
 
 
 def later_of(record: IndexedRecord) -> LaterApplication:
@@ -92,7 +94,7 @@ def _earlier_number(service: RegistryService, claim: IndexedClaim) -> Normalized
         return None
 
 
-def _verify(service: RegistryService, claim: IndexedClaim, later: LaterApplication) -> Verification:
+def _verify(service: RegistryService, claim: IndexedClaim, later: LaterApplication) -> ClaimVerification:
     commitment = as_commitment(claim.earlier)
     number = _earlier_number(service, claim)
     if number is None:
@@ -101,10 +103,15 @@ def _verify(service: RegistryService, claim: IndexedClaim, later: LaterApplicati
         label = f"with commitment {to_hex(commitment)}"
         # The index decoded the code as two uppercase letters (registry.domain.entries); it is not read again here.
         number = NormalizedNumber(OfficeCode(claim.earlier_office), label, label)
-    verification = service._verify_prepared(number, claim.claimed_filing_date, commitment, later)
+    # The evidence's input names the earlier application as the ledger does: its number once published, else
+    # its commitment (docs/api.md#evidence; no access code was given).
+    given = EvidenceInput.of(
+        claim.earlier_office, number.display, claim.claimed_filing_date, later, later_number=later.application_number
+    )
+    verification, evidence = service._checked(number, claim.claimed_filing_date, commitment, later, given)
     if verification.verdict is Verdict.NOT_FOUND:
-        return _not_anchored(verification, claim)
-    return verification
+        return ClaimVerification(claim, _not_anchored(verification, claim))
+    return ClaimVerification(claim, verification, evidence)
 
 
 def _not_anchored(verification: Verification, claim: IndexedClaim) -> Verification:

@@ -352,8 +352,11 @@ def test_a_checked_claim_prints_as_a_record_with_its_checks_and_evidence(page: P
     assert _field_text(page, "priority.applicationNumber") == JP_NUMBER
     assert _field_text(page, "later.filingDate") == US_DATE
     assert site.jp_access_code not in record.inner_text()  # the secret is never part of the record
-    for key in (*EVIDENCE_FIELDS, "proof", "entry", "rulesVersion", "restoration.rule"):
-        assert _field_text(page, key), key  # a value once the answer carries evidence, else "—"
+    for key in ("chainId", "contract", "blockNumber", "headBlock", "blockHash", "transactionHash", "rulesVersion"):
+        assert _field_text(page, key) not in ("", "—"), key  # the ledger evidence of a registered claim
+    assert _field_text(page, "blockHash").startswith("0x") and _field_text(page, "rulesVersion").count("+") == 1
+    for key in ("batchRoot", "proof", "entry", "restoration.rule"):
+        assert _field_text(page, key), key  # a stored record: no batch ("—")
 
     # The button prints (window.print, stubbed here: a headless browser has no print dialog).
     page.evaluate("window.print = () => { window.printed = true; }")
