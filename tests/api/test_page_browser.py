@@ -31,6 +31,7 @@ import uvicorn
 
 from api.app import create_app
 from api.auth import TokenStore
+from api.gateway import install_gateway_requests
 from tests.api.conftest import OFFICES, build_service
 from tests.api.helpers import fresh_access_code
 
@@ -54,6 +55,7 @@ JP_NUMBER, JP_DATE = "2017-187096", "2017-09-27"
 US_NUMBER, US_DATE = "16/123,456", "2018-09-06"
 JP2_NUMBER, JP2_DATE = "2017-187200", "2017-10-02"
 PENDING_CODE = fresh_access_code()  # nothing is anchored under it
+REPORT_TEXT = "JPO search report, JP 2017-187096: D1 JP2015-012345 A (X, claims 1-3)."
 
 
 def _unavailable(reason: str) -> NoReturn:
@@ -71,6 +73,7 @@ class Site:
     jp_commitment: str
     us_commitment: str
     cn_commitment: str
+    tokens: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +85,9 @@ def site() -> Iterator[Site]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(service, store), log_level="warning", ws="none", lifespan="on")
+    app = create_app(service, store)
+    install_gateway_requests(app, service, None)  # the report routes, as `prioreg serve` installs them
+    config = uvicorn.Config(app, log_level="warning", ws="none", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
     thread.start()
@@ -143,7 +148,17 @@ def site() -> Iterator[Site]:
                     ],
                 },
             )
-        yield Site(url, jp["accessCode"], jp["commitment"], us["commitment"], cn["commitment"])
+            # R15: the JPO shares a search report of its first filing (the US claim on it is confirmed by the
+            # JPO's gateway as it syncs: docs/spec/entries.md#claim-tokens-and-confirmed-links).
+            service.sync()
+            report = client.post(
+                f"/v1/applications/{jp['commitment']}/reports",
+                files={"file": ("search-report.txt", REPORT_TEXT.encode(), "text/plain")},
+                data={"kind": "searchReport", "issued": "2018-05-10"},
+                headers={"Authorization": f"Bearer {tokens['JP']}"},
+            )
+            assert report.status_code == 201, report.text
+        yield Site(url, jp["accessCode"], jp["commitment"], us["commitment"], cn["commitment"], tokens)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
@@ -181,7 +196,10 @@ def page(browser: Browser, site: Site) -> Iterator[Page]:
 
     def on_console(message: ConsoleMessage) -> None:
         # Chromium logs every 4xx answer; a 422 is the API refusing a mistyped field, shown on the page.
-        if message.type == "error" and "status of 422" not in message.text:
+        # A 404 is an office outside a family asking for its reports (the answer an unknown application gets), a 401
+        # a token the page was given wrong: both shown on the page.
+        refused = ("status of 422", "status of 404", "status of 401")
+        if message.type == "error" and not any(status in message.text for status in refused):
             problems.append(message.text)
 
     page.on("console", on_console)
@@ -378,3 +396,38 @@ def test_a_checked_claim_prints_as_a_record_with_its_checks_and_evidence(page: P
     OUTPUT.mkdir(exist_ok=True)
     pdf = page.pdf(path=str(OUTPUT / "examiner-record.pdf"), format="A4", print_background=True)
     assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000
+
+
+def test_an_office_reads_the_reports_of_its_family_and_an_outsider_cannot(page: Page, site: Site) -> None:
+    """Issue 16 item 3: the family's reports, who wrote them and when, with the office's own token (R15)."""
+    office = page.locator("#office-form")
+    token = office.get_by_label("Office API token")
+    assert token.get_attribute("type") == "password"  # a secret: never shown, never stored
+    token.fill(site.tokens["US"])
+    office.get_by_label("Commitment of an application in the family").fill(site.us_commitment)
+    page.get_by_role("button", name="Show the family's reports").click()
+    row = page.locator("#reports-table tbody tr")
+    row.first.wait_for()
+    assert row.count() == 1
+    assert row.locator("th").inner_text() == "Search report"
+    assert row.locator("[data-field=ipOfficeCode]").inner_text() == "JP"
+    assert row.locator("[data-field=issued]").inner_text() == "2018-05-10"
+    with page.expect_download() as download:
+        row.get_by_role("button").click()
+    assert Path(download.value.path()).read_text(encoding="utf-8") == REPORT_TEXT
+    _screenshot(page, "examiner-page-family-reports.png")
+    assert page.evaluate("Object.keys(localStorage).length + Object.keys(sessionStorage).length") == 0
+
+    # The CNIPA's application is in another family: the answer an unknown application gets.
+    token.fill(site.tokens["CN"])
+    office.get_by_label("Commitment of an application in the family").fill(site.jp_commitment)
+    page.get_by_role("button", name="Show the family's reports").click()
+    alert = page.locator("#office-result [role=alert]")
+    alert.wait_for()
+    assert "no application is anchored or claimed under commitment" in alert.inner_text()
+    assert page.locator("#reports-table").count() == 0
+
+    # A token that is not this gateway's: 401, said as such.
+    token.fill("not-a-token")
+    page.get_by_role("button", name="Show the family's reports").click()
+    page.get_by_text("Check the token").wait_for()
