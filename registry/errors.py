@@ -120,6 +120,7 @@ __all__ = [
     "InvalidVote",
     "JournalCorrupt",
     "JsonTooLarge",
+    "MalformedPackage",
     "KeyNotFound",
     "KeyStoreError",
     "LedgerError",
@@ -212,6 +213,13 @@ class InvalidClaim(InvalidInput):
     """Raised when a set of priority claims is inconsistent (duplicate, self-claim, cycle)."""
 
     default_code = "invalidClaim"
+
+
+class MalformedPackage(InvalidInput):
+    """Raised when a priority-document package breaks the container rules (docs/spec/packages.md#container): the
+    check ``archiveWellFormed`` fails and the package is refused unread (API: 422)."""
+
+    default_code = "malformedPackage"
 
 
 class JsonTooLarge(InvalidInput):
