@@ -406,7 +406,8 @@ def read_package(data: bytes) -> Package:
         if start + usize > cd_offset:
             raise _fail(f"{name!r}'s data runs into the central directory")
         raw_name = bytes(data[offset + _LOCAL.size : offset + _LOCAL.size + nlen])
-        if (flags, method, time, date, lcrc, lcsize, lusize, elen) != (0, 0, _DOS_TIME, _DOS_DATE, crc, usize, usize, 0):
+        local = (flags, method, time, date, lcrc, lcsize, lusize, elen)
+        if local != (0, 0, _DOS_TIME, _DOS_DATE, crc, usize, usize, 0):
             raise _fail(f"{name!r}: the local header and the central directory disagree (sizes, CRC, method or date)")
         if raw_name != name.encode("ascii"):
             raise _fail(f"{name!r}: the local header names another file")
