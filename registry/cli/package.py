@@ -1,0 +1,99 @@
+"""``prioreg package verify FILE``: check a priority-document package against the ledger (docs/api.md#command-line).
+
+It needs only a node: ``--rpc-url URL`` (the contract is the one the manifest names), or ``--state-dir DIR`` (the
+deployment kept there, its node or its embedded chain, read-only). No gateway and no index are asked, so a court or
+an applicant can check a package years later (docs/spec/packages.md#checks).
+
+Every check is printed. Exit status: 0 valid, 1 invalid (a check failed, or the node is another chain than the
+manifest's), 2 a malformed file (the check ``archiveWellFormed``: the package is refused unread) or another error,
+3 the node is unreachable.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from registry import errors
+
+if TYPE_CHECKING:
+    from registry.ledger.chain import Chain
+    from registry.service.packages import PackageVerification
+
+__all__ = ["app", "verification_json"]
+
+app = typer.Typer(help="Priority-document packages (R26).", no_args_is_help=True)
+console = Console(soft_wrap=True)
+
+
+def verification_json(answer: PackageVerification) -> dict[str, Any]:
+    """The answer as docs/api.md#priority-documents writes it."""
+    return {
+        "valid": answer.valid,
+        "checks": [{"name": c.name, "passed": c.passed, "message": c.message} for c in answer.checks],
+        "ipOfficeCode": answer.ip_office_code,
+        "applicationNumber": answer.application_number,
+        "version": answer.version,
+        "currentVersion": answer.current_version,
+        "evidence": answer.evidence,
+    }
+
+
+def _open(rpc_url: str | None, state_dir: Path | None) -> tuple[Chain, str | None]:
+    from registry.ledger.chain import Chain
+    from registry.ops.state import StateDir
+
+    if rpc_url is not None:
+        return Chain.connect(rpc_url), None
+    state = StateDir(state_dir or Path("state"))
+    deployment = state.deployment()
+    if deployment is None:
+        raise errors.RegistryError(f"{state.path} holds no deployment; give --rpc-url or another --state-dir")
+    if deployment.rpc_url:
+        return Chain.connect(deployment.rpc_url), deployment.contract
+    return Chain.embedded(state.path, read_only=True), deployment.contract
+
+
+@app.command("verify")
+def verify_cmd(
+    file: Annotated[Path, typer.Argument(help="The package (a .zip).", exists=True, dir_okay=False, readable=True)],
+    access_code: Annotated[
+        str | None, typer.Option("--access-code", help="Also check that number and code give the commitment.")
+    ] = None,
+    rpc_url: Annotated[
+        str | None, typer.Option("--rpc-url", help="A JSON-RPC node; the manifest names chain and contract.")
+    ] = None,
+    state_dir: Annotated[
+        Path | None, typer.Option("--state-dir", help="Use the deployment of this state directory instead.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Check a priority-document package against the ledger; exit 0 valid, 1 invalid, 2 malformed, 3 no node."""
+    from registry.domain.packages import MAX_ZIP_BYTES
+    from registry.service.packages import verify_package
+
+    if rpc_url is not None and state_dir is not None:
+        raise errors.InvalidInput("give --rpc-url or --state-dir, not both")
+    if file.stat().st_size > MAX_ZIP_BYTES:  # refused before a byte is read
+        raise errors.MalformedPackage(f"archiveWellFormed: {file} is larger than a package of 64 MB can be")
+    data = file.read_bytes()
+    chain, contract = _open(rpc_url, state_dir)
+    try:
+        answer = verify_package(chain, contract, data, access_code)
+    finally:
+        chain.close()
+    if as_json:
+        print(json.dumps(verification_json(answer), indent=2))
+    else:
+        for check in answer.checks:
+            mark = "[green]✓[/]" if check.passed else "[red]✗[/]"
+            console.print(f"{mark} {check.name}: {check.message}", highlight=False)
+        where = f"{answer.ip_office_code} {answer.application_number}" if answer.application_number else "?"
+        current = "current" if answer.current else f"not current (the latest is version {answer.current_version})"
+        verdict = "[green]valid[/]" if answer.valid else "[red]invalid[/]"
+        console.print(f"{verdict}: {where}, version {answer.version}, {current}", highlight=False)
+    raise typer.Exit(0 if answer.valid else 1)
