@@ -3,7 +3,9 @@
 What each operation produces and consumes is read from the routes themselves, once: a route
 whose ``response_class`` is an HTML response produces ``text/html``; one that declares other
 content for its 200 answer (the family picture: ``image/svg+xml``) produces that; every other
-operation produces ``application/json``. An operation with a body consumes ``application/json``,
+operation produces ``application/json``. An operation that declares JSON and other content for its 200
+answer (an application as a WIPO ST.96 ``PriorityClaimBag``, ``application/xml``) produces each, JSON by
+default. An operation with a body consumes ``application/json``,
 and what its OpenAPI ``requestBody`` also declares (``multipart/form-data`` on
 ``/v1/documents/verify``); one whose body is only declared by hand, with no model parameter,
 consumes exactly what it declares (the report upload: ``multipart/form-data``).
@@ -48,22 +50,28 @@ class OperationMedia:
     produces: str
     consumes: frozenset[str]
     has_body: bool
+    #: Every media type the operation answers in, ``produces`` (the default) first.
+    alternatives: tuple[str, ...] = ()
 
 
 def media_of(route: APIRoute) -> OperationMedia:
     """Read an operation's media types from its declaration (module docstring)."""
     produces = JSON
+    alternatives: tuple[str, ...] = (JSON,)
     if isinstance(route.response_class, type) and issubclass(route.response_class, HTMLResponse):
         produces = "text/html"
+        alternatives = (produces,)
     else:
         declared = (route.responses.get(200) or route.responses.get("200") or {}).get("content") or {}
         if declared and JSON not in declared:
             produces = next(iter(declared))
+        # A route that declares JSON and more (an application as ST.96 XML) answers in each.
+        alternatives = (produces, *(m for m in declared if m != produces))
     body = ((route.openapi_extra or {}).get("requestBody") or {}).get("content") or {}
     # A body declared by hand alone (no model parameter) is exactly what it declares: the report upload takes
     # multipart only; otherwise JSON and what the declaration adds.
     consumes = set(body) if body and route.body_field is None else {JSON, *body}
-    return OperationMedia(produces, frozenset(consumes), route.body_field is not None or bool(body))
+    return OperationMedia(produces, frozenset(consumes), route.body_field is not None or bool(body), alternatives)
 
 
 def accepts(header: str, produced: str) -> bool:
@@ -154,8 +162,9 @@ class Negotiation:
         if found is not None:
             media = found[1]
             accept = _header(scope, b"accept")
-            if accept is not None and accept.strip() and not accepts(accept, media.produces):
-                message = f"this resource is only available as {media.produces}"
+            offered = media.alternatives or (media.produces,)
+            if accept is not None and accept.strip() and not any(accepts(accept, m) for m in offered):
+                message = f"this resource is only available as {' or '.join(offered)}"
                 detail = {"code": "notAcceptable", "message": message, "target": "Accept"}
                 await envelope(406, "NOT_ACCEPTABLE", message, [detail])(scope, receive, send)
                 return

@@ -32,6 +32,8 @@ from registry.domain.offices import validate_office
 from registry.domain.types import parse_date
 from registry.errors import InvalidInput
 from registry.service.answers import (
+    ApplicationClaimOut,
+    ApplicationClaimsOut,
     ApplicationOut,
     ApplicationVersionOut,
     BatchOut,
@@ -62,6 +64,8 @@ from registry.service.answers import (
 )
 
 __all__ = [
+    "ApplicationClaimOut",
+    "ApplicationClaimsOut",
     "ApplicationOut",
     "ApplicationVersionOut",
     "BatchIn",

@@ -241,6 +241,9 @@ def _mount_subcommands() -> None:
     register(app, friendly)
     register_serve(app, friendly)
     register_governance(app, friendly)
+    from registry.cli.evidence import check_evidence_cmd
+
+    app.command("check-evidence")(friendly(check_evidence_cmd))
 
 
 _mount_subcommands()
