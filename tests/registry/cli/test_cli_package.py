@@ -112,3 +112,28 @@ def test_a_malformed_file_exits_2_and_no_node_exits_3(node: Node) -> None:
     assert code == 2 and "archiveWellFormed" in out
     code, out = prioreg(str(node.package), "--rpc-url", f"http://127.0.0.1:{free_port()}")
     assert code == 3 and "ledger unavailable" in out
+
+
+def test_a_package_verifies_against_the_embedded_chain_of_a_state_directory(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    chain = Chain.embedded(state)
+    registrar = deploy(chain, chain.new_account())
+    jp = chain.new_account()
+    registrar.admit_office("JP", jp.address)
+    service = RegistryService(chain, Index(":memory:", chain, registrar.address), registrar.address)
+    service.add_office("JP", jp)
+    code = str(generate())
+    outcome = service.anchor("JP", FilingInput(NUMBER, _dt.date(2017, 9, 27), IpRightKind.PATENT, access_code=code))
+    files = [("application.pdf", "application/pdf", b"%PDF")]
+    first = create_package(service, "JP", outcome.prepared.commitment, NUMBER, code, files)
+    create_package(service, "JP", outcome.prepared.commitment, NUMBER, code, files)
+    chain.close()
+    path = tmp_path / "v2.zip"
+    path.write_bytes(first.data)
+    code_, out = prioreg(str(path), "--state-dir", str(state), "--access-code", code)
+    assert code_ == 0, out
+    assert "✗ isCurrentVersion: the application is at version 3; this package is version 2" in out
+    assert "valid: JP JP2017187096, version 2, not current (the latest is version 3)" in out
+    assert prioreg(str(path))[0] == 2  # neither --rpc-url nor --state-dir
+    assert prioreg(str(tmp_path / "missing.zip"), "--state-dir", str(state))[0] == 2
+    assert prioreg(str(path), "--state-dir", str(tmp_path / "nowhere"))[0] == 3
