@@ -1,8 +1,9 @@
 """``prioreg package verify FILE``: check a priority-document package against the ledger (docs/api.md#command-line).
 
-It needs only a node: ``--rpc-url URL`` (the contract is the one the manifest names), or ``--state-dir DIR`` (the
-embedded chain kept there, read without the lock, and the deployment recorded there), exactly one. No gateway and no index are asked, so a court or
-an applicant can check a package years later (docs/spec/packages.md#checks).
+It needs only a node, exactly one of: ``--rpc-url URL`` (the contract is the one the manifest names), or
+``--state-dir DIR`` (the embedded chain kept there, read without the lock, and the deployment recorded there). No
+gateway and no index are asked, so a court or an applicant can check a package years later
+(docs/spec/packages.md#checks).
 
 Every check is printed. Exit status, as ``prioreg check-evidence``'s (docs/api.md#evidence): 0 valid, 1 invalid (a
 check failed, or the node is another chain than the manifest's), 2 a malformed file (the check
@@ -71,7 +72,8 @@ def verify_cmd(
         str | None, typer.Option("--rpc-url", help="A JSON-RPC node; the manifest names chain and contract.")
     ] = None,
     state_dir: Annotated[
-        Path | None, typer.Option("--state-dir", help="Check against the embedded chain kept in this state directory (read only).")
+        Path | None,
+        typer.Option("--state-dir", help="Check against the embedded chain kept in this state directory (read only)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
