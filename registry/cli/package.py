@@ -36,16 +36,10 @@ VALID, INVALID, MALFORMED, UNREACHABLE = 0, 1, 2, 3
 
 
 def verification_json(answer: PackageVerification) -> dict[str, Any]:
-    """The answer as docs/api.md#priority-documents writes it."""
-    return {
-        "valid": answer.valid,
-        "checks": [{"name": c.name, "passed": c.passed, "message": c.message} for c in answer.checks],
-        "ipOfficeCode": answer.ip_office_code,
-        "applicationNumber": answer.application_number,
-        "version": answer.version,
-        "currentVersion": answer.current_version,
-        "evidence": answer.evidence,
-    }
+    """The answer as docs/api.md#priority-documents writes it (the verify endpoint's body)."""
+    from registry.service.answers import PackageVerificationOut
+
+    return PackageVerificationOut.of(answer).body()
 
 
 def _open(rpc_url: str | None, state_dir: Path | None) -> tuple[Chain, str | None]:
