@@ -31,6 +31,7 @@ has its row.
     │   ├── InvalidAccessCode               code ∈ checkCharacterMismatch, badLength, badCharacter
     │   ├── InvalidDate
     │   ├── InvalidClaim                    code ∈ duplicateClaim, selfClaim, claimCycle, …
+    │   ├── MalformedPackage                code malformedPackage: the check archiveWellFormed
     │   └── JsonTooLarge                    API: 413 PAYLOAD_TOO_LARGE (a body over the limit)
     ├── Unauthenticated                    API: 401 UNAUTHENTICATED (no or a bad office token)
     ├── Forbidden                          API: 403 FORBIDDEN (refused before the ledger)
