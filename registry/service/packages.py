@@ -217,11 +217,19 @@ class _Log:
     args: dict[str, Any]
 
 
-def _read_logs(chain: Chain, contract: str, head: int) -> list[_Log]:
-    """The contract's office-directory and version events up to ``head``, in chain order."""
+def _read_logs(chain: Chain, contract: str, head: int, offices: Sequence[str], commitment: bytes) -> list[_Log]:
+    """The key history of ``offices`` and their versions of ``commitment`` up to ``head``, in chain order.
+
+    Two topic-filtered log queries (the events index the office, and a filing's events its commitment), so that
+    the answer stays small however busy the registry is.
+    """
     specs = event_specs(load_artifact()["abi"], _EVENTS)
+    topic = {spec.name: key for key, spec in specs.items()}
+    codes = [o.encode("ascii").ljust(32, b"\0") for o in offices]
+    directory = [[topic["OfficeAdmitted"], topic["OfficeKeyRotated"]], codes]
+    versions = [[topic["FilingAnchored"], topic["FilingAmended"]], codes, [commitment]]
     out: list[_Log] = []
-    for log in _ranged_logs(chain, contract, 0, head):
+    for log in [*_ranged_logs(chain, contract, 0, head, directory), *_ranged_logs(chain, contract, 0, head, versions)]:
         topics = [bytes(t) for t in log["topics"]]
         spec = specs.get(topics[0]) if topics else None
         if spec is None:
@@ -236,9 +244,9 @@ def _read_logs(chain: Chain, contract: str, head: int) -> list[_Log]:
     return out
 
 
-def _ranged_logs(chain: Chain, contract: str, start: int, end: int) -> list[Any]:
+def _ranged_logs(chain: Chain, contract: str, start: int, end: int, topics: list[list[bytes]]) -> list[Any]:
     try:
-        return chain.logs(contract, start, end)
+        return chain.logs(contract, start, end, topics)
     except errors.LedgerUnavailable:
         raise
     except errors.LedgerError:
@@ -246,7 +254,9 @@ def _ranged_logs(chain: Chain, contract: str, start: int, end: int) -> list[Any]
         if start >= end:
             raise
         middle = (start + end) // 2
-        return _ranged_logs(chain, contract, start, middle) + _ranged_logs(chain, contract, middle + 1, end)
+        return _ranged_logs(chain, contract, start, middle, topics) + _ranged_logs(
+            chain, contract, middle + 1, end, topics
+        )
 
 
 def _key_at(logs: Sequence[_Log], office: str, position: tuple[int, int]) -> str | None:
@@ -385,7 +395,7 @@ def _ledger_checks(
     offices = judged_offices(number) if number is not None else (manifest.ip_office_code,)
     head = chain.block_number()
     evidence["blockNumber"] = head
-    logs = _read_logs(chain, address, head)
+    logs = _read_logs(chain, address, head, offices, manifest.commitment)
     binding = bound_document_digest(as_commitment(manifest.commitment), manifest_sha256)
     evidence["documentDigest"] = "0x" + binding.hex()
     found = [(o, e) for o in offices if (e := _version_log(logs, o, manifest.commitment, manifest.version))]
