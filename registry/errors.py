@@ -82,6 +82,7 @@ has its row.
     ├── CompileError (RuntimeError)        the contracts do not compile, or no solc is found
     ├── StateDirLocked                     another process writes this state directory (CLI: exit 2)
     ├── BackupError                        a backup is incomplete or altered, or cannot be restored
+    ├── MalformedEvidence (ValueError)     a saved verification is no answer with evidence (check-evidence: exit 2)
     └── HolderUnavailable                  API: 503 HOLDER_UNAVAILABLE (another gateway unreachable)
 
 Every status not named above is the API's 500 ``INTERNAL_ERROR`` (never with a stack trace).
@@ -126,6 +127,7 @@ __all__ = [
     "LedgerError",
     "LedgerUnavailable",
     "MalformedEntries",
+    "MalformedEvidence",
     "MalformedPackage",
     "MissingRole",
     "NotAnchored",
@@ -596,6 +598,10 @@ class StateDirLocked(RegistryError):
     def __init__(self, message: str, *, pid: int | None) -> None:
         super().__init__(message)
         self.pid = pid
+
+
+class MalformedEvidence(RegistryError, ValueError):
+    """Raised when a file given to ``prioreg check-evidence`` is not a verify answer with evidence (exit 2)."""
 
 
 class BackupError(RegistryError):
