@@ -359,7 +359,7 @@ def read_package(data: bytes) -> Package:
         if name_end > end_at:
             raise _fail(f"central directory entry {i}'s name runs past the directory")
         raw = bytes(data[at + _CENTRAL.size : name_end])
-        shown = raw.decode("ascii", "replace")
+        shown = raw[:80].decode("ascii", "replace") + ("…" if len(raw) > 80 else "")  # a hostile name stays short
         if flags & 0x41:
             raise _fail(f"{shown!r} is encrypted")
         if method != 0:

@@ -179,6 +179,12 @@ def test_names_outside_the_alphabet_are_refused(name: bytes, fragment: str) -> N
     _refused(_raw_zip([(name, b"data")]), fragment)
 
 
+def test_a_long_hostile_name_is_shown_short() -> None:
+    with pytest.raises(errors.MalformedPackage) as info:
+        read_package(_raw_zip([(b"/" * 60_000, b"data")]))
+    assert len(info.value.message) < 300
+
+
 def test_a_compressed_entry_is_refused() -> None:
     _refused(_raw_zip([(b"a.pdf", b"data")], method=8), "compressed")
 
