@@ -19,6 +19,19 @@ _TX = "0xff0dabb164047bfceda916cdd2ef40e41daa89ae63741bcacecc4443a7768f22"
 
 #: field name → (description, example); example None: the field holds another schema.
 GLOSSARY: dict[str, tuple[str, Any]] = {
+    "valid": (
+        "Whether the package is authentic: every check of docs/spec/packages.md#checks but isCurrentVersion passes.",
+        True,
+    ),
+    "currentVersion": ("The application's latest version on the ledger; null when it cannot be read.", 3),
+    "manifestSha256": ("The SHA-256 of the package's manifest.json, 0x and 64 hex digits.", "0x" + "7c" * 32),
+    "anchoringOffice": ("The ST.3 code of the office whose record's version the package is.", "JP"),
+    "versionBlockNumber": ("The block of the transaction that anchored the package's version.", 7),
+    "versionTransactionHash": ("The transaction that anchored the package's version: 0x and 64 hex digits.", _TX),
+    "officeKeyAtVersion": (
+        "The anchoring office's key when the version was anchored (from the office-directory events); null when none.",
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    ),
     "accessCode": (
         "The access code of an application: the secret the first office gives the applicant, who gives it to "
         "the offices of later filings (Crockford base32, a check character last).",

@@ -31,6 +31,7 @@ has its row.
     │   ├── InvalidAccessCode               code ∈ checkCharacterMismatch, badLength, badCharacter
     │   ├── InvalidDate
     │   ├── InvalidClaim                    code ∈ duplicateClaim, selfClaim, claimCycle, …
+    │   ├── MalformedPackage                code malformedPackage: the check archiveWellFormed
     │   └── JsonTooLarge                    API: 413 PAYLOAD_TOO_LARGE (a body over the limit)
     ├── Unauthenticated                    API: 401 UNAUTHENTICATED (no or a bad office token)
     ├── Forbidden                          API: 403 FORBIDDEN (refused before the ledger)
@@ -127,6 +128,7 @@ __all__ = [
     "LedgerUnavailable",
     "MalformedEntries",
     "MalformedEvidence",
+    "MalformedPackage",
     "MissingRole",
     "NotAnchored",
     "NotFound",
@@ -214,6 +216,13 @@ class InvalidClaim(InvalidInput):
     """Raised when a set of priority claims is inconsistent (duplicate, self-claim, cycle)."""
 
     default_code = "invalidClaim"
+
+
+class MalformedPackage(InvalidInput):
+    """Raised when a priority-document package breaks the container rules (docs/spec/packages.md#container): the
+    check ``archiveWellFormed`` fails and the package is refused unread (API: 422)."""
+
+    default_code = "malformedPackage"
 
 
 class JsonTooLarge(InvalidInput):

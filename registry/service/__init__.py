@@ -22,7 +22,7 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -483,6 +483,38 @@ class RegistryService:
         if anchored is None:  # mined, yet the index refused it (docs/spec/entries.md#chain-data-is-input)
             raise errors.IndexInconsistent(f"the index did not take the report anchored in {sent.transaction_hash}")
         return anchored, LedgerAck(sent.transaction_hash, sent.block_number)
+
+    def derived_access_code(self, office: str, number: NormalizedNumber) -> str | None:
+        """The access code ``office``'s seed derives for ``number`` (None when this service holds no seed for it)."""
+        seed = self._seeds.get(office)
+        return None if seed is None else str(derive_access_code(seed, number.office, number.canonical))
+
+    def anchor_document_version(
+        self, office: str, commitment: Commitment, document_sha256: Callable[[IndexedRecord, int], bytes]
+    ) -> tuple[IndexedRecord, LedgerAck]:
+        """Anchor a new document digest of ``office``'s own application as its next version (``amendFiling``).
+
+        ``document_sha256(record, version)`` gives the SHA-256 to bind, knowing the version it will be (a
+        priority-document manifest names its version: docs/spec/packages.md#on-chain); it is called under the
+        office's write lock, after the index has caught up, so that no other write of this service takes that
+        version first. The filing date is kept. 403/404 as :meth:`own_record`; raises
+        :class:`~registry.errors.IndexInconsistent` when the version mined is not the one expected (another
+        writer of the same office amended meanwhile).
+        """
+        client = self._client(office)
+        with self._write_locks[office]:
+            self.sync()
+            record = self.own_record(office, commitment)
+            version = record.version + 1
+            digest = bound_document_digest(commitment, document_sha256(record, version))
+            sent = client.amend_filing(commitment, date_to_days(record.filing_date), digest, self._inclusion(record))
+            self.sync()
+        after = self.own_record(office, commitment)
+        if after.version != version or after.document_digest != digest:
+            raise errors.IndexInconsistent(
+                f"the amendment in {sent.transaction_hash} did not become version {version} of {to_hex(commitment)}"
+            )
+        return after, LedgerAck(sent.transaction_hash, sent.block_number)
 
     @staticmethod
     def _inclusion(record: IndexedRecord) -> Inclusion:

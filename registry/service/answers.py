@@ -47,6 +47,7 @@ from registry.ledger.client import AnchoredBatch
 from registry.service import FilingOutcome, LedgerAck
 from registry.service.all_claims import AllClaims
 from registry.service.evidence import Evidence, EvidenceInput
+from registry.service.packages import PackageVerification
 
 if TYPE_CHECKING:  # the answers read them; reports.py imports family_view, which imports these answers
     from registry.service.reports import AnchoredReport, FamilyReport, ReportAccess
@@ -79,6 +80,9 @@ __all__ = [
     "LinkOut",
     "MemberOut",
     "OfficeOut",
+    "PackageCheckOut",
+    "PackageEvidenceOut",
+    "PackageVerificationOut",
     "PublicationOut",
     "RecordClaimOut",
     "RegisteredOut",
@@ -774,3 +778,83 @@ class ReportAccessesOut(Answer):
     def of(cls, accesses: Sequence[ReportAccess]) -> ReportAccessesOut:
         """The holder's log of one report."""
         return cls(accesses=[ReportAccessOut.of(a) for a in accesses])
+
+
+# ---------------------------------------------------------------------------------------------
+# Priority-document packages (docs/api.md#priority-documents, POST /v1/priority-documents/verify, prioreg package
+# verify --json): built from :mod:`registry.service.packages`.
+
+_HEX32 = r"^0x[0-9a-f]{64}$"
+
+
+class PackageCheckOut(Answer):
+    """One named check of docs/spec/packages.md#checks."""
+
+    name: str = Field(
+        description="The name of the check (docs/spec/packages.md#checks).", examples=["anchoredOnLedger"]
+    )
+    passed: bool
+    message: str = Field(
+        description="One sentence saying why the check passed or failed.",
+        examples=["version 2 of JP's record holds the manifest's digest (block 7)"],
+    )
+
+
+class PackageEvidenceOut(Answer):
+    """Where on the ledger a package's checks stand, to check again on any node of the chain."""
+
+    chain_id: int
+    contract: str
+    commitment: Commitment
+    manifest_sha256: str = Field(pattern=_HEX32)
+    document_digest: str | None = Field(
+        default=None,
+        pattern=_HEX32,
+        description="The binding of sha256(manifest.json) to the commitment, as the version's documentDigest on chain "
+        "should hold it (docs/spec/entries.md#document-digests-and-reports).",
+        examples=["0x" + "5e" * 32],
+    )
+    block_number: int | None = None
+    anchoring_office: str | None = None
+    version_block_number: int | None = None
+    version_transaction_hash: str | None = None
+    signer: str | None = Field(
+        default=None,
+        description="The address the package's signature recovers to; null when it recovers none.",
+        examples=["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"],
+    )
+    office_key_at_version: str | None = None
+
+
+class PackageVerificationOut(Answer):
+    """Whether a priority-document package is authentic and current (docs/api.md#priority-documents)."""
+
+    valid: bool
+    checks: list[PackageCheckOut]
+    ip_office_code: str | None
+    application_number: str | None = Field(
+        description="The application's canonical number as the manifest gives it; null when it cannot be read.",
+        examples=["JP2017187096"],
+    )
+    version: int | None = Field(
+        description="The version of the application this package is; null when the manifest cannot be read.",
+        examples=[2],
+    )
+    current_version: int | None
+    evidence: PackageEvidenceOut | None = Field(
+        description="Where on the ledger the checks stand (chain, contract, the version's transaction, the keys);"
+        " null when the manifest cannot be read.",
+    )
+
+    @classmethod
+    def of(cls, answer: PackageVerification) -> PackageVerificationOut:
+        """What :func:`registry.service.packages.verify_package` returned."""
+        return cls(
+            valid=answer.valid,
+            checks=[PackageCheckOut(name=c.name, passed=c.passed, message=c.message) for c in answer.checks],
+            ip_office_code=answer.ip_office_code,
+            application_number=answer.application_number,
+            version=answer.version,
+            current_version=answer.current_version,
+            evidence=PackageEvidenceOut.model_validate(answer.evidence) if answer.evidence else None,
+        )

@@ -244,6 +244,22 @@ def test_documents_match_their_schema(api: Api, contract: Contract, seeded: Seed
     assert contract.check("post", "/v1/documents/verify", answer, 200)["matches"] is False
 
 
+def test_a_package_verification_matches_its_schema(api: Api, contract: Contract) -> None:
+    from registry.domain.filings import FilingInput
+    from registry.domain.types import IpRightKind
+    from registry.service.packages import create_package
+
+    # An application of its own: a package is a new version, which the seeded records must not get.
+    outcome = api.service.anchor("JP", FilingInput("2019-050001", dt.date(2019, 3, 1), IpRightKind.PATENT))
+    created = create_package(
+        api.service, "JP", outcome.prepared.commitment, "2019-050001", None, [("app.pdf", "application/pdf", b"%")]
+    )
+    answer = api.client.post("/v1/priority-documents/verify", files={"file": ("p.zip", created.data)})
+    assert contract.check("post", "/v1/priority-documents/verify", answer, 200)["valid"] is True
+    answer = api.client.post("/v1/priority-documents/verify", files={"file": ("p.zip", b"PK not a zip at all..")})
+    assert answer.status_code == 422
+
+
 def test_the_directory_and_health_match_their_schemas(api: Api, contract: Contract) -> None:
     offices = contract.check("get", "/v1/offices", api.client.get("/v1/offices"), 200)
     assert {o["ipOfficeCode"] for o in offices} >= {"JP", "US"}
@@ -375,6 +391,7 @@ CHECKED = {
     ("post", "/v1/priority-claims/verify", 200),
     ("post", "/v1/publications", 200),
     ("post", "/v1/documents/verify", 200),
+    ("post", "/v1/priority-documents/verify", 200),
     ("post", "/v1/applications/{commitment}/reports", 201),
     ("get", "/v1/families/{commitment}/reports", 200),
     ("get", "/v1/reports/{reportId}/accesses", 200),
