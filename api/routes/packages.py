@@ -13,11 +13,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import Service
 from api.limits import PACKAGE_BODY_BYTES
 from api.schemas import ErrorEnvelope, PackageVerificationOut
+from api.uploads import read_upload
 from registry.errors import InvalidInput
 from registry.service.packages import verify_package
 
@@ -58,17 +58,9 @@ async def verify_priority_document(request: Request, service: Service) -> Packag
     """Every check of docs/spec/packages.md#checks; ``valid`` when all but ``isCurrentVersion`` pass."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InvalidInput("send the package as multipart/form-data, field 'file'", code="multipartInvalid")
-    try:
-        form = await request.form(max_files=1, max_fields=2)
-    except StarletteHTTPException as exc:  # starlette's 400 for a body that is not multipart
-        raise InvalidInput(f"the upload cannot be read: {exc.detail}", code="multipartInvalid") from None
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str):
-        raise InvalidInput("attach the package as the form field 'file'", code="required", target="file")
-    data = await upload.read(PACKAGE_BODY_BYTES + 1)
-    if len(data) > PACKAGE_BODY_BYTES:
-        raise InvalidInput("the package is larger than 65 MB", code="tooLarge", target="file")
-    code = form.get("accessCode")
+    upload = await read_upload(request, what="the package", max_bytes=PACKAGE_BODY_BYTES, size="65 MB", max_fields=2)
+    data = upload.data
+    code = upload.fields.get("accessCode")
     access_code = code if isinstance(code, str) and code else None
     answer = await run_in_threadpool(verify_package, service.chain, service.contract, data, access_code)
     return PackageVerificationOut.of(answer)
