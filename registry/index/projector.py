@@ -51,6 +51,7 @@ from registry.index.checks import (
     is_usable_endpoint,
 )
 from registry.index.decode import EventSpec, decode_event, digest_or_none, event_specs, office_code
+from registry.index.notifications import NotificationKind, Notifier
 from registry.index.proofs import TREE_CACHE, BatchTree
 from registry.ledger.chain import Chain, TransactionRef
 from registry.ledger.compile import load_artifact
@@ -116,6 +117,12 @@ class Projector:
         # by hundreds of megabytes that Python's allocator never returned.
         self.trees: deque[tuple[bytes, BatchTree]] = deque(maxlen=TREE_CACHE)
         self._transaction: tuple[bytes, TransactionRef | None] | None = None
+        # Who is told of what (registry.index.notifications), written once each block is applied.
+        self.notes = Notifier()
+
+    def end_block(self, db: sqlite3.Connection, time: int) -> None:
+        """The block's events are all applied: write its notifications (``time``: the block's Unix time)."""
+        self.notes.flush(db, time)
 
     def apply(self, db: sqlite3.Connection, block: int, n: int, log: Any) -> None:
         """Apply ``log``, the ``n``-th event of the contract in ``block``; one the index ignores is only counted."""
@@ -191,6 +198,7 @@ class Projector:
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
         self._office_event(db, block, position, tx, args["office"], "suspended", None)
+        self.notes.add(position, tx, NotificationKind.OFFICE_SUSPENDED, None)
 
     def _on_office_reinstated(
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
@@ -249,6 +257,7 @@ class Projector:
         )
         if inserted:
             self.counts.filings += 1
+            self.notes.add(position, tx, NotificationKind.FAMILY_MEMBER_ADDED, office, commitment, seq)
         else:
             self._conflicts(db, [(office, commitment, position, None, block)])
 
@@ -330,6 +339,16 @@ class Projector:
                 claims,
             )
         won = len(entries) if seqs is None else len(seqs)
+        self.notes.add_entries(
+            position,
+            tx,
+            office,
+            (
+                (i, e[0], before + 1 + i if seqs is None else seqs[i])
+                for i, e in enumerate(entries)
+                if seqs is None or i in seqs
+            ),
+        )
         db.execute(
             "INSERT INTO anchors (position, block_number, tx_hash, tx_index, office, root, count, first_seq, refused)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
@@ -435,6 +454,8 @@ class Projector:
         digest = digest_or_none(args["documentDigest"])
         if not self._version(db, seq, int(args["version"]), "amended", days, digest, block, position, tx):
             self._refuse(db, block, position, tx, office, commitment, "FilingAmended", "repeats a version number")
+            return
+        self.notes.add(position, tx, NotificationKind.FILING_AMENDED, office, commitment, seq)
 
     def _on_priority_claim_added(
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
@@ -470,6 +491,8 @@ class Projector:
                 block,
             ),
         )
+        if version > 1:  # version 1: the claims of a filing as anchored, told as its familyMemberAdded
+            self.notes.add(position, tx, NotificationKind.PRIORITY_CLAIM_ADDED, office, commitment, seq)
 
     def _on_priority_claim_withdrawn(
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
@@ -489,25 +512,30 @@ class Projector:
             " ORDER BY id DESC LIMIT 1)",
             (version, block, seq, bytes(args["earlierCommitment"]), office_code(args["earlierOffice"])),
         )
+        self.notes.add(position, tx, NotificationKind.PRIORITY_CLAIM_WITHDRAWN, office, commitment, seq)
 
     def _on_priority_claim_confirmed(
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
         # Only the earlier office can emit its own code here (the contract takes it from the
         # sender's key), so a row speaks for that office alone: nothing else to check.
-        db.execute(
+        office, earlier = office_code(args["office"]), bytes(args["earlierCommitment"])
+        later_office, later = office_code(args["laterOffice"]), bytes(args["laterCommitment"])
+        inserted = db.execute(
             "INSERT OR IGNORE INTO confirmations (office, earlier, later_office, later, block_number, position,"
             " tx_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                office_code(args["office"]),
-                bytes(args["earlierCommitment"]),
-                office_code(args["laterOffice"]),
-                bytes(args["laterCommitment"]),
-                block,
-                position,
-                tx,
-            ),
-        )
+            (office, earlier, later_office, later, block, position, tx),
+        ).rowcount
+        if not inserted:
+            return
+        # It concerns the claiming application; the confirmed one when the claiming one is not anchored.
+        for node_office, node in ((later_office, later), (office, earlier)):
+            row = db.execute("SELECT seq FROM records WHERE commitment = ? AND office = ?", (node, node_office))
+            found = row.fetchone()
+            if found is not None:
+                kind = NotificationKind.PRIORITY_CLAIM_CONFIRMED
+                self.notes.add(position, tx, kind, node_office, node, int(found[0]))
+                return
 
     def _on_report_anchored(
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
@@ -525,6 +553,10 @@ class Projector:
         ).rowcount
         if not inserted:
             self._refuse(db, block, position, tx, office, commitment, "ReportAnchored", "repeats a report digest")
+            return
+        row = db.execute("SELECT seq FROM records WHERE commitment = ? AND office = ?", (commitment, office)).fetchone()
+        if row is not None:
+            self.notes.add(position, tx, NotificationKind.REPORT_ADDED, office, commitment, int(row[0]))
 
     def _on_filing_published(
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
@@ -538,11 +570,13 @@ class Projector:
             self._refuse(db, block, position, tx, office, commitment, "FilingPublished", "the number is not canonical")
             return
         # The access secret is public once revealed, but the index has no use for it.
-        db.execute(
+        inserted = db.execute(
             "INSERT OR IGNORE INTO publications (seq, number_office, number, block_number, position, tx_hash)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (seq, office_code(args["numberOffice"]), number, block, position, tx),
-        )
+        ).rowcount
+        if inserted:
+            self.notes.add(position, tx, NotificationKind.FILING_PUBLISHED, office, commitment, seq)
 
 
 #: A handler: (projector, db, block, chain position, transaction hash, log, decoded arguments).

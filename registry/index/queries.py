@@ -26,6 +26,7 @@ from registry.index.results import (
     IndexedClaim,
     IndexedConflict,
     IndexedInclusion,
+    IndexedNotification,
     IndexedOffice,
     IndexedRecord,
     IndexedReport,
@@ -39,7 +40,8 @@ from registry.index.results import (
     node_id,
     report_id,
 )
-from registry.index.schema import TABLES, last_indexed
+from registry.index.notifications import EVERY_OFFICE
+from registry.index.schema import TABLES, last_indexed, split_position
 
 __all__ = ["Queries"]
 
@@ -59,6 +61,14 @@ _FAMILY_LINKS = (
     _CLAIM_COLUMNS.replace("SELECT ", "SELECT c.id, ", 1)  # noqa: S608 - constant text; values are parameters
     + " WHERE c.withdrawn_version IS NULL AND (c.later_seq IN"
     " (SELECT seq FROM records WHERE commitment = ? AND office = ?) OR (c.earlier = ? AND c.earlier_office = ?))"
+)
+
+# One office's notifications after a point (position, item), in chain order: one range of the key.
+_NOTIFICATIONS = (
+    "SELECT n.position, n.item, n.kind, coalesce(r.office, e.office), r.commitment, t.tx_hash, t.time"
+    " FROM notifications n JOIN notices t ON t.position = n.position"
+    " LEFT JOIN records r ON r.seq = n.seq LEFT JOIN office_events e ON n.seq IS NULL AND e.position = n.position"
+    " WHERE n.office = ? AND (n.position, n.item) > (?, ?) ORDER BY n.position, n.item LIMIT ?"
 )
 
 # Verification's read (Index.facts): the record, its newest later version if any, and the dates of
@@ -278,6 +288,25 @@ class Queries(abc.ABC):
                     continue
                 confirmed[(node_id(*a), node_id(*b))] = conf
         return graph, confirmed
+
+    def notifications(self, office: str, after: tuple[int, int] | None, limit: int) -> list[IndexedNotification]:
+        """``office``'s first ``limit`` notifications after (position, item) ``after`` (None: from the start).
+
+        What reaches every office is stored once (:data:`~registry.index.notifications.EVERY_OFFICE`):
+        the two ranges are read apart and merged, each one range of the key however large the index.
+        """
+        position, item = after if after is not None else (-1, -1)
+        with self._reading() as db:
+            rows = [
+                row
+                for who in (office, EVERY_OFFICE)
+                for row in db.execute(_NOTIFICATIONS, (who, position, item, limit)).fetchall()
+            ]
+        rows.sort(key=lambda row: (row[0], row[1]))
+        return [
+            IndexedNotification(p, i, k, o, None if c is None else bytes(c), bytes(tx), split_position(p)[0], t)
+            for p, i, k, o, c, tx, t in rows[:limit]
+        ]
 
     def conflicts(self, commitment: bytes) -> tuple[IndexedConflict, ...]:
         """Later anchors of ``commitment`` by an office that already held it, in chain order."""

@@ -26,6 +26,8 @@ BLOBs, dates are days since 1970-01-01 as in docs/spec/entries.md#field-encoding
     reports       (office, report_digest), commitment, kind, issued, block, position, tx
     refusals      position, block, tx, office, commitment, event, reason   (claims, amendments, …)
     office_events position, block, tx, office, event, signer, endpoint
+    notices       position, tx, time                          one row per event that notifies
+    notifications (office, position, item), kind, seq|NULL    who is told of what (docs/api.md#notifications)
 
 ``records`` is a rowid table whose ``seq`` follows chain order, so a rollback deletes one range
 from the top and ``max(seq)`` counts the filings without a scan. Version 1 lives in ``records``
@@ -38,6 +40,12 @@ by its commitment (32 bytes, indexed twice more), and the batch calldata is not 
 re-encodes the batch's entries from ``records`` and ``claims`` (one encoding per entry,
 docs/spec/entries.md#merkle-tree) and checks them against the anchored root; only a batch that lost entries to earlier
 anchors
+
+Notifications (docs/api.md#notifications) are decided when the block is projected: ``notifications``
+holds one row per office told, keyed (office, position, item) so that one office's page is one range
+of the key; ``item`` is ``2 × entry + sub`` (the entry of a batch, and a second notification of the
+same event). ``office`` is ``*`` for what reaches every office. ``notices`` keeps, once per event, the
+transaction and the block time. A batched filing costs one row of ~28 bytes for its own office.
 """
 
 from __future__ import annotations
@@ -57,10 +65,11 @@ __all__ = [
     "open_tables",
     "position",
     "set_last_indexed",
+    "split_position",
 ]
 
 #: Bumped whenever the tables change; an index of another version must be deleted and rebuilt.
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 
 _POSITION_BITS = 20  # events of the contract in one block: far fewer than 2**20 fit under any gas limit
 _WAL_PAGES = 50_000  # pages in the WAL before a checkpoint (~200 MB at 4 KB a page)
@@ -69,6 +78,11 @@ _WAL_PAGES = 50_000  # pages in the WAL before a checkpoint (~200 MB at 4 KB a p
 def position(block: int, n: int) -> int:
     """The chain position of the ``n``-th event of the contract in ``block``: ``block << 20 | n``."""
     return (block << _POSITION_BITS) | n
+
+
+def split_position(position: int) -> tuple[int, int]:
+    """The (block, n) of a chain ``position``: the inverse of :func:`position`."""
+    return position >> _POSITION_BITS, position & ((1 << _POSITION_BITS) - 1)
 
 
 _SCHEMA = """
@@ -179,6 +193,19 @@ CREATE TABLE IF NOT EXISTS office_events (
     signer TEXT,
     endpoint TEXT
 );
+CREATE TABLE IF NOT EXISTS notices (
+    position INTEGER PRIMARY KEY,
+    tx_hash BLOB NOT NULL,
+    time INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notifications (
+    office TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    item INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    seq INTEGER,
+    PRIMARY KEY (office, position, item)
+) WITHOUT ROWID;
 """
 
 #: Every table of the index, in the order a comparison lists them.
@@ -195,6 +222,8 @@ TABLES: Final = (
     "reports",
     "refusals",
     "office_events",
+    "notices",
+    "notifications",
 )
 
 

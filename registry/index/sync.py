@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from registry import errors
 from registry.domain.types import date_from_days
+from registry.index.notifications import delete_from as delete_notifications
 from registry.index.projector import ChainMoved, Counts, Projector, is_batch
 from registry.index.proofs import TreeCache
 from registry.index.results import SyncReport
@@ -148,6 +149,7 @@ class Follower:
             for table in ("publications", "confirmations", "reports", "refusals"):
                 db.execute(f"DELETE FROM {table} WHERE block_number > ?", (ancestor,))  # noqa: S608 - fixed names
             db.execute("DELETE FROM office_events WHERE position >= ?", (cut,))
+            delete_notifications(db, cut)
             db.execute("DELETE FROM blocks WHERE number > ?", (ancestor,))
             kept = db.execute("SELECT hash FROM blocks WHERE number = ?", (ancestor,)).fetchone()
             if kept is None:
@@ -201,11 +203,13 @@ class Follower:
         # The UTC day of every block with events: the bound of the dates it may carry
         # (docs/spec/entries.md#chain-data-is-input).
         days: dict[int, _dt.date] = {}
+        stamps: dict[int, int] = {}
         for number in event_blocks:
             stamp = self._chain.block_timestamp(number)
             if stamp is None:
                 raise ChainMoved
             days[number] = date_from_days(stamp // _SECONDS_PER_DAY)
+            stamps[number] = stamp
         step = Projector(self._chain, self._address, executor, [log for log in logs if is_batch(log)], days)
         with self._transaction() as db:
             for number, block_logs in event_blocks.items():
@@ -213,6 +217,7 @@ class Follower:
                 # within the block is the same on every node.
                 for n, log in enumerate(block_logs):
                     step.apply(db, number, n, log)
+                step.end_block(db, stamps[number])  # who is told of what, judged once the block is applied
             rows = [(number, h, 0) for number, (h, _parent) in headers.items()]
             db.executemany("INSERT OR REPLACE INTO blocks (number, hash, events) VALUES (?, ?, ?)", rows)
             db.executemany(
