@@ -36,6 +36,7 @@ from api.routes import (
     filings,
     health,
     metrics,
+    notifications,
     offices,
     page,
     publications,
@@ -85,11 +86,13 @@ def create_app(
     on_shutdown: Callable[[], None] | None = None,
     body_limits: BodyLimits | None = None,
     rate_limit: int = DEFAULT_PER_MINUTE,
+    stream_keepalive: float = 15.0,
 ) -> FastAPI:
     """The API over ``service``, authenticating offices with ``tokens``; request bodies are bounded
     by ``body_limits`` (default: 16 MB, 65 MB for the package endpoints, and the JSON limits of
     :mod:`registry.domain.bounded_json`) before any route sees them; each caller may send ``rate_limit``
-    requests a minute (0: no limit, :mod:`api.ratelimit`)."""
+    requests a minute (0: no limit, :mod:`api.ratelimit`); a notification stream writes a comment line
+    after ``stream_keepalive`` quiet seconds (docs/api.md#notifications)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -137,6 +140,7 @@ def create_app(
     install_openapi(app)
     app.state.service = service
     app.state.tokens = tokens
+    app.state.stream_keepalive = stream_keepalive
     app.state.metrics = GatewayMetrics(service)
     install_error_handlers(app)
 
@@ -161,6 +165,7 @@ def create_app(
         families,
         publications,
         documents,
+        notifications,
         health,
         metrics,
     ):

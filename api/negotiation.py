@@ -3,7 +3,8 @@
 What each operation produces and consumes is read from the routes themselves, once: a route
 whose ``response_class`` is an HTML response produces ``text/html``; one that declares other
 content for its 200 answer (the family picture: ``image/svg+xml``) produces that; every other
-operation produces ``application/json``. An operation with a body consumes ``application/json``,
+operation produces ``application/json``. A JSON operation that declares other content for its 200
+answer as well (the notifications: ``text/event-stream``) also produces that. An operation with a body consumes ``application/json``,
 and what its OpenAPI ``requestBody`` also declares (``multipart/form-data`` on
 ``/v1/documents/verify``).
 
@@ -47,21 +48,30 @@ class OperationMedia:
     produces: str
     consumes: frozenset[str]
     has_body: bool
+    #: What the operation also produces when asked (the notifications' ``text/event-stream``).
+    also_produces: frozenset[str] = frozenset()
+
+    def answers(self, accept: str) -> bool:
+        """Whether an ``Accept`` header value covers anything the operation produces."""
+        return any(accepts(accept, media) for media in (self.produces, *sorted(self.also_produces)))
 
 
 def media_of(route: APIRoute) -> OperationMedia:
     """Read an operation's media types from its declaration (module docstring)."""
     produces = JSON
+    also: frozenset[str] = frozenset()
     if isinstance(route.response_class, type) and issubclass(route.response_class, HTMLResponse):
         produces = "text/html"
     else:
         declared = (route.responses.get(200) or route.responses.get("200") or {}).get("content") or {}
-        if declared and JSON not in declared:
+        if declared and JSON not in declared and route.response_model is None:
             produces = next(iter(declared))
+        else:
+            also = frozenset(declared) - {JSON}
     consumes = {JSON}
     body = ((route.openapi_extra or {}).get("requestBody") or {}).get("content") or {}
     consumes.update(body)
-    return OperationMedia(produces, frozenset(consumes), route.body_field is not None or bool(body))
+    return OperationMedia(produces, frozenset(consumes), route.body_field is not None or bool(body), also)
 
 
 def accepts(header: str, produced: str) -> bool:
@@ -147,7 +157,7 @@ class Negotiation:
         if found is not None:
             media = found[1]
             accept = _header(scope, b"accept")
-            if accept is not None and accept.strip() and not accepts(accept, media.produces):
+            if accept is not None and accept.strip() and not media.answers(accept):
                 message = f"this resource is only available as {media.produces}"
                 detail = {"code": "notAcceptable", "message": message, "target": "Accept"}
                 await envelope(406, "NOT_ACCEPTABLE", message, [detail])(scope, receive, send)
