@@ -4,9 +4,9 @@ What each operation produces and consumes is read from the routes themselves, on
 whose ``response_class`` is an HTML response produces ``text/html``; one that declares other
 content for its 200 answer (the family picture: ``image/svg+xml``) produces that; every other
 operation produces ``application/json``. A JSON operation that declares other content for its 200
-answer as well (the notifications: ``text/event-stream``) also produces that. An operation with a body consumes ``application/json``,
-and what its OpenAPI ``requestBody`` also declares (``multipart/form-data`` on
-``/v1/documents/verify``).
+answer as well (the notifications: ``text/event-stream``) also produces that. An operation with a
+body consumes ``application/json``, and what its OpenAPI ``requestBody`` also declares
+(``multipart/form-data`` on ``/v1/documents/verify``).
 
 - **406** when the request's ``Accept`` names no media range that covers what the operation
   produces (RFC 9110 §12.5.1: ``type/subtype``, ``type/*``, ``*/*``; a range with ``q=0`` refuses).

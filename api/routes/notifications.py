@@ -30,10 +30,10 @@ from api.deps import CallerOffice, Service
 from api.schemas import ErrorEnvelope, NotificationsOut
 from registry.service import RegistryService
 from registry.service.notifications import (
+    CURSOR_DIGITS,
     DEFAULT_LIMIT,
     MAX_LIMIT,
     MAX_WAIT_SECONDS,
-    CURSOR_DIGITS,
     NotificationPage,
     page,
     parse_cursor,
@@ -84,9 +84,7 @@ async def _page(service: RegistryService, office: str, after: str | None, limit:
     return await run_in_threadpool(page, service.index, office, after, limit)
 
 
-async def _held(
-    service: RegistryService, office: str, after: str | None, limit: int, wait: float
-) -> NotificationPage:
+async def _held(service: RegistryService, office: str, after: str | None, limit: int, wait: float) -> NotificationPage:
     """The first page with something in it, or the empty one once ``wait`` seconds have passed."""
     deadline = time.monotonic() + wait
     found = await _page(service, office, after, limit)

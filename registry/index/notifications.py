@@ -76,9 +76,9 @@ _IN = (
 _SEQ = "SELECT seq FROM records WHERE commitment = ? AND office = ?"
 
 
-def family_offices(db: sqlite3.Connection, office: str, commitment: bytes, seq: int | None) -> dict[
-    tuple[str, bytes], None
-]:
+def family_offices(
+    db: sqlite3.Connection, office: str, commitment: bytes, seq: int | None
+) -> dict[tuple[str, bytes], None]:
     """The nodes of the extended family of (``office``, ``commitment``) that are records, in the order found.
 
     ``seq`` is the node's record when the caller knows it (None: looked up). Nodes are (office,

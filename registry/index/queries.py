@@ -21,6 +21,7 @@ from typing import Any
 from registry import errors
 from registry.domain.families import ClaimGraph
 from registry.domain.types import IpRightKind, date_from_days
+from registry.index.notifications import EVERY_OFFICE
 from registry.index.proofs import BatchTree
 from registry.index.results import (
     IndexedClaim,
@@ -40,7 +41,6 @@ from registry.index.results import (
     node_id,
     report_id,
 )
-from registry.index.notifications import EVERY_OFFICE
 from registry.index.schema import TABLES, last_indexed, split_position
 
 __all__ = ["Queries"]

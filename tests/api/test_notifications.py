@@ -69,7 +69,9 @@ def test_what_reaches_whom(api: Api) -> None:
     later = anchor(
         api,
         "US",
-        filing("16/123,456", "2018-09-06", priorityClaims=[claim("JP", "2017-187096", "2017-09-27", first["accessCode"])]),
+        filing(
+            "16/123,456", "2018-09-06", priorityClaims=[claim("JP", "2017-187096", "2017-09-27", first["accessCode"])]
+        ),
     )
     told_jp = notifications(api, "JP", after=jp)["notifications"]
     assert [(n["kind"], n["commitment"], n["ipOfficeCode"]) for n in told_jp][:2] == [
@@ -214,7 +216,9 @@ def test_the_stream_sends_events_keep_alives_and_resumes_after_last_event_id(
     auth = {"Authorization": f"Bearer {tokens['JP']}"}
     with httpx.Client(base_url=url, timeout=30) as client:
         first = client.post("/v1/filings", json=filing("2017-187096", "2017-09-27"), headers=auth).json()
-        body = filing("16/123,456", "2018-09-06", priorityClaims=[claim("JP", "2017-187096", "2017-09-27", first["accessCode"])])
+        body = filing(
+            "16/123,456", "2018-09-06", priorityClaims=[claim("JP", "2017-187096", "2017-09-27", first["accessCode"])]
+        )
         client.post("/v1/filings", json=body, headers={"Authorization": f"Bearer {tokens['US']}"})
         page = client.get("/v1/notifications", headers=auth).json()["notifications"]
         assert len(page) >= 2

@@ -57,7 +57,9 @@ def test_a_merger_shows_what_comes_after_it_and_never_what_came_before(ledger: L
     index.sync()
     assert kinds(index, "EP") == ["familyMemberAdded"]
     # us-1 claims ep-1 after anchoring: the families merge. EP is told of the claim, not of the past.
-    ledger.tx(ledger.offices["US"], "addPriorityClaim", c("us-1"), (b"EP", c("ep-1"), date_to_days(DAY), bytes(16)), STORED)
+    ledger.tx(
+        ledger.offices["US"], "addPriorityClaim", c("us-1"), (b"EP", c("ep-1"), date_to_days(DAY), bytes(16)), STORED
+    )
     ledger.tx(ledger.offices["US"], "amendFiling", c("us-1"), date_to_days(DAY) + 32, bytes(32), STORED)
     index.sync()
     assert told(index, "EP") == [
