@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CallerOffice, Service
 from api.schemas import ErrorEnvelope, NotificationsOut
+from registry import errors
 from registry.service import RegistryService
 from registry.service.notifications import (
     CURSOR_DIGITS,
@@ -60,7 +61,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 AfterQuery = Annotated[
     str | None,
     Query(
-        max_length=CURSOR_DIGITS,
+        pattern=f"^[0-9a-f]{{{CURSOR_DIGITS}}}$",
         description="A cursor (a notification's `cursor`, or `next`): only what came after it. None: from the start.",
     ),
 ]
@@ -73,6 +74,9 @@ WaitQuery = Annotated[
         description=f"When nothing is new, wait up to this many seconds (0 to {MAX_WAIT_SECONDS}) for something.",
     ),
 ]
+
+
+_PARAMETERS = frozenset({"after", "limit", "wait"})
 
 
 def _wants_stream(request: Request) -> bool:
@@ -140,6 +144,13 @@ async def list_notifications(
     """An event reaches the office when, at its block, the application it concerns is in the extended family
     of one of the office's records (its own included); officeSuspended reaches every office. The cursor is
     made from chain positions: the same at every gateway, stable across index rebuilds."""
+    unknown = sorted(set(request.query_params) - _PARAMETERS)
+    if unknown:  # a typo (``?afer=``) must not silently read from the start
+        raise errors.InvalidInput(
+            f"unknown query parameter {unknown[0]!r}: this resource takes after, limit and wait",
+            code="unknownField",
+            target=unknown[0],
+        )
     if after is not None:
         parse_cursor(after)  # a malformed cursor is a 422 before anything waits or streams
     if _wants_stream(request):

@@ -45,6 +45,7 @@ CURSOR_DIGITS: Final = _BLOCK_DIGITS + _EVENT_DIGITS + _ITEM_DIGITS
 #: The cursor before every notification.
 START: Final = "0" * CURSOR_DIGITS
 _CURSOR = re.compile(f"[0-9a-f]{{{CURSOR_DIGITS}}}")
+_MAX_BLOCK = (1 << 63 >> 20) - 1  # a chain position is a signed 64-bit SQLite integer (block << 20 | n)
 
 
 def cursor_of(position_in_chain: int, item: int) -> str:
@@ -55,7 +56,7 @@ def cursor_of(position_in_chain: int, item: int) -> str:
 
 def parse_cursor(text: str, *, target: str = "after") -> tuple[int, int]:
     """The (chain position, item) of a cursor; 422 ``badFormat`` at ``target`` when it is not one."""
-    if not _CURSOR.fullmatch(text):
+    if not _CURSOR.fullmatch(text) or int(text[:_BLOCK_DIGITS], 16) > _MAX_BLOCK:
         raise errors.InvalidInput(
             f"{target} is not a notification cursor: {CURSOR_DIGITS} lowercase hex digits, as given in `cursor`"
             " or `next`",

@@ -119,6 +119,7 @@ def test_paging_with_limit_and_next(api: Api) -> None:
         ({"wait": -1}, "wait"),
         ({"wait": 30.5}, "wait"),
         ({"wait": "soon"}, "wait"),
+        ({"afer": "0" * 25}, "afer"),
     ],
 )
 def test_out_of_range_is_422(api: Api, params: dict[str, Any], target: str) -> None:
