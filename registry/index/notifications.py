@@ -120,6 +120,7 @@ class Notifier:
 
     _pending: list[_Pending] = field(default_factory=list)
     _transactions: dict[int, bytes] = field(default_factory=dict)
+    _ranges: list[tuple[int, int]] = field(default_factory=list)  # the seqs of each batch's entries
 
     def add(
         self,
@@ -147,32 +148,51 @@ class Notifier:
         """``familyMemberAdded`` for each (entry index, commitment, seq) a batch anchored."""
         self._transactions[position] = tx
         kind = int(NotificationKind.FAMILY_MEMBER_ADDED)
+        before = len(self._pending)
         self._pending.extend((position, 2 * i, kind, office, c, seq, ()) for i, c, seq in entries)
+        if len(self._pending) > before:
+            self._ranges.append((self._pending[before][5] or 0, self._pending[-1][5] or 0))
 
     def _alone(self, db: sqlite3.Connection) -> set[int]:
-        """The records among the pending ones that no active claim touches, either way."""
-        nodes = {p[5]: (p[3], p[4]) for p in self._pending if p[5] is not None}
-        if not nodes:
-            return set()
-        alone = set(nodes)
-        keys = sorted(nodes)
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
+        """The records among the pending ones that no active claim touches, either way.
+
+        In bulk: a range read of the claims a batch's records make (their seqs are consecutive),
+        and a read per :data:`_CHUNK` commitments of the claims made on them (nearly always none).
+        """
+        alone = {p[5] for p in self._pending if p[5] is not None}
+        if not alone:
+            return alone
+        for first, last in self._ranges:
             claiming = db.execute(
-                f"SELECT later_seq FROM claims WHERE later_seq IN ({marks}) AND withdrawn_version IS NULL",  # noqa: S608
+                "SELECT later_seq FROM claims WHERE later_seq BETWEEN ? AND ? AND withdrawn_version IS NULL",
+                (first, last),
+            )
+            alone.difference_update(r[0] for r in claiming)
+        others = sorted(
+            seq
+            for seq in {p[5] for p in self._pending if p[5] is not None}
+            if not any(first <= seq <= last for first, last in self._ranges)
+        )
+        for start in range(0, len(others), _CHUNK):
+            chunk = others[start : start + _CHUNK]
+            claiming = db.execute(
+                f"SELECT later_seq FROM claims WHERE later_seq IN ({','.join('?' * len(chunk))})"  # noqa: S608
+                " AND withdrawn_version IS NULL",
                 chunk,
             )
-            alone.difference_update(int(r[0]) for r in claiming)
-            commitments = [nodes[seq][1] for seq in chunk]
+            alone.difference_update(r[0] for r in claiming)
+        commitments = sorted({p[4] for p in self._pending if p[4] is not None})
+        touched: set[tuple[str, bytes]] = set()
+        for start in range(0, len(commitments), _CHUNK):
+            chunk = commitments[start : start + _CHUNK]
             claimed = db.execute(
-                f"SELECT earlier_office, earlier FROM claims WHERE earlier IN ({marks})"  # noqa: S608 - placeholders
+                f"SELECT earlier_office, earlier FROM claims WHERE earlier IN ({','.join('?' * len(chunk))})"  # noqa: S608
                 " AND withdrawn_version IS NULL",
-                commitments,
+                chunk,
             )
-            touched = {(o, bytes(e)) for o, e in claimed}
-            if touched:
-                alone.difference_update(seq for seq in chunk if nodes[seq] in touched)
+            touched.update((o, bytes(e)) for o, e in claimed)
+        if touched:
+            alone.difference_update(p[5] for p in self._pending if (p[3], p[4]) in touched)
         return alone
 
     def flush(self, db: sqlite3.Connection, time: int) -> None:
@@ -209,6 +229,7 @@ class Notifier:
         )
         self._pending.clear()
         self._transactions.clear()
+        self._ranges.clear()
 
 
 def delete_from(db: sqlite3.Connection, cut: int) -> None:
