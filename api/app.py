@@ -24,6 +24,7 @@ from api.auth import TokenStore
 from api.caching import Caching
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.forwarding import ForwardToOwner
 from api.limits import MAX_BODY_BYTES, BodyGuard, BodyLimits
 from api.negotiation import Negotiation, RouteTable
 from api.observability import GatewayMetrics, Observability
@@ -40,6 +41,7 @@ from api.routes import (
     offices,
     page,
     publications,
+    reports,
     verification,
     versions,
 )
@@ -87,11 +89,14 @@ def create_app(
     body_limits: BodyLimits | None = None,
     rate_limit: int = DEFAULT_PER_MINUTE,
     stream_keepalive: float = 15.0,
+    owner_socket: str | None = None,
 ) -> FastAPI:
     """The API over ``service``, authenticating offices with ``tokens``; request bodies are bounded
     by ``body_limits`` (default: 16 MB, 65 MB for the package endpoints, and the JSON limits of
     :mod:`registry.domain.bounded_json`) before any route sees them; each caller may send ``rate_limit``
-    requests a minute (0: no limit, :mod:`api.ratelimit`); a notification stream writes a comment line
+    requests a minute (0: no limit, :mod:`api.ratelimit`). With ``owner_socket`` the app is a read
+    worker of ``prioreg serve --workers N``: what the index alone cannot answer goes to the owner
+    process listening there (:mod:`api.forwarding`). A notification stream writes a comment line
     after ``stream_keepalive`` quiet seconds (docs/api.md#notifications)."""
 
     @asynccontextmanager
@@ -149,6 +154,8 @@ def create_app(
     # (406, 415) refuse before a body is read; the body is bounded before any route or parser sees
     # it (docs/design.md#p10-no-request-can-take-the-gateway-down).
     app.add_middleware(Caching)  # ETag, Cache-Control and 304 on what the ledger says
+    if owner_socket is not None:  # a read worker: outside Caching, so the owner's answers pass as they are
+        app.add_middleware(ForwardToOwner, socket_path=owner_socket)
     app.add_middleware(BodyGuard, limits=body_limits or BodyLimits())
     routes = RouteTable(app.router.routes)
     app.add_middleware(Negotiation, table=routes)  # 406 / 415 before the body is read
@@ -166,6 +173,7 @@ def create_app(
         publications,
         documents,
         notifications,
+        reports,
         health,
         metrics,
     ):

@@ -75,6 +75,7 @@ STATUS: dict[type[errors.RegistryError], Answer] = {
     # the ledger
     errors.LedgerError: _LEDGER_ERROR,
     errors.LedgerUnavailable: Answer(503, "LEDGER_UNAVAILABLE"),
+    errors.OwnerNeeded: Answer(503, "LEDGER_UNAVAILABLE"),
     errors.TransactionFailed: _LEDGER_ERROR,
     errors.ContractRevert: _LEDGER_ERROR,
     errors.AlreadyAnchored: _CONFLICT,
@@ -135,6 +136,11 @@ _HTTP_CODES = {
     429: "TOO_MANY_REQUESTS",
     503: "LEDGER_UNAVAILABLE",
 }
+
+
+#: Set on the answer of a read worker that cannot answer alone (:class:`~registry.errors.OwnerNeeded`):
+#: :mod:`api.forwarding` sends the request to the owner process instead and drops this answer.
+OWNER_NEEDED_HEADER = "x-prioreg-owner-needed"
 
 
 def envelope(
@@ -204,12 +210,14 @@ def install_error_handlers(app: FastAPI) -> None:
             if exc.target:
                 detail["target"] = exc.target
             details.append(detail)
-        if status >= 500:
+        if status >= 500 and not isinstance(exc, errors.OwnerNeeded):  # that one is handed on, not a failure
             log.warning("%s failure: %s", "ledger" if isinstance(exc, errors.LedgerError) else "gateway", exc.message)
         # RFC 6750 §3: a 401 names the scheme the client should use.
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         if isinstance(exc, errors.HolderUnavailable):  # docs/spec/between-gateways.md: the caller may try again
             headers = {"Retry-After": str(exc.retry_after)}
+        if isinstance(exc, errors.OwnerNeeded):  # a read worker: api.forwarding hands the request on
+            headers = {OWNER_NEEDED_HEADER: "1", "Retry-After": "1"}
         return envelope(status, code, message, details, headers)
 
     @app.exception_handler(RequestValidationError)

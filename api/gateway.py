@@ -10,17 +10,24 @@ cannot be reached is 503 ``HOLDER_UNAVAILABLE`` with ``Retry-After`` (api.errors
 
 ``prioreg serve`` installs both with the nonce store in the gateway's state directory
 (:func:`install_gateway_requests`), so every worker shares it; an app built without one (a test)
-gets a store in memory on first use.
+gets a store in memory on first use. The same call installs the report desk
+(:class:`registry.service.reports.Reports`, docs/api.md#work-sharing-in-the-family): the files in the state
+directory's ``files/``, the held reports and their access log in its ``reports.sqlite``; without a state
+directory, a temporary folder and a log in memory.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import weakref
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
 from registry.service import RegistryService
+from registry.service.files import FileStore
 from registry.service.gateway_requests import (
     NONCES_FILE,
     GatewaySender,
@@ -28,8 +35,9 @@ from registry.service.gateway_requests import (
     RequestChecker,
     directory_endpoints,
 )
+from registry.service.reports import REPORTS_FILE, ReportBook, Reports
 
-__all__ = ["GatewayChecker", "GatewaySenderDep", "install_gateway_requests"]
+__all__ = ["GatewayChecker", "GatewaySenderDep", "ReportsDep", "install_gateway_requests"]
 
 
 def install_gateway_requests(app: FastAPI, service: RegistryService, state_dir: Path | None) -> None:
@@ -39,6 +47,14 @@ def install_gateway_requests(app: FastAPI, service: RegistryService, state_dir: 
     nonces = NonceStore(state_dir / NONCES_FILE if state_dir is not None else ":memory:")
     app.state.gateway_checker = RequestChecker(service.chain, service.contract, nonces, observe=observe)
     app.state.gateway_sender = GatewaySender(directory_endpoints(service.index), observe=observe)
+    if state_dir is not None:
+        # The state directory's files/ (StateDir.files_dir) and reports.sqlite: shared by every worker, backed up.
+        files, book = FileStore(state_dir / "files"), ReportBook(state_dir / REPORTS_FILE)
+    else:
+        scratch = tempfile.mkdtemp(prefix="prioreg-files-")
+        weakref.finalize(app, shutil.rmtree, scratch, ignore_errors=True)  # removed with the app
+        files, book = FileStore(Path(scratch)), ReportBook(":memory:")
+    app.state.reports = Reports(service, files, book, app.state.gateway_sender)
 
 
 def _installed(request: Request) -> None:
@@ -58,5 +74,12 @@ async def _sender(request: Request) -> GatewaySender:
     return sender
 
 
+async def _reports(request: Request) -> Reports:
+    _installed(request)
+    reports: Reports = request.app.state.reports
+    return reports
+
+
 GatewayChecker = Annotated[RequestChecker, Depends(_checker)]
 GatewaySenderDep = Annotated[GatewaySender, Depends(_sender)]
+ReportsDep = Annotated[Reports, Depends(_reports)]

@@ -105,6 +105,27 @@ GLOSSARY: dict[str, tuple[str, Any]] = {
         "The Merkle inclusion proof: 0x-hex bytes32 nodes (StandardMerkleTree).",
         ["0x" + "3c" * 32],
     ),
+    "accesses": ("Every retrieval of the report, oldest first: here or through another office's gateway.", None),
+    "issued": ("The day the report was issued, YYYY-MM-DD.", "2018-03-01"),
+    "reportDigest": (
+        "The report's SHA-256 bound to its application, as the ledger holds it "
+        "(docs/spec/entries.md#document-digests-and-reports): 0x and 64 hex digits.",
+        "0x" + "4b" * 32,
+    ),
+    "reportId": (
+        "A report's id, keccak256(abi.encode(bytes2 office, bytes32 reportDigest)): the same at every gateway.",
+        "0x" + "cd" * 32,
+    ),
+    "reports": ("The reports of the records joined by confirmed links, in chain order.", None),
+    "sha256": (
+        "The SHA-256 of the report's file, 0x and 64 hex digits; null where this gateway does not hold the file.",
+        "0x" + "5e" * 32,
+    ),
+    "throughCommitment": (
+        "The commitment of the caller's record joined to the report's application by confirmed links: what gave the "
+        "right to retrieve it.",
+        _COMMITMENT,
+    ),
     "registered": ("What the ledger holds for the claimed application; null when not found.", None),
     "relation": ("How the application descends from its parent: divisional or continuation.", "divisional"),
     "requestDeadline": ("The last day to request restoration; null when not known here.", "2018-11-27"),

@@ -6,7 +6,8 @@ content for its 200 answer (the family picture: ``image/svg+xml``) produces that
 operation produces ``application/json``. A JSON operation that declares other content for its 200
 answer as well (the notifications: ``text/event-stream``) also produces that. An operation with a
 body consumes ``application/json``, and what its OpenAPI ``requestBody`` also declares
-(``multipart/form-data`` on ``/v1/documents/verify``).
+(``multipart/form-data`` on ``/v1/documents/verify``); one whose body is only declared by hand, with
+no model parameter, consumes exactly what it declares (the report upload: ``multipart/form-data``).
 
 - **406** when the request's ``Accept`` names no media range that covers what the operation
   produces (RFC 9110 §12.5.1: ``type/subtype``, ``type/*``, ``*/*``; a range with ``q=0`` refuses).
@@ -68,14 +69,20 @@ def media_of(route: APIRoute) -> OperationMedia:
             produces = next(iter(declared))
         else:
             also = frozenset(declared) - {JSON}
-    consumes = {JSON}
     body = ((route.openapi_extra or {}).get("requestBody") or {}).get("content") or {}
-    consumes.update(body)
+    # A body declared by hand alone (no model parameter) is exactly what it declares: the report upload takes
+    # multipart only; otherwise JSON and what the declaration adds.
+    consumes = set(body) if body and route.body_field is None else {JSON, *body}
     return OperationMedia(produces, frozenset(consumes), route.body_field is not None or bool(body), also)
 
 
 def accepts(header: str, produced: str) -> bool:
-    """Whether an ``Accept`` header value covers the media type ``produced``."""
+    """Whether an ``Accept`` header value covers the media type ``produced``.
+
+    An operation that produces ``*/*`` answers a file as it was uploaded (a report,
+    docs/api.md#work-sharing-in-the-family): its type is not known before the file is found, so any range that
+    does not refuse (``q=0``) is taken.
+    """
     kind = produced.split("/", 1)[0]
     for item in header.split(","):
         media, *params = (p.strip() for p in item.split(";"))
@@ -92,7 +99,7 @@ def accepts(header: str, produced: str) -> bool:
                     refused = False
         if refused:
             continue
-        if media in ("*/*", produced, f"{kind}/*"):
+        if produced == "*/*" or media in ("*/*", produced, f"{kind}/*"):
             return True
     return False
 

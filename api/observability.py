@@ -170,6 +170,15 @@ class _ChainCollector(Collector):
         up = GaugeMetricFamily("prioreg_chain_up", "1 when the node answered the last scrape.")
         up.add_metric([], 0.0 if head is None else 1.0)
         yield up
+        # `serve --workers N` (registry.cli.workers): which process answered this scrape.
+        worker = GaugeMetricFamily(
+            "prioreg_worker_info",
+            "The process that answered: its pid and role (writer or reader).",
+            labels=("pid", "role"),
+        )
+        role = "reader" if getattr(self.service.index, "read_only", False) else "writer"
+        worker.add_metric([str(os.getpid()), role], 1.0)
+        yield worker
         if head is not None:
             family = GaugeMetricFamily("prioreg_chain_head_block", "The node's latest block number.")
             family.add_metric([], float(head))

@@ -97,7 +97,7 @@ class RateLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not path.startswith("/v1/") or path in _EXEMPT:
+        if not path.startswith("/v1/") or path in _EXEMPT or _from_own_worker(scope):
             await self.app(scope, receive, send)
             return
         wait = self.buckets.take(self.caller(scope))
@@ -110,3 +110,13 @@ class RateLimit:
         await envelope(429, "TOO_MANY_REQUESTS", message, [detail], headers={"Retry-After": str(seconds)})(
             scope, receive, send
         )
+
+
+def _from_own_worker(scope: Scope) -> bool:
+    """A request handed on by one of this gateway's read workers (:mod:`api.forwarding`), which counted it.
+
+    It arrives on the owner's Unix socket (``server`` is ``(path, None)``), which only the gateway's
+    own processes can reach; counted again here, every caller behind a worker would share one bucket.
+    """
+    server = scope.get("server")
+    return server is not None and server[1] is None

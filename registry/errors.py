@@ -41,6 +41,7 @@ has its row.
     │   └── KeyNotFound (LookupError)
     ├── LedgerError                        API: 502 LEDGER_ERROR
     │   ├── LedgerUnavailable              API: 503 LEDGER_UNAVAILABLE (nothing was written)
+    │   │   └── OwnerNeeded                a gateway's read worker cannot answer alone: its owner process must
     │   ├── TransactionFailed              mined with status 0, reason unknown
     │   └── ContractRevert                 a decoded custom error: ``name`` and ``args``
     │       ├── AlreadyAnchored            API: 409 CONFLICT
@@ -133,6 +134,7 @@ __all__ = [
     "OfficeCodeRefused",
     "OfficeMismatch",
     "OfficeNotActive",
+    "OwnerNeeded",
     "ProposalNotPending",
     "ProposalNotReady",
     "RegistryError",
@@ -261,6 +263,14 @@ class LedgerError(RegistryError):
 
 class LedgerUnavailable(LedgerError):
     """Raised when the node cannot be reached or does not answer; nothing was written."""
+
+
+class OwnerNeeded(LedgerUnavailable):
+    """Raised when a read worker of ``prioreg serve --workers N`` needs what only the process owning the chain has.
+
+    The worker hands the request to that process instead (:mod:`api.forwarding`); answered as is,
+    it is a 503 ``LEDGER_UNAVAILABLE``: nothing was written.
+    """
 
 
 class TransactionFailed(LedgerError):

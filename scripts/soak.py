@@ -75,6 +75,8 @@ class ServerProcess:
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
     starts: int = 0
+    #: ``--workers``; None: the server's default (one process per core).
+    workers: int | None = None
 
     @property
     def base_url(self) -> str:
@@ -98,6 +100,8 @@ class ServerProcess:
         # on its own, tests/api/test_rate_limit_and_media.py) would turn the soak into a 429 count.
         # Warnings only: an access line a request would fill the log of a long soak.
         command += ["--rate-limit", "0", "--log-level", "warning"]
+        if self.workers is not None:
+            command += ["--workers", str(self.workers)]
         log = (self.log_path or self.state_dir.with_name(self.state_dir.name + ".log")).open("ab")
         log.write(f"--- start {self.starts} on port {self.port}\n".encode())
         log.flush()

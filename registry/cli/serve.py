@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,8 +18,9 @@ import typer
 
 from registry import errors
 from registry.cli.ledger import RpcOpt, StateOpt, _settings, err
+from registry.cli.workers import Workers, default_workers, owner_socket
 from registry.domain.offices import validate_office
-from registry.ops.lock import writer_lock
+from registry.ops.lock import StateLock, writer_lock
 
 # The deployment (web3) and settings (pydantic) load when the server starts, not for `--help`.
 if TYPE_CHECKING:
@@ -62,6 +65,17 @@ def serve_cmd(
         str | None,
         typer.Option("--endpoint", help="This gateway's public URL, written to the on-chain office directory."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Processes serving the port: one owns the chain and writes, the others read the index."
+            " \\[default: the number of cores]",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (docs at /docs, the examiner's page at /)."""
     from api.observability import log_level as parse_log_level
@@ -79,7 +93,7 @@ def serve_cmd(
     # The lock is held for the server's whole life. Issue 18 (`serve --workers N`): the workers
     # share it — forked ones inherit the descriptor, spawned ones get lock.inheritable_env() and
     # pass_fds=(lock.fd,) and call StateLock.adopt (registry.ops.lock).
-    with writer_lock(settings.state_dir, command="prioreg serve"):
+    with writer_lock(settings.state_dir, command="prioreg serve") as lock:
         _serve(
             settings,
             host,
@@ -90,6 +104,8 @@ def serve_cmd(
             log_level=log_level,
             rate_limit=rate_limit,
             endpoint=endpoint,
+            workers=default_workers() if workers is None else workers,
+            lock=lock,
         )
 
 
@@ -104,6 +120,8 @@ def _serve(
     log_level: str,
     rate_limit: int,
     endpoint: str | None = None,
+    workers: int = 1,
+    lock: StateLock | None = None,
 ) -> None:
     import uvicorn
 
@@ -145,7 +163,33 @@ def _serve(
     )
     err.print(f"API docs: http://{host}:{port}/docs — examiner's page: http://{host}:{port}/")
     # Logging is ours (configure_logging): uvicorn must neither reconfigure it nor log access twice.
-    uvicorn.run(app, host=host, port=port, log_config=None, log_level=log_level.lower(), access_log=False)
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, log_level=log_level.lower(), access_log=False)
+    if workers <= 1 or lock is None:
+        uvicorn.Server(config).run()
+        return
+    # issue 18: this process owns the chain; the others read the index and hand it the rest.
+    listen = config.bind_socket()
+    internal, internal_path = owner_socket()
+    args = ["--state-dir", str(opened.state.path), "--owner-socket", str(internal_path)]
+    args += ["--log-level", log_level, "--rate-limit", str(rate_limit)]
+    if settings.rpc_url:
+        args += ["--rpc-url", settings.rpc_url]
+    readers = Workers(workers - 1, listen=listen, lock_env=lock.inheritable_env(), lock_fd=lock.fd, args=args)
+    # uvicorn stops gracefully on SIGTERM, then raises it again with the handler it found: with the
+    # default one the process would die right there, leaving its workers and their socket behind.
+    signal.signal(signal.SIGTERM, _stopped)
+    readers.start()
+    err.print(f"{workers} processes: this one ({os.getpid()}) writes; read workers {readers.pids}")
+    try:
+        uvicorn.Server(config).run(sockets=[listen, internal])
+    finally:
+        readers.stop()
+        internal.close()
+        shutil.rmtree(internal_path.parent, ignore_errors=True)
+
+
+def _stopped(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)  # a stop that was asked for, after the graceful shutdown
 
 
 def bench_app(service: RegistryService) -> Any:

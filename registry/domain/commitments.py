@@ -33,6 +33,7 @@ __all__ = [
     "CLAIM_TOKEN_SIZE",
     "COMMITMENT_TAG",
     "DOCUMENT_TAG",
+    "REPORT_KINDS",
     "REPORT_TAG",
     "bound_document_digest",
     "bound_report_digest",
@@ -52,6 +53,14 @@ DOCUMENT_TAG: bytes = keccak(b"prioreg.document.v1")
 #: Domain separation of a report's SHA-256 bound to its application (docs/spec/entries.md#document-digests-and-reports,
 #: R15).
 REPORT_TAG: bytes = keccak(b"prioreg.report.v1")
+#: The kinds of report and their ``uint8`` values on chain (docs/spec/entries.md#document-digests-and-reports).
+REPORT_KINDS: dict[str, int] = {
+    "searchReport": 1,
+    "writtenOpinion": 2,
+    "examinationReport": 3,
+    "officeAction": 4,
+    "other": 5,
+}
 #: A claim token is the first 16 bytes of its hash.
 CLAIM_TOKEN_SIZE = 16
 

@@ -53,6 +53,7 @@ from registry.index.checks import (
 from registry.index.decode import EventSpec, decode_event, digest_or_none, event_specs, office_code
 from registry.index.notifications import NotificationKind, Notifier
 from registry.index.proofs import TREE_CACHE, BatchTree
+from registry.index.results import report_id
 from registry.ledger.chain import Chain, TransactionRef
 from registry.ledger.compile import load_artifact
 
@@ -546,10 +547,11 @@ class Projector:
             reason = f"report kind {kind} or issue day {issued} out of range"
             self._refuse(db, block, position, tx, office, commitment, "ReportAnchored", reason)
             return
+        digest = bytes(args["reportDigest"])
         inserted = db.execute(
             "INSERT OR IGNORE INTO reports (office, report_digest, commitment, kind, issued, block_number, position,"
-            " tx_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (office, bytes(args["reportDigest"]), commitment, kind, issued, block, position, tx),
+            " tx_hash, report_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (office, digest, commitment, kind, issued, block, position, tx, report_id(office, digest)),
         ).rowcount
         if not inserted:
             self._refuse(db, block, position, tx, office, commitment, "ReportAnchored", "repeats a report digest")

@@ -39,7 +39,6 @@ from registry.index.results import (
     RefusedBatch,
     RegisteredFacts,
     node_id,
-    report_id,
 )
 from registry.index.schema import TABLES, last_indexed, split_position
 
@@ -81,6 +80,16 @@ FROM records r
 LEFT JOIN versions v ON v.seq = r.seq AND v.version = (SELECT max(version) FROM versions WHERE seq = r.seq)
 WHERE r.commitment = ? AND r.office = ?
 """
+
+
+_REPORT_COLUMNS = (
+    "SELECT position, office, commitment, report_digest, kind, issued, block_number, tx_hash, report_id FROM reports"
+)
+
+
+def _report(row: tuple[Any, ...]) -> IndexedReport:
+    _position, office, commitment, digest, kind, issued, block, tx, rid = row
+    return IndexedReport(rid, office, commitment, digest, kind, date_from_days(issued), block, tx)
 
 
 class Queries(abc.ABC):
@@ -337,15 +346,24 @@ class Queries(abc.ABC):
 
     def reports(self, office: str, commitment: bytes) -> tuple[IndexedReport, ...]:
         """The reports ``office`` anchored for its application ``commitment``, in chain order."""
+        return self.reports_of([(office, commitment)])
+
+    def reports_of(self, nodes: Iterable[tuple[str, bytes]]) -> tuple[IndexedReport, ...]:
+        """The reports anchored for any of the records ``nodes`` (office, commitment), in chain order
+        (docs/api.md#work-sharing-in-the-family: the reports of a family)."""
+        wanted = list(dict.fromkeys(nodes))
+        rows: list[tuple[Any, ...]] = []
         with self._reading() as db:
-            rows = db.execute(
-                "SELECT office, commitment, report_digest, kind, issued, block_number, tx_hash FROM reports"
-                " WHERE office = ? AND commitment = ? ORDER BY position",
-                (office, commitment),
-            ).fetchall()
-        return tuple(
-            IndexedReport(report_id(o, d), o, c, d, k, date_from_days(i), b, tx) for o, c, d, k, i, b, tx in rows
-        )
+            for office, commitment in wanted:
+                rows.extend(db.execute(_REPORT_COLUMNS + " WHERE commitment = ? AND office = ?", (commitment, office)))
+        rows.sort(key=lambda row: row[0])
+        return tuple(_report(row) for row in rows)
+
+    def report(self, report_id_: bytes) -> IndexedReport | None:
+        """The report whose id is ``report_id_`` (docs/spec/entries.md#document-digests-and-reports), or None."""
+        with self._reading() as db:
+            row = db.execute(_REPORT_COLUMNS + " WHERE report_id = ?", (report_id_,)).fetchone()
+        return None if row is None else _report(row)
 
     def offices(self) -> list[IndexedOffice]:
         """The office directory as the events built it, sorted by code."""

@@ -23,7 +23,7 @@ BLOBs, dates are days since 1970-01-01 as in docs/spec/entries.md#field-encoding
     confirmations (office, earlier, later_office, later), block, position, tx
     conflicts     id, office, commitment, anchor (position), entry_index|NULL, block
     publications  seq, number_office, number, block, position, tx
-    reports       (office, report_digest), commitment, kind, issued, block, position, tx
+    reports       (office, report_digest), report_id (UNIQUE), commitment, kind, issued, block, position, tx
     refusals      position, block, tx, office, commitment, event, reason   (claims, amendments, …)
     office_events position, block, tx, office, event, signer, endpoint
     notices       position, tx, time                          one row per event that notifies
@@ -59,6 +59,7 @@ from registry import errors
 __all__ = [
     "SCHEMA_VERSION",
     "TABLES",
+    "check_tables",
     "connect",
     "discard_outdated",
     "last_indexed",
@@ -69,7 +70,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the tables change; an index of another version must be deleted and rebuilt.
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 
 _POSITION_BITS = 20  # events of the contract in one block: far fewer than 2**20 fit under any gas limit
 _WAL_PAGES = 50_000  # pages in the WAL before a checkpoint (~200 MB at 4 KB a page)
@@ -173,8 +174,11 @@ CREATE TABLE IF NOT EXISTS reports (
     block_number INTEGER NOT NULL,
     position INTEGER NOT NULL,
     tx_hash BLOB NOT NULL,
+    report_id BLOB NOT NULL,
     PRIMARY KEY (office, report_digest)
 ) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS reports_id ON reports (report_id);
+CREATE INDEX IF NOT EXISTS reports_commitment ON reports (commitment, office);
 CREATE TABLE IF NOT EXISTS refusals (
     position INTEGER PRIMARY KEY,
     block_number INTEGER NOT NULL,
@@ -289,6 +293,27 @@ def open_tables(db: sqlite3.Connection, path: str, contract: str, chain_id: int,
             f" {meta.get('chain_id')}, not {contract} on chain {chain_id}: use another file"
         )
     return int(meta["start_block"])
+
+
+def check_tables(db: sqlite3.Connection, path: str, contract: str, chain_id: int) -> None:
+    """Check, without writing, that the index at ``path`` is of this schema, contract and chain id.
+
+    For a reader of a file another process writes (a gateway's read worker): raises
+    :class:`~registry.errors.IndexInconsistent` as :func:`open_tables` does, and also for a file
+    without tables yet.
+    """
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    has_tables = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'meta'").fetchone()[0]
+    if not has_tables or version != SCHEMA_VERSION:
+        raise errors.IndexInconsistent(
+            f"the index at {path} has schema version {version}, not {SCHEMA_VERSION}: its writer must open it first"
+        )
+    meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('contract', 'chain_id')").fetchall())
+    if str(meta.get("contract", "")).lower() != contract.lower() or meta.get("chain_id") != str(chain_id):
+        raise errors.IndexInconsistent(
+            f"the index at {path} follows contract {meta.get('contract')} on chain"
+            f" {meta.get('chain_id')}, not {contract} on chain {chain_id}: use another file"
+        )
 
 
 def last_indexed(db: sqlite3.Connection) -> tuple[int | None, bytes | None]:

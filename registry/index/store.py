@@ -28,7 +28,14 @@ from registry import errors
 from registry.index.proofs import BatchTree, TreeCache, batch_tree
 from registry.index.queries import Queries
 from registry.index.results import SyncReport
-from registry.index.schema import SCHEMA_VERSION, connect, discard_outdated, last_indexed, open_tables
+from registry.index.schema import (
+    SCHEMA_VERSION,
+    check_tables,
+    connect,
+    discard_outdated,
+    last_indexed,
+    open_tables,
+)
 from registry.index.sync import Follower
 from registry.ledger.chain import Chain
 
@@ -55,10 +62,13 @@ class Index(Queries):
         confirmations: int = 0,
         start_block: int = 0,
         rebuild_outdated: bool = False,
+        read_only: bool = False,
     ) -> None:
         if confirmations < 0 or start_block < 0:
             raise ValueError("confirmations and start_block cannot be negative")
-        if rebuild_outdated and str(path) != ":memory:":
+        if read_only and (str(path) == ":memory:" or not Path(path).exists()):
+            raise errors.IndexInconsistent(f"no index at {path} to read: the gateway's owner process creates it")
+        if rebuild_outdated and str(path) != ":memory:" and not read_only:
             discard_outdated(path)
         self._chain = chain
         self._address = to_checksum_address(contract_address)
@@ -73,10 +83,18 @@ class Index(Queries):
         self._readers_lock = threading.Lock()
         self._trees = TreeCache()
         self._closed = False
-        self._db = connect(self._path, readonly=False)
-        self._follower = Follower(
-            self._db, self._transaction, chain, self._address, self._open_meta(start_block), self._trees
-        )
+        self.read_only = read_only
+        self._db = connect(self._path, readonly=read_only)
+        self._follower: Follower | None = None
+        if read_only:
+            # A read worker of a gateway (docs/api.md#one-writer-per-state-directory): the owner process
+            # is the index's one writer; this one checks the file is the deployment's and only reads.
+            with self._reading() as db:
+                check_tables(db, self._path, self._address, chain.chain_id)
+        else:
+            self._follower = Follower(
+                self._db, self._transaction, chain, self._address, self._open_meta(start_block), self._trees
+            )
 
     # ── opening ──────────────────────────────────────────────────────────────────────────
 
@@ -107,6 +125,7 @@ class Index(Queries):
                 source.backup(index._db)
         finally:
             source.close()
+        assert index._follower is not None
         index._follower.start_block = index._open_meta(start_block)
         return index
 
@@ -196,4 +215,6 @@ class Index(Queries):
         with self._write_lock:
             if self._closed:
                 raise errors.IndexInconsistent("the index is closed")
+            if self._follower is None:
+                raise errors.IndexInconsistent("this index is read-only: its owner process follows the chain")
             return self._follower.follow(to_block, self.confirmations, executor, started)

@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from registry.domain.offices import validate_office
 from registry.index import Index
 from registry.ledger.chain import ANVIL_DEV_KEY, TX_GAS_CAP, Chain
 from registry.ledger.client import RegistryClient, deploy
+from registry.ledger.transports.worker import WorkerTransport
 from registry.ops.config import Settings
 from registry.ops.keys import KeyStore
 from registry.ops.state import Deployment, StateDir
@@ -41,6 +43,7 @@ __all__ = [
     "begin_creation",
     "open_chain",
     "open_deployment",
+    "open_worker",
     "resolve_node",
     "undo_creation",
 ]
@@ -253,6 +256,36 @@ def _open_read_only(settings: Settings, state: StateDir) -> OpenDeployment:
     except BaseException:
         chain.close()
         raise
+    return OpenDeployment(state, recorded, RegistryService(chain, index, recorded.contract), False)
+
+
+def open_worker(settings: Settings) -> OpenDeployment:
+    """The deployment as a read worker of ``prioreg serve --workers N`` sees it (issue 18).
+
+    The owner process holds the writer lock (shared with its workers), the chain and the office
+    keys, and follows the chain into the index; a worker only reads that index file (SQLite's WAL
+    gives each read a consistent snapshot while the owner writes). On a node it reads the node
+    directly; on the embedded chain, which lives in the owner's memory, it knows the chain id and
+    the indexed head, and hands everything else to the owner
+    (:class:`~registry.ledger.transports.worker.WorkerTransport`). No key is loaded: it writes nothing.
+    """
+    state = StateDir(settings.state_dir)
+    settings = resolve_node(settings)
+    recorded = state.deployment()
+    if recorded is None:
+        raise errors.RegistryError(f"no deployment in {state.path}: the owner process makes or opens it first")
+    heads: list[Callable[[], int | None]] = []
+    if settings.rpc_url:
+        chain = open_chain(settings, state, read_only=True)
+    else:
+        chain = Chain(WorkerTransport(recorded.chain_id, lambda: heads[0]() if heads else None))
+    try:
+        _check_same_ledger(state, recorded, settings, chain)
+        index = Index(state.index_file, chain, recorded.contract, read_only=True)
+    except BaseException:
+        chain.close()
+        raise
+    heads.append(index.last_block)
     return OpenDeployment(state, recorded, RegistryService(chain, index, recorded.contract), False)
 
 

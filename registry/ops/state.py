@@ -13,6 +13,8 @@ Layout (``--state-dir``, default ``./state``)::
                       (registry.service.files)
     gateway-nonces.sqlite  nonces of signed requests from other gateways, until they expire
                       (registry.service.gateway_requests)
+    reports.sqlite    the reports this gateway holds (report id → file) and every access to them
+                      (registry.service.reports)
     writer.lock       the one writer's flock, with its pid (registry.ops.lock)
     .creating         only while a deployment is being made (all or nothing: registry.ops.deployment)
 

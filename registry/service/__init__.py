@@ -32,7 +32,7 @@ from registry import errors
 from registry.domain.accesscodes import derive as derive_access_code
 from registry.domain.accesscodes import normalize as normalize_access_code
 from registry.domain.calendar import OfficeCalendar, default_calendar
-from registry.domain.commitments import bound_document_digest, claim_token, to_hex
+from registry.domain.commitments import bound_document_digest, bound_report_digest, claim_token, to_hex
 from registry.domain.commitments import commitment as commit
 from registry.domain.filings import (
     ClaimInput,
@@ -56,8 +56,8 @@ from registry.domain.rules import (
     restoration_period_end,
     verify_claim,
 )
-from registry.domain.types import Commitment, IpRightKind, as_commitment
-from registry.index import Index, IndexedRecord, RegisteredFacts
+from registry.domain.types import Commitment, IpRightKind, as_commitment, date_to_days
+from registry.index import Index, IndexedRecord, IndexedReport, RegisteredFacts, report_id
 from registry.ledger.chain import Chain
 from registry.ledger.client import STORED, AnchoredBatch, AnchoredFiling, Inclusion, RegistryClient
 from registry.service.own_numbers import OwnNumbers
@@ -154,6 +154,8 @@ class RegistryService:
         (docs/spec/entries.md#claim-tokens-and-confirmed-links: on its next sync step), and the index follows that
         transaction too.
         """
+        if getattr(self.index, "read_only", False):
+            return  # a gateway's read worker: the owner process follows the chain for it
         with self._sync_lock:
             self.index.sync()
             if getattr(self._confirming, "active", False):
@@ -418,6 +420,44 @@ class RegistryService:
             sent = client.publish(number.office, number.canonical, secret, inclusion)
         self.sync()
         return commitment, number.canonical, LedgerAck(sent.transaction_hash, sent.block_number)
+
+    def anchor_report(
+        self, office: str, commitment: Commitment, sha256: bytes, kind: int, issued: _dt.date
+    ) -> tuple[IndexedReport, LedgerAck]:
+        """Bind a report's SHA-256 to ``office``'s own application ``commitment`` on chain (R15).
+
+        docs/spec/entries.md#document-digests-and-reports: the ledger holds ``reportDigest``, the SHA-256 bound to the
+        commitment with the report tag, and emits ``ReportAnchored``. 403 when only other offices hold the
+        application, 404 when nobody does, 409 when ``office`` already anchored this report; the
+        answer is the report as the index holds it once mined.
+        """
+        client = self._client(office)
+        self.sync()
+        record = self.index.record(commitment, office)
+        if record is None:
+            holders = self.index.holders(commitment)
+            if holders:
+                raise errors.Forbidden(
+                    f"the application {to_hex(commitment)} was anchored by {', '.join(holders)}, not by {office}:"
+                    " an office adds reports to its own applications only"
+                )
+            raise errors.NotFound(f"no application is anchored under commitment {to_hex(commitment)}")
+        digest = bound_report_digest(commitment, sha256)
+        rid = report_id(office, digest)
+        with self._write_locks[office]:
+            self.sync()
+            if self.index.report(rid) is not None:
+                raise errors.ReportAlreadyAnchored(
+                    "PriorityRegistryReportAlreadyAnchored",
+                    {"office": office, "reportDigest": digest},
+                    f"office {office} already anchored this report (reportId {to_hex(rid)}) for {to_hex(commitment)}",
+                )
+            sent = client.anchor_report(commitment, digest, kind, date_to_days(issued), self._inclusion(record))
+        self.sync()
+        anchored = self.index.report(rid)
+        if anchored is None:  # mined, yet the index refused it (docs/spec/entries.md#chain-data-is-input)
+            raise errors.IndexInconsistent(f"the index did not take the report anchored in {sent.transaction_hash}")
+        return anchored, LedgerAck(sent.transaction_hash, sent.block_number)
 
     @staticmethod
     def _inclusion(record: IndexedRecord) -> Inclusion:

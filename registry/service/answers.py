@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from registry.domain.commitments import to_hex
+from registry.domain.commitments import REPORT_KINDS, to_hex
 from registry.domain.law import Criterion
 from registry.domain.rules import Check, RegisteredApplication, Restoration, Severity, Verdict, Verification
 from registry.domain.types import IpRightKind
@@ -39,6 +39,9 @@ from registry.index.notifications import NotificationKind
 from registry.ledger.client import AnchoredBatch
 from registry.service import FilingOutcome, LedgerAck
 from registry.service.notifications import NotificationPage, cursor_of
+
+if TYPE_CHECKING:  # the answers read them; reports.py imports family_view, which imports these answers
+    from registry.service.reports import AnchoredReport, FamilyReport, ReportAccess
 
 __all__ = [
     "Answer",
@@ -53,6 +56,8 @@ __all__ = [
     "CriterionName",
     "DocumentVerifyOut",
     "FamilyOut",
+    "FamilyReportOut",
+    "FamilyReportsOut",
     "FilingOut",
     "HealthOut",
     "KindName",
@@ -66,6 +71,10 @@ __all__ = [
     "PublicationOut",
     "RecordClaimOut",
     "RegisteredOut",
+    "ReportAccessOut",
+    "ReportAccessesOut",
+    "ReportKindName",
+    "ReportOut",
     "RestorationOut",
     "SeverityName",
     "VerdictName",
@@ -115,6 +124,8 @@ SeverityName = Annotated[Severity, _Named({s: s.value for s in Severity})]
 CriterionName = Annotated[Criterion, _Named({c: c.value for c in Criterion})]
 #: What a notification tells (docs/api.md#notifications), written ``familyMemberAdded``, …
 NotificationKindName = Annotated[NotificationKind, _Named({k: k.label for k in NotificationKind})]
+#: A report kind: held as its on-chain value (docs/spec/entries.md#document-digests-and-reports), written as its name.
+ReportKindName = Annotated[int, _Named({value: name for name, value in REPORT_KINDS.items()})]
 
 
 def _hex(value: bytes | None) -> str | None:
@@ -565,3 +576,104 @@ class HealthOut(Answer):
     block_number: int | None
     contract: str
     indexed_block: int | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports shared in the family (docs/api.md#work-sharing-in-the-family): built from
+# :mod:`registry.service.reports`.
+
+_REPORT_KIND = Field(
+    description="The kind of report: searchReport, writtenOpinion, examinationReport, officeAction or other.",
+    examples=["searchReport"],
+)
+
+
+class ReportOut(Answer):
+    """A report just anchored: its id, what the ledger binds, and the transaction."""
+
+    report_id: str
+    commitment: Commitment
+    ip_office_code: str
+    kind: ReportKindName = _REPORT_KIND
+    issued: _dt.date
+    report_digest: str
+    ledger: LedgerOut
+
+    @classmethod
+    def of(cls, anchored: AnchoredReport) -> ReportOut:
+        """What :meth:`registry.service.reports.Reports.anchor` returned."""
+        report = anchored.report
+        return cls(
+            report_id=to_hex(report.report_id),
+            commitment=to_hex(report.commitment),
+            ip_office_code=report.office,
+            kind=report.kind,
+            issued=report.issued,
+            report_digest=to_hex(report.report_digest),
+            ledger=LedgerOut.of(anchored.ledger),
+        )
+
+
+class FamilyReportOut(Answer):
+    """A report of a member of the family; ``sha256`` only where this gateway holds the file."""
+
+    report_id: str
+    commitment: Commitment
+    ip_office_code: str
+    kind: ReportKindName = _REPORT_KIND
+    issued: _dt.date
+    report_digest: str
+    sha256: str | None
+
+    @classmethod
+    def of(cls, item: FamilyReport) -> FamilyReportOut:
+        """One item of :meth:`registry.service.reports.Reports.family_reports`."""
+        report = item.report
+        return cls(
+            report_id=to_hex(report.report_id),
+            commitment=to_hex(report.commitment),
+            ip_office_code=report.office,
+            kind=report.kind,
+            issued=report.issued,
+            report_digest=to_hex(report.report_digest),
+            sha256=None if item.sha256 is None else "0x" + item.sha256,
+        )
+
+
+class FamilyReportsOut(Answer):
+    """The reports of the records joined by confirmed links, in chain order."""
+
+    reports: list[FamilyReportOut]
+
+    @classmethod
+    def of(cls, items: Sequence[FamilyReport]) -> FamilyReportsOut:
+        """The family's reports."""
+        return cls(reports=[FamilyReportOut.of(item) for item in items])
+
+
+class ReportAccessOut(Answer):
+    """One retrieval of a report."""
+
+    ip_office_code: str
+    at: str = Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
+        description="When the report was retrieved, RFC 3339 UTC.",
+        examples=["2026-12-03T07:15:00Z"],
+    )
+    through_commitment: Commitment
+
+    @classmethod
+    def of(cls, access: ReportAccess) -> ReportAccessOut:
+        """One entry of the holder's log."""
+        return cls(ip_office_code=access.office, at=access.at, through_commitment=to_hex(access.through))
+
+
+class ReportAccessesOut(Answer):
+    """Who retrieved a report, oldest first."""
+
+    accesses: list[ReportAccessOut]
+
+    @classmethod
+    def of(cls, accesses: Sequence[ReportAccess]) -> ReportAccessesOut:
+        """The holder's log of one report."""
+        return cls(accesses=[ReportAccessOut.of(a) for a in accesses])

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import structlog
 
-__all__ = ["FileStore", "StoredFile"]
+__all__ = ["DEFAULT_MEDIA_TYPE", "FileStore", "StoredFile", "media_type_or_default"]
 
 _log = structlog.get_logger(__name__)
 
@@ -41,8 +41,18 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _MEDIA_TYPE = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}( *;[ -~]{1,200})?"
 )
+#: What a file whose media type is not given (or not one :class:`FileStore` records) is kept and served as.
+DEFAULT_MEDIA_TYPE = "application/octet-stream"
 _FILE_MODE = 0o600
 _DIR_MODE = 0o700
+
+
+def media_type_or_default(value: str | None) -> str:
+    """``value`` when it is a media type the store records (RFC 6838 names, no control characters), else
+    :data:`DEFAULT_MEDIA_TYPE`: what an upload or another gateway declares never reaches a header unchecked."""
+    if value is not None and _MEDIA_TYPE.fullmatch(value.strip()):
+        return value.strip()
+    return DEFAULT_MEDIA_TYPE
 
 
 @dataclass(frozen=True, slots=True)

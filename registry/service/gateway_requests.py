@@ -288,7 +288,8 @@ class RequestChecker:
     def _check(self, body: Any, parse: Callable[[Mapping[str, Any]], GatewayRequest], not_found: str) -> GatewayRequest:
         def refuse(reason: str) -> errors.GatewayRequestRefused:
             if self._observe is not None:
-                peer = body.get("request", {}).get("office") if isinstance(body, Mapping) else None
+                request = body.get("request") if isinstance(body, Mapping) else None
+                peer = request.get("office") if isinstance(request, Mapping) else None
                 self._observe("incoming", peer if isinstance(peer, str) and _OFFICE.fullmatch(peer) else "?", "refused")
             return errors.GatewayRequestRefused(not_found, reason=reason)
 

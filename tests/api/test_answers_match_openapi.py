@@ -320,6 +320,32 @@ def test_refusals_are_the_declared_error_envelope(api: Api, contract: Contract, 
 
 
 #: The JSON success answers the tests above validate (each ``Contract.check`` call is one of them).
+def test_reports_match_their_schemas(api: Api, contract: Contract, seeded: Seeded) -> None:
+    api.service.sync()  # JP's gateway confirms the US claim
+    answer = api.client.post(
+        f"/v1/applications/{seeded.jp}/reports",
+        files={"file": ("r.pdf", b"a written opinion", "application/pdf")},
+        data={"kind": "writtenOpinion", "issued": "2018-01-15"},
+        headers=api.auth("JP"),
+    )
+    report = contract.check("post", "/v1/applications/{commitment}/reports", answer, 201)
+    listed = contract.check(
+        "get",
+        "/v1/families/{commitment}/reports",
+        api.client.get(f"/v1/families/{seeded.us}/reports", headers=api.auth("US")),
+        200,
+    )
+    assert [r["reportId"] for r in listed["reports"]] == [report["reportId"]]
+    assert api.client.get(f"/v1/reports/{report['reportId']}", headers=api.auth("US")).status_code == 200
+    accesses = contract.check(
+        "get",
+        "/v1/reports/{reportId}/accesses",
+        api.client.get(f"/v1/reports/{report['reportId']}/accesses", headers=api.auth("JP")),
+        200,
+    )
+    assert [(a["ipOfficeCode"], a["throughCommitment"]) for a in accesses["accesses"]] == [("US", seeded.us)]
+
+
 CHECKED = {
     ("get", "/v1/offices", 200),
     ("get", "/v1/health", 200),
@@ -332,6 +358,9 @@ CHECKED = {
     ("post", "/v1/publications", 200),
     ("post", "/v1/documents/verify", 200),
     ("get", "/v1/notifications", 200),
+    ("post", "/v1/applications/{commitment}/reports", 201),
+    ("get", "/v1/families/{commitment}/reports", 200),
+    ("get", "/v1/reports/{reportId}/accesses", 200),
 }
 
 

@@ -61,3 +61,36 @@ def test_readers_on_other_threads_see_a_whole_sync_step_or_none(ledger: Ledger, 
             t.join()
     assert failures == []
     assert seen <= {0, 3000} and 3000 in seen
+
+
+def test_a_read_only_index_reads_what_its_writer_wrote_and_never_writes(ledger: Ledger, tmp_path: Path) -> None:
+    """A gateway's read worker (`serve --workers N`): the owner follows the chain, the worker only reads."""
+    import sqlite3
+
+    import pytest
+
+    from registry import errors
+
+    path = tmp_path / "index.sqlite"
+    with pytest.raises(errors.IndexInconsistent, match="no index"):
+        Index(path, ledger.chain, ledger.address, read_only=True)
+    first = entry("read-only-1")
+    ledger.batch("EP", [first])
+    with Index(path, ledger.chain, ledger.address) as writer:
+        writer.sync()
+        with Index(path, ledger.chain, ledger.address, read_only=True) as reader:
+            assert reader.read_only and not writer.read_only
+            assert anchored(reader, first.commitment)
+            assert reader.last_block() == writer.last_block()
+            second = entry("read-only-2")
+            ledger.batch("JP", [second])
+            assert not anchored(reader, second.commitment)
+            writer.sync()  # the writer's commit is the reader's next snapshot
+            assert anchored(reader, second.commitment)
+            with pytest.raises(errors.IndexInconsistent, match="read-only"):
+                reader.sync()
+            with reader._reading() as db, pytest.raises(sqlite3.OperationalError, match="readonly"):
+                db.execute("DELETE FROM meta")
+        assert writer.dump() == rebuilt(ledger)
+    with pytest.raises(errors.IndexInconsistent, match="follows contract"):
+        Index(path, ledger.chain, "0x" + "11" * 20, read_only=True)

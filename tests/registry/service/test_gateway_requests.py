@@ -153,6 +153,16 @@ def test_a_tampered_or_malformed_request_is_refused(ledger: Ledger, checker: Req
     assert checker.check_priority_document(signed, not_found=NOT_FOUND).version == 1
 
 
+def test_a_request_member_that_is_not_an_object_is_refused_and_counted(ledger: Ledger) -> None:
+    seen: list[tuple[str, str, str]] = []
+    observed = RequestChecker(
+        ledger.chain, ledger.contract, NonceStore(":memory:"), clock=lambda: NOW, observe=lambda *a: seen.append(a)
+    )
+    for body in ({"request": True, "signature": None, "x": 1}, {"request": [], "signature": "0x"}, True):
+        _refused(observed, body)
+    assert seen == [("incoming", "?", "refused")] * 3
+
+
 def test_a_key_rotated_out_is_refused_and_the_new_one_accepted() -> None:
     ledger = Ledger()  # its own chain: the rotation must not change the other tests' JP
     checker = RequestChecker(ledger.chain, ledger.contract, NonceStore(":memory:"), clock=lambda: NOW)
@@ -299,7 +309,9 @@ def test_through_the_api_every_refusal_is_the_same_404_and_an_unreachable_holder
     known = secrets.token_bytes(32)
     router = APIRouter()
 
-    @router.post("/v1/gateway/reports/{report_id}")
+    # A route of its own (the app's POST /v1/gateway/reports/{reportId} is tests/api/test_reports.py's): the checker
+    # alone, through the API's dependencies and error envelope.
+    @router.post("/v1/test-gateway/reports/{report_id}")
     async def report(report_id: str, body: dict[str, Any], checker: GatewayChecker) -> dict[str, str]:
         if report_id != "0x" + known.hex():
             raise errors.NotFound(NOT_FOUND)
@@ -316,11 +328,11 @@ def test_through_the_api_every_refusal_is_the_same_404_and_an_unreachable_holder
     app = create_app(service, TokenStore(), follow_index=False, rate_limit=0)
     app.include_router(router)
     with TestClient(app) as client:
-        path = "/v1/gateway/reports/0x" + known.hex()
+        path = "/v1/test-gateway/reports/0x" + known.hex()
         good = ReportRequest("JP", known, b"\x00" * 32, new_nonce(), expiry_in())
         body = sign_request(good, ledger.keys["JP"].key, ledger.chain.chain_id, ledger.contract)
         assert client.post(path, json=body).json() == {"office": "JP"}
-        unknown = client.post("/v1/gateway/reports/0x" + "00" * 32, json=body)
+        unknown = client.post("/v1/test-gateway/reports/0x" + "00" * 32, json=body)
         replayed = client.post(path, json=body)
         expired = ReportRequest("JP", known, b"\x00" * 32, new_nonce(), expiry_in(-120))
         late = client.post(

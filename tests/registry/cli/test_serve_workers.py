@@ -1,0 +1,174 @@
+"""`prioreg serve --workers N` as users run it: real processes on one port and one state directory (issue 18).
+
+Two processes answer; one of them writes (the index's one writer, the chain's one sender) and the
+other reads the same index and hands it the rest; a write is acknowledged once, on the ledger,
+whichever process took the connection; the writer lock stays held while any process lives, and
+goes with them — also when the gateway is killed; a worker that dies is started again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.reliability.support import ROOT, soak
+
+pytestmark = pytest.mark.slow
+
+ENV = dict(os.environ, PRIOREG_KEY_PASSPHRASE=soak.PASSPHRASE, PYTHONPATH=str(ROOT))
+PRIOREG = (sys.executable, "-m", "registry.cli")
+_INFO = re.compile(r'prioreg_worker_info\{pid="(\d+)",role="(\w+)"\}')
+
+
+def _answering(base_url: str, *, want: int, seconds: float = 60.0) -> dict[int, str]:
+    """pid → role of the processes seen answering /metrics, each request on a new connection."""
+    seen: dict[int, str] = {}
+    deadline = time.monotonic() + seconds
+    while len(seen) < want and time.monotonic() < deadline:
+        with httpx.Client(base_url=base_url, timeout=10.0) as fresh:
+            text = fresh.get("/metrics").text
+        for pid, role in _INFO.findall(text):
+            seen[int(pid)] = role
+    return seen
+
+
+def _children(pid: int) -> list[int]:
+    """Every child of ``pid``, whichever of its threads started it (/proc lists them per thread)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(p) for p in (task / "children").read_text().split()]
+        except FileNotFoundError:  # a thread that just ended
+            continue
+    return sorted(found)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _lock_is_free(state: Path) -> bool:
+    probe = (
+        "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR)\n"
+        "try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept OSError: sys.exit(1)"
+    )
+    return subprocess.run([sys.executable, "-c", probe, str(state / "writer.lock")], check=False).returncode == 0
+
+
+def _filing(number: str) -> dict[str, str]:
+    return {"applicationNumber": number, "filingDate": "2017-09-27", "ipRightKind": "patent"}
+
+
+def test_two_processes_answer_one_writes_and_a_write_is_acknowledged_once(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    server = soak.ServerProcess(state, tmp_path / "tokens.json", log_path=tmp_path / "server.log", workers=2)
+    server.start()
+    try:
+        seen = _answering(server.base_url, want=2)
+        assert seen.get(server.pid) == "writer", seen
+        readers = [pid for pid, role in seen.items() if role == "reader"]
+        assert len(readers) == 1 and readers == _children(server.pid), (seen, _children(server.pid))
+
+        token = server.tokens()["JP"]
+        answers = []
+        for _ in range(6):  # every request on a new connection: some land on the reader, which hands them on
+            with httpx.Client(base_url=server.base_url, timeout=60.0) as fresh:
+                answers.append(
+                    fresh.post("/v1/filings", json=_filing("2017-187096"), headers={"Authorization": f"Bearer {token}"})
+                )
+        assert [a.status_code for a in answers].count(201) == 1, [a.text for a in answers]
+        assert {a.status_code for a in answers} == {201, 409}
+        created = next(a.json() for a in answers if a.status_code == 201)
+        assert created["ledger"]["blockNumber"] > 0
+
+        verify = {
+            "priority": {
+                "ipOfficeCode": "JP",
+                "applicationNumber": "2017-187096",
+                "filingDate": "2017-09-27",
+                "accessCode": created["accessCode"],
+            },
+            "later": {"ipOfficeCode": "US", "filingDate": "2018-09-06", "ipRightKind": "patent"},
+        }
+        for _ in range(12):  # whichever process answers, the acknowledged filing is in the index it reads
+            with httpx.Client(base_url=server.base_url, timeout=30.0) as fresh:
+                assert fresh.get(f"/v1/applications/{created['commitment']}").status_code == 200
+                assert fresh.post("/v1/priority-claims/verify", json=verify).json()["verdict"] == "valid"
+
+        # Both processes verified: each counts what it answered itself.
+        counted: dict[int, float] = {}
+        deadline = time.monotonic() + 60
+        while len(counted) < 2 and time.monotonic() < deadline:
+            with httpx.Client(base_url=server.base_url, timeout=10.0) as fresh:
+                text = fresh.get("/metrics").text
+            pid = int(_INFO.search(text).group(1))  # type: ignore[union-attr]
+            match = re.search(
+                r'prioreg_http_requests_total\{method="POST",route="/v1/priority-claims/verify",'
+                r'status="200"\} ([0-9.]+)',
+                text,
+            )
+            if match:
+                counted[pid] = float(match.group(1))
+        assert len(counted) == 2 and sum(counted.values()) == 12, counted
+
+        # The lock is held for the whole gateway: another writer is refused, naming the owner.
+        command = [*PRIOREG, "anchor", "--office", "JP", "--number", "2017-187097", "--date", "2017-09-27"]
+        command += ["--state-dir", str(state)]
+        anchor = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env=ENV,
+            timeout=120,
+            check=False,
+        )
+        assert anchor.returncode == 2 and f"pid {server.pid}" in anchor.stderr, anchor.stderr
+
+        assert server.stop() == 0
+        assert not any(_alive(pid) for pid in readers)
+        assert _lock_is_free(state)
+    finally:
+        server.kill()
+
+
+def test_a_killed_gateway_takes_its_workers_and_a_dead_worker_is_replaced(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    server = soak.ServerProcess(state, tmp_path / "tokens.json", log_path=tmp_path / "server.log", workers=2)
+    server.start()
+    try:
+        first = [pid for pid, role in _answering(server.base_url, want=2).items() if role == "reader"]
+        assert len(first) == 1
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        replaced: list[int] = []
+        while not replaced and time.monotonic() < deadline:
+            time.sleep(0.2)
+            replaced = [pid for pid in _children(server.pid) if pid != first[0] and _alive(pid)]
+        assert replaced, "the dead worker was not replaced"
+        again = _answering(server.base_url, want=2)
+        assert again.get(replaced[0]) == "reader", again
+
+        owner = server.pid
+        server.kill()  # SIGKILL: no shutdown at all
+        deadline = time.monotonic() + 10
+        while _alive(replaced[0]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(replaced[0]), "a worker outlived its gateway"
+        assert _lock_is_free(state), f"the lock outlived gateway {owner}"
+
+        server.workers = 1  # and the directory serves again, as one process
+        server.start()
+        assert _answering(server.base_url, want=1) == {server.pid: "writer"}
+    finally:
+        server.kill()
