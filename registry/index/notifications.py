@@ -184,11 +184,11 @@ class Notifier:
         commitments = sorted({p[4] for p in self._pending if p[4] is not None})
         touched: set[tuple[str, bytes]] = set()
         for start in range(0, len(commitments), _CHUNK):
-            chunk = commitments[start : start + _CHUNK]
+            some = commitments[start : start + _CHUNK]
             claimed = db.execute(
-                f"SELECT earlier_office, earlier FROM claims WHERE earlier IN ({','.join('?' * len(chunk))})"  # noqa: S608
+                f"SELECT earlier_office, earlier FROM claims WHERE earlier IN ({','.join('?' * len(some))})"  # noqa: S608
                 " AND withdrawn_version IS NULL",
-                chunk,
+                some,
             )
             touched.update((o, bytes(e)) for o, e in claimed)
         if touched:
