@@ -39,7 +39,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
-__all__ = ["EVERY_OFFICE", "MAX_FAMILY", "NotificationKind", "Notifier", "delete_from", "family_offices"]
+__all__ = [
+    "EVERY_OFFICE",
+    "MAX_FAMILY",
+    "NotificationKind",
+    "Notifier",
+    "delete_from",
+    "family_offices",
+    "record_offices",
+]
 
 #: The office of a notification that reaches every office (``officeSuspended``).
 EVERY_OFFICE: Final = "*"
@@ -76,15 +84,29 @@ _IN = (
 _SEQ = "SELECT seq FROM records WHERE commitment = ? AND office = ?"
 
 
+def record_offices(db: sqlite3.Connection) -> frozenset[str]:
+    """Every office holding a record: a few reads of the ``records`` key, however many records."""
+    found: list[str] = []
+    office = db.execute("SELECT min(office) FROM records").fetchone()[0]
+    while office is not None:
+        found.append(office)
+        office = db.execute("SELECT min(office) FROM records WHERE office > ?", (office,)).fetchone()[0]
+    return frozenset(found)
+
+
 def family_offices(
-    db: sqlite3.Connection, office: str, commitment: bytes, seq: int | None
+    db: sqlite3.Connection, office: str, commitment: bytes, seq: int | None, every: frozenset[str] = frozenset()
 ) -> dict[tuple[str, bytes], None]:
-    """The nodes of the extended family of (``office``, ``commitment``) that are records, in the order found.
+    """Nodes of the extended family of (``office``, ``commitment``) that are records, in the order found.
 
     ``seq`` is the node's record when the caller knows it (None: looked up). Nodes are (office,
     commitment) as in docs/spec/entries.md#claim-tokens-and-confirmed-links; a node known only from
-    a claim joins the family but holds no record.
+    a claim joins the family but holds no record. The walk stops once the records found hold every
+    office of ``every`` (:func:`record_offices`): no more office can be found, and a family merged
+    into one of hundreds of thousands of members (a synthetic load, or a wrong link) is not walked
+    whole for each block.
     """
+    offices: set[str] = set()
     start = (office, commitment)
     seen = {start}
     records: dict[tuple[str, bytes], None] = {}
@@ -96,6 +118,9 @@ def family_offices(
             node_seq = None if row is None else int(row[0])
         if node_seq is not None:
             records[(node_office, node)] = None
+            offices.add(node_office)
+            if every and offices >= every:
+                break
             for earlier_office, earlier in db.execute(_OUT, (node_seq,)):
                 key = (earlier_office, bytes(earlier))
                 if key not in seen:
@@ -202,6 +227,7 @@ class Notifier:
         # Within one block the families no longer change: each is walked once, and an application
         # no active claim touches (most of a batch) is its own family, found in bulk.
         alone = self._alone(db)
+        every: frozenset[str] | None = None
         offices_of: dict[tuple[str, bytes], tuple[str, ...]] = {}
         rows: list[tuple[str, int, int, int, int | None]] = []
         for position, item, kind, office, commitment, seq, also in self._pending:
@@ -214,7 +240,8 @@ class Notifier:
             node = (office, commitment)
             told = offices_of.get(node)
             if told is None:
-                members = family_offices(db, office, commitment, seq)
+                every = record_offices(db) if every is None else every
+                members = family_offices(db, office, commitment, seq, every)
                 told = tuple(dict.fromkeys(o for o, _c in members))
                 for member in members:
                     offices_of[member] = told
