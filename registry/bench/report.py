@@ -91,6 +91,24 @@ def print_report(results: dict[str, Any], console: Console) -> None:
             _n(api["p99Ms"], 2),
             _n(v.get("timesBaseline"), 1),
         )
+    served = v.get("served")
+    if served is not None:
+        rate = v["baseline"]["requestsPerSecond"]
+        for count, run in served["runs"].items():
+            for key, label in (("generator", "load generator"), ("wrk", "wrk -t1")):
+                row = run.get(key)
+                if row is None or "requestsPerSecond" not in row:
+                    continue
+                share = row.get("generatorCpuShare")
+                verification.add_row(
+                    f"prioreg serve --workers {count}, {label}"
+                    + (f" (generator {100 * share:.0f} % CPU)" if share is not None else ""),
+                    _n(row.get("ok", row.get("requests"))),
+                    _n(row["requestsPerSecond"]),
+                    _n(row["p50Ms"], 2),
+                    _n(row["p99Ms"], 2),
+                    _n(row["requestsPerSecond"] / rate, 1) if rate else "—",
+                )
     b = v["baseline"]
     verification.add_row(
         "web3 eth_call per check (computeCommitment + getRecord)",
@@ -120,7 +138,7 @@ def print_report(results: dict[str, Any], console: Console) -> None:
         storage.add_row("resident memory while serving", _mb(memory["rssAfterLoadBytes"]))
         storage.add_row("growth while serving", _mb(memory["servingGrowthBytes"]))
     console.print(storage)
-    targets = Table(title="Targets (issue 6)")
+    targets = Table(title="Targets (issues 6 and 18)")
     for column in ("target", "goal", "measured", "reached"):
         targets.add_column(column)
     for t in results["targets"]:

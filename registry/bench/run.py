@@ -39,6 +39,7 @@ from registry.bench.anchoring import (
     open_ledger,
 )
 from registry.bench.prepare import Preparer, init_worker
+from registry.bench.served import served_verification
 from registry.bench.synthetic import OFFICES, SyntheticSet, generate
 from registry.bench.verification import eth_call_baseline, run_http_load, serve, verification_bodies
 from registry.index import LOG_CHUNK, Index
@@ -69,6 +70,10 @@ class BenchConfig:
     workers: int | None = None
     """Worker processes preparing filings; default: one per core beyond the one driving the chain."""
     baseline_seconds: float = 3.0
+    serve_workers: int | None = None
+    """``prioreg serve --workers`` of the served measurement; default: one per core."""
+    served_filings: int = 10_000
+    """Filings anchored through the served gateway for its verification load (at most ``filings``)."""
 
 
 @dataclass(frozen=True)
@@ -388,6 +393,17 @@ def _verification(
     out["api"] = api
     rate = baseline["requestsPerSecond"]
     out["timesBaseline"] = round(api["requestsPerSecond"] / rate, 1) if rate else None
+    # issue 18: what users run — `prioreg serve` as its own process, with one and with N workers.
+    served = served_verification(
+        workers=config.serve_workers or default_serve_workers(),
+        filings=min(config.served_filings, config.filings),
+        concurrency=config.concurrency,
+        seconds=config.http_seconds,
+        log=log,
+    )
+    many = served["runs"][str(served["workers"])]["generator"]["requestsPerSecond"]
+    served["timesBaseline"] = round(many / rate, 1) if rate else None
+    out["served"] = served
     out["memory"] = {
         "rssBeforeServingBytes": rss_before,
         "rssAfterLoadBytes": rss_after,
@@ -395,6 +411,14 @@ def _verification(
         "loadGeneratorPeakRssBytes": api.get("generatorPeakRssBytes"),
     }
     return out
+
+
+def default_serve_workers() -> int:
+    """What ``prioreg serve`` runs by default: one process per core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -438,6 +462,22 @@ def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
         target("verification p99 latency", "≤ 25 ms", api["p99Ms"], api["p99Ms"] <= 25)
         target("verification vs eth_call baseline", "≥ 20×", v["timesBaseline"], (v["timesBaseline"] or 0) >= 20)
+    if "served" in v:
+        served = v["served"]
+        n = served["workers"]
+        target(
+            f"prioreg serve --workers {n} vs one eth_call per check (issue 18)",
+            "≥ 100×",
+            served["timesBaseline"],
+            (served["timesBaseline"] or 0) >= 100,
+        )
+        target(
+            f"prioreg serve --workers {n} vs --workers 1",
+            "≥ 1.5×",
+            served["timesOneWorker"],
+            (served["timesOneWorker"] or 0) >= 1.5 if n > 1 else None,
+        )
+        target("errors under the served load", "0", served["errors"], served["errors"] == 0)
     index = results["index"]
     target("index bytes per filing", "≤ 250", index["bytesPerFiling"], (index["bytesPerFiling"] or 0) <= 250)
     target(

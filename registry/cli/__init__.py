@@ -159,9 +159,16 @@ def bench(
     workers: Annotated[
         int | None, typer.Option("--workers", min=0, help="Processes preparing filings. [default: cores - 1]")
     ] = None,
+    serve_workers: Annotated[
+        int | None,
+        typer.Option("--serve-workers", min=1, help="prioreg serve --workers N measured beside 1. [default: cores]"),
+    ] = None,
+    served_filings: Annotated[
+        int, typer.Option("--served-filings", min=1, help="Filings anchored through the served gateway.")
+    ] = 10_000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
-    """Measure anchoring, gas, verification and the index against the naive way, side by side (issue 6)."""
+    """Measure anchoring, gas, verification and the index against the naive way, side by side (issues 6, 18)."""
     from pathlib import Path
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -178,6 +185,8 @@ def bench(
         concurrency=concurrency,
         workers=workers,
         baseline_seconds=baseline,
+        serve_workers=serve_workers,
+        served_filings=served_filings,
     )
     log = err_console.print if as_json else console.print
     columns = (TextColumn("batched"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

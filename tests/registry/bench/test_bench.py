@@ -74,7 +74,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_a_tiny_run_reports_every_section(results: dict[str, Any]) -> None:
     assert {"meta", "anchoring", "stages", "index", "verification", "memory", "targets"} <= set(results)
     assert set(results["anchoring"]) == EXPECTED_MODES
-    assert {"api", "baseline", "timesBaseline"} <= set(results["verification"])
+    assert {"api", "baseline", "timesBaseline", "served"} <= set(results["verification"])
     assert results["meta"]["filings"] == 300
 
 
@@ -114,3 +114,18 @@ def test_every_target_is_reported_with_a_number(results: dict[str, Any]) -> None
     assert len(names) == len(set(names)) >= 9
     for target in results["targets"]:
         assert target["measured"] is not None
+
+
+def test_a_tiny_run_measures_prioreg_serve_with_one_and_with_n_workers(results: dict[str, Any]) -> None:
+    """issue 18: verification through the real command, its own process, beside the in-process figure."""
+    served = results["verification"]["served"]
+    assert served["filings"] == 300 and served["workers"] >= 1
+    assert set(served["runs"]) == {"1", str(served["workers"])}
+    for run in served["runs"].values():
+        generator = run["generator"]
+        assert generator["ok"] > 0 and generator["ok"] == generator["requests"]
+        assert 0 < generator["generatorCpuShare"] <= 1
+    assert served["errors"] == 0
+    assert served["timesBaseline"] > 0 and served["timesOneWorker"] > 0
+    names = {t["target"] for t in results["targets"]}
+    assert any("vs one eth_call per check (issue 18)" in name for name in names)
