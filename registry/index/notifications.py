@@ -28,32 +28,34 @@ entry for a batch:
 
 Events the index refuses (docs/spec/entries.md#chain-data-is-input) and anchors that lose to an
 earlier one of the same office tell nobody anything.
+
+**How it is stored.** The family of each record is kept as the claims change
+(:mod:`registry.index.components`), with the offices holding records in it; so the audience of an
+event is read, once per family and block, from the family's label — never by walking the family,
+however large it grew. An audience (a set of offices) is stored once (``audiences``,
+``audience_offices``), and each notification is one row keyed (audience, position, item): an
+office's page merges the ranges of the audiences it belongs to, in chain order.
 """
 
 from __future__ import annotations
 
 import enum
 import sqlite3
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
+from registry.index.components import Components, Link
+
 __all__ = [
     "EVERY_OFFICE",
-    "MAX_FAMILY",
     "NotificationKind",
     "Notifier",
     "delete_from",
-    "family_offices",
-    "record_offices",
 ]
 
-#: The office of a notification that reaches every office (``officeSuspended``).
+#: The audience of a notification that reaches every office (``officeSuspended``).
 EVERY_OFFICE: Final = "*"
-#: A family stops growing here when its offices are looked up (as ``Queries.family_graph`` does).
-MAX_FAMILY: Final = 100_000
-_CHUNK = 500  # host parameters of one bulk lookup (SQLite allows 32,766)
 
 
 class NotificationKind(enum.IntEnum):
@@ -76,67 +78,10 @@ class NotificationKind(enum.IntEnum):
         return head + "".join(word.capitalize() for word in rest)
 
 
-_OUT = "SELECT earlier_office, earlier FROM claims WHERE later_seq = ? AND withdrawn_version IS NULL"
-_IN = (
-    "SELECT r.office, r.commitment, r.seq FROM claims c JOIN records r ON r.seq = c.later_seq"
-    " WHERE c.earlier = ? AND c.earlier_office = ? AND c.withdrawn_version IS NULL"
-)
-_SEQ = "SELECT seq FROM records WHERE commitment = ? AND office = ?"
-
-
-def record_offices(db: sqlite3.Connection) -> frozenset[str]:
-    """Every office holding a record: a few reads of the ``records`` key, however many records."""
-    found: list[str] = []
-    office = db.execute("SELECT min(office) FROM records").fetchone()[0]
-    while office is not None:
-        found.append(office)
-        office = db.execute("SELECT min(office) FROM records WHERE office > ?", (office,)).fetchone()[0]
-    return frozenset(found)
-
-
-def family_offices(
-    db: sqlite3.Connection, office: str, commitment: bytes, seq: int | None, every: frozenset[str] = frozenset()
-) -> dict[tuple[str, bytes], None]:
-    """Nodes of the extended family of (``office``, ``commitment``) that are records, in the order found.
-
-    ``seq`` is the node's record when the caller knows it (None: looked up). Nodes are (office,
-    commitment) as in docs/spec/entries.md#claim-tokens-and-confirmed-links; a node known only from
-    a claim joins the family but holds no record. The walk stops once the records found hold every
-    office of ``every`` (:func:`record_offices`): no more office can be found, and a family merged
-    into one of hundreds of thousands of members (a synthetic load, or a wrong link) is not walked
-    whole for each block.
-    """
-    offices: set[str] = set()
-    start = (office, commitment)
-    seen = {start}
-    records: dict[tuple[str, bytes], None] = {}
-    frontier: deque[tuple[str, bytes, int | None]] = deque([(office, commitment, seq)])
-    while frontier and len(seen) < MAX_FAMILY:
-        node_office, node, node_seq = frontier.popleft()
-        if node_seq is None:
-            row = db.execute(_SEQ, (node, node_office)).fetchone()
-            node_seq = None if row is None else int(row[0])
-        if node_seq is not None:
-            records[(node_office, node)] = None
-            offices.add(node_office)
-            if every and offices >= every:
-                break
-            for earlier_office, earlier in db.execute(_OUT, (node_seq,)):
-                key = (earlier_office, bytes(earlier))
-                if key not in seen:
-                    seen.add(key)
-                    frontier.append((earlier_office, key[1], None))
-        for later_office, later, later_seq in db.execute(_IN, (node, node_office)):
-            key = (later_office, bytes(later))
-            if key not in seen:
-                seen.add(key)
-                frontier.append((later_office, key[1], int(later_seq)))
-    return records
-
-
 # One notification to write: (position, item, kind, office | None, commitment | None, seq | None, also).
 # Plain tuples: a batch adds one per entry, and a dataclass each cost more than the rest of its row.
 _Pending = tuple[int, int, int, str | None, bytes | None, int | None, tuple[str, ...]]
+_ADDED = int(NotificationKind.FAMILY_MEMBER_ADDED)
 
 
 @dataclass
@@ -145,7 +90,9 @@ class Notifier:
 
     _pending: list[_Pending] = field(default_factory=list)
     _transactions: dict[int, bytes] = field(default_factory=dict)
-    _ranges: list[tuple[int, int]] = field(default_factory=list)  # the seqs of each batch's entries
+    _links: list[Link] = field(default_factory=list)
+    _withdrawn: list[Link] = field(default_factory=list)
+    _audiences: dict[str, int] = field(default_factory=dict)  # offices (sorted, comma-joined) → id
 
     def add(
         self,
@@ -172,83 +119,61 @@ class Notifier:
     def add_entries(self, position: int, tx: bytes, office: str, entries: Iterable[tuple[int, bytes, int]]) -> None:
         """``familyMemberAdded`` for each (entry index, commitment, seq) a batch anchored."""
         self._transactions[position] = tx
-        kind = int(NotificationKind.FAMILY_MEMBER_ADDED)
-        before = len(self._pending)
-        self._pending.extend((position, 2 * i, kind, office, c, seq, ()) for i, c, seq in entries)
-        if len(self._pending) > before:
-            self._ranges.append((self._pending[before][5] or 0, self._pending[-1][5] or 0))
+        self._pending.extend((position, 2 * i, _ADDED, office, c, seq, ()) for i, c, seq in entries)
 
-    def _alone(self, db: sqlite3.Connection) -> set[int]:
-        """The records among the pending ones that no active claim touches, either way.
+    def linked(self, links: Iterable[Link]) -> None:
+        """Active claims the block added: (claiming seq, earlier office, earlier commitment)."""
+        self._links.extend(links)
 
-        In bulk: a range read of the claims a batch's records make (their seqs are consecutive),
-        and a read per :data:`_CHUNK` commitments of the claims made on them (nearly always none).
-        """
-        alone = {p[5] for p in self._pending if p[5] is not None}
-        if not alone:
-            return alone
-        for first, last in self._ranges:
-            claiming = db.execute(
-                "SELECT later_seq FROM claims WHERE later_seq BETWEEN ? AND ? AND withdrawn_version IS NULL",
-                (first, last),
-            )
-            alone.difference_update(r[0] for r in claiming)
-        others = sorted(
-            seq
-            for seq in {p[5] for p in self._pending if p[5] is not None}
-            if not any(first <= seq <= last for first, last in self._ranges)
-        )
-        for start in range(0, len(others), _CHUNK):
-            chunk = others[start : start + _CHUNK]
-            claiming = db.execute(
-                f"SELECT later_seq FROM claims WHERE later_seq IN ({','.join('?' * len(chunk))})"  # noqa: S608
-                " AND withdrawn_version IS NULL",
-                chunk,
-            )
-            alone.difference_update(r[0] for r in claiming)
-        commitments = sorted({p[4] for p in self._pending if p[4] is not None})
-        touched: set[tuple[str, bytes]] = set()
-        for start in range(0, len(commitments), _CHUNK):
-            some = commitments[start : start + _CHUNK]
-            claimed = db.execute(
-                f"SELECT earlier_office, earlier FROM claims WHERE earlier IN ({','.join('?' * len(some))})"  # noqa: S608
-                " AND withdrawn_version IS NULL",
-                some,
-            )
-            touched.update((o, bytes(e)) for o, e in claimed)
-        if touched:
-            alone.difference_update(p[5] for p in self._pending if (p[3], p[4]) in touched)
-        return alone
+    def unlinked(self, link: Link) -> None:
+        """A claim the block withdrew."""
+        self._withdrawn.append(link)
+
+    def _audience(self, db: sqlite3.Connection, offices: Iterable[str]) -> int:
+        """The id of the audience ``offices``, stored the first time it is told anything."""
+        text = ",".join(sorted(set(offices)))
+        found = self._audiences.get(text)
+        if found is None:
+            row = db.execute("SELECT id FROM audiences WHERE offices = ?", (text,)).fetchone()
+            if row is None:
+                found = int(db.execute("INSERT INTO audiences (offices) VALUES (?)", (text,)).lastrowid or 0)
+                db.executemany(
+                    "INSERT INTO audience_offices (office, audience) VALUES (?, ?)",
+                    [(office, found) for office in text.split(",")],
+                )
+            else:
+                found = int(row[0])
+            self._audiences[text] = found
+        return found
 
     def flush(self, db: sqlite3.Connection, time: int) -> None:
         """Write the block's notifications, its events all applied; ``time`` is the block's Unix time."""
-        if not self._pending:
-            return
-        # Within one block the families no longer change: each is walked once, and an application
-        # no active claim touches (most of a batch) is its own family, found in bulk.
-        alone = self._alone(db)
-        every: frozenset[str] | None = None
-        offices_of: dict[tuple[str, bytes], tuple[str, ...]] = {}
-        rows: list[tuple[str, int, int, int, int | None]] = []
+        families = Components(db)
+        new = {p[5]: (p[3], p[4]) for p in self._pending if p[2] == _ADDED and p[5] is not None and p[3] and p[4]}
+        labels = families.join(new, self._links) if new or self._links else {}  # type: ignore[arg-type]
+        if self._withdrawn:
+            for seq, label in families.split(self._withdrawn).items():
+                if seq in labels:
+                    labels[seq] = (labels[seq][0], label)
+        # Judged once per family: all events of the block share the block's final families.
+        told: dict[int, int] = {}  # label → audience
+        rows: list[tuple[int, int, int, int, int | None]] = []
         for position, item, kind, office, commitment, seq, also in self._pending:
-            if office is None or commitment is None:
-                rows.append((EVERY_OFFICE, position, item, kind, None))
+            if office is None or commitment is None or seq is None:
+                rows.append((self._audience(db, (EVERY_OFFICE,)), position, item, kind, None))
                 continue
-            if not also and seq in alone:
-                rows.append((office, position, item, kind, seq))
-                continue
-            node = (office, commitment)
-            told = offices_of.get(node)
-            if told is None:
-                every = record_offices(db) if every is None else every
-                members = family_offices(db, office, commitment, seq, every)
-                told = tuple(dict.fromkeys(o for o, _c in members))
-                for member in members:
-                    offices_of[member] = told
-                offices_of[node] = told
-            rows.extend((o, position, item, kind, seq) for o in dict.fromkeys((*told, *also)))
+            label = labels[seq][1] if seq in labels else families.label(seq)
+            if label is None:
+                audience = self._audience(db, (office, *also))
+            elif also:
+                audience = self._audience(db, (*families.offices(label), *also))
+            else:
+                audience = told.get(label, 0)
+                if not audience:
+                    audience = told[label] = self._audience(db, families.offices(label))
+            rows.append((audience, position, item, kind, seq))
         db.executemany(
-            "INSERT OR IGNORE INTO notifications (office, position, item, kind, seq) VALUES (?, ?, ?, ?, ?)", rows
+            "INSERT OR IGNORE INTO notifications (audience, position, item, kind, seq) VALUES (?, ?, ?, ?, ?)", rows
         )
         db.executemany(
             "INSERT OR IGNORE INTO notices (position, tx_hash, time) VALUES (?, ?, ?)",
@@ -256,14 +181,21 @@ class Notifier:
         )
         self._pending.clear()
         self._transactions.clear()
-        self._ranges.clear()
+        self._links.clear()
+        self._withdrawn.clear()
 
 
 def delete_from(db: sqlite3.Connection, cut: int) -> None:
-    """Delete every notification at chain position ``cut`` or later (a reorganisation, docs/design.md#p3)."""
+    """Delete every notification at chain position ``cut`` or later (a reorganisation, docs/design.md#p3).
+
+    Audiences are numbered in the order they are first told something, so those first told at or
+    after ``cut`` are the ones above every audience left: they go too, and the index is again
+    what a rebuild of the remaining chain makes.
+    """
     db.execute("DELETE FROM notices WHERE position >= ?", (cut,))
-    # The key starts with the office: one range per office, found without scanning the table.
-    office = db.execute("SELECT min(office) FROM notifications").fetchone()[0]
-    while office is not None:
-        db.execute("DELETE FROM notifications WHERE office = ? AND position >= ?", (office, cut))
-        office = db.execute("SELECT min(office) FROM notifications WHERE office > ?", (office,)).fetchone()[0]
+    audiences = [int(r[0]) for r in db.execute("SELECT id FROM audiences")]
+    for audience in audiences:
+        db.execute("DELETE FROM notifications WHERE audience = ? AND position >= ?", (audience, cut))
+    kept = db.execute("SELECT coalesce(max(audience), 0) FROM notifications").fetchone()[0]
+    db.execute("DELETE FROM audiences WHERE id > ?", (kept,))
+    db.execute("DELETE FROM audience_offices WHERE audience > ?", (kept,))

@@ -339,6 +339,7 @@ class Projector:
                 " VALUES (?, ?, ?, ?, ?, 1, ?)",
                 claims,
             )
+            self.notes.linked((later, earlier_office, earlier) for later, earlier_office, earlier, *_ in claims)
         won = len(entries) if seqs is None else len(seqs)
         self.notes.add_entries(
             position,
@@ -492,6 +493,7 @@ class Projector:
                 block,
             ),
         )
+        self.notes.linked([(seq, earlier_office.decode("ascii"), bytes(args["earlierCommitment"]))])
         if version > 1:  # version 1: the claims of a filing as anchored, told as its familyMemberAdded
             self.notes.add(position, tx, NotificationKind.PRIORITY_CLAIM_ADDED, office, commitment, seq)
 
@@ -507,12 +509,15 @@ class Projector:
             self._refuse(db, block, position, tx, office, commitment, "PriorityClaimWithdrawn", "repeats a version")
             return
         # The newest active claim of that pair: a claim may be added again after a withdrawal.
-        db.execute(
+        earlier, earlier_office = bytes(args["earlierCommitment"]), office_code(args["earlierOffice"])
+        withdrawn = db.execute(
             "UPDATE claims SET withdrawn_version = ?, withdrawn_block = ? WHERE id = (SELECT id FROM claims"
             " WHERE later_seq = ? AND earlier = ? AND earlier_office = ? AND withdrawn_version IS NULL"
             " ORDER BY id DESC LIMIT 1)",
-            (version, block, seq, bytes(args["earlierCommitment"]), office_code(args["earlierOffice"])),
-        )
+            (version, block, seq, earlier, earlier_office),
+        ).rowcount
+        if withdrawn:
+            self.notes.unlinked((seq, earlier_office, earlier))
         self.notes.add(position, tx, NotificationKind.PRIORITY_CLAIM_WITHDRAWN, office, commitment, seq)
 
     def _on_priority_claim_confirmed(

@@ -12,6 +12,8 @@ connected component of the active claim graph (:mod:`registry.domain.families`);
 from __future__ import annotations
 
 import abc
+import heapq
+import itertools
 import sqlite3
 from collections import deque
 from collections.abc import Iterable
@@ -21,6 +23,7 @@ from typing import Any
 from registry import errors
 from registry.domain.families import ClaimGraph
 from registry.domain.types import IpRightKind, date_from_days
+from registry.index.components import canonical_labels
 from registry.index.notifications import EVERY_OFFICE
 from registry.index.proofs import BatchTree
 from registry.index.results import (
@@ -62,12 +65,12 @@ _FAMILY_LINKS = (
     " (SELECT seq FROM records WHERE commitment = ? AND office = ?) OR (c.earlier = ? AND c.earlier_office = ?))"
 )
 
-# One office's notifications after a point (position, item), in chain order: one range of the key.
+# One audience's notifications after a point (position, item), in chain order: one range of the key.
 _NOTIFICATIONS = (
     "SELECT n.position, n.item, n.kind, coalesce(r.office, e.office), r.commitment, t.tx_hash, t.time"
     " FROM notifications n JOIN notices t ON t.position = n.position"
     " LEFT JOIN records r ON r.seq = n.seq LEFT JOIN office_events e ON n.seq IS NULL AND e.position = n.position"
-    " WHERE n.office = ? AND (n.position, n.item) > (?, ?) ORDER BY n.position, n.item LIMIT ?"
+    " WHERE n.audience = ? AND (n.position, n.item) > (?, ?) ORDER BY n.position, n.item LIMIT ?"
 )
 
 # Verification's read (Index.facts): the record, its newest later version if any, and the dates of
@@ -301,20 +304,24 @@ class Queries(abc.ABC):
     def notifications(self, office: str, after: tuple[int, int] | None, limit: int) -> list[IndexedNotification]:
         """``office``'s first ``limit`` notifications after (position, item) ``after`` (None: from the start).
 
-        What reaches every office is stored once (:data:`~registry.index.notifications.EVERY_OFFICE`):
-        the two ranges are read apart and merged, each one range of the key however large the index.
+        Each notification is stored once, for its audience (a set of offices): the ranges of the
+        audiences ``office`` is in (and of :data:`~registry.index.notifications.EVERY_OFFICE`) are
+        stepped through together and merged in chain order, each one range of the key however large
+        the index: a page reads ``limit`` rows and one more per audience.
         """
         position, item = after if after is not None else (-1, -1)
         with self._reading() as db:
-            rows = [
-                row
-                for who in (office, EVERY_OFFICE)
-                for row in db.execute(_NOTIFICATIONS, (who, position, item, limit)).fetchall()
+            audiences = [
+                int(r[0])
+                for r in db.execute(
+                    "SELECT audience FROM audience_offices WHERE office IN (?, ?)", (office, EVERY_OFFICE)
+                )
             ]
-        rows.sort(key=lambda row: (row[0], row[1]))
+            ranges = [db.execute(_NOTIFICATIONS, (a, position, item, limit)) for a in audiences]
+            rows = list(itertools.islice(heapq.merge(*ranges, key=lambda row: (row[0], row[1])), limit))
         return [
             IndexedNotification(p, i, k, o, None if c is None else bytes(c), bytes(tx), split_position(p)[0], t)
-            for p, i, k, o, c, tx, t in rows[:limit]
+            for p, i, k, o, c, tx, t in rows
         ]
 
     def conflicts(self, commitment: bytes) -> tuple[IndexedConflict, ...]:
@@ -417,8 +424,14 @@ class Queries(abc.ABC):
         """Every row of every table, in key order: two indexes of the same chain compare equal."""
         with self._reading() as db:
             out: dict[str, list[tuple[Any, ...]]] = {}
+            # Family labels depend on the index's history (registry.index.components): read canonically.
+            labels = canonical_labels(db)
             for table in TABLES:
                 columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
                 order = ", ".join(columns)
-                out[table] = [tuple(r) for r in db.execute(f"SELECT * FROM {table} ORDER BY {order}")]  # noqa: S608
+                rows = [tuple(r) for r in db.execute(f"SELECT * FROM {table} ORDER BY {order}")]  # noqa: S608
+                if "family" in columns:
+                    at = columns.index("family")
+                    rows = sorted(r[:at] + (labels.get(r[at], r[at]),) + r[at + 1 :] for r in rows)
+                out[table] = rows
             return out

@@ -16,7 +16,8 @@ BLOBs, dates are days since 1970-01-01 as in docs/spec/entries.md#field-encoding
                   one row per FilingAnchored / BatchAnchored; `refused` says why it was
                   not accepted
     records       seq (chain order), office, commitment, UNIQUE (office, commitment), kind,
-                  filing_date, digest, anchor (position), entry_index|NULL   — version 1 as anchored
+                  filing_date, digest, anchor (position), entry_index|NULL, family|NULL
+                  — version 1 as anchored; family: the label of its extended family
     versions      (seq, version), change, filing_date, digest, block, position, tx
     claims        id (chain order), later_seq (the claiming record), earlier_office, earlier,
                   claimed_date, token, version, block, withdrawn_version, withdrawn_block
@@ -26,8 +27,11 @@ BLOBs, dates are days since 1970-01-01 as in docs/spec/entries.md#field-encoding
     reports       (office, report_digest), report_id (UNIQUE), commitment, kind, issued, block, position, tx
     refusals      position, block, tx, office, commitment, event, reason   (claims, amendments, …)
     office_events position, block, tx, office, event, signer, endpoint
+    family_offices (family, office), count                    the offices of each family (registry.index.components)
+    audiences     id, offices (UNIQUE, comma-joined)          who is told, each set once
+    audience_offices (office, audience)
     notices       position, tx, time                          one row per event that notifies
-    notifications (office, position, item), kind, seq|NULL    who is told of what (docs/api.md#notifications)
+    notifications (audience, position, item), kind, seq|NULL  who is told of what (docs/api.md#notifications)
 
 ``records`` is a rowid table whose ``seq`` follows chain order, so a rollback deletes one range
 from the top and ``max(seq)`` counts the filings without a scan. Version 1 lives in ``records``
@@ -42,10 +46,11 @@ docs/spec/entries.md#merkle-tree) and checks them against the anchored root; onl
 anchors
 
 Notifications (docs/api.md#notifications) are decided when the block is projected: ``notifications``
-holds one row per office told, keyed (office, position, item) so that one office's page is one range
-of the key; ``item`` is ``2 × entry + sub`` (the entry of a batch, and a second notification of the
-same event). ``office`` is ``*`` for what reaches every office. ``notices`` keeps, once per event, the
-transaction and the block time. A batched filing costs one row of ~28 bytes for its own office.
+holds one row per notification, keyed (audience, position, item) so that an office's page merges one
+range of the key per audience it is in; ``item`` is ``2 × entry + sub`` (the entry of a batch, and a
+second notification of the same event). The audience ``*`` reaches every office. ``notices`` keeps,
+once per event, the transaction and the block time. A batched filing costs one row of ~25 bytes
+however many offices its family holds, and its family label (registry.index.components).
 """
 
 from __future__ import annotations
@@ -110,6 +115,7 @@ CREATE TABLE IF NOT EXISTS records (
     document_digest BLOB,
     anchor INTEGER NOT NULL,
     entry_index INTEGER,
+    family INTEGER,
     UNIQUE (commitment, office)
 );
 CREATE TABLE IF NOT EXISTS versions (
@@ -202,13 +208,25 @@ CREATE TABLE IF NOT EXISTS notices (
     tx_hash BLOB NOT NULL,
     time INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS notifications (
+CREATE TABLE IF NOT EXISTS family_offices (
+    family INTEGER NOT NULL,
     office TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (family, office)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audiences (id INTEGER PRIMARY KEY, offices TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS audience_offices (
+    office TEXT NOT NULL,
+    audience INTEGER NOT NULL,
+    PRIMARY KEY (office, audience)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS notifications (
+    audience INTEGER NOT NULL,
     position INTEGER NOT NULL,
     item INTEGER NOT NULL,
     kind INTEGER NOT NULL,
     seq INTEGER,
-    PRIMARY KEY (office, position, item)
+    PRIMARY KEY (audience, position, item)
 ) WITHOUT ROWID;
 """
 
@@ -226,6 +244,9 @@ TABLES: Final = (
     "reports",
     "refusals",
     "office_events",
+    "family_offices",
+    "audiences",
+    "audience_offices",
     "notices",
     "notifications",
 )
