@@ -144,33 +144,30 @@ class Components:
         row = self._db.execute("SELECT family FROM records WHERE seq = ?", (seq,)).fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
-    def join(self, new: dict[int, Node], links: Sequence[Link]) -> dict[int, tuple[str, int | None]]:
-        """Apply the block's new records (seq → node) and new active links; the labels of those records.
+    def join(self, new: dict[int, Node], links: Sequence[Link]) -> dict[int, int]:
+        """Apply the block's new records (seq → node) and new active links; the labels they give.
 
-        Returns (office, label) for every record the block touched; label None: alone.
+        Returns the label of every record the block linked (a new record absent: it is alone).
         """
         db = self._db
         links = list(links)
-        # Claims already made on the new records (anchored after the filings that claim them).
-        by_commitment: dict[bytes, list[int]] = {}
-        for seq, (_o, commitment) in new.items():
-            by_commitment.setdefault(commitment, []).append(seq)
         node_seq = {node: seq for seq, node in new.items()}
-        for some in _chunks(sorted(by_commitment)):
+        # Claims already made on the new records (anchored after the filings that claim them).
+        for some in _chunks(sorted({commitment for _o, commitment in node_seq})):
             rows = db.execute(
                 f"SELECT later_seq, earlier_office, earlier FROM claims WHERE earlier IN ({_marks(len(some))})"  # noqa: S608
                 " AND withdrawn_version IS NULL",
                 some,
             )
-            links.extend((int(s), o, bytes(e)) for s, o, e in rows if (o, bytes(e)) in node_seq)
+            links.extend((s, o, bytes(e)) for s, o, e in rows if (o, bytes(e)) in node_seq)
         if not links:
-            return {seq: (office, None) for seq, (office, _c) in new.items()}
-        # Where each link leads: a record (new, or looked up), or a node of no record.
-        targets = {(o, e) for _s, o, e in links if (o, e) not in node_seq}
-        info: dict[int, tuple[str, int | None]] = {seq: (office, None) for seq, (office, _c) in new.items()}
-        found: dict[Node, int] = dict(node_seq)
-        commitments = sorted({e for _o, e in targets})
-        for some in _chunks(commitments):
+            return {}
+        # Where each link leads: a record (new, or looked up), or a node of no record (its claimers).
+        offices: dict[int, str] = {seq: office for seq, (office, _c) in new.items()}
+        labels: dict[int, int] = {}  # old records already in a family
+        found = node_seq
+        targets = {(o, e) for _s, o, e in links if (o, e) not in found}
+        for some in _chunks(sorted({e for _o, e in targets})):
             rows = db.execute(
                 f"SELECT office, commitment, seq, family FROM records WHERE commitment IN ({_marks(len(some))})",  # noqa: S608
                 some,
@@ -178,9 +175,11 @@ class Components:
             for office, commitment, seq, family in rows:
                 node = (office, bytes(commitment))
                 if node in targets:
-                    found[node] = int(seq)
-                    info[int(seq)] = (office, None if family is None else int(family))
-        bare = sorted(node for node in targets if node not in found)
+                    found[node] = seq
+                    offices[seq] = office
+                    if family is not None:
+                        labels[seq] = family
+        bare = {node for node in targets if node not in found}
         claimers: dict[Node, list[int]] = {}
         for some in _chunks(sorted({e for _o, e in bare})):
             rows = db.execute(
@@ -189,68 +188,83 @@ class Components:
                 some,
             )
             for s, o, e in rows:
-                claimers.setdefault((o, bytes(e)), []).append(int(s))
-        later = sorted(({s for s, _o, _e in links} | {s for seqs in claimers.values() for s in seqs}) - info.keys())
-        for some in _chunks(later):
+                if (o, bytes(e)) in bare:
+                    claimers.setdefault((o, bytes(e)), []).append(s)
+        unknown = sorted(({s for s, _o, _e in links} | {s for seqs in claimers.values() for s in seqs}) - offices.keys())
+        for some in _chunks(unknown):
             rows = db.execute(f"SELECT seq, office, family FROM records WHERE seq IN ({_marks(len(some))})", some)  # noqa: S608
             for seq, office, family in rows:
-                info[int(seq)] = (office, None if family is None else int(family))
+                offices[seq] = office
+                if family is not None:
+                    labels[seq] = family
 
-        # The union, over old labels ("F", label) and records alone so far (their seq).
-        def key(seq: int) -> object:
-            family = info[seq][1]
-            return seq if family is None else ("F", family)
+        # The union, over old labels (as -label) and records alone so far (as their seq).
+        parent: dict[int, int] = {}
 
-        union = _Union()
+        def find(k: int) -> int:
+            root = parent.setdefault(k, k)
+            while root != parent[root]:
+                root = parent[root]
+            while k != root:
+                k, parent[k] = parent[k], root
+            return root
+
+        get = labels.get
         for seq, office, earlier in links:
             node = (office, earlier)
-            union.find(key(seq))
-            if node in found:
-                union.union(key(seq), key(found[node]))
-            for other in claimers.get(node, ()):
-                union.union(key(seq), key(other))
+            family = get(seq)
+            ra = find(seq if family is None else -family)
+            other = found.get(node)
+            for target in (other,) if other is not None else claimers.get(node, ()):
+                family = get(target)
+                rb = find(target if family is None else -family)
+                if ra != rb:
+                    parent[rb] = ra
+        groups: dict[int, list[int]] = {}
+        for k in parent:
+            groups.setdefault(find(k), []).append(k)
+        members_of: dict[int, int] = {}  # old label → a record of it
+        for seq, label in labels.items():
+            members_of.setdefault(label, seq)
         changed: list[tuple[int, int]] = []  # (label, seq)
-        counts: dict[int, dict[str, int]] = {}
-        dropped: list[int] = []
-        members_of: dict[object, list[int]] = {}
-        for seq in info:
-            members_of.setdefault(key(seq), []).append(seq)
-        for group in union.groups().values():
-            olds = [k[1] for k in group if isinstance(k, tuple)]
-            sizes = {label: self.offices(label) for label in olds}  # type: ignore[index]
-            if olds:
-                winner = max(olds, key=lambda label: (sum(sizes[label].values()), -label))  # type: ignore[index]
+        added: list[tuple[int, str, int]] = []  # (label, office, records)
+        out: dict[int, int] = {}
+        for group in groups.values():
+            olds = [-k for k in group if k < 0]
+            if len(olds) > 1:  # a merger: the largest family keeps its label
+                sizes = {
+                    label: int(db.execute("SELECT sum(count) FROM family_offices WHERE family = ?", (label,)).fetchone()[0])
+                    for label in olds
+                }
+                winner = max(olds, key=lambda label: (sizes[label], -label))
             else:
-                winner = self._new_label()
-            total = dict(sizes.get(winner, {}))
+                winner = olds[0] if olds else self._new_label()
             for k in group:
-                if isinstance(k, tuple):
-                    label = k[1]
-                    if label == winner:
-                        continue
-                    for office, n in sizes[label].items():
-                        total[office] = total.get(office, 0) + n
+                if k > 0:
+                    changed.append((winner, k))
+                    added.append((winner, offices[k], 1))
+                    out[k] = winner
+                elif -k != winner:
+                    label = -k
+                    for office, n in self.offices(label).items():
+                        added.append((winner, office, n))
                     # Its records, walked before anything is written (union by size: the smaller side).
-                    members, _ = _walk(db, members_of.get(k, []) or [], label)
+                    members, _ = _walk(db, [members_of[label]], label)
                     changed.extend((winner, s) for s in members)
-                    dropped.append(label)
-                else:
-                    seq = k  # type: ignore[assignment]
-                    office = info[seq][0]
-                    total[office] = total.get(office, 0) + 1
-                    changed.append((winner, seq))
-            counts[winner] = total
-            for k in group:
-                for seq in members_of.get(k, ()):
-                    info[seq] = (info[seq][0], winner)
+                    out.update(dict.fromkeys(members, winner))
+                    db.execute("DELETE FROM family_offices WHERE family = ?", (label,))
+        for seq, label in labels.items():
+            out.setdefault(seq, label)
         db.executemany("UPDATE records SET family = ? WHERE seq = ?", changed)
-        for label in dropped:
-            db.execute("DELETE FROM family_offices WHERE family = ?", (label,))
+        totals: dict[tuple[int, str], int] = {}
+        for label, office, n in added:
+            totals[(label, office)] = totals.get((label, office), 0) + n
         db.executemany(
-            "INSERT OR REPLACE INTO family_offices (family, office, count) VALUES (?, ?, ?)",
-            [(label, office, n) for label, total in counts.items() for office, n in total.items()],
+            "INSERT INTO family_offices (family, office, count) VALUES (?, ?, ?)"
+            " ON CONFLICT (family, office) DO UPDATE SET count = count + excluded.count",
+            [(label, office, n) for (label, office), n in totals.items()],
         )
-        return info
+        return out
 
     def split(self, withdrawn: Iterable[Link]) -> dict[int, int | None]:
         """After the block's withdrawals: relabel what the ``withdrawn`` links cut off.

@@ -153,8 +153,10 @@ class Notifier:
         labels = families.join(new, self._links) if new or self._links else {}  # type: ignore[arg-type]
         if self._withdrawn:
             for seq, label in families.split(self._withdrawn).items():
-                if seq in labels:
-                    labels[seq] = (labels[seq][0], label)
+                if label is None:
+                    labels.pop(seq, None)
+                else:
+                    labels[seq] = label
         # Judged once per family: all events of the block share the block's final families.
         told: dict[int, int] = {}  # label → audience
         rows: list[tuple[int, int, int, int, int | None]] = []
@@ -162,7 +164,7 @@ class Notifier:
             if office is None or commitment is None or seq is None:
                 rows.append((self._audience(db, (EVERY_OFFICE,)), position, item, kind, None))
                 continue
-            label = labels[seq][1] if seq in labels else families.label(seq)
+            label = labels.get(seq) if seq in labels or seq in new else families.label(seq)
             if label is None:
                 audience = self._audience(db, (office, *also))
             elif also:
