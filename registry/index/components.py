@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 
 __all__ = ["Components", "Link", "canonical_labels", "rebuild"]
 
@@ -85,11 +85,15 @@ class _Union:
         return out
 
 
-def _walk(db: sqlite3.Connection, starts: Iterable[int], label: int | None = None) -> tuple[set[int], bool]:
+def _walk(
+    db: sqlite3.Connection, starts: Iterable[int], label: int | None = None, through: Container[int] = ()
+) -> tuple[set[int], bool]:
     """The records connected to ``starts`` by active links, and whether any link was found.
 
     With ``label``, only records of that label are entered (a family's own records, though new
-    links of the block lead out of it). Nodes without a record are passed through.
+    links of the block lead out of it), and those of ``through`` (the block's new records: the
+    family may have been joined through a node that had no record until now). Nodes without a
+    record are passed through.
     """
     seen = set(starts)
     frontier = deque(seen)
@@ -114,7 +118,7 @@ def _walk(db: sqlite3.Connection, starts: Iterable[int], label: int | None = Non
         for other in found:
             if other in seen:
                 continue
-            if label is not None:
+            if label is not None and other not in through:
                 row = db.execute("SELECT family FROM records WHERE seq = ?", (other,)).fetchone()
                 if row is None or row[0] != label:
                     continue
@@ -249,7 +253,8 @@ class Components:
                     for office, n in self.offices(label).items():
                         added.append((winner, office, n))
                     # Its records, walked before anything is written (union by size: the smaller side).
-                    members, _ = _walk(db, [members_of[label]], label)
+                    members, _ = _walk(db, [members_of[label]], label, new)
+                    members.difference_update(new)
                     changed.extend((winner, s) for s in members)
                     out.update(dict.fromkeys(members, winner))
                     db.execute("DELETE FROM family_offices WHERE family = ?", (label,))
