@@ -7,6 +7,7 @@ each office's notifications as it does for a gateway (registry.index.notificatio
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,17 +20,19 @@ from registry.index import Index
 from registry.index.notifications import NotificationKind
 from registry.service.answers import NotificationsOut
 from registry.service.notifications import START, cursor_of, page, parse_cursor
-from tests.registry.index.support import DAY, STORED, Ledger, c, entry, inclusion, story
+from tests.registry.index.support import DAY, STORED, Ledger, c, entry, inclusion, rebuilt, story
 
 K = NotificationKind
 
 
 def told(index: Index, office: str) -> list[tuple[str, str | None, str]]:
-    """(kind, commitment in hex, office) of everything ``office`` is told, in order."""
-    return [
-        (K(n.kind).label, None if n.commitment is None else n.commitment.hex(), n.office)
-        for n in index.notifications(office, None, 1_000)
-    ]
+    """(kind, commitment in hex, office) of everything ``office`` is told, in order (pages of 1,000)."""
+    out: list[tuple[str, str | None, str]] = []
+    after: tuple[int, int] | None = None
+    while got := index.notifications(office, after, 1_000):
+        out += [(K(n.kind).label, None if n.commitment is None else n.commitment.hex(), n.office) for n in got]
+        after = (got[-1].position, got[-1].item)
+    return out
 
 
 def kinds(index: Index, office: str) -> list[str]:
@@ -220,3 +223,107 @@ def test_withdrawn_claims_and_confirmations(ledger: Ledger, index: Index) -> Non
     # Judged once the withdrawal is applied: us-1 is no longer in a family of EP's.
     assert told(index, "US")[-1] == ("priorityClaimWithdrawn", c("us-1").hex(), "US")
     assert told(index, "EP")[-1][0] == "priorityClaimConfirmed"
+
+
+def statements(index: Index, work: Callable[[], object]) -> int:
+    """How many SQL statements the index runs for ``work`` (its own connection, traced)."""
+    seen: list[str] = []
+    db = index._db  # noqa: SLF001 - the count is the point of the test
+    db.set_trace_callback(seen.append)
+    try:
+        work()
+    finally:
+        db.set_trace_callback(None)
+    return len(seen)
+
+
+def test_an_event_in_a_family_of_thousands_costs_what_it_costs_in_a_small_one(ledger: Ledger, index: Index) -> None:
+    # EP's root, claimed by 2,000 US filings (a family an office could build on purpose), and a
+    # small family: EP's small-1 claimed by one US filing.
+    ledger.store("EP", entry("root"))
+    ledger.store("EP", entry("small-1"))
+    claim = (ClaimRef(c("root"), DAY, "EP"),)
+    for part in range(4):
+        ledger.batch("US", [entry(f"big-{part}-{i}", days=30, claims=claim) for i in range(500)])
+    ledger.store("US", entry("small-2", days=30, claims=(ClaimRef(c("small-1"), DAY, "EP"),)))
+    index.sync()
+    assert len(index.notifications("EP", None, 1_000)) == 1_000  # EP sees the whole family grow
+    # One filing and one amendment in each family, a block each.
+    counts = []
+    for name in ("root", "small-1"):
+        ledger.batch("JP", [entry(f"jp-{name}", days=31, claims=(ClaimRef(c(name), DAY, "EP"),))])
+        ledger.tx(ledger.offices["EP"], "amendFiling", c(name), date_to_days(DAY) + 1, bytes(32), STORED)
+        counts.append(statements(index, index.sync))
+    big, small = counts
+    assert big <= small * 1.5 + 5, counts
+    for office in ("EP", "US", "JP"):
+        assert told(index, office)[-4:] == [
+            ("familyMemberAdded", c("jp-root").hex(), "JP"),
+            ("filingAmended", c("root").hex(), "EP"),
+            ("familyMemberAdded", c("jp-small-1").hex(), "JP"),
+            ("filingAmended", c("small-1").hex(), "EP"),
+        ], office
+    # A merger of the two families relabels the small one, not the 2,000 records.
+    merged = statements(
+        index,
+        lambda: (
+            ledger.store("JP", entry("bridge", days=32, claims=claim + (ClaimRef(c("small-1"), DAY, "EP"),))),
+            index.sync(),
+        ),
+    )
+    assert merged <= small * 3 + 20, (merged, small)
+    ledger.tx(ledger.offices["US"], "anchorReport", c("small-2"), b"\x44" * 32, 1, date_to_days(DAY) + 33, STORED)
+    ledger.tx(ledger.offices["EP"], "amendFiling", c("root"), date_to_days(DAY) + 2, bytes(32), STORED)
+    index.sync()
+    for office in ("EP", "US", "JP"):
+        assert told(index, office)[-2:] == [
+            ("reportAdded", c("small-2").hex(), "US"),
+            ("filingAmended", c("root").hex(), "EP"),
+        ], office
+    assert index.dump() == rebuilt(ledger)
+
+
+def test_a_withdrawal_that_splits_a_family_stops_telling_the_part_that_left(ledger: Ledger, index: Index) -> None:
+    # ep-1 ← us-1 ← jp-1: one family of three offices.
+    ledger.store("EP", entry("ep-1"))
+    ledger.store("US", entry("us-1", days=30, claims=(ClaimRef(c("ep-1"), DAY, "EP"),)))
+    ledger.store("JP", entry("jp-1", days=40, claims=(ClaimRef(c("us-1"), DAY + dt.timedelta(days=30), "US"),)))
+    index.sync()
+    record = index.record(c("us-1"))
+    assert record is not None
+    ledger.tx(ledger.offices["US"], "withdrawPriorityClaim", c("us-1"), b"EP", c("ep-1"), inclusion(record.inclusion))
+    ledger.tx(ledger.offices["JP"], "amendFiling", c("jp-1"), date_to_days(DAY) + 41, bytes(32), STORED)
+    ledger.tx(ledger.offices["EP"], "amendFiling", c("ep-1"), date_to_days(DAY) + 1, bytes(32), STORED)
+    index.sync()
+    assert told(index, "EP")[-1] == ("filingAmended", c("ep-1").hex(), "EP")
+    assert ("filingAmended", c("jp-1").hex(), "JP") not in told(index, "EP")
+    for office in ("US", "JP"):
+        assert told(index, office)[-1] == ("filingAmended", c("jp-1").hex(), "JP"), office
+    # A rebuild from the chain agrees on the families (their labels read canonically) and on all else.
+    assert index.dump() == rebuilt(ledger)
+
+
+def test_a_rollback_that_undoes_a_merger_and_a_split_leaves_what_a_rebuild_makes(ledger: Ledger, index: Index) -> None:
+    ledger.store("EP", entry("ep-1"))
+    ledger.store("US", entry("us-1", days=30, claims=(ClaimRef(c("ep-1"), DAY, "EP"),)))
+    ledger.store("JP", entry("jp-1", days=31))
+    index.sync()
+    fork = ledger.chain.snapshot()
+    # On the branch that will be abandoned: jp-1 joins by a claim, and us-1 leaves by a withdrawal.
+    ledger.tx(
+        ledger.offices["JP"], "addPriorityClaim", c("jp-1"), (b"EP", c("ep-1"), date_to_days(DAY), bytes(16)), STORED
+    )
+    record = index.record(c("us-1"))
+    assert record is not None
+    ledger.tx(ledger.offices["US"], "withdrawPriorityClaim", c("us-1"), b"EP", c("ep-1"), inclusion(record.inclusion))
+    index.sync()
+    assert told(index, "JP")[-1][0] == "priorityClaimAdded"  # us-1 left before JP could be told
+    assert told(index, "US")[-1][0] == "priorityClaimWithdrawn"
+    ledger.chain.revert(fork)
+    ledger.mine(3)
+    ledger.tx(ledger.offices["EP"], "amendFiling", c("ep-1"), date_to_days(DAY) + 1, bytes(32), STORED)
+    assert index.sync().rolled_back >= 1
+    assert index.dump() == rebuilt(ledger)
+    # The family is again ep-1 and us-1: the amendment reaches US, not JP.
+    assert told(index, "US")[-1] == ("filingAmended", c("ep-1").hex(), "EP")
+    assert kinds(index, "JP") == ["familyMemberAdded"]
