@@ -42,11 +42,15 @@ Link = tuple[int, str, bytes]
 Node = tuple[str, bytes]
 
 _OUT = (
-    "SELECT c.earlier_office, c.earlier, r.seq FROM claims c LEFT JOIN records r"
+    "SELECT c.earlier_office, c.earlier, r.seq, r.family FROM claims c LEFT JOIN records r"
     " ON r.commitment = c.earlier AND r.office = c.earlier_office"
     " WHERE c.later_seq = ? AND c.withdrawn_version IS NULL"
 )
 _IN = "SELECT later_seq FROM claims WHERE earlier = ? AND earlier_office = ? AND withdrawn_version IS NULL"
+_IN_RECORDS = (
+    "SELECT r.seq, r.office, r.commitment, r.family FROM claims c JOIN records r ON r.seq = c.later_seq"
+    " WHERE c.earlier = ? AND c.earlier_office = ? AND c.withdrawn_version IS NULL"
+)
 
 
 def _chunks(values: Sequence[object]) -> Iterable[Sequence[object]]:
@@ -93,37 +97,36 @@ def _walk(
     With ``label``, only records of that label are entered (a family's own records, though new
     links of the block lead out of it), and those of ``through`` (the block's new records: the
     family may have been joined through a node that had no record until now). Nodes without a
-    record are passed through.
+    record are passed through. Two reads a record: its links either way carry their ends' labels.
     """
     seen = set(starts)
-    frontier = deque(seen)
+    frontier: deque[tuple[int, str | None, bytes | None]] = deque((seq, None, None) for seq in seen)
     nodes: set[Node] = set()
     linked = False
+
+    def enter(seq: int, family: int | None, office: str | None, commitment: bytes | None) -> None:
+        if seq in seen or (label is not None and family != label and seq not in through):
+            return
+        seen.add(seq)
+        frontier.append((seq, office, commitment))
+
     while frontier:
-        seq = frontier.popleft()
-        found: list[int] = []
-        for earlier_office, earlier, target in db.execute(_OUT, (seq,)):
+        seq, office, commitment = frontier.popleft()
+        for earlier_office, earlier, target, family in db.execute(_OUT, (seq,)):
             linked = True
             if target is not None:
-                found.append(int(target))
+                enter(target, family, earlier_office, bytes(earlier))
             else:
                 node = (earlier_office, bytes(earlier))
                 if node not in nodes:
                     nodes.add(node)
-                    found.extend(int(r[0]) for r in db.execute(_IN, (node[1], node[0])))
-        office, commitment = db.execute("SELECT office, commitment FROM records WHERE seq = ?", (seq,)).fetchone()
-        for (later,) in db.execute(_IN, (commitment, office)):
+                    for other, o, c, f in db.execute(_IN_RECORDS, (node[1], node[0])):
+                        enter(other, f, o, bytes(c))
+        if office is None or commitment is None:
+            office, commitment = db.execute("SELECT office, commitment FROM records WHERE seq = ?", (seq,)).fetchone()
+        for other, o, c, f in db.execute(_IN_RECORDS, (commitment, office)):
             linked = True
-            found.append(int(later))
-        for other in found:
-            if other in seen:
-                continue
-            if label is not None and other not in through:
-                row = db.execute("SELECT family FROM records WHERE seq = ?", (other,)).fetchone()
-                if row is None or row[0] != label:
-                    continue
-            seen.add(other)
-            frontier.append(other)
+            enter(other, f, o, bytes(c))
     return seen, linked
 
 
