@@ -151,10 +151,15 @@ class Components:
         row = self._db.execute("SELECT family FROM records WHERE seq = ?", (seq,)).fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
-    def join(self, new: dict[int, Node], links: Sequence[Link]) -> dict[int, int]:
-        """Apply the block's new records (seq → node) and new active links; the labels they give.
+    def join(
+        self, new: dict[int, Node], links: Sequence[Link], *, stored: bool = True
+    ) -> tuple[dict[int, int], dict[int, int]]:
+        """Apply new records (seq → node) and new active links; the labels they give.
 
-        Returns the label of every record the block linked (a new record absent: it is alone).
+        Returns the label of every record linked (a new record absent: it is alone) and the labels
+        merged into another (old → new). ``stored`` False: the new records and the links are not
+        written yet (a batch about to be inserted with its labels); their labels are left to the
+        caller to write.
         """
         db = self._db
         links = list(links)
@@ -168,7 +173,7 @@ class Components:
             )
             links.extend((s, o, bytes(e)) for s, o, e in rows if (o, bytes(e)) in node_seq)
         if not links:
-            return {}
+            return {}, {}
         # Where each link leads: a record (new, or looked up), or a node of no record (its claimers).
         offices: dict[int, str] = {seq: office for seq, (office, _c) in new.items()}
         labels: dict[int, int] = {}  # old records already in a family
@@ -197,6 +202,9 @@ class Components:
             for s, o, e in rows:
                 if (o, bytes(e)) in bare:
                     claimers.setdefault((o, bytes(e)), []).append(s)
+        for s, o, e in links:  # the links not written yet join at their node as well
+            if (o, e) in bare:
+                claimers.setdefault((o, e), []).append(s)
         unknown = sorted(({s for s, _o, _e in links} | {s for seqs in claimers.values() for s in seqs}) - offices.keys())
         for some in _chunks(unknown):
             rows = db.execute(f"SELECT seq, office, family FROM records WHERE seq IN ({_marks(len(some))})", some)  # noqa: S608
@@ -236,6 +244,7 @@ class Components:
         changed: list[tuple[int, int]] = []  # (label, seq)
         added: list[tuple[int, str, int]] = []  # (label, office, records)
         out: dict[int, int] = {}
+        renamed: dict[int, int] = {}
         for group in groups.values():
             olds = [-k for k in group if k < 0]
             if len(olds) > 1:  # a merger: the largest family keeps its label
@@ -248,7 +257,8 @@ class Components:
                 winner = olds[0] if olds else self._new_label()
             for k in group:
                 if k > 0:
-                    changed.append((winner, k))
+                    if stored or k not in new:
+                        changed.append((winner, k))
                     added.append((winner, offices[k], 1))
                     out[k] = winner
                 elif -k != winner:
@@ -257,7 +267,8 @@ class Components:
                         added.append((winner, office, n))
                     # Its records, walked before anything is written (union by size: the smaller side).
                     members, _ = _walk(db, [members_of[label]], label, new)
-                    members.difference_update(new)
+                    members = {m for m in members if m not in new}
+                    renamed[label] = winner
                     changed.extend((winner, s) for s in members)
                     out.update(dict.fromkeys(members, winner))
                     db.execute("DELETE FROM family_offices WHERE family = ?", (label,))
@@ -272,7 +283,7 @@ class Components:
             " ON CONFLICT (family, office) DO UPDATE SET count = count + excluded.count",
             [(label, office, n) for (label, office), n in totals.items()],
         )
-        return out
+        return out, renamed
 
     def split(self, withdrawn: Iterable[Link]) -> dict[int, int | None]:
         """After the block's withdrawals: relabel what the ``withdrawn`` links cut off.

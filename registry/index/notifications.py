@@ -93,6 +93,8 @@ class Notifier:
     _links: list[Link] = field(default_factory=list)
     _withdrawn: list[Link] = field(default_factory=list)
     _audiences: dict[str, int] = field(default_factory=dict)  # offices (sorted, comma-joined) → id
+    _labels: dict[int, int] = field(default_factory=dict)  # family labels of the records the block linked
+    _joined: set[int] = field(default_factory=set)  # records joined as their batch was inserted
 
     def add(
         self,
@@ -120,6 +122,24 @@ class Notifier:
         """``familyMemberAdded`` for each (entry index, commitment, seq) a batch anchored."""
         self._transactions[position] = tx
         self._pending.extend((position, 2 * i, _ADDED, office, c, seq, ()) for i, c, seq in entries)
+
+    def join_batch(self, db: sqlite3.Connection, new: dict[int, tuple[str, bytes]], links: list[Link]) -> dict[int, int]:
+        """Join a batch's records to their families before they are inserted: their labels.
+
+        A record is written once with its label (an update after the insert would grow every
+        linked row of the table, and split its pages).
+        """
+        labels, renamed = Components(db).join(new, links, stored=False)
+        self._relabel(renamed)
+        self._labels.update(labels)
+        self._joined.update(new)
+        return labels
+
+    def _relabel(self, renamed: dict[int, int]) -> None:
+        if renamed:
+            for seq, label in self._labels.items():
+                if label in renamed:
+                    self._labels[seq] = renamed[label]
 
     def linked(self, links: Iterable[Link]) -> None:
         """Active claims the block added: (claiming seq, earlier office, earlier commitment)."""
@@ -149,8 +169,17 @@ class Notifier:
     def flush(self, db: sqlite3.Connection, time: int) -> None:
         """Write the block's notifications, its events all applied; ``time`` is the block's Unix time."""
         families = Components(db)
-        new = {p[5]: (p[3], p[4]) for p in self._pending if p[2] == _ADDED and p[5] is not None and p[3] and p[4]}
-        labels = families.join(new, self._links) if new or self._links else {}  # type: ignore[arg-type]
+        joined = self._joined
+        new = {
+            p[5]: (p[3], p[4])
+            for p in self._pending
+            if p[2] == _ADDED and p[5] is not None and p[3] and p[4] and p[5] not in joined
+        }
+        labels = self._labels
+        if new or self._links:
+            found, renamed = families.join(new, self._links)  # type: ignore[arg-type]
+            self._relabel(renamed)
+            labels.update(found)
         if self._withdrawn:
             for seq, label in families.split(self._withdrawn).items():
                 if label is None:
@@ -164,7 +193,7 @@ class Notifier:
             if office is None or commitment is None or seq is None:
                 rows.append((self._audience(db, (EVERY_OFFICE,)), position, item, kind, None))
                 continue
-            label = labels.get(seq) if seq in labels or seq in new else families.label(seq)
+            label = labels.get(seq) if seq in labels or seq in new or seq in joined else families.label(seq)
             if label is None:
                 audience = self._audience(db, (office, *also))
             elif also:
@@ -185,6 +214,8 @@ class Notifier:
         self._transactions.clear()
         self._links.clear()
         self._withdrawn.clear()
+        self._labels.clear()
+        self._joined.clear()
 
 
 def delete_from(db: sqlite3.Connection, cut: int) -> None:

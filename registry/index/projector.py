@@ -309,11 +309,21 @@ class Projector:
             return
         entries = checked.rows
         before = self._next_seq(db) - 1
+        # When every entry will win (nearly always), the records are joined to their families first
+        # and written once with their labels (registry.index.components); else after, at the block's end.
+        labels: dict[int, int] | None = None
+        if self._all_new(db, office, [e[0] for e in entries]):
+            labels = self.notes.join_batch(
+                db,
+                {before + 1 + i: (office, e[0]) for i, e in enumerate(entries)},
+                [(before + 1 + i, eo, earlier) for i, e in enumerate(entries) for eo, earlier, _d, _t in e[4] or ()],
+            )
+        get = (labels or {}).get
         cursor = db.executemany(
             "INSERT OR IGNORE INTO records (office, commitment, kind, filing_date, document_digest, anchor,"
-            " entry_index) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " entry_index, family) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (office, commitment, kind, days, digest, position, i)
+                (office, commitment, kind, days, digest, position, i, get(before + 1 + i))
                 for i, (commitment, kind, days, digest, _claims) in enumerate(entries)
             ],
         )
@@ -339,7 +349,8 @@ class Projector:
                 " VALUES (?, ?, ?, ?, ?, 1, ?)",
                 claims,
             )
-            self.notes.linked((later, earlier_office, earlier) for later, earlier_office, earlier, *_ in claims)
+            if labels is None:
+                self.notes.linked((later, earlier_office, earlier) for later, earlier_office, earlier, *_ in claims)
         won = len(entries) if seqs is None else len(seqs)
         self.notes.add_entries(
             position,
@@ -360,6 +371,21 @@ class Projector:
         self.counts.batches += 1
         if checked.tree is not None:
             self.trees.append((root, checked.tree))
+
+    @staticmethod
+    def _all_new(db: sqlite3.Connection, office: str, commitments: list[bytes]) -> bool:
+        """Whether ``office`` holds none of ``commitments`` and none repeats: every entry will win."""
+        if len(set(commitments)) != len(commitments):
+            return False
+        for start in range(0, len(commitments), 500):
+            some = commitments[start : start + 500]
+            held = db.execute(
+                f"SELECT 1 FROM records WHERE office = ? AND commitment IN ({','.join('?' * len(some))}) LIMIT 1",  # noqa: S608
+                [office, *some],
+            ).fetchone()
+            if held is not None:
+                return False
+        return True
 
     def _checked(
         self, tx: bytes, log: Any, root: bytes, code: bytes, count: int, block_day: _dt.date | None
