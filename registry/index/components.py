@@ -145,7 +145,10 @@ class Components:
 
     def offices(self, label: int) -> dict[str, int]:
         """The offices of family ``label`` and how many records each holds there."""
-        return {o: int(n) for o, n in self._db.execute("SELECT office, count FROM family_offices WHERE family = ?", (label,))}
+        return {
+            o: int(n)
+            for o, n in self._db.execute("SELECT office, count FROM family_offices WHERE family = ?", (label,))
+        }
 
     def label(self, seq: int) -> int | None:
         row = self._db.execute("SELECT family FROM records WHERE seq = ?", (seq,)).fetchone()
@@ -205,7 +208,9 @@ class Components:
         for s, o, e in links:  # the links not written yet join at their node as well
             if (o, e) in bare:
                 claimers.setdefault((o, e), []).append(s)
-        unknown = sorted(({s for s, _o, _e in links} | {s for seqs in claimers.values() for s in seqs}) - offices.keys())
+        unknown = sorted(
+            ({s for s, _o, _e in links} | {s for seqs in claimers.values() for s in seqs}) - offices.keys()
+        )
         for some in _chunks(unknown):
             rows = db.execute(f"SELECT seq, office, family FROM records WHERE seq IN ({_marks(len(some))})", some)  # noqa: S608
             for seq, office, family in rows:
@@ -249,7 +254,9 @@ class Components:
             olds = [-k for k in group if k < 0]
             if len(olds) > 1:  # a merger: the largest family keeps its label
                 sizes = {
-                    label: int(db.execute("SELECT sum(count) FROM family_offices WHERE family = ?", (label,)).fetchone()[0])
+                    label: int(
+                        db.execute("SELECT sum(count) FROM family_offices WHERE family = ?", (label,)).fetchone()[0]
+                    )
                     for label in olds
                 }
                 winner = max(olds, key=lambda label: (sizes[label], -label))
@@ -295,7 +302,9 @@ class Components:
         seeds: list[int] = []
         for later, office, earlier in withdrawn:
             seeds.append(later)
-            row = db.execute("SELECT seq FROM records WHERE commitment = ? AND office = ?", (earlier, office)).fetchone()
+            row = db.execute(
+                "SELECT seq FROM records WHERE commitment = ? AND office = ?", (earlier, office)
+            ).fetchone()
             if row is not None:
                 seeds.append(int(row[0]))
             else:
@@ -361,7 +370,7 @@ def rebuild(db: sqlite3.Connection) -> None:
         union.union(int(later), int(target) if target is not None else (office, bytes(earlier)))
     groups = [sorted(k for k in keys if isinstance(k, int)) for keys in union.groups().values()]
     groups.sort()
-    changed = [(label, seq) for label, seqs in enumerate(groups, start=1) for seq in seqs]  # type: ignore[misc]
+    changed = [(label, seq) for label, seqs in enumerate(groups, start=1) for seq in seqs]
     db.executemany("UPDATE records SET family = ? WHERE seq = ?", changed)
     db.execute(
         "INSERT INTO family_offices (family, office, count)"
@@ -373,7 +382,5 @@ def canonical_labels(db: sqlite3.Connection) -> dict[int, int]:
     """Each family label read as the first record (seq) of its family: the same on every index of a chain."""
     return {
         int(label): int(first)
-        for label, first in db.execute(
-            "SELECT family, min(seq) FROM records WHERE family IS NOT NULL GROUP BY family"
-        )
+        for label, first in db.execute("SELECT family, min(seq) FROM records WHERE family IS NOT NULL GROUP BY family")
     }

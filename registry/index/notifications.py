@@ -123,7 +123,9 @@ class Notifier:
         self._transactions[position] = tx
         self._pending.extend((position, 2 * i, _ADDED, office, c, seq, ()) for i, c, seq in entries)
 
-    def join_batch(self, db: sqlite3.Connection, new: dict[int, tuple[str, bytes]], links: list[Link]) -> dict[int, int]:
+    def join_batch(
+        self, db: sqlite3.Connection, new: dict[int, tuple[str, bytes]], links: list[Link]
+    ) -> dict[int, int]:
         """Join a batch's records to their families before they are inserted: their labels.
 
         A record is written once with its label (an update after the insert would grow every
@@ -177,15 +179,15 @@ class Notifier:
         }
         labels = self._labels
         if new or self._links:
-            found, renamed = families.join(new, self._links)  # type: ignore[arg-type]
+            found, renamed = families.join(new, self._links)
             self._relabel(renamed)
             labels.update(found)
         if self._withdrawn:
-            for seq, label in families.split(self._withdrawn).items():
-                if label is None:
-                    labels.pop(seq, None)
+            for record, split in families.split(self._withdrawn).items():
+                if split is None:
+                    labels.pop(record, None)
                 else:
-                    labels[seq] = label
+                    labels[record] = split
         # Judged once per family: all events of the block share the block's final families.
         told: dict[int, int] = {}  # label → audience
         rows: list[tuple[int, int, int, int, int | None]] = []

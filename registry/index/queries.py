@@ -432,6 +432,6 @@ class Queries(abc.ABC):
                 rows = [tuple(r) for r in db.execute(f"SELECT * FROM {table} ORDER BY {order}")]  # noqa: S608
                 if "family" in columns:
                     at = columns.index("family")
-                    rows = sorted(r[:at] + (labels.get(r[at], r[at]),) + r[at + 1 :] for r in rows)
+                    rows = sorted((*r[:at], labels.get(r[at], r[at]), *r[at + 1 :]) for r in rows)
                 out[table] = rows
             return out

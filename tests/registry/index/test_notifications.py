@@ -228,7 +228,7 @@ def test_withdrawn_claims_and_confirmations(ledger: Ledger, index: Index) -> Non
 def statements(index: Index, work: Callable[[], object]) -> int:
     """How many SQL statements the index runs for ``work`` (its own connection, traced)."""
     seen: list[str] = []
-    db = index._db  # noqa: SLF001 - the count is the point of the test
+    db = index._db
     db.set_trace_callback(seen.append)
     try:
         work()
@@ -267,7 +267,7 @@ def test_an_event_in_a_family_of_thousands_costs_what_it_costs_in_a_small_one(le
     merged = statements(
         index,
         lambda: (
-            ledger.store("JP", entry("bridge", days=32, claims=claim + (ClaimRef(c("small-1"), DAY, "EP"),))),
+            ledger.store("JP", entry("bridge", days=32, claims=(*claim, ClaimRef(c("small-1"), DAY, "EP")))),
             index.sync(),
         ),
     )
