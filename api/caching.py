@@ -33,6 +33,7 @@ REVALIDATE = "no-cache"
 POLICIES: dict[str, str] = {
     "/v1/applications/{commitment}/versions/{version}": IMMUTABLE,
     "/v1/applications/{commitment}": REVALIDATE,
+    "/v1/applications/{commitment}/priority-claims": REVALIDATE,
     "/v1/families/{commitment}": REVALIDATE,
     "/v1/families/{commitment}.svg": REVALIDATE,
     "/v1/offices": REVALIDATE,

@@ -117,6 +117,7 @@ STATUS: dict[type[errors.RegistryError], Answer] = {
     errors.CompileError: _INTERNAL,
     errors.StateDirLocked: _INTERNAL,
     errors.BackupError: _INTERNAL,
+    errors.MalformedEvidence: Answer(422, "INVALID_INPUT_DATA"),
     # between gateways (docs/spec/between-gateways.md): every refusal is the route's own 404; an unreachable holder 503
     errors.GatewayRequestRefused: _NOT_FOUND,
     errors.HolderUnavailable: Answer(503, "HOLDER_UNAVAILABLE"),

@@ -37,7 +37,8 @@ __all__ = ["LOCAL_POSTS", "ForwardToOwner", "answers_locally"]
 log = logging.getLogger("prioreg.api")
 
 #: The POST routes a read worker answers itself: they read the index and write nothing.
-LOCAL_POSTS = frozenset({"/v1/priority-claims/verify", "/v1/documents/verify"})
+#: A package check reads the node's logs: on a node the worker does it; on the embedded chain it is handed on.
+LOCAL_POSTS = frozenset({"/v1/priority-claims/verify", "/v1/documents/verify", "/v1/priority-documents/verify"})
 #: GET routes that need an office key, the file store or another gateway: the owner's.
 _OWNER_PREFIXES = ("/v1/reports/", "/v1/notifications")
 _OWNER_SUFFIXES = ("/reports", "/accesses")

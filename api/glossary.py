@@ -19,6 +19,19 @@ _TX = "0xff0dabb164047bfceda916cdd2ef40e41daa89ae63741bcacecc4443a7768f22"
 
 #: field name → (description, example); example None: the field holds another schema.
 GLOSSARY: dict[str, tuple[str, Any]] = {
+    "valid": (
+        "Whether the package is authentic: every check of docs/spec/packages.md#checks but isCurrentVersion passes.",
+        True,
+    ),
+    "currentVersion": ("The application's latest version on the ledger; null when it cannot be read.", 3),
+    "manifestSha256": ("The SHA-256 of the package's manifest.json, 0x and 64 hex digits.", "0x" + "7c" * 32),
+    "anchoringOffice": ("The ST.3 code of the office whose record's version the package is.", "JP"),
+    "versionBlockNumber": ("The block of the transaction that anchored the package's version.", 7),
+    "versionTransactionHash": ("The transaction that anchored the package's version: 0x and 64 hex digits.", _TX),
+    "officeKeyAtVersion": (
+        "The anchoring office's key when the version was anchored (from the office-directory events); null when none.",
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    ),
     "accessCode": (
         "The access code of an application: the secret the first office gives the applicant, who gives it to "
         "the offices of later filings (Crockford base32, a check character last).",
@@ -34,6 +47,7 @@ GLOSSARY: dict[str, tuple[str, Any]] = {
         "(docs/spec/entries.md#claim-tokens-and-confirmed-links).",
         True,
     ),
+    "earlierCommitment": ("The commitment of the earlier application the claim names.", _COMMITMENT),
     "endpoint": (
         "The office's own gateway URL, set by the office on chain; null until set.",
         "https://gateway.example.org",
@@ -48,6 +62,12 @@ GLOSSARY: dict[str, tuple[str, Any]] = {
     "available": ("Whether the applying office restores a late claim at all; null when not known here.", True),
     "batch": ("The batch that carries the record, with its Merkle inclusion proof; null when stored alone.", None),
     "batches": ("The batch transactions, in order.", None),
+    "batchRoot": (
+        "The Merkle root of the office's batch that carries the record (docs/spec/entries.md#merkle-tree); null when "
+        "the record is stored alone.",
+        "0x" + "9a" * 32,
+    ),
+    "blockHash": ("The hash of the block that holds the transaction: 0x and 64 hex digits.", "0x" + "b1" * 32),
     "blockNumber": ("The block that holds the transaction (or the latest block).", 5),
     "chainId": ("The EIP-155 chain id of the ledger; null when the node does not answer.", 31337),
     "change": (
@@ -72,11 +92,23 @@ GLOSSARY: dict[str, tuple[str, Any]] = {
     "criterion": ("The standard of restoration the applying office applies: dueCare or unintentional.", "dueCare"),
     "details": ("One entry per problem found, each with a code, a message and the field it concerns.", None),
     "documentDigest": ("The SHA-256 of the priority document, 0x and 64 hex digits; null when none.", "0x" + "5e" * 32),
+    "entry": (
+        "The record's packed batch entry as it stands in the transaction's calldata, 0x-hex "
+        "(docs/spec/entries.md#batch-entry-layout); null when the record is stored alone.",
+        "0x" + "80" * 32 + "01" + "00004489" + "00",
+    ),
+    "evidence": (
+        "Where on the ledger the verdict stands, to check it again on any node with prioreg check-evidence "
+        "(docs/api.md#evidence); null unless the claimed application is registered.",
+        None,
+    ),
     "error": ("The error: a code, a sentence a person can act on, and details.", None),
     "extendedFamily": ("Every member of the extended (INPADOC) family, earliest first.", None),
     "filingDate": ("A filing date, YYYY-MM-DD.", "2018-09-06"),
     "filings": ("The filings, in input order.", None),
     "from": ("The commitment of the application that makes the claim.", _COMMITMENT),
+    "headBlock": ("The last block the gateway had read when it computed the answer.", 7),
+    "input": ("The verify request the verdict answers, without the access code.", None),
     "indexedBlock": ("The last block the gateway's index has read; null before the first.", 5),
     "ipOfficeCode": ("A WIPO ST.3 two-letter office code.", "JP"),
     "ipRightKind": ("The kind of right: patent, utilityModel, design or trademark.", "patent"),
@@ -135,6 +167,10 @@ GLOSSARY: dict[str, tuple[str, Any]] = {
     ),
     "restorationPeriodEnd": ("The last day of the 2-month restoration window; null when not computed.", "2018-11-27"),
     "root": ("A Merkle root of a batch: 0x and 64 hex digits.", "0x" + "9a" * 32),
+    "rulesVersion": (
+        "The rules the verdict was reached with: the package version, +, the id of the calendar data.",
+        "0.1.0+3f9a1c2b7d4e.holidays-0.62",
+    ),
     "rule": ("The legal rule applied.", "PCT Rule 26bis.3"),
     "severity": ("error (it decides the verdict) or warning (it is reported only).", "error"),
     "signer": ("The address of the office's current signing key.", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"),

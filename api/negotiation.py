@@ -3,11 +3,13 @@
 What each operation produces and consumes is read from the routes themselves, once: a route
 whose ``response_class`` is an HTML response produces ``text/html``; one that declares other
 content for its 200 answer (the family picture: ``image/svg+xml``) produces that; every other
-operation produces ``application/json``. A JSON operation that declares other content for its 200
-answer as well (the notifications: ``text/event-stream``) also produces that. An operation with a
-body consumes ``application/json``, and what its OpenAPI ``requestBody`` also declares
-(``multipart/form-data`` on ``/v1/documents/verify``); one whose body is only declared by hand, with
-no model parameter, consumes exactly what it declares (the report upload: ``multipart/form-data``).
+operation produces ``application/json``. An operation that declares JSON and other content for its 200
+answer (an application as a WIPO ST.96 ``PriorityClaimBag``, ``application/xml``; the notifications'
+``text/event-stream``, declared beside a JSON model) produces each, JSON by
+default. An operation with a body consumes ``application/json``,
+and what its OpenAPI ``requestBody`` also declares (``multipart/form-data`` on
+``/v1/documents/verify``); one whose body is only declared by hand, with no model parameter,
+consumes exactly what it declares (the report upload: ``multipart/form-data``).
 
 - **406** when the request's ``Accept`` names no media range that covers what the operation
   produces (RFC 9110 §12.5.1: ``type/subtype``, ``type/*``, ``*/*``; a range with ``q=0`` refuses).
@@ -49,31 +51,28 @@ class OperationMedia:
     produces: str
     consumes: frozenset[str]
     has_body: bool
-    #: What the operation also produces when asked (the notifications' ``text/event-stream``).
-    also_produces: frozenset[str] = frozenset()
-
-    def answers(self, accept: str) -> bool:
-        """Whether an ``Accept`` header value covers anything the operation produces."""
-        return any(accepts(accept, media) for media in (self.produces, *sorted(self.also_produces)))
+    #: Every media type the operation answers in, ``produces`` (the default) first.
+    alternatives: tuple[str, ...] = ()
 
 
 def media_of(route: APIRoute) -> OperationMedia:
     """Read an operation's media types from its declaration (module docstring)."""
     produces = JSON
-    also: frozenset[str] = frozenset()
+    alternatives: tuple[str, ...] = (JSON,)
     if isinstance(route.response_class, type) and issubclass(route.response_class, HTMLResponse):
         produces = "text/html"
+        alternatives = (produces,)
     else:
         declared = (route.responses.get(200) or route.responses.get("200") or {}).get("content") or {}
         if declared and JSON not in declared and route.response_model is None:
             produces = next(iter(declared))
-        else:
-            also = frozenset(declared) - {JSON}
+        # A route that declares JSON and more (an application as ST.96 XML) answers in each.
+        alternatives = (produces, *(m for m in declared if m != produces))
     body = ((route.openapi_extra or {}).get("requestBody") or {}).get("content") or {}
     # A body declared by hand alone (no model parameter) is exactly what it declares: the report upload takes
     # multipart only; otherwise JSON and what the declaration adds.
     consumes = set(body) if body and route.body_field is None else {JSON, *body}
-    return OperationMedia(produces, frozenset(consumes), route.body_field is not None or bool(body), also)
+    return OperationMedia(produces, frozenset(consumes), route.body_field is not None or bool(body), alternatives)
 
 
 def accepts(header: str, produced: str) -> bool:
@@ -164,8 +163,9 @@ class Negotiation:
         if found is not None:
             media = found[1]
             accept = _header(scope, b"accept")
-            if accept is not None and accept.strip() and not media.answers(accept):
-                message = f"this resource is only available as {media.produces}"
+            offered = media.alternatives or (media.produces,)
+            if accept is not None and accept.strip() and not any(accepts(accept, m) for m in offered):
+                message = f"this resource is only available as {' or '.join(offered)}"
                 detail = {"code": "notAcceptable", "message": message, "target": "Accept"}
                 await envelope(406, "NOT_ACCEPTABLE", message, [detail])(scope, receive, send)
                 return

@@ -32,6 +32,8 @@ from registry.domain.offices import validate_office
 from registry.domain.types import parse_date
 from registry.errors import InvalidInput
 from registry.service.answers import (
+    ApplicationClaimOut,
+    ApplicationClaimsOut,
     ApplicationOut,
     ApplicationVersionOut,
     BatchOut,
@@ -52,6 +54,7 @@ from registry.service.answers import (
     NotificationOut,
     NotificationsOut,
     OfficeOut,
+    PackageVerificationOut,
     PublicationOut,
     RecordClaimOut,
     RegisteredOut,
@@ -64,6 +67,8 @@ from registry.service.answers import (
 )
 
 __all__ = [
+    "ApplicationClaimOut",
+    "ApplicationClaimsOut",
     "ApplicationOut",
     "ApplicationVersionOut",
     "BatchIn",
@@ -93,6 +98,7 @@ __all__ = [
     "NotificationOut",
     "NotificationsOut",
     "OfficeOut",
+    "PackageVerificationOut",
     "ParentIn",
     "PriorityIn",
     "PublicationIn",

@@ -28,6 +28,7 @@ DETAIL_CODES: dict[str, str] = {
     "tooFewItems": "fewer items than required (an empty batch)",
     "tooManyValues": "more than 1,000,000 JSON values",
     "stringTooLong": "a JSON string over 1 MiB",
+    "malformedPackage": "a priority-document package that breaks the container rules (the check archiveWellFormed)",
     "keyTooLong": "a JSON key over 256 characters",
     "numberOutOfRange": "a JSON number outside what the API reads",
     "multipartInvalid": "the multipart upload cannot be read",

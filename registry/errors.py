@@ -31,6 +31,7 @@ has its row.
     │   ├── InvalidAccessCode               code ∈ checkCharacterMismatch, badLength, badCharacter
     │   ├── InvalidDate
     │   ├── InvalidClaim                    code ∈ duplicateClaim, selfClaim, claimCycle, …
+    │   ├── MalformedPackage                code malformedPackage: the check archiveWellFormed
     │   └── JsonTooLarge                    API: 413 PAYLOAD_TOO_LARGE (a body over the limit)
     ├── Unauthenticated                    API: 401 UNAUTHENTICATED (no or a bad office token)
     ├── Forbidden                          API: 403 FORBIDDEN (refused before the ledger)
@@ -81,6 +82,7 @@ has its row.
     ├── CompileError (RuntimeError)        the contracts do not compile, or no solc is found
     ├── StateDirLocked                     another process writes this state directory (CLI: exit 2)
     ├── BackupError                        a backup is incomplete or altered, or cannot be restored
+    ├── MalformedEvidence (ValueError)     a saved verification is no answer with evidence (check-evidence: exit 2)
     └── HolderUnavailable                  API: 503 HOLDER_UNAVAILABLE (another gateway unreachable)
 
 Every status not named above is the API's 500 ``INTERNAL_ERROR`` (never with a stack trace).
@@ -125,6 +127,8 @@ __all__ = [
     "LedgerError",
     "LedgerUnavailable",
     "MalformedEntries",
+    "MalformedEvidence",
+    "MalformedPackage",
     "MissingRole",
     "NotAnchored",
     "NotFound",
@@ -212,6 +216,13 @@ class InvalidClaim(InvalidInput):
     """Raised when a set of priority claims is inconsistent (duplicate, self-claim, cycle)."""
 
     default_code = "invalidClaim"
+
+
+class MalformedPackage(InvalidInput):
+    """Raised when a priority-document package breaks the container rules (docs/spec/packages.md#container): the
+    check ``archiveWellFormed`` fails and the package is refused unread (API: 422)."""
+
+    default_code = "malformedPackage"
 
 
 class JsonTooLarge(InvalidInput):
@@ -587,6 +598,10 @@ class StateDirLocked(RegistryError):
     def __init__(self, message: str, *, pid: int | None) -> None:
         super().__init__(message)
         self.pid = pid
+
+
+class MalformedEvidence(RegistryError, ValueError):
+    """Raised when a file given to ``prioreg check-evidence`` is not a verify answer with evidence (exit 2)."""
 
 
 class BackupError(RegistryError):

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import Service
 from api.schemas import DocumentVerifyIn, DocumentVerifyOut, ErrorEnvelope
+from api.uploads import read_upload
 from registry.errors import InvalidInput
 from registry.service import document_digest
 
@@ -57,18 +57,9 @@ async def verify_document(request: Request, service: Service) -> DocumentVerifyO
     """``matches`` is true when the SHA-256 of the document equals the anchored digest."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
-        try:
-            form = await request.form(max_files=1, max_fields=10)
-        except StarletteHTTPException as exc:  # starlette's 400 for a body that is not multipart
-            raise InvalidInput(f"the upload cannot be read: {exc.detail}", code="multipartInvalid") from None
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise InvalidInput("attach the document as the form field 'file'", code="required", target="file")
-        data = await upload.read(MAX_DOCUMENT_BYTES + 1)
-        if len(data) > MAX_DOCUMENT_BYTES:
-            raise InvalidInput("the document is larger than 50 MB", code="tooLarge", target="file")
-        fields: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
-        fields["documentDigest"] = document_digest(data).hex()
+        upload = await read_upload(request, what="the document", max_bytes=MAX_DOCUMENT_BYTES, size="50 MB")
+        fields: dict[str, Any] = dict(upload.fields)
+        fields["documentDigest"] = document_digest(upload.data).hex()
     else:
         try:
             fields = await request.json()

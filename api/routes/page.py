@@ -11,6 +11,20 @@ Content-Security-Policy that allows only this origin says so to the browser as w
 
 Fields are named exactly as the API's error targets (``priority.accessCode``, ``later.filingDate``…),
 so an error finds its field without a mapping table that could drift.
+
+Below it, "check every claim of this application": a commitment in, a table out of every claim the application made
+with its verdict and checks (``GET /v1/applications/{commitment}/priority-claims``, docs/api.md#other-bodies), and
+each row opens that claim's record. A checked claim is shown as a **record** an examiner can file
+(docs/api.md#evidence: "the examiner's page prints the evidence as a record"): the claim, the verdict and every check,
+the restoration route, the ledger evidence and the rules version, with a "Print record" button; the print style sheet
+(``@media print`` in ``api/static/page.css``) leaves out the forms, the navigation and the picture and prints only
+the record. The access code is never part of the record.
+
+Last, **for offices** (R15, docs/api.md#work-sharing-in-the-family and #notifications): with the office's API token
+(typed into a password field, kept in the page's memory only, sent as ``Authorization: Bearer`` and never stored),
+the reports of an application's family — who wrote each, which kind, when it was issued, and the file, fetched
+through this gateway and checked against the ledger — and the office's notifications
+(``api/static/office.js``).
 """
 
 from __future__ import annotations
@@ -42,15 +56,16 @@ _KINDS = (
 )
 
 
-def _field(name: str, label: str, hint: str, *, attrs: str = "", mono: bool = False) -> str:
-    """One labelled text input with its hint and an (empty) error slot, both tied to it for screen readers."""
+def _field(name: str, label: str, hint: str, *, attrs: str = "", mono: bool = False, kind: str = "text") -> str:
+    """One labelled input (``kind``: text, password) with its hint and an (empty) error slot, both tied to it for
+    screen readers."""
     ident = name.replace(".", "-")
     cls = ' class="mono"' if mono else ""
     return f"""
       <div class="field" data-field="{name}">
         <label for="{ident}">{escape(label)}</label>
         <p class="hint" id="{ident}-hint">{escape(hint)}</p>
-        <input id="{ident}" name="{name}" type="text" aria-describedby="{ident}-hint {ident}-error"{cls} {attrs}>
+        <input id="{ident}" name="{name}" type="{kind}" aria-describedby="{ident}-hint {ident}-error"{cls} {attrs}>
         <p class="error" id="{ident}-error" hidden></p>
       </div>"""
 
@@ -123,6 +138,42 @@ def render_page(offices: list[str]) -> str:
             ),
         )
     )
+    all_fields = "".join(
+        (
+            _field(
+                "commitment",
+                "Commitment of the application",
+                "0x and 64 hex digits, e.g. 0x80e07c0a…a84b.",
+                attrs='autocomplete="off" spellcheck="false" maxlength="66" required',
+                mono=True,
+            ),
+            _field(
+                "ipOfficeCode",
+                "Office of the record (optional)",
+                "Only when several offices hold a record under the same commitment; default: the first anchored.",
+                attrs='maxlength="2" autocomplete="off" autocapitalize="characters" spellcheck="false" list="offices"',
+            ),
+        )
+    )
+    office_fields = "".join(
+        (
+            _field(
+                "token",
+                "Office API token",
+                "Your office's token for this gateway (prioreg tokens create). Kept in this page only, never stored.",
+                attrs='autocomplete="off" spellcheck="false" maxlength="200"',
+                mono=True,
+                kind="password",
+            ),
+            _field(
+                "familyCommitment",
+                "Commitment of an application in the family",
+                "0x and 64 hex digits: any member of the family, your own record or one it claims.",
+                attrs='autocomplete="off" spellcheck="false" maxlength="66"',
+                mono=True,
+            ),
+        )
+    )
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -131,6 +182,7 @@ def render_page(offices: list[str]) -> str:
   <title>Verify a priority claim · Priority registry</title>
   <link rel="stylesheet" href="/static/page.css">
   <script src="/static/page.js" defer></script>
+  <script src="/static/office.js" defer></script>
 </head>
 <body>
   <a class="skip-link" href="#claim-form">Skip to the form</a>
@@ -138,6 +190,11 @@ def render_page(offices: list[str]) -> str:
     <div class="wrap">
       <p class="brand">Priority registry</p>
       <p class="tagline">A shared register of application numbers and priority claims</p>
+      <nav class="site-nav" aria-label="On this page">
+        <a href="#claim-form">Verify a claim</a>
+        <a href="#all-claims">Check every claim of an application</a>
+        <a href="#office">For offices: reports and notifications</a>
+      </nav>
     </div>
   </header>
   <main class="wrap">
@@ -164,6 +221,31 @@ def render_page(offices: list[str]) -> str:
     </form>
     <section id="result" class="result" aria-live="polite" aria-labelledby="result-heading" tabindex="-1">
       <h2 id="result-heading" class="visually-hidden">Result</h2>
+    </section>
+    <section id="all-claims" class="all-claims" aria-labelledby="all-claims-heading">
+      <h2 id="all-claims-heading">Check every claim of an application</h2>
+      <p class="lede">Enter the commitment of the application under examination (from its record or from the family
+        picture). Every priority claim it made is checked against the ledger, withdrawn ones too; no access code is
+        needed, since the ledger names each earlier application by its commitment.</p>
+      <form id="all-claims-form" novalidate>{all_fields}
+        <div class="actions">
+          <button type="submit" id="all-claims-button">Check every claim</button>
+        </div>
+      </form>
+      <div id="all-claims-result" class="result" aria-live="polite"></div>
+    </section>
+    <section id="office" class="office" aria-labelledby="office-heading">
+      <h2 id="office-heading">For offices: the family's reports and your notifications</h2>
+      <p class="lede">Offices holding applications of one family may read each other's search and examination reports
+        before anything is published (WIPO recommendation R15). Sign in with your office's token to list the reports
+        of a family and to see what happened in the families of your applications.</p>
+      <form id="office-form" novalidate>{office_fields}
+        <div class="actions">
+          <button type="submit" id="reports-button">Show the family's reports</button>
+          <button type="button" id="notifications-button" class="secondary">Show my notifications</button>
+        </div>
+      </form>
+      <div id="office-result" class="result" aria-live="polite"></div>
     </section>
   </main>
   <footer class="wrap footer">

@@ -23,13 +23,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import CallerOffice, Service
 from api.errors import envelope
 from api.gateway import GatewayChecker, ReportsDep
 from api.routes.applications import CommitmentPath, OfficeQuery, commitment_from_path
 from api.schemas import ErrorEnvelope, FamilyReportsOut, ReportAccessesOut, ReportOut
+from api.uploads import read_upload
 from registry.domain.commitments import REPORT_KINDS
 from registry.errors import GatewayRequestRefused, InvalidInput
 from registry.service.reports import MAX_REPORT_BYTES, ReportFile, parse_issued, parse_kind, report_not_found
@@ -142,21 +142,11 @@ async def anchor_report(
         message = f"send the report as {_MULTIPART} with the fields file, kind and issued"
         detail = {"code": "unsupportedMediaType", "message": message, "target": "Content-Type"}
         return envelope(415, "UNSUPPORTED_MEDIA_TYPE", message, [detail])
-    try:
-        form = await request.form(max_files=1, max_fields=10)
-    except StarletteHTTPException as exc:  # starlette's 400 for a body that is not multipart
-        raise InvalidInput(f"the upload cannot be read: {exc.detail}", code="multipartInvalid") from None
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str):
-        raise InvalidInput("attach the report as the form field 'file'", code="required", target="file")
-    kind_field, issued_field = form.get("kind"), form.get("issued")
-    kind = parse_kind(kind_field if isinstance(kind_field, str) else None)
+    upload = await read_upload(request, what="the report", max_bytes=MAX_REPORT_BYTES, size="16 MB")
+    kind = parse_kind(upload.fields.get("kind"))
     latest_day = await run_in_threadpool(service.chain.latest_block_day)
-    issued = parse_issued(issued_field if isinstance(issued_field, str) else None, latest_day)
-    data = await upload.read(MAX_REPORT_BYTES + 1)
-    if len(data) > MAX_REPORT_BYTES:
-        raise InvalidInput("the report is larger than 16 MB", code="tooLarge", target="file")
-    anchored = await run_in_threadpool(reports.anchor, office, key, data, upload.content_type, kind, issued)
+    issued = parse_issued(upload.fields.get("issued"), latest_day)
+    anchored = await run_in_threadpool(reports.anchor, office, key, upload.data, upload.media_type, kind, issued)
     return ReportOut.of(anchored)
 
 

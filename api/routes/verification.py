@@ -51,4 +51,5 @@ async def verify_claim(body: VerifyIn, service: Service) -> VerificationOut:
     # indexed reads of a WAL snapshot, which never wait for the index writer (an in-memory index,
     # in tests, waits for a sync step). The hop to a worker thread and back cost more than that
     # (~100 µs of CPU a request in the bench) and passed the GIL back and forth under load.
-    return VerificationOut.of(service.verify(claim, later_app))
+    verification, evidence = service.verify_with_evidence(claim, later_app, later_number=later.application_number)
+    return VerificationOut.of(verification, evidence)

@@ -237,9 +237,13 @@ def _mount_subcommands() -> None:
     app.add_typer(state_app, name="state")
     app.add_typer(app_of("registry.cli.tokens"), name="tokens")
     app.add_typer(app_of("registry.cli.network"), name="network")
+    app.add_typer(app_of("registry.cli.package"), name="package")
     register(app, friendly)
     register_serve(app, friendly)
     register_governance(app, friendly)
+    from registry.cli.evidence import check_evidence_cmd
+
+    app.command("check-evidence")(friendly(check_evidence_cmd))
 
 
 _mount_subcommands()

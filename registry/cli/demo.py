@@ -5,7 +5,10 @@ reveals nothing; the USPTO files on time and the EPO a month late (restorable, P
 both claiming it; the CNIPA files a design claiming the JP patent (flagged: Paris Art. 4E is for
 utility models, design ← patent is national law); an examiner mistypes the access code (caught by
 the check character before the ledger is asked) and then tries a well-formed wrong one (notFound,
-the same answer as an unknown application); the JPO publishes; the family is printed and drawn.
+the same answer as an unknown application); the JPO shares its search report inside the family
+before anything is published (R15): the USPTO reads it, the KIPO, outside the family, gets the same
+answer as for an unknown application, and the JPO sees who read it; the JPO publishes; the family
+is printed and drawn.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from registry.service.family_view import family_view
 
 __all__ = ["DEMO_OFFICES", "run_demo", "start_demo_service"]
 
-DEMO_OFFICES = ("JP", "US", "EP", "CN")
+DEMO_OFFICES = ("JP", "US", "EP", "CN", "KR")
 
 
 def start_demo_service(offices: tuple[str, ...] = DEMO_OFFICES) -> RegistryService:
@@ -78,6 +81,71 @@ def _anchored(console: Console, who: str, outcome: FilingOutcome) -> None:
             f"    claims {claim.number.office} {claim.number.display} of {claim.filing_date}: "
             f"[{_verdict_style(verdict)}]{verdict}[/]{flagged}"
         )
+
+
+def _share_reports(console: Console, service: RegistryService, jp: FilingOutcome, us: FilingOutcome) -> bool:
+    """Step 4 (R15): a search report read inside the family before publication, and by nobody else."""
+    import tempfile
+
+    from registry.errors import NotFound
+    from registry.service.files import FileStore
+    from registry.service.gateway_requests import GatewaySender, directory_endpoints
+    from registry.service.reports import REPORT_KINDS, ReportBook, Reports
+
+    console.rule("4. Work-sharing before publication: the JPO's search report, inside the family only (R15)")
+    service.sync()  # the JPO confirms the claims on its application: the links become confirmed
+    with tempfile.TemporaryDirectory(prefix="prioreg-demo-") as tmp:
+        book = ReportBook(":memory:")
+        reports = Reports(service, FileStore(Path(tmp)), book, GatewaySender(directory_endpoints(service.index)))
+        text = (
+            "JPO search report, JP 2017-187096: documents D1 JP2015-012345 A (X, claims 1-3), D2 US 9,000,000 B2 (Y)."
+        )
+        anchored = reports.anchor(
+            "JP",
+            jp.prepared.commitment,
+            text.encode(),
+            "text/plain",
+            REPORT_KINDS["searchReport"],
+            dt.date(2018, 5, 10),
+        )
+        report_id = anchored.report.report_id
+        console.print(
+            f"  JP anchored a search report of its application: the file stays with the JPO, its SHA-256 "
+            f"{anchored.sha256[:12]}… is bound on the ledger (report {to_hex(report_id)[:18]}…, "
+            f"block {anchored.ledger.block_number})."
+        )
+        listed = reports.family_reports("US", us.prepared.commitment)
+        got = reports.retrieve("US", report_id)
+        console.print(
+            f"  The USPTO, whose application claims the JP one, lists {len(listed)} report(s) of the family and reads"
+            f" this one — checked against the ledger — before either application is published:"
+        )
+        console.print(f"    [italic]{got.data.decode()}[/]")
+        kr = service.anchor("KR", FilingInput("10-2018-0012345", dt.date(2018, 2, 1), IpRightKind.PATENT))
+        try:
+            reports.family_reports("KR", jp.prepared.commitment)
+            console.print("[red]  an office outside the family listed its reports[/]")
+            return False
+        except NotFound as exc:
+            console.print(
+                f"  The KIPO, with {kr.prepared.number.display} outside the family, asks too: [magenta]404[/] "
+                f"[italic]{exc.message[:60]}…[/] — the answer an unknown application gets."
+            )
+        try:
+            reports.accesses("US", report_id)
+            console.print("[red]  an office other than the JPO saw the report's accesses[/]")
+            return False
+        except NotFound:
+            pass
+        accesses = reports.accesses("JP", report_id)
+        table = Table(title="Who read the JPO's report (shown to the JPO only)", title_justify="left")
+        for column in ("office", "at", "through its application"):
+            table.add_column(column)
+        for access in accesses:
+            table.add_row(access.office, access.at, to_hex(access.through)[:18] + "…")
+        console.print(table)
+        book.close()
+        return [a.office for a in accesses] == ["US"] and got.sha256 == anchored.sha256
 
 
 def run_demo(console: Console | None = None, *, svg_path: Path | None = Path("family.svg")) -> int:
@@ -144,7 +212,10 @@ def run_demo(console: Console | None = None, *, svg_path: Path | None = Path("fa
         "— exactly what an unknown application gets, so the answer reveals nothing."
     )
 
-    console.rule("4. The JPO publishes; the family was visible before that")
+    if not _share_reports(console, service, jp, us):
+        return 1
+
+    console.rule("5. The JPO publishes; the family was visible before that")
     commitment, number, ack = service.publish("JP", "2017-187096", code)
     console.print(f"  JP revealed {number} for {to_hex(commitment)[:18]}… in block {ack.block_number}")
     family = family_view(service.index, us.prepared.commitment).body()

@@ -1,4 +1,4 @@
-"""``prioreg deploy | admit | anchor | import | verify | family``: the ledger from a terminal.
+"""``prioreg deploy | admit | anchor | import | verify | claims | family``: the ledger from a terminal.
 
 Every command takes ``--state-dir`` (default ``./state``, or ``PRIOREG_STATE_DIR``) and
 ``--rpc-url`` (default: the durable embedded chain kept in the state directory). Passphrases come
@@ -375,12 +375,14 @@ def verify_cmd(
     opened = _open(state_dir, rpc_url)
     try:
         opened.service.sync()  # the in-memory copy of the index, up to the chain's head
-        result = opened.service.verify(ClaimInput(office, number, parse_date(filing_date), code), later)
+        result, evidence = opened.service.verify_with_evidence(
+            ClaimInput(office, number, parse_date(filing_date), code), later, later_number=later_number
+        )
     finally:
         opened.service.chain.close()
     from registry.service.answers import VerificationOut
 
-    payload = VerificationOut.of(result).body()  # the API's answer, key for key
+    payload = VerificationOut.of(result, evidence).body()  # the API's answer, key for key
     if as_json:
         print(json.dumps(payload))
     else:
@@ -458,6 +460,51 @@ def family_cmd(
         console.print(f"{link['from'][:18]}… claims {link['to'][:18]}… (date {link['claimedFilingDate']})")
 
 
+def claims_cmd(
+    commitment: Annotated[str, typer.Argument(help="The application's commitment (0x + 64 hex).")],
+    office: Annotated[
+        str | None, typer.Option("--office", help="The office whose record is meant; default: the first anchored.")
+    ] = None,
+    state_dir: StateOpt = None,
+    rpc_url: RpcOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify every priority claim of an application from the ledger alone (exit 0 when every claim not withdrawn
+    is valid), as ``GET /v1/applications/{commitment}/priority-claims`` (docs/api.md#other-bodies)."""
+    from registry.domain.commitments import parse_commitment
+    from registry.service.all_claims import all_claims
+    from registry.service.answers import ApplicationClaimsOut
+
+    wanted = parse_commitment(commitment)
+    opened = _open(state_dir, rpc_url)
+    try:
+        opened.service.sync()
+        payload = ApplicationClaimsOut.of(all_claims(opened.service, wanted, office)).body()  # the API's answer
+    finally:
+        opened.service.chain.close()
+    if as_json:
+        print(json.dumps(payload))
+    else:
+        table = Table(title=f"priority claims of {payload['commitment'][:18]}… (in the order made)")
+        for column in ("#", "earlier office", "earlier commitment", "claimed date", "withdrawn", "verdict", "failed"):
+            table.add_column(column)
+        for i, item in enumerate(payload["priorityClaims"], start=1):
+            verification = item["verification"]
+            failed = ", ".join(c["name"] for c in verification["checks"] if not c["passed"]) or "—"
+            table.add_row(
+                str(i),
+                item["ipOfficeCode"],
+                item["earlierCommitment"][:18] + "…",
+                item["claimedFilingDate"],
+                "yes" if item["withdrawn"] else "",
+                verification["verdict"],
+                failed,
+            )
+        console.print(table)
+    if any(not i["withdrawn"] and i["verification"]["verdict"] != "valid" for i in payload["priorityClaims"]):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer, friendly: Any) -> None:
     """Add the commands to the main ``prioreg`` app."""
     for name, fn in (
@@ -466,6 +513,7 @@ def register(app: typer.Typer, friendly: Any) -> None:
         ("anchor", anchor_cmd),
         ("import", import_cmd),
         ("verify", verify_cmd),
+        ("claims", claims_cmd),
         ("family", family_cmd),
     ):
         app.command(name)(friendly(fn))

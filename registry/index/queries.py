@@ -397,6 +397,13 @@ class Queries(abc.ABC):
             state[code] = (current_signer, active, history)
         return [IndexedOffice(code, s, a, tuple(h), endpoints.get(code)) for code, (s, a, h) in sorted(state.items())]
 
+    def block_hash(self, number: int) -> bytes | None:
+        """The hash of block ``number`` when it carried registry events (kept for good, registry.index.sync),
+        or when it is one of the newest indexed; ``None`` otherwise."""
+        with self._reading(snapshot=False) as db:
+            row = db.execute("SELECT hash FROM blocks WHERE number = ?", (number,)).fetchone()
+        return None if row is None else bytes(row[0])
+
     def stats(self) -> IndexStats:
         """Totals: filings (records), batches, conflicts, refused batches, last block."""
         with self._reading() as db:

@@ -30,7 +30,7 @@ from registry import errors
 from registry.ledger.compile import load_artifact
 from registry.ledger.embedded import Journal
 from registry.ledger.reverts import decode_revert
-from registry.ledger.transports.base import TransactionRef, Transport, translated
+from registry.ledger.transports.base import Topics, TransactionRef, Transport, translated
 from registry.ledger.transports.embedded import EmbeddedTransport
 from registry.ledger.transports.rpc import DEV_CHAIN_ID, RpcTransport
 
@@ -158,14 +158,14 @@ class Chain:
         """The gas limit of the latest block."""
         return self.query(self.transport.block_gas_limit)
 
-    def logs(self, address: str, from_block: int, to_block: int) -> list[Any]:
+    def logs(self, address: str, from_block: int, to_block: int, topics: Topics = None) -> list[Any]:
         """The logs ``address`` emitted in blocks ``from_block``…``to_block``, in chain order.
 
         Each log reads like web3's (``topics``, ``data``, ``blockNumber``, ``blockHash``,
         ``transactionIndex``, ``transactionHash``, ``logIndex``). A node's limits on an answer's
         size surface as :class:`~registry.errors.LedgerError`: the caller narrows the range.
         """
-        return self.query(lambda: self.transport.logs(address, from_block, to_block))
+        return self.query(lambda: self.transport.logs(address, from_block, to_block, topics))
 
     def transaction_at(self, block_number: int, index: int) -> TransactionRef | None:
         """The transaction at ``index`` in block ``block_number`` (its hash, block hash, recipient, input).

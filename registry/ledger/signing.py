@@ -38,6 +38,7 @@ __all__ = [
     "anchor_filing_typed_data",
     "priority_document_request_typed_data",
     "priority_document_typed_data",
+    "recover_typed_data_signer",
     "report_request_typed_data",
     "rotate_office_key_typed_data",
     "sign_typed_data",
@@ -302,6 +303,25 @@ def sign_typed_data(private_key: bytes | str, typed_data: dict[str, Any]) -> byt
     """Sign an EIP-712 message with an office key; returns the 65-byte ``r ‖ s ‖ v`` signature."""
     signed = Account.sign_typed_data(private_key, full_message=typed_data)
     return bytes(signed.signature)
+
+
+def recover_typed_data_signer(typed_data: dict[str, Any], signature: bytes) -> str | None:
+    """The EIP-55 address that signed ``typed_data`` with the 65-byte ``r ‖ s ‖ v`` ``signature``, or ``None``.
+
+    ``v`` must be 27 or 28 and ``s`` in the lower half of the curve order (EIP-2), as the contract's
+    ECDSA check requires; anything else recovers nobody.
+    """
+    if len(signature) != 65 or signature[64] not in (27, 28):
+        return None
+    if int.from_bytes(signature[32:64], "big") > _HALF_ORDER:
+        return None
+    try:
+        return str(Account.recover_message(encode_typed_data(full_message=typed_data), signature=signature))
+    except Exception:  # eth-keys raises several types for a signature that recovers no point
+        return None
+
+
+_HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 
 
 def claim_tuples(

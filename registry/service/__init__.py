@@ -22,7 +22,7 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,10 +56,12 @@ from registry.domain.rules import (
     restoration_period_end,
     verify_claim,
 )
+from registry.domain.st96 import St96Claim
 from registry.domain.types import Commitment, IpRightKind, as_commitment, date_to_days
 from registry.index import Index, IndexedRecord, IndexedReport, RegisteredFacts, report_id
 from registry.ledger.chain import Chain
 from registry.ledger.client import STORED, AnchoredBatch, AnchoredFiling, Inclusion, RegistryClient
+from registry.service.evidence import Evidence, EvidenceInput, build_evidence
 from registry.service.own_numbers import OwnNumbers
 
 __all__ = [
@@ -86,6 +88,8 @@ class FilingOutcome:
     ledger: LedgerAck
     claim_verifications: tuple[Verification, ...]
     batch_root: bytes | None = None
+    #: One per claim: the evidence of its verification (docs/api.md#evidence), None where not registered.
+    claim_evidence: tuple[Evidence | None, ...] = ()
 
 
 class RegistryService:
@@ -319,7 +323,8 @@ class RegistryService:
         self.remember_anchored(office, [prepared])
         self.sync()
         ack = LedgerAck(anchored.transaction_hash, anchored.block_number)
-        return FilingOutcome(prepared, ack, self._claim_verifications(prepared, parent_filing_date))
+        verifications, evidence = self._claim_verifications(prepared, parent_filing_date)
+        return FilingOutcome(prepared, ack, verifications, claim_evidence=evidence)
 
     def anchor_batch(
         self,
@@ -349,9 +354,8 @@ class RegistryService:
             ack = LedgerAck(batch.transaction_hash, batch.block_number)
             for i in range(batch.first_index, batch.first_index + batch.count):
                 parent = parent_filing_dates[i] if parent_filing_dates else None
-                outcomes.append(
-                    FilingOutcome(prepared[i], ack, self._claim_verifications(prepared[i], parent), batch.root)
-                )
+                verifications, evidence = self._claim_verifications(prepared[i], parent)
+                outcomes.append(FilingOutcome(prepared[i], ack, verifications, batch.root, evidence))
         return batches, outcomes
 
     def anchor_missing(
@@ -374,7 +378,7 @@ class RegistryService:
 
     def _claim_verifications(
         self, prepared: PreparedFiling, parent_filing_date: _dt.date | None
-    ) -> tuple[Verification, ...]:
+    ) -> tuple[tuple[Verification, ...], tuple[Evidence | None, ...]]:
         # A PCT filing is judged on its receiving Office's calendar (PCT Rule 80.5,
         # docs/spec/priority-rules.md#end-of-the-period).
         later = LaterApplication(
@@ -385,7 +389,19 @@ class RegistryService:
             receiving_office=prepared.number.receiving_office,
             application_number=prepared.number.canonical,
         )
-        return tuple(self._verify_prepared(c.number, c.filing_date, c.commitment, later) for c in prepared.claims)
+        checked = [
+            self._checked(
+                c.number,
+                c.filing_date,
+                c.commitment,
+                later,
+                EvidenceInput.of(
+                    c.number.office, c.number.canonical, c.filing_date, later, later_number=prepared.number.canonical
+                ),
+            )
+            for c in prepared.claims
+        ]
+        return tuple(v for v, _e in checked), tuple(e for _v, e in checked)
 
     def publish(self, office: str, application_number: str, access_code: str) -> tuple[Commitment, str, LedgerAck]:
         """Reveal the number of one of ``office``'s own anchored applications."""
@@ -421,6 +437,23 @@ class RegistryService:
         self.sync()
         return commitment, number.canonical, LedgerAck(sent.transaction_hash, sent.block_number)
 
+    def own_record(self, office: str, commitment: Commitment) -> IndexedRecord:
+        """``office``'s own record of ``commitment`` as the index holds it now.
+
+        403 when only other offices hold the application (its commitment is public, so saying so leaks
+        nothing: docs/api.md#status-codes-on-office-endpoints), 404 when nobody does.
+        """
+        record = self.index.record(commitment, office)
+        if record is not None:
+            return record
+        holders = self.index.holders(commitment)
+        if holders:
+            raise errors.Forbidden(
+                f"the application {to_hex(commitment)} was anchored by {', '.join(holders)}, not by {office}:"
+                " an office adds reports and documents to its own applications only"
+            )
+        raise errors.NotFound(f"no application is anchored under commitment {to_hex(commitment)}")
+
     def anchor_report(
         self, office: str, commitment: Commitment, sha256: bytes, kind: int, issued: _dt.date
     ) -> tuple[IndexedReport, LedgerAck]:
@@ -433,15 +466,7 @@ class RegistryService:
         """
         client = self._client(office)
         self.sync()
-        record = self.index.record(commitment, office)
-        if record is None:
-            holders = self.index.holders(commitment)
-            if holders:
-                raise errors.Forbidden(
-                    f"the application {to_hex(commitment)} was anchored by {', '.join(holders)}, not by {office}:"
-                    " an office adds reports to its own applications only"
-                )
-            raise errors.NotFound(f"no application is anchored under commitment {to_hex(commitment)}")
+        record = self.own_record(office, commitment)
         digest = bound_report_digest(commitment, sha256)
         rid = report_id(office, digest)
         with self._write_locks[office]:
@@ -459,6 +484,38 @@ class RegistryService:
             raise errors.IndexInconsistent(f"the index did not take the report anchored in {sent.transaction_hash}")
         return anchored, LedgerAck(sent.transaction_hash, sent.block_number)
 
+    def derived_access_code(self, office: str, number: NormalizedNumber) -> str | None:
+        """The access code ``office``'s seed derives for ``number`` (None when this service holds no seed for it)."""
+        seed = self._seeds.get(office)
+        return None if seed is None else str(derive_access_code(seed, number.office, number.canonical))
+
+    def anchor_document_version(
+        self, office: str, commitment: Commitment, document_sha256: Callable[[IndexedRecord, int], bytes]
+    ) -> tuple[IndexedRecord, LedgerAck]:
+        """Anchor a new document digest of ``office``'s own application as its next version (``amendFiling``).
+
+        ``document_sha256(record, version)`` gives the SHA-256 to bind, knowing the version it will be (a
+        priority-document manifest names its version: docs/spec/packages.md#on-chain); it is called under the
+        office's write lock, after the index has caught up, so that no other write of this service takes that
+        version first. The filing date is kept. 403/404 as :meth:`own_record`; raises
+        :class:`~registry.errors.IndexInconsistent` when the version mined is not the one expected (another
+        writer of the same office amended meanwhile).
+        """
+        client = self._client(office)
+        with self._write_locks[office]:
+            self.sync()
+            record = self.own_record(office, commitment)
+            version = record.version + 1
+            digest = bound_document_digest(commitment, document_sha256(record, version))
+            sent = client.amend_filing(commitment, date_to_days(record.filing_date), digest, self._inclusion(record))
+            self.sync()
+        after = self.own_record(office, commitment)
+        if after.version != version or after.document_digest != digest:
+            raise errors.IndexInconsistent(
+                f"the amendment in {sent.transaction_hash} did not become version {version} of {to_hex(commitment)}"
+            )
+        return after, LedgerAck(sent.transaction_hash, sent.block_number)
+
     @staticmethod
     def _inclusion(record: IndexedRecord) -> Inclusion:
         if record.inclusion is None:
@@ -472,10 +529,54 @@ class RegistryService:
         prepared = claim_commitment(claim, target="priority")
         return self._verify_prepared(prepared.number, prepared.filing_date, prepared.commitment, later)
 
+    def verify_with_evidence(
+        self, claim: ClaimInput, later: LaterApplication, *, later_number: str | None = None
+    ) -> tuple[Verification, Evidence | None]:
+        """:meth:`verify`, with the evidence of the verdict when the claimed application is registered
+        (docs/api.md#evidence). ``later_number``: the later application's number as the caller wrote it."""
+        prepared = claim_commitment(claim, target="priority")
+        given = EvidenceInput.of(
+            claim.ip_office_code, claim.application_number, prepared.filing_date, later, later_number=later_number
+        )
+        return self._checked(prepared.number, prepared.filing_date, prepared.commitment, later, given)
+
+    def _checked(
+        self,
+        number: NormalizedNumber,
+        claimed_date: _dt.date,
+        commitment: Commitment,
+        later: LaterApplication,
+        given: EvidenceInput,
+    ) -> tuple[Verification, Evidence | None]:
+        facts = self.judged_facts(number, commitment)
+        verification = self._judge(number, claimed_date, commitment, later, facts)
+        if facts is None or verification.registered is None:
+            return verification, None
+        evidence = build_evidence(
+            self.chain,
+            self.index,
+            self.contract,
+            self.calendar,
+            office=facts.office,
+            commitment=commitment,
+            version=facts.version,
+            given=given,
+        )
+        return verification, evidence
+
     def _verify_prepared(
         self, number: NormalizedNumber, claimed_date: _dt.date, commitment: Commitment, later: LaterApplication
     ) -> Verification:
-        facts = self.judged_facts(number, commitment)
+        return self._judge(number, claimed_date, commitment, later, self.judged_facts(number, commitment))
+
+    def _judge(
+        self,
+        number: NormalizedNumber,
+        claimed_date: _dt.date,
+        commitment: Commitment,
+        later: LaterApplication,
+        facts: RegisteredFacts | None,
+    ) -> Verification:
         registered = None
         if facts is not None:
             registered = RegisteredApplication(
@@ -544,6 +645,18 @@ class RegistryService:
             whose = f" by {office}" if office else ""
             raise errors.NotFound(f"no application is anchored{whose} under commitment {to_hex(commitment)}")
         return record
+
+    def st96_claims(self, record: IndexedRecord) -> list[St96Claim]:
+        """The active priority claims of ``record`` as the public record shows them, for its ST.96
+        ``PriorityClaimBag`` (:mod:`registry.domain.st96`): the earlier application's number only once published."""
+        active = [c for c in record.priority_claims if not c.withdrawn]
+        summaries = self.index.summaries((c.earlier_office, c.earlier) for c in active)
+        out = []
+        for claim in active:
+            summary = summaries.get((claim.earlier_office, claim.earlier))
+            number = None if summary is None else summary.published_number
+            out.append(St96Claim(claim.earlier_office, claim.claimed_filing_date, number))
+        return out
 
     def verify_document(
         self, office: str, application_number: str, access_code: str, digest: bytes

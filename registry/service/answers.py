@@ -32,19 +32,32 @@ from pydantic_core import core_schema
 
 from registry.domain.commitments import REPORT_KINDS, to_hex
 from registry.domain.law import Criterion
-from registry.domain.rules import Check, RegisteredApplication, Restoration, Severity, Verdict, Verification
+from registry.domain.rules import (
+    Check,
+    ParentRelation,
+    RegisteredApplication,
+    Restoration,
+    Severity,
+    Verdict,
+    Verification,
+)
 from registry.domain.types import IpRightKind
 from registry.index import IndexedNotification, IndexedOffice, IndexedRecord, IndexedVersion
 from registry.index.notifications import NotificationKind
 from registry.ledger.client import AnchoredBatch
 from registry.service import FilingOutcome, LedgerAck
+from registry.service.all_claims import AllClaims
+from registry.service.evidence import Evidence, EvidenceInput
 from registry.service.notifications import NotificationPage, cursor_of
+from registry.service.packages import PackageVerification
 
 if TYPE_CHECKING:  # the answers read them; reports.py imports family_view, which imports these answers
     from registry.service.reports import AnchoredReport, FamilyReport, ReportAccess
 
 __all__ = [
     "Answer",
+    "ApplicationClaimOut",
+    "ApplicationClaimsOut",
     "ApplicationOut",
     "ApplicationVersionOut",
     "BatchOut",
@@ -55,6 +68,10 @@ __all__ = [
     "Commitment",
     "CriterionName",
     "DocumentVerifyOut",
+    "EvidenceInputOut",
+    "EvidenceLaterOut",
+    "EvidenceOut",
+    "EvidencePriorityOut",
     "FamilyOut",
     "FamilyReportOut",
     "FamilyReportsOut",
@@ -68,6 +85,9 @@ __all__ = [
     "NotificationOut",
     "NotificationsOut",
     "OfficeOut",
+    "PackageCheckOut",
+    "PackageEvidenceOut",
+    "PackageVerificationOut",
     "PublicationOut",
     "RecordClaimOut",
     "RegisteredOut",
@@ -202,8 +222,104 @@ class RestorationOut(Answer):
         )
 
 
+class EvidencePriorityOut(Answer):
+    """The earlier application as the request named it, without its access code (docs/api.md#evidence)."""
+
+    ip_office_code: str
+    application_number: str
+    filing_date: _dt.date
+
+
+class EvidenceLaterOut(Answer):
+    """The later application as the request gave it (docs/api.md#verifying-a-claim ``later``)."""
+
+    ip_office_code: str
+    filing_date: _dt.date
+    ip_right_kind: KindName
+    parent_filing_date: _dt.date | None
+    application_number: str | None
+    parent_relation: Literal["divisional", "continuation", "continuationInPart"] | None
+
+
+class EvidenceInputOut(Answer):
+    """The verify request the verdict answers, without the access code (docs/api.md#evidence ``input``)."""
+
+    priority: EvidencePriorityOut = Field(
+        description="The earlier application named by the claim (its access code is never kept)."
+    )
+    later: EvidenceLaterOut
+
+    @classmethod
+    def of(cls, given: EvidenceInput) -> EvidenceInputOut:
+        """The input as the service kept it."""
+        return cls(
+            priority=EvidencePriorityOut(
+                ip_office_code=given.priority_office,
+                application_number=given.priority_number,
+                filing_date=given.priority_filing_date,
+            ),
+            later=EvidenceLaterOut(
+                ip_office_code=given.later_office,
+                filing_date=given.later_filing_date,
+                ip_right_kind=given.later_kind,
+                parent_filing_date=given.later_parent_filing_date,
+                application_number=given.later_application_number,
+                parent_relation=None if given.later_parent_relation is None else given.later_parent_relation.value,
+            ),
+        )
+
+    def evidence_input(self) -> EvidenceInput:
+        """The service's value back (what ``prioreg check-evidence`` judges again)."""
+        later = self.later
+        return EvidenceInput(
+            self.priority.ip_office_code,
+            self.priority.application_number,
+            self.priority.filing_date,
+            later.ip_office_code,
+            later.filing_date,
+            later.ip_right_kind,
+            later.parent_filing_date,
+            later.application_number,
+            None if later.parent_relation is None else ParentRelation(later.parent_relation),
+        )
+
+
+class EvidenceOut(Answer):
+    """Where on the ledger a registered verification stands, to re-check it on any node (docs/api.md#evidence)."""
+
+    chain_id: int
+    contract: str
+    block_number: int
+    block_hash: str
+    transaction_hash: str
+    head_block: int
+    batch_root: Commitment | None
+    proof: list[str] | None
+    entry: str | None
+    rules_version: str
+    input: EvidenceInputOut
+
+    @classmethod
+    def of(cls, evidence: Evidence) -> EvidenceOut:
+        """The evidence as the service built it (:mod:`registry.service.evidence`)."""
+        return cls(
+            chain_id=evidence.chain_id,
+            contract=evidence.contract,
+            block_number=evidence.block_number,
+            block_hash="0x" + evidence.block_hash.hex(),
+            transaction_hash="0x" + evidence.transaction_hash.hex(),
+            head_block=evidence.head_block,
+            batch_root=_hex(evidence.batch_root),
+            proof=None if evidence.proof is None else ["0x" + p.hex() for p in evidence.proof],
+            entry=_hex(evidence.entry),
+            rules_version=evidence.rules_version,
+            input=EvidenceInputOut.of(evidence.input),
+        )
+
+
 class VerificationOut(Answer):
-    """The verdict on one priority claim, with its checks (docs/spec/priority-rules.md#verdicts)."""
+    """The verdict on one priority claim, with its checks (docs/spec/priority-rules.md#verdicts) and, when the
+    claimed application is registered, the evidence to check it again on any node (docs/api.md#evidence)."""
 
     verdict: VerdictName
     checks: list[CheckOut]
@@ -211,10 +327,11 @@ class VerificationOut(Answer):
     restoration_period_end: _dt.date | None
     registered: RegisteredOut | None
     restoration: RestorationOut | None
+    evidence: EvidenceOut | None
 
     @classmethod
-    def of(cls, verification: Verification) -> VerificationOut:
-        """The verdict engine's answer, as docs/api.md#verifying-a-claim shows it."""
+    def of(cls, verification: Verification, evidence: Evidence | None = None) -> VerificationOut:
+        """The verdict engine's answer, as docs/api.md#verifying-a-claim shows it, with its evidence."""
         return cls(
             verdict=verification.verdict,
             checks=[CheckOut.of(c) for c in verification.checks],
@@ -222,6 +339,7 @@ class VerificationOut(Answer):
             restoration_period_end=verification.restoration_period_end,
             registered=None if verification.registered is None else RegisteredOut.of(verification.registered),
             restoration=None if verification.restoration is None else RestorationOut.of(verification.restoration),
+            evidence=None if evidence is None or verification.registered is None else EvidenceOut.of(evidence),
         )
 
 
@@ -272,8 +390,13 @@ class FilingOut(Answer):
             ip_right_kind=prepared.entry.kind,
             access_code=str(prepared.access_code),
             priority_claims=[
-                ClaimOut(commitment=to_hex(claim.commitment), verification=VerificationOut.of(verification))
-                for claim, verification in zip(prepared.claims, outcome.claim_verifications, strict=True)
+                ClaimOut(commitment=to_hex(claim.commitment), verification=VerificationOut.of(verification, evidence))
+                for claim, verification, evidence in zip(
+                    prepared.claims,
+                    outcome.claim_verifications,
+                    outcome.claim_evidence or (None,) * len(prepared.claims),
+                    strict=True,
+                )
             ],
             ledger=LedgerOut.of(outcome.ledger),
         )
@@ -440,6 +563,42 @@ class ApplicationOut(Answer):
             else BatchRefOut(root=to_hex(inclusion.root), proof=[to_hex(p) for p in inclusion.proof]),
             application_number=record.published_number,
             also_anchored_by=list(record.also_anchored_by),
+        )
+
+
+class ApplicationClaimOut(Answer):
+    """A priority claim the application made, verified from the ledger alone."""
+
+    earlier_commitment: Commitment
+    ip_office_code: str = Field(
+        description="The earlier office the claim names (docs/spec/entries.md#claim-tokens-and-confirmed-links)."
+    )
+    claimed_filing_date: _dt.date
+    withdrawn: bool
+    verification: VerificationOut
+
+
+class ApplicationClaimsOut(Answer):
+    """Every priority claim of an anchored application, each verified (docs/api.md#other-bodies)."""
+
+    commitment: Commitment
+    priority_claims: list[ApplicationClaimOut]
+
+    @classmethod
+    def of(cls, claims: AllClaims) -> ApplicationClaimsOut:
+        """What :func:`registry.service.all_claims.all_claims` found, claims in chain order."""
+        return cls(
+            commitment=to_hex(claims.record.commitment),
+            priority_claims=[
+                ApplicationClaimOut(
+                    earlier_commitment=to_hex(item.claim.earlier),
+                    ip_office_code=item.claim.earlier_office,
+                    claimed_filing_date=item.claim.claimed_filing_date,
+                    withdrawn=item.claim.withdrawn,
+                    verification=VerificationOut.of(item.verification, item.evidence),
+                )
+                for item in claims.claims
+            ],
         )
 
 
@@ -677,3 +836,83 @@ class ReportAccessesOut(Answer):
     def of(cls, accesses: Sequence[ReportAccess]) -> ReportAccessesOut:
         """The holder's log of one report."""
         return cls(accesses=[ReportAccessOut.of(a) for a in accesses])
+
+
+# ---------------------------------------------------------------------------------------------
+# Priority-document packages (docs/api.md#priority-documents, POST /v1/priority-documents/verify, prioreg package
+# verify --json): built from :mod:`registry.service.packages`.
+
+_HEX32 = r"^0x[0-9a-f]{64}$"
+
+
+class PackageCheckOut(Answer):
+    """One named check of docs/spec/packages.md#checks."""
+
+    name: str = Field(
+        description="The name of the check (docs/spec/packages.md#checks).", examples=["anchoredOnLedger"]
+    )
+    passed: bool
+    message: str = Field(
+        description="One sentence saying why the check passed or failed.",
+        examples=["version 2 of JP's record holds the manifest's digest (block 7)"],
+    )
+
+
+class PackageEvidenceOut(Answer):
+    """Where on the ledger a package's checks stand, to check again on any node of the chain."""
+
+    chain_id: int
+    contract: str
+    commitment: Commitment
+    manifest_sha256: str = Field(pattern=_HEX32)
+    document_digest: str | None = Field(
+        default=None,
+        pattern=_HEX32,
+        description="The binding of sha256(manifest.json) to the commitment, as the version's documentDigest on chain "
+        "should hold it (docs/spec/entries.md#document-digests-and-reports).",
+        examples=["0x" + "5e" * 32],
+    )
+    block_number: int | None = None
+    anchoring_office: str | None = None
+    version_block_number: int | None = None
+    version_transaction_hash: str | None = None
+    signer: str | None = Field(
+        default=None,
+        description="The address the package's signature recovers to; null when it recovers none.",
+        examples=["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"],
+    )
+    office_key_at_version: str | None = None
+
+
+class PackageVerificationOut(Answer):
+    """Whether a priority-document package is authentic and current (docs/api.md#priority-documents)."""
+
+    valid: bool
+    checks: list[PackageCheckOut]
+    ip_office_code: str | None
+    application_number: str | None = Field(
+        description="The application's canonical number as the manifest gives it; null when it cannot be read.",
+        examples=["JP2017187096"],
+    )
+    version: int | None = Field(
+        description="The version of the application this package is; null when the manifest cannot be read.",
+        examples=[2],
+    )
+    current_version: int | None
+    evidence: PackageEvidenceOut | None = Field(
+        description="Where on the ledger the checks stand (chain, contract, the version's transaction, the keys);"
+        " null when the manifest cannot be read.",
+    )
+
+    @classmethod
+    def of(cls, answer: PackageVerification) -> PackageVerificationOut:
+        """What :func:`registry.service.packages.verify_package` returned."""
+        return cls(
+            valid=answer.valid,
+            checks=[PackageCheckOut(name=c.name, passed=c.passed, message=c.message) for c in answer.checks],
+            ip_office_code=answer.ip_office_code,
+            application_number=answer.application_number,
+            version=answer.version,
+            current_version=answer.current_version,
+            evidence=PackageEvidenceOut.model_validate(answer.evidence) if answer.evidence else None,
+        )

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -46,6 +45,7 @@ from registry.ledger.signing import (
     report_request_typed_data,
     sign_typed_data,
 )
+from registry.service.shared_sqlite import open_shared
 
 __all__ = [
     "CLOCK_SKEW",
@@ -227,10 +227,7 @@ class NonceStore:
 
     def __init__(self, path: Path | str) -> None:
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=False)
-        if str(path) != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
+        self._db = open_shared(path)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS nonces (office TEXT NOT NULL, nonce BLOB NOT NULL, expiry INTEGER NOT NULL,"
             " PRIMARY KEY (office, nonce)) WITHOUT ROWID"

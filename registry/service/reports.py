@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import sqlite3
 import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
@@ -39,6 +38,7 @@ from registry.service import LedgerAck, RegistryService
 from registry.service.family_view import start_office
 from registry.service.files import FileStore, media_type_or_default
 from registry.service.gateway_requests import GatewaySender, ReportRequest, expiry_in, new_nonce, sign_request
+from registry.service.shared_sqlite import open_shared
 
 __all__ = [
     "MAX_REPORT_BYTES",
@@ -167,10 +167,7 @@ class ReportBook:
 
     def __init__(self, path: Path | str) -> None:
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=False)
-        if str(path) != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
+        self._db = open_shared(path)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS held (report_id BLOB PRIMARY KEY, sha256 TEXT NOT NULL,"
             " media_type TEXT NOT NULL) WITHOUT ROWID"
@@ -261,14 +258,7 @@ class Reports:
             raise errors.InvalidInput("the report file is empty", code="required", target="file")
         if not self.index.contains(office, commitment):
             self.service.sync()
-        if not self.index.contains(office, commitment):
-            holders = self.index.holders(commitment)
-            if holders:
-                raise errors.Forbidden(
-                    f"the application {to_hex(commitment)} was anchored by {', '.join(holders)}, not by {office}:"
-                    " an office adds reports to its own applications only"
-                )
-            raise errors.NotFound(f"no application is anchored under commitment {to_hex(commitment)}")
+        self.service.own_record(office, commitment)  # 403 / 404 before the file is kept
         kept = media_type_or_default(media_type)
         sha256 = self.files.put(data, media_type=kept)
         digest = bound_report_digest(commitment, bytes.fromhex(sha256))

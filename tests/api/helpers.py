@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from typing import Any
 
@@ -69,7 +70,46 @@ def assert_ledger(ledger: dict[str, Any]) -> None:
     assert isinstance(ledger["blockNumber"], int) and ledger["blockNumber"] > 0
 
 
-VERIFICATION_KEYS = {"verdict", "checks", "priorityPeriodEnd", "restorationPeriodEnd", "registered", "restoration"}
+VERIFICATION_KEYS = {
+    "verdict",
+    "checks",
+    "priorityPeriodEnd",
+    "restorationPeriodEnd",
+    "registered",
+    "restoration",
+    "evidence",
+}
+EVIDENCE_KEYS = {
+    "chainId",
+    "contract",
+    "blockNumber",
+    "blockHash",
+    "transactionHash",
+    "headBlock",
+    "batchRoot",
+    "proof",
+    "entry",
+    "rulesVersion",
+    "input",
+}
+
+
+def assert_evidence(evidence: dict[str, Any]) -> None:
+    """The ``evidence`` of a registered verification, by docs/api.md#evidence."""
+    assert set(evidence) == EVIDENCE_KEYS, evidence
+    assert isinstance(evidence["chainId"], int)
+    assert TX_HASH.match(evidence["transactionHash"]) and TX_HASH.match(evidence["blockHash"])
+    assert 0 < evidence["blockNumber"] <= evidence["headBlock"]
+    batched = evidence["batchRoot"] is not None
+    assert (evidence["proof"] is not None) is batched and (evidence["entry"] is not None) is batched, evidence
+    if batched:
+        assert COMMITMENT.match(evidence["batchRoot"])
+        assert all(COMMITMENT.match(node) for node in evidence["proof"])
+        assert re.fullmatch(r"0x(?:[0-9a-f]{2}){38,}", evidence["entry"])
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*\+.+", evidence["rulesVersion"])
+    assert set(evidence["input"]) == {"priority", "later"}
+    assert set(evidence["input"]["priority"]) == {"ipOfficeCode", "applicationNumber", "filingDate"}
+    assert "accessCode" not in json.dumps(evidence)
 
 
 def assert_verification(answer: dict[str, Any]) -> None:
@@ -87,6 +127,9 @@ def assert_verification(answer: dict[str, Any]) -> None:
         assert set(registered) == {"commitment", "ipOfficeCode", "filingDate", "ipRightKind", "version"}
         assert COMMITMENT.match(registered["commitment"])
         assert is_iso_date(registered["filingDate"])
+        assert_evidence(answer["evidence"])
+    else:
+        assert answer["evidence"] is None, answer
 
 
 def assert_filing_answer(answer: dict[str, Any]) -> None:

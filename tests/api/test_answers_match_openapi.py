@@ -196,6 +196,26 @@ def test_records_and_versions_match_their_schemas(api: Api, contract: Contract, 
     assert version["documentDigest"] is not None  # bound to the commitment, so not the raw SHA-256
 
 
+def test_all_claims_of_an_application_match_their_schema(api: Api, contract: Contract, seeded: Seeded) -> None:
+    # A claim registered, and (in a family of its own, so that the seeded family stays confirmed) one not anchored
+    # yet: a verification with no registered record.
+    pending = claim("JP", "2017-200002", "2017-10-03", fresh_access_code())
+    path = "/v1/applications/{commitment}/priority-claims"
+    verdicts = []
+    for number, claimed in (("201810601863", seeded.jp_claim), ("201810601864", pending)):
+        answer = api.client.post(
+            "/v1/filings", headers=api.auth("CN"), json=filing(number, "2018-09-20", priorityClaims=[claimed])
+        )
+        later = contract.check("post", "/v1/filings", answer, 201)
+        url = f"/v1/applications/{later['commitment']}/priority-claims?ipOfficeCode=CN"
+        body = contract.check("get", path, api.client.get(url), 200)
+        assert body["commitment"] == later["commitment"]
+        verdicts += [c["verification"]["verdict"] for c in body["priorityClaims"]]
+    assert verdicts == ["valid", "notFound"]
+    body = contract.check("get", path, api.client.get(f"/v1/applications/{seeded.jp}/priority-claims"), 200)
+    assert body == {"commitment": seeded.jp, "priorityClaims": []}
+
+
 def test_a_family_matches_its_schema(api: Api, contract: Contract, seeded: Seeded) -> None:
     answer = contract.check("get", "/v1/families/{commitment}", api.client.get(f"/v1/families/{seeded.us}"), 200)
     assert {m["commitment"] for m in answer["extendedFamily"]} >= {seeded.jp, seeded.us}
@@ -222,6 +242,22 @@ def test_documents_match_their_schema(api: Api, contract: Contract, seeded: Seed
     assert contract.check("post", "/v1/documents/verify", answer, 200)["matches"] is True
     answer = api.client.post("/v1/documents/verify", data=named, files={"file": ("x.pdf", b"not the document")})
     assert contract.check("post", "/v1/documents/verify", answer, 200)["matches"] is False
+
+
+def test_a_package_verification_matches_its_schema(api: Api, contract: Contract) -> None:
+    from registry.domain.filings import FilingInput
+    from registry.domain.types import IpRightKind
+    from registry.service.packages import create_package
+
+    # An application of its own: a package is a new version, which the seeded records must not get.
+    outcome = api.service.anchor("JP", FilingInput("2019-050001", dt.date(2019, 3, 1), IpRightKind.PATENT))
+    created = create_package(
+        api.service, "JP", outcome.prepared.commitment, "2019-050001", None, [("app.pdf", "application/pdf", b"%")]
+    )
+    answer = api.client.post("/v1/priority-documents/verify", files={"file": ("p.zip", created.data)})
+    assert contract.check("post", "/v1/priority-documents/verify", answer, 200)["valid"] is True
+    answer = api.client.post("/v1/priority-documents/verify", files={"file": ("p.zip", b"PK not a zip at all..")})
+    assert answer.status_code == 422
 
 
 def test_the_directory_and_health_match_their_schemas(api: Api, contract: Contract) -> None:
@@ -258,6 +294,12 @@ def test_refusals_are_the_declared_error_envelope(api: Api, contract: Contract, 
     cases: list[tuple[str, str, httpx.Response, int]] = [
         ("get", "/v1/applications/{commitment}", api.client.get(f"/v1/applications/{unknown}"), 404),
         ("get", "/v1/applications/{commitment}", api.client.get("/v1/applications/0x12"), 422),
+        (
+            "get",
+            "/v1/applications/{commitment}/priority-claims",
+            api.client.get(f"/v1/applications/{unknown}/priority-claims"),
+            404,
+        ),
         (
             "get",
             "/v1/applications/{commitment}/versions/{version}",
@@ -353,11 +395,13 @@ CHECKED = {
     ("post", "/v1/filing-batches", 201),
     ("get", "/v1/applications/{commitment}", 200),
     ("get", "/v1/applications/{commitment}/versions/{version}", 200),
+    ("get", "/v1/applications/{commitment}/priority-claims", 200),
     ("get", "/v1/families/{commitment}", 200),
     ("post", "/v1/priority-claims/verify", 200),
     ("post", "/v1/publications", 200),
     ("post", "/v1/documents/verify", 200),
     ("get", "/v1/notifications", 200),
+    ("post", "/v1/priority-documents/verify", 200),
     ("post", "/v1/applications/{commitment}/reports", 201),
     ("get", "/v1/families/{commitment}/reports", 200),
     ("get", "/v1/reports/{reportId}/accesses", 200),

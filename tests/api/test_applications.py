@@ -188,3 +188,63 @@ def test_the_extended_family_joins_everything_linked_and_says_why(api: Api, fami
 
 def test_the_family_of_an_unknown_commitment_is_404(api: Api) -> None:
     assert_envelope(api.client.get("/v1/families/0x" + "01" * 32), 404, "NOT_FOUND")
+
+
+# ---------------------------------------------------------------------------------------------
+# ST.96 (docs/api.md#other-bodies): Accept: application/xml gives the priority claims as a PriorityClaimBag
+
+
+def test_an_application_in_xml_is_its_st96_priority_claim_bag(api: Api, family: dict[str, Any]) -> None:
+    from xml.etree import ElementTree as ET
+
+    from registry.domain.st96 import COMMON_NS, PATENT_NS
+
+    pat, com = f"{{{PATENT_NS}}}", f"{{{COMMON_NS}}}"
+    response = api.client.get(f"/v1/applications/{family['cn']['commitment']}", headers={"Accept": "application/xml"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    bag = ET.fromstring(response.content)
+    assert bag.tag == pat + "PriorityClaimBag"
+    claims = list(bag)
+    assert [c.findtext(com + "IPOfficeCode") for c in claims] == ["JP", "JP"]
+    assert [c.findtext(pat + "FilingDate") for c in claims] == ["2017-09-27", "2017-10-02"]
+    # Nothing is published yet: no number is revealed
+    # (docs/design.md#p1-nothing-unpublished-can-be-read-off-the-ledger).
+    assert all(c.find(com + "ApplicationNumber") is None for c in claims)
+    assert b"2017-187096" not in response.content
+
+
+def test_json_stays_the_default_and_another_accept_is_406(api: Api, family: dict[str, Any]) -> None:
+    path = f"/v1/applications/{family['us']['commitment']}"
+    for accept in (None, "application/json", "*/*", "application/json, application/xml;q=0.5"):
+        headers = {} if accept is None else {"Accept": accept}
+        response = api.client.get(path, headers=headers)
+        assert response.status_code == 200, (accept, response.text)
+        assert set(response.json()) == APPLICATION_KEYS
+    for accept in ("text/html", "image/png"):
+        response = api.client.get(path, headers={"Accept": accept})
+        assert_envelope(response, 406, "NOT_ACCEPTABLE")
+
+
+def test_a_published_earlier_application_shows_its_number_in_st96(api: Api) -> None:
+    from xml.etree import ElementTree as ET
+
+    from registry.domain.st96 import COMMON_NS, PATENT_NS
+
+    pat, com = f"{{{PATENT_NS}}}", f"{{{COMMON_NS}}}"
+    jp = _anchor(api, "JP", filing("2016-100001", "2016-05-02"))
+    later = _anchor(
+        api,
+        "US",
+        filing("15/900,001", "2017-04-28", priorityClaims=[claim("JP", "2016-100001", "2016-05-02", jp["accessCode"])]),
+    )
+    published = api.client.post(
+        "/v1/publications",
+        json={"applicationNumber": "2016-100001", "accessCode": jp["accessCode"]},
+        headers=api.auth("JP"),
+    )
+    assert published.status_code == 200, published.text
+    response = api.client.get(f"/v1/applications/{later['commitment']}", headers={"Accept": "application/xml"})
+    (item,) = list(ET.fromstring(response.content))
+    assert item.findtext(com + "ApplicationNumber/" + com + "ApplicationNumberText") == jp["applicationNumber"]
+    assert item.findtext(pat + "FilingDate") == "2016-05-02"

@@ -150,6 +150,8 @@ def test_an_owner_that_cannot_be_reached_is_a_503_and_nothing_is_written(tmp_pat
         ("HEAD", "/v1/health", True),
         ("POST", "/v1/priority-claims/verify", True),
         ("POST", "/v1/documents/verify", True),
+        ("POST", "/v1/priority-documents/verify", True),
+        ("POST", "/v1/priority-documents/retrieve", False),
         ("POST", "/v1/filings", False),
         ("POST", "/v1/filing-batches", False),
         ("POST", "/v1/publications", False),

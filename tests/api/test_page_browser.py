@@ -4,7 +4,9 @@ The whole app runs under uvicorn on a free loopback port, over a fresh embedded 
 first filing and a US application claiming it are anchored through the API, then an examiner's
 session is played with the keyboard alone: tab into the form, type the claim, submit, read the
 verdict, the checks and the family picture; then mistype the access code and read the error beside
-the field. Screenshots go to ``test-output/`` for a person to look at.
+the field. Then every claim of an application is checked in one call and a checked claim's record is printed:
+Chromium emulates print media (the forms and navigation gone, the record's fields there) and prints it to PDF.
+Screenshots and the PDF go to ``test-output/`` (gitignored) for a person to look at.
 
 Chromium comes from Debian (``apt-get install chromium``), driven by Playwright for Python with
 ``executable_path``: Playwright's own browser download cannot work here (docs/design.md#dependencies). When the
@@ -29,7 +31,9 @@ import uvicorn
 
 from api.app import create_app
 from api.auth import TokenStore
+from api.gateway import install_gateway_requests
 from tests.api.conftest import OFFICES, build_service
+from tests.api.helpers import fresh_access_code
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page
@@ -49,6 +53,9 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
 JP_NUMBER, JP_DATE = "2017-187096", "2017-09-27"
 US_NUMBER, US_DATE = "16/123,456", "2018-09-06"
+JP2_NUMBER, JP2_DATE = "2017-187200", "2017-10-02"
+PENDING_CODE = fresh_access_code()  # nothing is anchored under it
+REPORT_TEXT = "JPO search report, JP 2017-187096: D1 JP2015-012345 A (X, claims 1-3)."
 
 
 def _unavailable(reason: str) -> NoReturn:
@@ -65,6 +72,8 @@ class Site:
     jp_access_code: str
     jp_commitment: str
     us_commitment: str
+    cn_commitment: str
+    tokens: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +85,9 @@ def site() -> Iterator[Site]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(service, store), log_level="warning", ws="none", lifespan="on")
+    app = create_app(service, store)
+    install_gateway_requests(app, service, None)  # the report routes, as `prioreg serve` installs them
+    config = uvicorn.Config(app, log_level="warning", ws="none", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
     thread.start()
@@ -109,7 +120,45 @@ def site() -> Iterator[Site]:
                     "priorityClaims": [claim],
                 },
             )
-        yield Site(url, jp["accessCode"], jp["commitment"], us["commitment"])
+            # A family of its own (the picture above stays JP ← US): CN claims a second JP filing, and one
+            # whose office has not anchored it yet.
+            jp2 = _anchor(
+                client, tokens["JP"], {"applicationNumber": JP2_NUMBER, "filingDate": JP2_DATE, "ipRightKind": "patent"}
+            )
+            cn = _anchor(
+                client,
+                tokens["CN"],
+                {
+                    "applicationNumber": "201810601862",
+                    "filingDate": "2018-09-20",
+                    "ipRightKind": "patent",
+                    "priorityClaims": [
+                        {
+                            **claim,
+                            "applicationNumber": JP2_NUMBER,
+                            "filingDate": JP2_DATE,
+                            "accessCode": jp2["accessCode"],
+                        },
+                        {
+                            **claim,
+                            "applicationNumber": "2017-200001",
+                            "filingDate": "2017-10-05",
+                            "accessCode": PENDING_CODE,
+                        },
+                    ],
+                },
+            )
+            # R15: the JPO shares a search report of its first filing (the US claim on it is confirmed by the
+            # JPO's gateway as it syncs: docs/spec/entries.md#claim-tokens-and-confirmed-links).
+            service.sync()
+            report = client.post(
+                f"/v1/applications/{jp['commitment']}/reports",
+                files={"file": ("search-report.txt", REPORT_TEXT.encode(), "text/plain")},
+                data={"kind": "searchReport", "issued": "2018-05-10"},
+                headers={"Authorization": f"Bearer {tokens['JP']}"},
+            )
+            assert report.status_code == 201, report.text
+        yield Site(url, jp["accessCode"], jp["commitment"], us["commitment"], cn["commitment"], tokens)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
@@ -147,7 +196,10 @@ def page(browser: Browser, site: Site) -> Iterator[Page]:
 
     def on_console(message: ConsoleMessage) -> None:
         # Chromium logs every 4xx answer; a 422 is the API refusing a mistyped field, shown on the page.
-        if message.type == "error" and "status of 422" not in message.text:
+        # A 404 is an office outside a family asking for its reports (the answer an unknown application gets), a 401
+        # a token the page was given wrong: both shown on the page.
+        refused = ("status of 422", "status of 404", "status of 401")
+        if message.type == "error" and not any(status in message.text for status in refused):
             problems.append(message.text)
 
     page.on("console", on_console)
@@ -212,8 +264,8 @@ def test_an_examiner_verifies_a_claim_with_the_keyboard_and_sees_verdict_checks_
     names = [checks.nth(i).get_attribute("data-check") for i in range(checks.count())]
     assert {"registered", "filingDateMatches", "ipRightKindCompatible", "withinPriorityPeriod"} <= set(names)
     assert all("passed" in checks.nth(i).inner_text() for i in range(checks.count()))
-    facts = page.locator("#result .facts").first.inner_text()
-    assert "2018-09-27" in facts  # twelve months from the Japanese filing date
+    period = page.locator('#result [data-field="priorityPeriodEnd"] dd').inner_text()
+    assert period == "2018-09-27"  # twelve months from the Japanese filing date
     assert site.jp_commitment in page.locator("#result").inner_text()
 
     picture = page.locator("#family svg")
@@ -261,3 +313,121 @@ def test_the_page_loads_nothing_from_outside_this_server(page: Page, site: Site)
     assert "http://" not in response.text.replace(site.url, "")
     assert "https://" not in response.text
     assert page.title() == "Verify a priority claim · Priority registry"
+
+
+def _verify_on_the_page(page: Page, site: Site) -> None:
+    _fill_claim_with_the_keyboard(page, site.jp_access_code)
+    page.get_by_role("button", name="Verify claim").click()
+    page.locator("#result [data-verdict]").wait_for()
+
+
+def _field_text(page: Page, key: str) -> str:
+    text: str = page.locator(f'#record [data-field="{key}"] dd').inner_text()
+    return text
+
+
+EVIDENCE_FIELDS = ("chainId", "contract", "blockNumber", "headBlock", "blockHash", "transactionHash", "batchRoot")
+
+
+def test_an_examiner_checks_every_claim_of_an_application_in_one_table(page: Page, site: Site) -> None:
+    page.get_by_role("link", name="Check every claim of an application").click()
+    page.get_by_label("Commitment of the application").fill(site.cn_commitment)
+    page.get_by_role("button", name="Check every claim").click()
+
+    rows = page.locator("#all-claims-table tbody tr")
+    rows.first.wait_for()
+    assert [rows.nth(i).get_attribute("data-verdict") for i in range(rows.count())] == ["valid", "notFound"]
+    headers = page.locator("#all-claims-table thead th[scope=col]")
+    assert headers.all_inner_texts()[:5] == ["#", "Earlier application", "Claimed filing date", "Withdrawn", "Verdict"]
+    assert page.locator("#all-claims-table tbody th[scope=row]").all_inner_texts() == ["1", "2"]
+    assert "Registered on the ledger (passed)" in rows.nth(0).inner_text()
+    assert "Registered on the ledger (failed)" in rows.nth(1).inner_text()
+    assert "Within the priority period (passed)" in rows.nth(0).inner_text()
+    assert page.locator("#all-claims-table caption").inner_text().endswith("1 valid, 1 not found.")
+    _screenshot(page, "examiner-page-every-claim.png")
+
+    # A row opens its claim's record: not anchored yet, so no evidence ("—") and no restoration route.
+    rows.nth(1).get_by_role("button").click()
+    assert page.locator("#record [data-verdict]").get_attribute("data-verdict") == "notFound"
+    assert _field_text(page, "later.commitment") == site.cn_commitment
+    assert all(_field_text(page, key) == "—" for key in (*EVIDENCE_FIELDS, "rulesVersion"))
+
+    # An application without claims says so.
+    page.get_by_label("Commitment of the application").fill(site.jp_commitment)
+    page.get_by_role("button", name="Check every claim").click()
+    page.locator("#no-claims").wait_for()
+
+
+def test_a_checked_claim_prints_as_a_record_with_its_checks_and_evidence(page: Page, site: Site) -> None:
+    _verify_on_the_page(page, site)
+    # Check every claim of the later application too: the table comes below, the record stays the verified claim's.
+    page.get_by_label("Commitment of the application").fill(site.us_commitment)
+    page.get_by_role("button", name="Check every claim").click()
+    page.locator("#all-claims-table tbody tr").first.wait_for()
+    assert page.locator("#all-claims-table tbody tr").get_attribute("data-verdict") == "valid"
+
+    record = page.locator("#record")
+    assert _field_text(page, "priority.applicationNumber") == JP_NUMBER
+    assert _field_text(page, "later.filingDate") == US_DATE
+    assert site.jp_access_code not in record.inner_text()  # the secret is never part of the record
+    for key in ("chainId", "contract", "blockNumber", "headBlock", "blockHash", "transactionHash", "rulesVersion"):
+        assert _field_text(page, key) not in ("", "—"), key  # the ledger evidence of a registered claim
+    assert _field_text(page, "blockHash").startswith("0x") and _field_text(page, "rulesVersion").count("+") == 1
+    for key in ("batchRoot", "proof", "entry", "restoration.rule"):
+        assert _field_text(page, key), key  # a stored record: no batch ("—")
+
+    # The button prints (window.print, stubbed here: a headless browser has no print dialog).
+    page.evaluate("window.print = () => { window.printed = true; }")
+    page.get_by_role("button", name="Print record").click()
+    assert page.evaluate("window.printed") is True
+
+    page.emulate_media(media="print")
+    for hidden in ("#claim-form", ".masthead", ".site-nav", "#all-claims", ".footer", "#print-button", "#family", "h1"):
+        assert not page.locator(hidden).first.is_visible(), f"{hidden} shows in the printed record"
+    for shown in (".record-title", "#verdict", "#claim", "table.checks", "#restoration", "#evidence", "#rules-version"):
+        assert page.locator(f"#record {shown}").is_visible(), f"{shown} is missing from the printed record"
+    printed = record.inner_text()
+    assert "Priority claim verification record" in printed and "Valid" in printed
+    checks = page.locator("#record tr.check")
+    assert {"registered", "filingDateMatches", "withinPriorityPeriod"} <= {
+        checks.nth(i).get_attribute("data-check") for i in range(checks.count())
+    }
+    _screenshot(page, "examiner-record-print.png")
+    OUTPUT.mkdir(exist_ok=True)
+    pdf = page.pdf(path=str(OUTPUT / "examiner-record.pdf"), format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000
+
+
+def test_an_office_reads_the_reports_of_its_family_and_an_outsider_cannot(page: Page, site: Site) -> None:
+    """Issue 16 item 3: the family's reports, who wrote them and when, with the office's own token (R15)."""
+    office = page.locator("#office-form")
+    token = office.get_by_label("Office API token")
+    assert token.get_attribute("type") == "password"  # a secret: never shown, never stored
+    token.fill(site.tokens["US"])
+    office.get_by_label("Commitment of an application in the family").fill(site.us_commitment)
+    page.get_by_role("button", name="Show the family's reports").click()
+    row = page.locator("#reports-table tbody tr")
+    row.first.wait_for()
+    assert row.count() == 1
+    assert row.locator("th").inner_text() == "Search report"
+    assert row.locator("[data-field=ipOfficeCode]").inner_text() == "JP"
+    assert row.locator("[data-field=issued]").inner_text() == "2018-05-10"
+    with page.expect_download() as download:
+        row.get_by_role("button").click()
+    assert Path(download.value.path()).read_text(encoding="utf-8") == REPORT_TEXT
+    _screenshot(page, "examiner-page-family-reports.png")
+    assert page.evaluate("Object.keys(localStorage).length + Object.keys(sessionStorage).length") == 0
+
+    # The CNIPA's application is in another family: the answer an unknown application gets.
+    token.fill(site.tokens["CN"])
+    office.get_by_label("Commitment of an application in the family").fill(site.jp_commitment)
+    page.get_by_role("button", name="Show the family's reports").click()
+    alert = page.locator("#office-result [role=alert]")
+    alert.wait_for()
+    assert "no application is anchored or claimed under commitment" in alert.inner_text()
+    assert page.locator("#reports-table").count() == 0
+
+    # A token that is not this gateway's: 401, said as such.
+    token.fill("not-a-token")
+    page.get_by_role("button", name="Show the family's reports").click()
+    page.get_by_text("Check the token").wait_for()

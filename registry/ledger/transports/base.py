@@ -34,7 +34,10 @@ from web3.types import TxParams, TxReceipt, Wei
 from registry import errors
 from registry.ledger.reverts import decode_revert, revert_data
 
-__all__ = ["TransactionRef", "Transport", "Web3Transport", "translated"]
+__all__ = ["Topics", "TransactionRef", "Transport", "Web3Transport", "translated"]
+
+#: An ``eth_getLogs`` topic filter: position i holds the values topic i may take (``None``: any); ``None``: no filter.
+Topics = Sequence[Sequence[bytes] | None] | None
 
 
 @dataclass(frozen=True)
@@ -129,8 +132,12 @@ class Transport(Protocol):
         """The gas limit of the latest block."""
         ...
 
-    def logs(self, address: str, from_block: int, to_block: int) -> list[Any]:
-        """The logs of ``address`` in blocks ``from_block``…``to_block``, web3-shaped, in chain order."""
+    def logs(self, address: str, from_block: int, to_block: int, topics: Topics = None) -> list[Any]:
+        """The logs of ``address`` in blocks ``from_block``…``to_block``, web3-shaped, in chain order.
+
+        ``topics`` filters as ``eth_getLogs`` does: position i of the list holds the values topic i may take
+        (``None``: any).
+        """
         ...
 
     def transaction_at(self, block_number: int, index: int) -> TransactionRef | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from web3 import EthereumTesterProvider, Web3
 
 from registry import errors
 from registry.ledger.embedded import Journal, open_tester, stamp_pending_block
-from registry.ledger.transports.base import TransactionRef, Web3Transport
+from registry.ledger.transports.base import Topics, TransactionRef, Web3Transport
 
 __all__ = ["EmbeddedTransport"]
 
@@ -92,8 +93,9 @@ class EmbeddedTransport(Web3Transport):
         header = self._canonical(number)
         return None if header is None else int(header.timestamp)
 
-    def logs(self, address: str, from_block: int, to_block: int) -> list[Any]:
+    def logs(self, address: str, from_block: int, to_block: int, topics: Topics = None) -> list[Any]:
         chain = self._chain()
+        wanted_topics = None if topics is None else [None if t is None else {bytes(v) for v in t} for t in topics]
         wanted = bytes(HexBytes(address))
         out: list[Any] = []
         # The head once for the whole range, not once a block.
@@ -109,7 +111,7 @@ class EmbeddedTransport(Web3Transport):
             ):
                 tx_hash: bytes | None = None
                 for log in receipt.logs:
-                    if bytes(log.address) == wanted:
+                    if bytes(log.address) == wanted and _topics_match(log.topics, wanted_topics):
                         tx_hash = tx_hash or self._tx_hash(header, tx_index, tx)
                         out.append(
                             {
@@ -190,3 +192,12 @@ class EmbeddedTransport(Web3Transport):
         if self.journal is not None:
             self.journal.close()
             self.journal = None
+
+
+def _topics_match(topics: Sequence[int], wanted: Sequence[set[bytes] | None] | None) -> bool:
+    """``eth_getLogs`` topic matching: position i of ``wanted`` holds the values topic i may take (``None``: any)."""
+    if wanted is None:
+        return True
+    if len(wanted) > len(topics):
+        return False
+    return all(w is None or t.to_bytes(32, "big") in w for t, w in zip(topics, wanted, strict=False))

@@ -15,7 +15,7 @@ from web3.exceptions import BlockNotFound, TransactionNotFound
 from web3.middleware import ExtraDataToPOAMiddleware
 
 from registry import errors
-from registry.ledger.transports.base import TransactionRef, Web3Transport
+from registry.ledger.transports.base import Topics, TransactionRef, Web3Transport
 
 __all__ = ["DEV_CHAIN_ID", "RpcTransport"]
 
@@ -56,8 +56,10 @@ class RpcTransport(Web3Transport):
         except BlockNotFound:
             return None
 
-    def logs(self, address: str, from_block: int, to_block: int) -> list[Any]:
+    def logs(self, address: str, from_block: int, to_block: int, topics: Topics = None) -> list[Any]:
         params: Any = {"address": address, "fromBlock": from_block, "toBlock": to_block}
+        if topics is not None:
+            params["topics"] = [None if t is None else ["0x" + bytes(v).hex() for v in t] for t in topics]
         return list(self.w3.eth.get_logs(params))
 
     def transaction_at(self, block_number: int, index: int) -> TransactionRef | None:

@@ -18,7 +18,7 @@ from web3 import Web3
 from web3.types import TxReceipt
 
 from registry import errors
-from registry.ledger.transports.base import TransactionRef
+from registry.ledger.transports.base import Topics, TransactionRef
 
 __all__ = ["WorkerTransport"]
 
@@ -72,7 +72,7 @@ class WorkerTransport:
     def block_gas_limit(self) -> int:
         self._owner("the block gas limit")
 
-    def logs(self, address: str, from_block: int, to_block: int) -> list[Any]:
+    def logs(self, address: str, from_block: int, to_block: int, topics: Topics = None) -> list[Any]:
         self._owner("reading logs")
 
     def transaction_at(self, block_number: int, index: int) -> TransactionRef | None:

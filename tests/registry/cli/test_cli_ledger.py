@@ -93,8 +93,27 @@ def test_an_office_anchors_and_an_examiner_verifies_from_the_terminal(state: Pat
         )
     )
     assert verdict["verdict"] == "restorable"
+    # The saved answer carries its evidence (docs/api.md#evidence) and holds against the embedded chain.
+    evidence = verdict["evidence"]
+    assert evidence["blockNumber"] <= evidence["headBlock"] and evidence["batchRoot"] is None
+    assert evidence["input"]["priority"] == {
+        "ipOfficeCode": "JP",
+        "applicationNumber": "2017-187096",
+        "filingDate": "2017-09-27",
+    }
+    saved = state.parent / "verdict.json"
+    saved.write_text(json.dumps(verdict), encoding="utf-8")
+    assert "the evidence holds" in prioreg("check-evidence", str(saved), "--state-dir", str(state))
     family = json.loads(prioreg("family", us["commitment"], "--state-dir", str(state), "--json"))
     assert {m["ipOfficeCode"] for m in family["extendedFamily"]} == {"JP", "US"}
+    # Every claim of the US application, from the ledger alone (no access code): the API's answer, key for key.
+    claims = json.loads(prioreg("claims", us["commitment"], "--state-dir", str(state), "--json"))
+    assert claims["commitment"] == us["commitment"]
+    assert [(c["ipOfficeCode"], c["withdrawn"], c["verification"]["verdict"]) for c in claims["priorityClaims"]] == [
+        ("JP", False, "valid")
+    ]
+    assert "valid" in prioreg("claims", us["commitment"], "--office", "US", "--state-dir", str(state))
+    assert json.loads(prioreg("claims", out["commitment"], "--state-dir", str(state), "--json"))["priorityClaims"] == []
 
 
 def test_verify_takes_the_later_number_and_judges_a_pct_application_on_its_receiving_office(state: Path) -> None:
@@ -216,3 +235,8 @@ def test_the_demo_tells_the_whole_story_and_exits_zero(tmp_path: Path, monkeypat
     assert "restorable" in out
     assert "notFound" in out
     assert (tmp_path / "family.svg").read_text().startswith("<")
+    # R15 (issue 16): the USPTO reads the JPO's search report before publication; the KIPO cannot; the JPO sees it.
+    squeezed = " ".join(out.split())
+    assert "JPO search report, JP 2017-187096" in squeezed
+    assert "outside the family" in squeezed and "404" in squeezed
+    assert "Who read the JPO's report (shown to the JPO only)" in squeezed

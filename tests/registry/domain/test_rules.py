@@ -373,6 +373,7 @@ def test_an_unregistered_claim_is_not_found_and_says_nothing_more() -> None:
         "restorationPeriodEnd": None,
         "registered": None,
         "restoration": None,
+        "evidence": None,
     }
 
 
@@ -386,7 +387,17 @@ def test_a_record_of_another_office_answers_exactly_like_no_record() -> None:
 def test_the_json_answer_has_exactly_the_api_shape() -> None:
     v = verify_claim(claim("2023-03-01"), later("2024-02-01"), registered("2023-03-01", version=3), WEEKENDS)
     data = answer(v)
-    assert set(data) == {"verdict", "checks", "priorityPeriodEnd", "restorationPeriodEnd", "registered", "restoration"}
+    # evidence is the service's (docs/api.md#evidence): null for a verdict the rules alone reached.
+    assert set(data) == {
+        "verdict",
+        "checks",
+        "priorityPeriodEnd",
+        "restorationPeriodEnd",
+        "registered",
+        "restoration",
+        "evidence",
+    }
+    assert data["evidence"] is None
     assert data["verdict"] == "valid"
     assert data["priorityPeriodEnd"] == "2024-03-01"
     assert data["restorationPeriodEnd"] == "2024-05-01"

@@ -69,6 +69,18 @@ def test_both_transports_answer_the_reads_of_a_mined_filing_alike(chain: Chain) 
     assert tx.input == ep.calldata("anchorFiling", filing_message(_entry("one")).as_abi())
     assert chain.transaction_at(number, 7) is None
 
+    # A topic filter (eth_getLogs's): the same answer from both transports.
+    everything = chain.logs(ep.address, 0, number)
+    admitted, anchored_topic = keccak(text="OfficeAdmitted(bytes2,address)"), bytes(log["topics"][0])
+    ep_topic, us_topic = b"EP".ljust(32, b"\0"), b"US".ljust(32, b"\0")
+    assert chain.logs(ep.address, 0, number, [[anchored_topic]]) == [log]
+    assert chain.logs(ep.address, 0, number, [[anchored_topic, admitted], [ep_topic]]) == [
+        e for e in everything if bytes(e["topics"][0]) in (anchored_topic, admitted)
+    ]
+    assert chain.logs(ep.address, 0, number, [None, [us_topic]]) == []
+    assert chain.logs(ep.address, 0, number, [[anchored_topic], None, [keccak(text="one")]]) == [log]
+    assert chain.logs(ep.address, 0, number, [[anchored_topic], None, None, [bytes(32)]]) == []
+
     assert chain.balance(ep.account.address) > 0
     assert chain.balance(chain.new_account(fund=False).address) == 0
     assert chain.block_gas_limit() >= 2**24

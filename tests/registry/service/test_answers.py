@@ -75,7 +75,9 @@ def test_a_verification_is_written_in_the_api_shape() -> None:
         "restorationPeriodEnd",
         "registered",
         "restoration",
+        "evidence",
     ]
+    assert body["evidence"] is None  # no ledger behind this one (docs/api.md#evidence)
     assert body["verdict"] == "restorable"
     assert body["priorityPeriodEnd"] == "2024-03-06"
     assert body["registered"] == {
