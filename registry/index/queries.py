@@ -67,10 +67,14 @@ _FAMILY_LINKS = (
 
 # One audience's notifications after a point (position, item), in chain order: one range of the key.
 _NOTIFICATIONS = (
-    "SELECT n.position, n.item, n.kind, coalesce(r.office, e.office), r.commitment, t.tx_hash, t.time"
-    " FROM notifications n JOIN notices t ON t.position = n.position"
-    " LEFT JOIN records r ON r.seq = n.seq LEFT JOIN office_events e ON n.seq IS NULL AND e.position = n.position"
-    " WHERE n.audience = ? AND (n.position, n.item) > (?, ?) ORDER BY n.position, n.item LIMIT ?"
+    "SELECT position, item, kind, seq FROM notifications"
+    " WHERE audience = ? AND (position, item) > (?, ?) ORDER BY position, item LIMIT ?"
+)
+# What a notification tells of: its application (or, for a suspension, the office), its transaction.
+_NOTIFIED = (
+    "SELECT coalesce((SELECT office FROM records WHERE seq = ?),"
+    " (SELECT office FROM office_events WHERE position = ?)),"
+    " (SELECT commitment FROM records WHERE seq = ?), tx_hash, time FROM notices WHERE position = ?"
 )
 
 # Verification's read (Index.facts): the record, its newest later version if any, and the dates of
@@ -306,8 +310,8 @@ class Queries(abc.ABC):
 
         Each notification is stored once, for its audience (a set of offices): the ranges of the
         audiences ``office`` is in (and of :data:`~registry.index.notifications.EVERY_OFFICE`) are
-        stepped through together and merged in chain order, each one range of the key however large
-        the index: a page reads ``limit`` rows and one more per audience.
+        read and merged in chain order, each one range of the key however large the index: a page
+        reads at most ``limit`` keys per audience, then what its notifications tell of.
         """
         position, item = after if after is not None else (-1, -1)
         with self._reading() as db:
@@ -317,12 +321,17 @@ class Queries(abc.ABC):
                     "SELECT audience FROM audience_offices WHERE office IN (?, ?)", (office, EVERY_OFFICE)
                 )
             ]
-            ranges = [db.execute(_NOTIFICATIONS, (a, position, item, limit)) for a in audiences]
-            rows = list(itertools.islice(heapq.merge(*ranges, key=lambda row: (row[0], row[1])), limit))
-        return [
-            IndexedNotification(p, i, k, o, None if c is None else bytes(c), bytes(tx), split_position(p)[0], t)
-            for p, i, k, o, c, tx, t in rows
-        ]
+            # Keys first, each range read whole and at once (a statement per audience, reused), then
+            # what the page's ``limit`` notifications tell of.
+            ranges = [db.execute(_NOTIFICATIONS, (a, position, item, limit)).fetchall() for a in audiences]
+            rows = list(itertools.islice(heapq.merge(*ranges), limit))
+            out = []
+            for p, i, k, seq in rows:
+                o, c, tx, t = db.execute(_NOTIFIED, (seq, p, seq, p)).fetchone()
+                out.append(
+                    IndexedNotification(p, i, k, o, None if c is None else bytes(c), bytes(tx), split_position(p)[0], t)
+                )
+        return out
 
     def conflicts(self, commitment: bytes) -> tuple[IndexedConflict, ...]:
         """Later anchors of ``commitment`` by an office that already held it, in chain order."""
