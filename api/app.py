@@ -37,6 +37,7 @@ from api.routes import (
     filings,
     health,
     metrics,
+    notifications,
     offices,
     packages,
     page,
@@ -88,6 +89,7 @@ def create_app(
     on_shutdown: Callable[[], None] | None = None,
     body_limits: BodyLimits | None = None,
     rate_limit: int = DEFAULT_PER_MINUTE,
+    stream_keepalive: float = 15.0,
     owner_socket: str | None = None,
 ) -> FastAPI:
     """The API over ``service``, authenticating offices with ``tokens``; request bodies are bounded
@@ -95,7 +97,8 @@ def create_app(
     :mod:`registry.domain.bounded_json`) before any route sees them; each caller may send ``rate_limit``
     requests a minute (0: no limit, :mod:`api.ratelimit`). With ``owner_socket`` the app is a read
     worker of ``prioreg serve --workers N``: what the index alone cannot answer goes to the owner
-    process listening there (:mod:`api.forwarding`)."""
+    process listening there (:mod:`api.forwarding`). A notification stream writes a comment line
+    after ``stream_keepalive`` quiet seconds (docs/api.md#notifications)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -143,6 +146,7 @@ def create_app(
     install_openapi(app)
     app.state.service = service
     app.state.tokens = tokens
+    app.state.stream_keepalive = stream_keepalive
     app.state.metrics = GatewayMetrics(service)
     install_error_handlers(app)
 
@@ -170,6 +174,7 @@ def create_app(
         publications,
         documents,
         packages,
+        notifications,
         reports,
         health,
         metrics,

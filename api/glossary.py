@@ -84,6 +84,11 @@ GLOSSARY: dict[str, tuple[str, Any]] = {
     ),
     "contract": ("The registry contract's address on the ledger.", "0x5FbDB2315678afecb367f032d93F642f64180aa3"),
     "count": ("How many filings the batch holds.", 250),
+    "cursor": (
+        "Where a notification stands in the chain, opaque and the same at every gateway: ask after it for what "
+        "came later (docs/api.md#notifications).",
+        "0000000000120000100000000",
+    ),
     "criterion": ("The standard of restoration the applying office applies: dueCare or unintentional.", "dueCare"),
     "details": ("One entry per problem found, each with a code, a message and the field it concerns.", None),
     "documentDigest": ("The SHA-256 of the priority document, 0x and 64 hex digits; null when none.", "0x" + "5e" * 32),
@@ -113,6 +118,11 @@ GLOSSARY: dict[str, tuple[str, Any]] = {
     "matches": ("Whether the document's SHA-256 equals the anchored digest.", True),
     "message": ("One sentence a person can act on.", "the claim is within the 12-month priority period"),
     "name": ("The name of the check.", "withinPriorityPeriod"),
+    "next": (
+        "The cursor to ask after next time: the last notification's, or the one given when nothing is new.",
+        "0000000000120000100000000",
+    ),
+    "notifications": ("What happened in the families of the office's applications, in chain order.", None),
     "parentApplication": ("The parent of a divisional or continuation: its period runs from the parent's date.", None),
     "parentFilingDate": ("For a divisional or continuation, the parent's filing date, YYYY-MM-DD.", "2017-11-02"),
     "parentRelation": ("How the later application descends from its parent.", "divisional"),

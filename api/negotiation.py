@@ -4,7 +4,8 @@ What each operation produces and consumes is read from the routes themselves, on
 whose ``response_class`` is an HTML response produces ``text/html``; one that declares other
 content for its 200 answer (the family picture: ``image/svg+xml``) produces that; every other
 operation produces ``application/json``. An operation that declares JSON and other content for its 200
-answer (an application as a WIPO ST.96 ``PriorityClaimBag``, ``application/xml``) produces each, JSON by
+answer (an application as a WIPO ST.96 ``PriorityClaimBag``, ``application/xml``; the notifications'
+``text/event-stream``, declared beside a JSON model) produces each, JSON by
 default. An operation with a body consumes ``application/json``,
 and what its OpenAPI ``requestBody`` also declares (``multipart/form-data`` on
 ``/v1/documents/verify``); one whose body is only declared by hand, with no model parameter,
@@ -63,7 +64,7 @@ def media_of(route: APIRoute) -> OperationMedia:
         alternatives = (produces,)
     else:
         declared = (route.responses.get(200) or route.responses.get("200") or {}).get("content") or {}
-        if declared and JSON not in declared:
+        if declared and JSON not in declared and route.response_model is None:
             produces = next(iter(declared))
         # A route that declares JSON and more (an application as ST.96 XML) answers in each.
         alternatives = (produces, *(m for m in declared if m != produces))

@@ -15,6 +15,7 @@ One module a job; this package only re-exports what the rest of the registry use
 - :mod:`~registry.index.projector` — what each event changes (first anchored wins per office,
   versions, claims and confirmations), handlers registered by event name;
 - :mod:`~registry.index.sync` — following the chain a step at a time, undoing reorganisations;
+- :mod:`~registry.index.notifications` — who is told of what, decided as each block is projected;
 - :mod:`~registry.index.proofs` — the batches' Merkle trees for inclusion proofs;
 - :mod:`~registry.index.queries` — the read side;
 - :mod:`~registry.index.store` — :class:`Index`, which owns the file, its connections and locks.
@@ -27,6 +28,7 @@ from registry.index.results import (
     IndexedClaim,
     IndexedConflict,
     IndexedInclusion,
+    IndexedNotification,
     IndexedOffice,
     IndexedRecord,
     IndexedReport,
@@ -57,6 +59,7 @@ __all__ = [
     "IndexedClaim",
     "IndexedConflict",
     "IndexedInclusion",
+    "IndexedNotification",
     "IndexedOffice",
     "IndexedRecord",
     "IndexedReport",

@@ -51,6 +51,7 @@ from registry.index.checks import (
     is_usable_endpoint,
 )
 from registry.index.decode import EventSpec, decode_event, digest_or_none, event_specs, office_code
+from registry.index.notifications import NotificationKind, Notifier
 from registry.index.proofs import TREE_CACHE, BatchTree
 from registry.index.results import report_id
 from registry.ledger.chain import Chain, TransactionRef
@@ -117,6 +118,12 @@ class Projector:
         # by hundreds of megabytes that Python's allocator never returned.
         self.trees: deque[tuple[bytes, BatchTree]] = deque(maxlen=TREE_CACHE)
         self._transaction: tuple[bytes, TransactionRef | None] | None = None
+        # Who is told of what (registry.index.notifications), written once each block is applied.
+        self.notes = Notifier()
+
+    def end_block(self, db: sqlite3.Connection, time: int) -> None:
+        """The block's events are all applied: write its notifications (``time``: the block's Unix time)."""
+        self.notes.flush(db, time)
 
     def apply(self, db: sqlite3.Connection, block: int, n: int, log: Any) -> None:
         """Apply ``log``, the ``n``-th event of the contract in ``block``; one the index ignores is only counted."""
@@ -192,6 +199,7 @@ class Projector:
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
         self._office_event(db, block, position, tx, args["office"], "suspended", None)
+        self.notes.add(position, tx, NotificationKind.OFFICE_SUSPENDED, None)
 
     def _on_office_reinstated(
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
@@ -250,6 +258,7 @@ class Projector:
         )
         if inserted:
             self.counts.filings += 1
+            self.notes.add(position, tx, NotificationKind.FAMILY_MEMBER_ADDED, office, commitment, seq)
         else:
             self._conflicts(db, [(office, commitment, position, None, block)])
 
@@ -300,11 +309,21 @@ class Projector:
             return
         entries = checked.rows
         before = self._next_seq(db) - 1
+        # When every entry will win (nearly always), the records are joined to their families first
+        # and written once with their labels (registry.index.components); else after, at the block's end.
+        labels: dict[int, int] | None = None
+        if self._all_new(db, office, [e[0] for e in entries]):
+            labels = self.notes.join_batch(
+                db,
+                {before + 1 + i: (office, e[0]) for i, e in enumerate(entries)},
+                [(before + 1 + i, eo, earlier) for i, e in enumerate(entries) for eo, earlier, _d, _t in e[4] or ()],
+            )
+        get = (labels or {}).get
         cursor = db.executemany(
             "INSERT OR IGNORE INTO records (office, commitment, kind, filing_date, document_digest, anchor,"
-            " entry_index) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " entry_index, family) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (office, commitment, kind, days, digest, position, i)
+                (office, commitment, kind, days, digest, position, i, get(before + 1 + i))
                 for i, (commitment, kind, days, digest, _claims) in enumerate(entries)
             ],
         )
@@ -330,7 +349,19 @@ class Projector:
                 " VALUES (?, ?, ?, ?, ?, 1, ?)",
                 claims,
             )
+            if labels is None:
+                self.notes.linked((later, earlier_office, earlier) for later, earlier_office, earlier, *_ in claims)
         won = len(entries) if seqs is None else len(seqs)
+        self.notes.add_entries(
+            position,
+            tx,
+            office,
+            (
+                (i, e[0], before + 1 + i if seqs is None else seqs[i])
+                for i, e in enumerate(entries)
+                if seqs is None or i in seqs
+            ),
+        )
         db.execute(
             "INSERT INTO anchors (position, block_number, tx_hash, tx_index, office, root, count, first_seq, refused)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
@@ -340,6 +371,21 @@ class Projector:
         self.counts.batches += 1
         if checked.tree is not None:
             self.trees.append((root, checked.tree))
+
+    @staticmethod
+    def _all_new(db: sqlite3.Connection, office: str, commitments: list[bytes]) -> bool:
+        """Whether ``office`` holds none of ``commitments`` and none repeats: every entry will win."""
+        if len(set(commitments)) != len(commitments):
+            return False
+        for start in range(0, len(commitments), 500):
+            some = commitments[start : start + 500]
+            held = db.execute(
+                f"SELECT 1 FROM records WHERE office = ? AND commitment IN ({','.join('?' * len(some))}) LIMIT 1",  # noqa: S608
+                [office, *some],
+            ).fetchone()
+            if held is not None:
+                return False
+        return True
 
     def _checked(
         self, tx: bytes, log: Any, root: bytes, code: bytes, count: int, block_day: _dt.date | None
@@ -436,6 +482,8 @@ class Projector:
         digest = digest_or_none(args["documentDigest"])
         if not self._version(db, seq, int(args["version"]), "amended", days, digest, block, position, tx):
             self._refuse(db, block, position, tx, office, commitment, "FilingAmended", "repeats a version number")
+            return
+        self.notes.add(position, tx, NotificationKind.FILING_AMENDED, office, commitment, seq)
 
     def _on_priority_claim_added(
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
@@ -471,6 +519,9 @@ class Projector:
                 block,
             ),
         )
+        self.notes.linked([(seq, earlier_office.decode("ascii"), bytes(args["earlierCommitment"]))])
+        if version > 1:  # version 1: the claims of a filing as anchored, told as its familyMemberAdded
+            self.notes.add(position, tx, NotificationKind.PRIORITY_CLAIM_ADDED, office, commitment, seq)
 
     def _on_priority_claim_withdrawn(
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
@@ -484,31 +535,39 @@ class Projector:
             self._refuse(db, block, position, tx, office, commitment, "PriorityClaimWithdrawn", "repeats a version")
             return
         # The newest active claim of that pair: a claim may be added again after a withdrawal.
-        db.execute(
+        earlier, earlier_office = bytes(args["earlierCommitment"]), office_code(args["earlierOffice"])
+        withdrawn = db.execute(
             "UPDATE claims SET withdrawn_version = ?, withdrawn_block = ? WHERE id = (SELECT id FROM claims"
             " WHERE later_seq = ? AND earlier = ? AND earlier_office = ? AND withdrawn_version IS NULL"
             " ORDER BY id DESC LIMIT 1)",
-            (version, block, seq, bytes(args["earlierCommitment"]), office_code(args["earlierOffice"])),
-        )
+            (version, block, seq, earlier, earlier_office),
+        ).rowcount
+        if withdrawn:
+            self.notes.unlinked((seq, earlier_office, earlier))
+        self.notes.add(position, tx, NotificationKind.PRIORITY_CLAIM_WITHDRAWN, office, commitment, seq)
 
     def _on_priority_claim_confirmed(
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
         # Only the earlier office can emit its own code here (the contract takes it from the
         # sender's key), so a row speaks for that office alone: nothing else to check.
-        db.execute(
+        office, earlier = office_code(args["office"]), bytes(args["earlierCommitment"])
+        later_office, later = office_code(args["laterOffice"]), bytes(args["laterCommitment"])
+        inserted = db.execute(
             "INSERT OR IGNORE INTO confirmations (office, earlier, later_office, later, block_number, position,"
             " tx_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                office_code(args["office"]),
-                bytes(args["earlierCommitment"]),
-                office_code(args["laterOffice"]),
-                bytes(args["laterCommitment"]),
-                block,
-                position,
-                tx,
-            ),
-        )
+            (office, earlier, later_office, later, block, position, tx),
+        ).rowcount
+        if not inserted:
+            return
+        # It concerns the claiming application; the confirmed one when the claiming one is not anchored.
+        for node_office, node in ((later_office, later), (office, earlier)):
+            row = db.execute("SELECT seq FROM records WHERE commitment = ? AND office = ?", (node, node_office))
+            found = row.fetchone()
+            if found is not None:
+                kind = NotificationKind.PRIORITY_CLAIM_CONFIRMED
+                self.notes.add(position, tx, kind, node_office, node, int(found[0]))
+                return
 
     def _on_report_anchored(
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
@@ -527,6 +586,10 @@ class Projector:
         ).rowcount
         if not inserted:
             self._refuse(db, block, position, tx, office, commitment, "ReportAnchored", "repeats a report digest")
+            return
+        row = db.execute("SELECT seq FROM records WHERE commitment = ? AND office = ?", (commitment, office)).fetchone()
+        if row is not None:
+            self.notes.add(position, tx, NotificationKind.REPORT_ADDED, office, commitment, int(row[0]))
 
     def _on_filing_published(
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
@@ -540,11 +603,13 @@ class Projector:
             self._refuse(db, block, position, tx, office, commitment, "FilingPublished", "the number is not canonical")
             return
         # The access secret is public once revealed, but the index has no use for it.
-        db.execute(
+        inserted = db.execute(
             "INSERT OR IGNORE INTO publications (seq, number_office, number, block_number, position, tx_hash)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (seq, office_code(args["numberOffice"]), number, block, position, tx),
-        )
+        ).rowcount
+        if inserted:
+            self.notes.add(position, tx, NotificationKind.FILING_PUBLISHED, office, commitment, seq)
 
 
 #: A handler: (projector, db, block, chain position, transaction hash, log, decoded arguments).

@@ -12,6 +12,8 @@ connected component of the active claim graph (:mod:`registry.domain.families`);
 from __future__ import annotations
 
 import abc
+import heapq
+import itertools
 import sqlite3
 from collections import deque
 from collections.abc import Iterable
@@ -21,11 +23,14 @@ from typing import Any
 from registry import errors
 from registry.domain.families import ClaimGraph
 from registry.domain.types import IpRightKind, date_from_days
+from registry.index.components import canonical_labels
+from registry.index.notifications import EVERY_OFFICE
 from registry.index.proofs import BatchTree
 from registry.index.results import (
     IndexedClaim,
     IndexedConflict,
     IndexedInclusion,
+    IndexedNotification,
     IndexedOffice,
     IndexedRecord,
     IndexedReport,
@@ -38,7 +43,7 @@ from registry.index.results import (
     RegisteredFacts,
     node_id,
 )
-from registry.index.schema import TABLES, last_indexed
+from registry.index.schema import TABLES, last_indexed, split_position
 
 __all__ = ["Queries"]
 
@@ -58,6 +63,18 @@ _FAMILY_LINKS = (
     _CLAIM_COLUMNS.replace("SELECT ", "SELECT c.id, ", 1)  # noqa: S608 - constant text; values are parameters
     + " WHERE c.withdrawn_version IS NULL AND (c.later_seq IN"
     " (SELECT seq FROM records WHERE commitment = ? AND office = ?) OR (c.earlier = ? AND c.earlier_office = ?))"
+)
+
+# One audience's notifications after a point (position, item), in chain order: one range of the key.
+_NOTIFICATIONS = (
+    "SELECT position, item, kind, seq FROM notifications"
+    " WHERE audience = ? AND (position, item) > (?, ?) ORDER BY position, item LIMIT ?"
+)
+# What a notification tells of: its application (or, for a suspension, the office), its transaction.
+_NOTIFIED = (
+    "SELECT coalesce((SELECT office FROM records WHERE seq = ?),"
+    " (SELECT office FROM office_events WHERE position = ?)),"
+    " (SELECT commitment FROM records WHERE seq = ?), tx_hash, time FROM notices WHERE position = ?"
 )
 
 # Verification's read (Index.facts): the record, its newest later version if any, and the dates of
@@ -288,6 +305,34 @@ class Queries(abc.ABC):
                 confirmed[(node_id(*a), node_id(*b))] = conf
         return graph, confirmed
 
+    def notifications(self, office: str, after: tuple[int, int] | None, limit: int) -> list[IndexedNotification]:
+        """``office``'s first ``limit`` notifications after (position, item) ``after`` (None: from the start).
+
+        Each notification is stored once, for its audience (a set of offices): the ranges of the
+        audiences ``office`` is in (and of :data:`~registry.index.notifications.EVERY_OFFICE`) are
+        read and merged in chain order, each one range of the key however large the index: a page
+        reads at most ``limit`` keys per audience, then what its notifications tell of.
+        """
+        position, item = after if after is not None else (-1, -1)
+        with self._reading() as db:
+            audiences = [
+                int(r[0])
+                for r in db.execute(
+                    "SELECT audience FROM audience_offices WHERE office IN (?, ?)", (office, EVERY_OFFICE)
+                )
+            ]
+            # Keys first, each range read whole and at once (a statement per audience, reused), then
+            # what the page's ``limit`` notifications tell of.
+            ranges = [db.execute(_NOTIFICATIONS, (a, position, item, limit)).fetchall() for a in audiences]
+            rows = list(itertools.islice(heapq.merge(*ranges), limit))
+            out = []
+            for p, i, k, seq in rows:
+                o, c, tx, t = db.execute(_NOTIFIED, (seq, p, seq, p)).fetchone()
+                out.append(
+                    IndexedNotification(p, i, k, o, None if c is None else bytes(c), bytes(tx), split_position(p)[0], t)
+                )
+        return out
+
     def conflicts(self, commitment: bytes) -> tuple[IndexedConflict, ...]:
         """Later anchors of ``commitment`` by an office that already held it, in chain order."""
         with self._reading() as db:
@@ -395,8 +440,14 @@ class Queries(abc.ABC):
         """Every row of every table, in key order: two indexes of the same chain compare equal."""
         with self._reading() as db:
             out: dict[str, list[tuple[Any, ...]]] = {}
+            # Family labels depend on the index's history (registry.index.components): read canonically.
+            labels = canonical_labels(db)
             for table in TABLES:
                 columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
                 order = ", ".join(columns)
-                out[table] = [tuple(r) for r in db.execute(f"SELECT * FROM {table} ORDER BY {order}")]  # noqa: S608
+                rows = [tuple(r) for r in db.execute(f"SELECT * FROM {table} ORDER BY {order}")]  # noqa: S608
+                if "family" in columns:
+                    at = columns.index("family")
+                    rows = sorted((*r[:at], labels.get(r[at], r[at]), *r[at + 1 :]) for r in rows)
+                out[table] = rows
             return out

@@ -22,6 +22,7 @@ __all__ = [
     "IndexedClaim",
     "IndexedConflict",
     "IndexedInclusion",
+    "IndexedNotification",
     "IndexedOffice",
     "IndexedRecord",
     "IndexedReport",
@@ -52,6 +53,24 @@ class IndexedVersion:
     block_number: int
     transaction_hash: bytes
     change: str
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedNotification:
+    """One notification for an office (docs/api.md#notifications): ``kind`` (a
+    :class:`~registry.index.notifications.NotificationKind` number) at chain ``position``, ``item``
+    within the event; the application (``office``, ``commitment``), or for ``officeSuspended`` the
+    suspended office and no commitment; the transaction, its block and the block's Unix ``time``.
+    """
+
+    position: int
+    item: int
+    kind: int
+    office: str
+    commitment: bytes | None
+    transaction_hash: bytes
+    block_number: int
+    time: int
 
 
 @dataclass(frozen=True, slots=True)

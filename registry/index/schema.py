@@ -16,7 +16,8 @@ BLOBs, dates are days since 1970-01-01 as in docs/spec/entries.md#field-encoding
                   one row per FilingAnchored / BatchAnchored; `refused` says why it was
                   not accepted
     records       seq (chain order), office, commitment, UNIQUE (office, commitment), kind,
-                  filing_date, digest, anchor (position), entry_index|NULL   — version 1 as anchored
+                  filing_date, digest, anchor (position), entry_index|NULL, family|NULL
+                  — version 1 as anchored; family: the label of its extended family
     versions      (seq, version), change, filing_date, digest, block, position, tx
     claims        id (chain order), later_seq (the claiming record), earlier_office, earlier,
                   claimed_date, token, version, block, withdrawn_version, withdrawn_block
@@ -26,6 +27,11 @@ BLOBs, dates are days since 1970-01-01 as in docs/spec/entries.md#field-encoding
     reports       (office, report_digest), report_id (UNIQUE), commitment, kind, issued, block, position, tx
     refusals      position, block, tx, office, commitment, event, reason   (claims, amendments, …)
     office_events position, block, tx, office, event, signer, endpoint
+    family_offices (family, office), count                    the offices of each family (registry.index.components)
+    audiences     id, offices (UNIQUE, comma-joined)          who is told, each set once
+    audience_offices (office, audience)
+    notices       position, tx, time                          one row per event that notifies
+    notifications (audience, position, item), kind, seq|NULL  who is told of what (docs/api.md#notifications)
 
 ``records`` is a rowid table whose ``seq`` follows chain order, so a rollback deletes one range
 from the top and ``max(seq)`` counts the filings without a scan. Version 1 lives in ``records``
@@ -38,6 +44,13 @@ by its commitment (32 bytes, indexed twice more), and the batch calldata is not 
 re-encodes the batch's entries from ``records`` and ``claims`` (one encoding per entry,
 docs/spec/entries.md#merkle-tree) and checks them against the anchored root; only a batch that lost entries to earlier
 anchors
+
+Notifications (docs/api.md#notifications) are decided when the block is projected: ``notifications``
+holds one row per notification, keyed (audience, position, item) so that an office's page merges one
+range of the key per audience it is in; ``item`` is ``2 × entry + sub`` (the entry of a batch, and a
+second notification of the same event). The audience ``*`` reaches every office. ``notices`` keeps,
+once per event, the transaction and the block time. A batched filing costs one row of ~25 bytes
+however many offices its family holds, and its family label (registry.index.components).
 """
 
 from __future__ import annotations
@@ -58,10 +71,11 @@ __all__ = [
     "open_tables",
     "position",
     "set_last_indexed",
+    "split_position",
 ]
 
 #: Bumped whenever the tables change; an index of another version must be deleted and rebuilt.
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 
 _POSITION_BITS = 20  # events of the contract in one block: far fewer than 2**20 fit under any gas limit
 _WAL_PAGES = 50_000  # pages in the WAL before a checkpoint (~200 MB at 4 KB a page)
@@ -70,6 +84,11 @@ _WAL_PAGES = 50_000  # pages in the WAL before a checkpoint (~200 MB at 4 KB a p
 def position(block: int, n: int) -> int:
     """The chain position of the ``n``-th event of the contract in ``block``: ``block << 20 | n``."""
     return (block << _POSITION_BITS) | n
+
+
+def split_position(position: int) -> tuple[int, int]:
+    """The (block, n) of a chain ``position``: the inverse of :func:`position`."""
+    return position >> _POSITION_BITS, position & ((1 << _POSITION_BITS) - 1)
 
 
 _SCHEMA = """
@@ -96,6 +115,7 @@ CREATE TABLE IF NOT EXISTS records (
     document_digest BLOB,
     anchor INTEGER NOT NULL,
     entry_index INTEGER,
+    family INTEGER,
     UNIQUE (commitment, office)
 );
 CREATE TABLE IF NOT EXISTS versions (
@@ -183,6 +203,31 @@ CREATE TABLE IF NOT EXISTS office_events (
     signer TEXT,
     endpoint TEXT
 );
+CREATE TABLE IF NOT EXISTS notices (
+    position INTEGER PRIMARY KEY,
+    tx_hash BLOB NOT NULL,
+    time INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS family_offices (
+    family INTEGER NOT NULL,
+    office TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (family, office)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audiences (id INTEGER PRIMARY KEY, offices TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS audience_offices (
+    office TEXT NOT NULL,
+    audience INTEGER NOT NULL,
+    PRIMARY KEY (office, audience)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS notifications (
+    audience INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    item INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    seq INTEGER,
+    PRIMARY KEY (audience, position, item)
+) WITHOUT ROWID;
 """
 
 #: Every table of the index, in the order a comparison lists them.
@@ -199,6 +244,11 @@ TABLES: Final = (
     "reports",
     "refusals",
     "office_events",
+    "family_offices",
+    "audiences",
+    "audience_offices",
+    "notices",
+    "notifications",
 )
 
 

@@ -26,6 +26,8 @@ from typing import Any, Final
 
 from registry import errors
 from registry.domain.types import date_from_days
+from registry.index.components import rebuild as rebuild_families
+from registry.index.notifications import delete_from as delete_notifications
 from registry.index.projector import ChainMoved, Counts, Projector, is_batch
 from registry.index.proofs import TreeCache
 from registry.index.results import SyncReport
@@ -135,11 +137,25 @@ class Follower:
             first_seq = db.execute(
                 "SELECT min(first_seq) FROM anchors WHERE position >= ? AND first_seq IS NOT NULL", (cut,)
             ).fetchone()[0]
+            first_claim = _first_claim_after(db, ancestor)
+            # Families change when a claim, a withdrawal or a linked record is undone: rebuilt below.
+            families_change = (
+                db.execute("SELECT 1 FROM claims WHERE id >= ? LIMIT 1", (first_claim,)).fetchone() is not None
+                or db.execute("SELECT 1 FROM claims WHERE withdrawn_block > ? LIMIT 1", (ancestor,)).fetchone()
+                is not None
+                or (
+                    first_seq is not None
+                    and db.execute(
+                        "SELECT 1 FROM records WHERE seq >= ? AND family IS NOT NULL LIMIT 1", (first_seq,)
+                    ).fetchone()
+                    is not None
+                )
+            )
             if first_seq is not None:
                 db.execute("DELETE FROM records WHERE seq >= ?", (first_seq,))
             db.execute("DELETE FROM anchors WHERE position >= ?", (cut,))
             db.execute("DELETE FROM versions WHERE block_number > ?", (ancestor,))
-            db.execute("DELETE FROM claims WHERE id >= ?", (_first_claim_after(db, ancestor),))
+            db.execute("DELETE FROM claims WHERE id >= ?", (first_claim,))
             db.execute(
                 "UPDATE claims SET withdrawn_version = NULL, withdrawn_block = NULL WHERE withdrawn_block > ?",
                 (ancestor,),
@@ -148,6 +164,9 @@ class Follower:
             for table in ("publications", "confirmations", "reports", "refusals"):
                 db.execute(f"DELETE FROM {table} WHERE block_number > ?", (ancestor,))  # noqa: S608 - fixed names
             db.execute("DELETE FROM office_events WHERE position >= ?", (cut,))
+            delete_notifications(db, cut)
+            if families_change:
+                rebuild_families(db)
             db.execute("DELETE FROM blocks WHERE number > ?", (ancestor,))
             kept = db.execute("SELECT hash FROM blocks WHERE number = ?", (ancestor,)).fetchone()
             if kept is None:
@@ -201,11 +220,13 @@ class Follower:
         # The UTC day of every block with events: the bound of the dates it may carry
         # (docs/spec/entries.md#chain-data-is-input).
         days: dict[int, _dt.date] = {}
+        stamps: dict[int, int] = {}
         for number in event_blocks:
             stamp = self._chain.block_timestamp(number)
             if stamp is None:
                 raise ChainMoved
             days[number] = date_from_days(stamp // _SECONDS_PER_DAY)
+            stamps[number] = stamp
         step = Projector(self._chain, self._address, executor, [log for log in logs if is_batch(log)], days)
         with self._transaction() as db:
             for number, block_logs in event_blocks.items():
@@ -213,6 +234,7 @@ class Follower:
                 # within the block is the same on every node.
                 for n, log in enumerate(block_logs):
                     step.apply(db, number, n, log)
+                step.end_block(db, stamps[number])  # who is told of what, judged once the block is applied
             rows = [(number, h, 0) for number, (h, _parent) in headers.items()]
             db.executemany("INSERT OR REPLACE INTO blocks (number, hash, events) VALUES (?, ?, ?)", rows)
             db.executemany(

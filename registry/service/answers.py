@@ -42,11 +42,13 @@ from registry.domain.rules import (
     Verification,
 )
 from registry.domain.types import IpRightKind
-from registry.index import IndexedOffice, IndexedRecord, IndexedVersion
+from registry.index import IndexedNotification, IndexedOffice, IndexedRecord, IndexedVersion
+from registry.index.notifications import NotificationKind
 from registry.ledger.client import AnchoredBatch
 from registry.service import FilingOutcome, LedgerAck
 from registry.service.all_claims import AllClaims
 from registry.service.evidence import Evidence, EvidenceInput
+from registry.service.notifications import NotificationPage, cursor_of
 from registry.service.packages import PackageVerification
 
 if TYPE_CHECKING:  # the answers read them; reports.py imports family_view, which imports these answers
@@ -79,6 +81,9 @@ __all__ = [
     "LedgerOut",
     "LinkOut",
     "MemberOut",
+    "NotificationKindName",
+    "NotificationOut",
+    "NotificationsOut",
     "OfficeOut",
     "PackageCheckOut",
     "PackageEvidenceOut",
@@ -137,6 +142,8 @@ KindName = Annotated[IpRightKind, _Named({kind: kind.api_name for kind in IpRigh
 VerdictName = Annotated[Verdict, _Named({v: v.value for v in Verdict})]
 SeverityName = Annotated[Severity, _Named({s: s.value for s in Severity})]
 CriterionName = Annotated[Criterion, _Named({c: c.value for c in Criterion})]
+#: What a notification tells (docs/api.md#notifications), written ``familyMemberAdded``, …
+NotificationKindName = Annotated[NotificationKind, _Named({k: k.label for k in NotificationKind})]
 #: A report kind: held as its on-chain value (docs/spec/entries.md#document-digests-and-reports), written as its name.
 ReportKindName = Annotated[int, _Named({value: name for name, value in REPORT_KINDS.items()})]
 
@@ -636,6 +643,57 @@ class FamilyOut(Answer):
     simple_family: list[str]
     extended_family: list[MemberOut]
     links: list[LinkOut]
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifications (GET /v1/notifications)
+
+
+class NotificationOut(Answer):
+    """One thing that happened in the family of one of the office's applications (docs/api.md#notifications)."""
+
+    cursor: str
+    kind: NotificationKindName = Field(
+        description="What happened: familyMemberAdded, filingAmended, priorityClaimAdded, priorityClaimWithdrawn, "
+        "priorityClaimConfirmed, filingPublished, reportAdded, officeSuspended or priorityDocumentAmended.",
+        examples=["familyMemberAdded"],
+    )
+    commitment: Commitment | None = Field(
+        description="The application it concerns; null for officeSuspended.", examples=["0x" + "ab" * 32]
+    )
+    ip_office_code: str = Field(
+        description="The ST.3 code of the application's office; for officeSuspended, the suspended office.",
+        examples=["JP"],
+    )
+    at: str = Field(description="The time of its block, RFC 3339 UTC.", examples=["2026-12-03T07:10:00Z"])
+    ledger: LedgerOut
+
+    @classmethod
+    def of(cls, notification: IndexedNotification) -> NotificationOut:
+        """A notification as the index holds it."""
+        at = _dt.datetime.fromtimestamp(notification.time, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return cls(
+            cursor=cursor_of(notification.position, notification.item),
+            kind=NotificationKind(notification.kind),
+            commitment=_hex(notification.commitment),
+            ip_office_code=notification.office,
+            at=at,
+            ledger=LedgerOut(
+                transaction_hash="0x" + notification.transaction_hash.hex(), block_number=notification.block_number
+            ),
+        )
+
+
+class NotificationsOut(Answer):
+    """A page of the office's notifications, in chain order, and the cursor to ask after next."""
+
+    notifications: list[NotificationOut]
+    next: str
+
+    @classmethod
+    def of(cls, page: NotificationPage) -> NotificationsOut:
+        """What :func:`registry.service.notifications.page` returned."""
+        return cls(notifications=[NotificationOut.of(n) for n in page.notifications], next=page.next)
 
 
 # ---------------------------------------------------------------------------------------------

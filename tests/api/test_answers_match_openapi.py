@@ -266,6 +266,15 @@ def test_the_directory_and_health_match_their_schemas(api: Api, contract: Contra
     assert contract.check("get", "/v1/health", api.client.get("/v1/health"), 200)["status"] == "ok"
 
 
+def test_notifications_match_their_schema(api: Api, contract: Contract, seeded: Seeded) -> None:
+    answer = contract.check(
+        "get", "/v1/notifications", api.client.get("/v1/notifications", headers=api.auth("JP")), 200
+    )
+    assert {n["commitment"] for n in answer["notifications"]} >= {seeded.jp, seeded.us}
+    later = api.client.get("/v1/notifications", params={"after": answer["next"]}, headers=api.auth("US"))
+    contract.check("get", "/v1/notifications", later, 200)
+
+
 def test_a_publication_matches_its_schema(api: Api, contract: Contract, seeded: Seeded) -> None:
     body = {"applicationNumber": seeded.jp_number, "accessCode": seeded.jp_code}
     answer = contract.check(
@@ -391,6 +400,7 @@ CHECKED = {
     ("post", "/v1/priority-claims/verify", 200),
     ("post", "/v1/publications", 200),
     ("post", "/v1/documents/verify", 200),
+    ("get", "/v1/notifications", 200),
     ("post", "/v1/priority-documents/verify", 200),
     ("post", "/v1/applications/{commitment}/reports", 201),
     ("get", "/v1/families/{commitment}/reports", 200),

@@ -153,7 +153,11 @@ def _seeded(case: schemathesis.Case, seed: Seed, pick: int) -> schemathesis.Case
     """Point a generated valid request at an application that is on the ledger (one in three).
 
     Random strings almost never make a readable application number, so without this the fuzzer
-    would hardly ever see a 200 or 201 and their schemas would go unchecked."""
+    would hardly ever see a 200 or 201 and their schemas would go unchecked. A notifications request
+    never waits: a cursor past the head would hold each one up to 30 s (the long poll is
+    tests/api/test_notifications.py's)."""
+    if case.operation.path == "/v1/notifications" and isinstance(case.query, dict) and "wait" in case.query:
+        case.query["wait"] = 0
     if pick % 3:
         return case
     if case.path_parameters and "commitment" in case.path_parameters:
