@@ -295,18 +295,19 @@ class PriorityDocuments:
             return local
         if number.office in self.service.writable_offices():
             raise errors.NotFound(not_found)
-        return self._fetch(office, number, key, secret, version, not_found)
+        return self._fetch(office, number, key, access_code, version, not_found)
 
     def _fetch(
         self,
         office: str,
         number: NormalizedNumber,
         key: Commitment,
-        secret: str,
+        access_code: str,
         version: int | None,
         not_found: str,
     ) -> RetrievedPackage:
         signing_key = self.service.client_for(office).account.key
+        secret = normalize_access_code(access_code).secret
         request = PriorityDocumentRequest(
             office, bytes(key), version or 0, access_secret_hash(office, key, secret), new_nonce(), expiry_in()
         )
@@ -316,7 +317,7 @@ class PriorityDocuments:
         )  # fmt: skip
         unusable = f"office {number.office}'s gateway sent a package that does not pass the checks of the ledger"
         try:
-            checked = verify_package(self.service.chain, self.service.contract, answer.content, str(secret))
+            checked = verify_package(self.service.chain, self.service.contract, answer.content, access_code)
         except errors.MalformedPackage:
             raise errors.HolderUnavailable(unusable) from None
         if (
@@ -326,7 +327,8 @@ class PriorityDocuments:
             or checked.version is None
             or (version is not None and checked.version != version)
         ):
-            raise errors.HolderUnavailable(unusable)
+            failed = ", ".join(c.name for c in checked.checks if not c.passed and c.name != "isCurrentVersion")
+            raise errors.HolderUnavailable(f"{unusable} ({failed or 'another application or version'})")
         return RetrievedPackage(number.office, bytes(key), checked.version, answer.content)
 
     # ── the holder ─────────────────────────────────────────────────────────────────────
