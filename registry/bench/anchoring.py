@@ -138,6 +138,8 @@ class ModeResult:
     waiting_seconds: float = 0.0
     preparing_seconds: float = 0.0
     prepared_here: int = 0
+    #: Further figures of this mode, written into its JSON as they are (``growth``: issue 18).
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def add_batches(self, batches: Iterable[AnchoredBatch], encoded: Sequence[bytes]) -> None:
         for batch in batches:
@@ -172,6 +174,7 @@ class ModeResult:
                 "waitingForWorkers": round(self.waiting_seconds, 3),
             }
             out["preparedInMainProcess"] = self.prepared_here
+        out.update(self.extra)
         return out
 
 

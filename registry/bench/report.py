@@ -71,6 +71,13 @@ def print_report(results: dict[str, Any], console: Console) -> None:
             _n(row.get("ratioToFloor"), 3),
         )
     console.print(anchoring)
+    grown = results["anchoring"]["batchMax"].get("growth") or {}
+    if grown.get("lastOverFirst") is not None:
+        console.print(
+            f"batched anchoring as the ledger grows: {_n(grown['firstPerSecond'])} filings/s over the first "
+            f"{grown['window']:,}, {_n(grown['lastPerSecond'])} over the last (× {grown['lastOverFirst']})",
+            highlight=False,
+        )
     stages = results["stages"]
     console.print(
         f"per batched filing: prepare {stages['prepareMicrosPerFiling']} µs (worker), chain "

@@ -243,10 +243,12 @@ def _anchor_all(
         modes[name] = anchor_batched(ledger, preparer, pool, share, batch_size=size)
         log(f"{name}: {modes[name].filings:,} filings in {modes[name].seconds:.1f} s")
     done = 0
+    timeline: list[tuple[float, int]] = [(time.perf_counter(), 0)]
 
     def step(count: int) -> None:
         nonlocal done
         done += count
+        timeline.append((time.perf_counter(), done))
         if progress is not None:
             progress(done, len(plan.batch_max))
 
@@ -254,7 +256,41 @@ def _anchor_all(
         ledger, preparer, pool, plan.batch_max, batch_size=None, skip=frozenset(plan.plain), progress=step
     )
     log(f"batchMax: {modes['batchMax'].filings:,} filings in {modes['batchMax'].seconds:.1f} s")
+    modes["batchMax"].extra["growth"] = growth(timeline)
     return modes
+
+
+#: The window of issue 18's "anchoring over the last 100,000 filings ≥ 0.9× the first 100,000".
+GROWTH_WINDOW = 100_000
+
+
+def growth(timeline: list[tuple[float, int]], window: int = GROWTH_WINDOW) -> dict[str, Any]:
+    """The anchoring rate over the first and the last ``window`` filings of ``timeline`` ((seconds, filings done)
+    after each batch), and their ratio: does the cost per filing stay flat as the ledger grows (issue 18)?
+
+    A run shorter than two windows compares its first and last tenth instead (``window`` says which).
+    """
+    total = timeline[-1][1] if timeline else 0
+    if total < 2 * window:
+        window = max(1, total // 10)
+    if total == 0 or len(timeline) < 3:
+        return {"window": window, "firstPerSecond": None, "lastPerSecond": None, "lastOverFirst": None}
+
+    def rate(lo: int, hi: int) -> float | None:
+        # The samples bracketing [lo, hi]: from the last at or before lo to the first at or after hi.
+        before = max((t, n) for t, n in timeline if n <= lo)
+        after = min((t, n) for t, n in timeline if n >= hi)
+        seconds = after[0] - before[0]
+        return (after[1] - before[1]) / seconds if seconds > 0 else None
+
+    first, last = rate(0, window), rate(total - window, total)
+    ratio = round(last / first, 3) if first and last else None
+    return {
+        "window": window,
+        "firstPerSecond": None if first is None else round(first, 1),
+        "lastPerSecond": None if last is None else round(last, 1),
+        "lastOverFirst": ratio,
+    }
 
 
 def _stages(preparer: Preparer, plan: _Plan, batch_max: ModeResult) -> dict[str, Any]:
@@ -478,6 +514,22 @@ def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             (served["timesOneWorker"] or 0) >= 1.5 if n > 1 else None,
         )
         target("errors under the served load", "0", served["errors"], served["errors"] == 0)
+    grown = batch_max.get("growth") or {}
+    full_year = results["meta"]["filings"] >= 3_700_000
+    if grown.get("lastOverFirst") is not None:
+        target(
+            f"batched anchoring, last vs first {grown['window']:,} filings (issue 18)",
+            "≥ 0.9× over a full year",
+            grown["lastOverFirst"],
+            grown["lastOverFirst"] >= 0.9 if full_year else None,
+        )
+    if full_year:
+        target(
+            "batched vs naive, full year (issue 18)",
+            "≥ 800×",
+            batch_max["timesNaive"],
+            (batch_max["timesNaive"] or 0) >= 800,
+        )
     index = results["index"]
     target("index bytes per filing", "≤ 250", index["bytesPerFiling"], (index["bytesPerFiling"] or 0) <= 250)
     target(

@@ -129,3 +129,25 @@ def test_a_tiny_run_measures_prioreg_serve_with_one_and_with_n_workers(results: 
     assert served["timesBaseline"] > 0 and served["timesOneWorker"] > 0
     names = {t["target"] for t in results["targets"]}
     assert any("vs one eth_call per check (issue 18)" in name for name in names)
+
+
+def test_the_growth_of_the_anchoring_rate_is_measured_over_windows() -> None:
+    """issue 18: the rate over the first and the last window of filings, from the batches' timeline."""
+    from registry.bench.run import growth
+
+    steady = [(float(i), i * 1_000) for i in range(301)]  # 1,000 filings a second for 300,000 filings
+    flat = growth(steady)
+    assert flat["window"] == 100_000 and flat["lastOverFirst"] == 1.0
+    assert flat["firstPerSecond"] == flat["lastPerSecond"] == 1000.0
+    slowing = [(i * (1 + i / 100), i * 1_000) for i in range(301)]  # each batch slower than the one before
+    assert growth(slowing)["lastOverFirst"] < 0.5
+    short = growth([(float(i), i * 100) for i in range(101)])  # 10,000 filings: tenths instead
+    assert short["window"] == 1_000 and short["lastOverFirst"] == 1.0
+    assert growth([(0.0, 0)])["lastOverFirst"] is None
+
+
+def test_a_tiny_run_reports_the_growth_of_batched_anchoring(results: dict[str, Any]) -> None:
+    grown = results["anchoring"]["batchMax"]["growth"]
+    assert set(grown) == {"window", "firstPerSecond", "lastPerSecond", "lastOverFirst"}
+    # 300 filings are one batch or two: no rate to compare, so no target row (every row carries a number).
+    assert (grown["lastOverFirst"] is None) != any("last vs first" in t["target"] for t in results["targets"])
