@@ -277,10 +277,8 @@ class PriorityDocuments:
             raise exc.with_target("accessCode") from None
         not_found = DOCUMENT_NOT_FOUND
         key = commit(number.office, number.canonical, secret)
+        # The index as it stands: a guess must not make the gateway ask the node (nor take longer than a miss).
         record = self.service.index.record(key, number.office)
-        if record is None:
-            self.service.sync()
-            record = self.service.index.record(key, number.office)
         if record is None:
             raise errors.NotFound(not_found)
         if record.filing_date != filing_date:
@@ -310,7 +308,7 @@ class PriorityDocuments:
         secret = normalize_access_code(access_code).secret
         request = PriorityDocumentRequest(
             office, bytes(key), version or 0, access_secret_hash(office, key, secret), new_nonce(), expiry_in()
-        )
+        )  # version 0: the latest package the holder keeps
         body = sign_request(request, signing_key, self.service.chain.chain_id, self.service.contract)
         answer = self.sender.post(
             number.office, GATEWAY_PATH, body, max_bytes=MAX_PACKAGE_BYTES, not_found=not_found
