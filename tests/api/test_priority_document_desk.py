@@ -153,3 +153,32 @@ def test_the_owner_sees_every_retrieval_and_nobody_else_does(api: Api, made: Mad
     unknown = api.client.get(f"/v1/applications/{'0x' + '77' * 32}/priority-document/accesses", headers=api.auth("EP"))
     assert_envelope(others, 404, "NOT_FOUND")
     assert others.status_code == unknown.status_code == 404
+
+
+def test_the_holder_serves_a_signed_request_and_refuses_every_other_with_one_404(api: Api, made: Made) -> None:
+    from registry.domain.accesscodes import normalize
+    from registry.domain.commitments import access_secret_hash
+    from registry.service.gateway_requests import PriorityDocumentRequest, expiry_in, new_nonce, sign_request
+
+    service = api.service
+    commitment = bytes.fromhex(made.commitment[2:])
+    secret = normalize(made.code).secret
+
+    def send(office: str, digest: bytes, version: int = 0, nonce: bytes | None = None) -> httpx.Response:
+        request = PriorityDocumentRequest(office, commitment, version, digest, nonce or new_nonce(), expiry_in())
+        body = sign_request(request, service.client_for(office).account.key, service.chain.chain_id, service.contract)
+        return api.client.post("/v1/gateway/priority-documents", json=body)
+
+    nonce = new_nonce()
+    served = send("EP", access_secret_hash("EP", commitment, secret), nonce=nonce)
+    assert served.status_code == 200, served.text
+    assert served.headers["content-type"] == "application/zip"
+    refusals = [
+        send("EP", access_secret_hash("EP", commitment, secret), nonce=nonce),  # replayed
+        send("US", access_secret_hash("EP", commitment, secret)),  # another office's hash
+        send("EP", access_secret_hash("EP", commitment, normalize(made.bare_code).secret)),  # a wrong code
+        send("EP", access_secret_hash("EP", commitment, secret), version=9),  # no such version
+        api.client.post("/v1/gateway/priority-documents", json={"request": {}, "signature": "0x"}),
+    ]
+    assert [r.status_code for r in refusals] == [404] * 5
+    assert len({r.content for r in refusals}) == 1
