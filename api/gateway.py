@@ -13,7 +13,9 @@ cannot be reached is 503 ``HOLDER_UNAVAILABLE`` with ``Retry-After`` (api.errors
 gets a store in memory on first use. The same call installs the report desk
 (:class:`registry.service.reports.Reports`, docs/api.md#work-sharing-in-the-family): the files in the state
 directory's ``files/``, the held reports and their access log in its ``reports.sqlite``; without a state
-directory, a temporary folder and a log in memory.
+directory, a temporary folder and a log in memory. And the priority-document desk
+(:class:`registry.service.priority_documents.PriorityDocuments`, docs/api.md#priority-documents): the packages in the
+same ``files/``, their versions, secrets and access log in ``packages.sqlite``.
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ from registry.service.gateway_requests import (
     RequestChecker,
     directory_endpoints,
 )
+from registry.service.priority_documents import PACKAGES_FILE, PackageBook, PriorityDocuments
 from registry.service.reports import REPORTS_FILE, ReportBook, Reports
 
-__all__ = ["GatewayChecker", "GatewaySenderDep", "ReportsDep", "install_gateway_requests"]
+__all__ = ["GatewayChecker", "GatewaySenderDep", "PriorityDocumentsDep", "ReportsDep", "install_gateway_requests"]
 
 
 def install_gateway_requests(app: FastAPI, service: RegistryService, state_dir: Path | None) -> None:
@@ -50,11 +53,13 @@ def install_gateway_requests(app: FastAPI, service: RegistryService, state_dir: 
     if state_dir is not None:
         # The state directory's files/ (StateDir.files_dir) and reports.sqlite: shared by every worker, backed up.
         files, book = FileStore(state_dir / "files"), ReportBook(state_dir / REPORTS_FILE)
+        packages = PackageBook(state_dir / PACKAGES_FILE)
     else:
         scratch = tempfile.mkdtemp(prefix="prioreg-files-")
         weakref.finalize(app, shutil.rmtree, scratch, ignore_errors=True)  # removed with the app
-        files, book = FileStore(Path(scratch)), ReportBook(":memory:")
+        files, book, packages = FileStore(Path(scratch)), ReportBook(":memory:"), PackageBook(":memory:")
     app.state.reports = Reports(service, files, book, app.state.gateway_sender)
+    app.state.priority_documents = PriorityDocuments(service, files, packages, app.state.gateway_sender)
 
 
 def _installed(request: Request) -> None:
@@ -80,6 +85,13 @@ async def _reports(request: Request) -> Reports:
     return reports
 
 
+async def _priority_documents(request: Request) -> PriorityDocuments:
+    _installed(request)
+    desk: PriorityDocuments = request.app.state.priority_documents
+    return desk
+
+
 GatewayChecker = Annotated[RequestChecker, Depends(_checker)]
 GatewaySenderDep = Annotated[GatewaySender, Depends(_sender)]
 ReportsDep = Annotated[Reports, Depends(_reports)]
+PriorityDocumentsDep = Annotated[PriorityDocuments, Depends(_priority_documents)]

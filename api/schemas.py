@@ -55,6 +55,8 @@ from registry.service.answers import (
     NotificationsOut,
     OfficeOut,
     PackageVerificationOut,
+    PriorityDocumentAccessesOut,
+    PriorityDocumentOut,
     PublicationOut,
     RecordClaimOut,
     RegisteredOut,
@@ -100,6 +102,9 @@ __all__ = [
     "OfficeOut",
     "PackageVerificationOut",
     "ParentIn",
+    "PriorityDocumentAccessesOut",
+    "PriorityDocumentOut",
+    "PriorityDocumentRetrieveIn",
     "PriorityIn",
     "PublicationIn",
     "PublicationOut",
@@ -304,6 +309,22 @@ class DocumentVerifyIn(_In):
     application_number: Number
     access_code: AccessCodeText
     document_digest: Hex32
+
+
+class PriorityDocumentRetrieveIn(_In):
+    """What the applicant gave the office of second filing (docs/api.md#priority-documents)."""
+
+    ip_office_code: OfficeCode
+    application_number: Number
+    filing_date: IsoDate
+    access_code: AccessCodeText
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**32 - 1,
+        description="The version of the application the package was anchored as; the latest package when absent.",
+        examples=[2],
+    )
 
 
 class ErrorDetail(_Out):

@@ -1,4 +1,4 @@
-"""One uploaded file from a ``multipart/form-data`` body, read within the route's limit.
+"""Uploaded files from a ``multipart/form-data`` body, read within the route's limit.
 
 The report upload (R15), the document check and the package check each take one ``file`` part and
 a few text fields. Reading it is the same every time, so it is written once: starlette's own
@@ -17,7 +17,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry.errors import InvalidInput
 
-__all__ = ["Upload", "read_upload"]
+__all__ = ["MAX_PACKAGE_FILES", "Upload", "UploadedFile", "Uploads", "read_upload", "read_uploads"]
+
+#: The most ``file`` parts a package upload takes: a package holds at most 64 entries, two of them its own
+#: manifest.json and signature.json (docs/spec/packages.md#container).
+MAX_PACKAGE_FILES = 62
 
 
 @dataclass(frozen=True)
@@ -43,3 +47,64 @@ async def read_upload(request: Request, *, what: str, max_bytes: int, size: str,
         raise InvalidInput(f"{what} is larger than {size}", code="tooLarge", target="file")
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     return Upload(data, upload.content_type, fields)
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """One file part: its name, declared media type and bytes."""
+
+    name: str
+    media_type: str | None
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Uploads:
+    """Every ``file`` part, the named extra file parts, and the form's text fields."""
+
+    files: list[UploadedFile]
+    extra: dict[str, UploadedFile]
+    fields: dict[str, str]
+
+
+async def read_uploads(
+    request: Request,
+    *,
+    what: str,
+    max_bytes: int,
+    size: str,
+    max_files: int = MAX_PACKAGE_FILES,
+    extra_files: tuple[str, ...] = (),
+    max_fields: int = 10,
+) -> Uploads:
+    """One or more ``file`` parts (at most ``max_files``, together at most ``max_bytes``), the single parts named in
+    ``extra_files`` (``bibliographic``) and the text fields; the same refusals as :func:`read_upload`."""
+    try:
+        form = await request.form(max_files=max_files + len(extra_files), max_fields=max_fields)
+    except StarletteHTTPException as exc:  # starlette's 400 for a body that is not multipart (or too many parts)
+        raise InvalidInput(f"the upload cannot be read: {exc.detail}", code="multipartInvalid") from None
+    budget = max_bytes
+    files: list[UploadedFile] = []
+    extra: dict[str, UploadedFile] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            continue
+        if key != "file" and key not in extra_files:
+            raise InvalidInput(f"the form has no file field {key[:40]!r}", code="notAllowedValue", target=key[:40])
+        if key in extra:
+            raise InvalidInput(f"give at most one {key!r} part", code="multipartInvalid", target=key)
+        data = await value.read(budget + 1)
+        if len(data) > budget:
+            raise InvalidInput(f"{what} is larger than {size}", code="tooLarge", target=key)
+        budget -= len(data)
+        part = UploadedFile(value.filename or "", value.content_type, data)
+        if key == "file":
+            files.append(part)
+        else:
+            extra[key] = part
+    if not files:
+        raise InvalidInput(f"attach {what} as one or more form fields 'file'", code="required", target="file")
+    if len(files) > max_files:
+        raise InvalidInput(f"give at most {max_files} files", code="tooLarge", target="file")
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    return Uploads(files, extra, fields)

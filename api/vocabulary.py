@@ -94,6 +94,7 @@ DETAIL_CODES: dict[str, str] = {
     "alreadyPublished": "the number was already published (409)",
     "notAnchored": "nothing is anchored under this commitment",
     "commitmentMismatch": "number and access code do not give the anchored commitment",
+    "filingDateMismatch": "the right access code, but the application was filed on another day",
     "officeNotActive": "the office is suspended or was never admitted (403)",
     "officeAlreadyAdmitted": "the office is already admitted",
     "officeActive": "the office is active (it must be suspended first)",

@@ -25,6 +25,11 @@ Last, **for offices** (R15, docs/api.md#work-sharing-in-the-family and #notifica
 the reports of an application's family — who wrote each, which kind, when it was issued, and the file, fetched
 through this gateway and checked against the ledger — and the office's notifications
 (``api/static/office.js``).
+
+And **check a priority-document package** (R26, docs/api.md#priority-documents): a package file chosen in the page is
+sent to ``POST /v1/priority-documents/verify`` (with the access code, when given, to check the number too); every
+check of docs/spec/packages.md#checks is listed, with the package's version and whether it is the application's
+current one (``api/static/package.js``).
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ _KINDS = (
 
 
 def _field(name: str, label: str, hint: str, *, attrs: str = "", mono: bool = False, kind: str = "text") -> str:
-    """One labelled input (``kind``: text, password) with its hint and an (empty) error slot, both tied to it for
+    """One labelled input (``kind``: text, password, file) with its hint and an (empty) error slot, both tied to it for
     screen readers."""
     ident = name.replace(".", "-")
     cls = ' class="mono"' if mono else ""
@@ -174,6 +179,24 @@ def render_page(offices: list[str]) -> str:
             ),
         )
     )
+    package_fields = "".join(
+        (
+            _field(
+                "file",
+                "Package file",
+                "The priority document as received: a .zip of at most 65 MB.",
+                attrs='accept=".zip,application/zip" required',
+                kind="file",
+            ),
+            _field(
+                "packageAccessCode",
+                "The applicant's code (optional)",
+                "From the applicant: then the application number in the package is checked against its commitment too.",
+                attrs='autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="40"',
+                mono=True,
+            ),
+        )
+    )
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -183,6 +206,7 @@ def render_page(offices: list[str]) -> str:
   <link rel="stylesheet" href="/static/page.css">
   <script src="/static/page.js" defer></script>
   <script src="/static/office.js" defer></script>
+  <script src="/static/package.js" defer></script>
 </head>
 <body>
   <a class="skip-link" href="#claim-form">Skip to the form</a>
@@ -193,6 +217,7 @@ def render_page(offices: list[str]) -> str:
       <nav class="site-nav" aria-label="On this page">
         <a href="#claim-form">Verify a claim</a>
         <a href="#all-claims">Check every claim of an application</a>
+        <a href="#package">Check a priority-document package</a>
         <a href="#office">For offices: reports and notifications</a>
       </nav>
     </div>
@@ -233,6 +258,18 @@ def render_page(offices: list[str]) -> str:
         </div>
       </form>
       <div id="all-claims-result" class="result" aria-live="polite"></div>
+    </section>
+    <section id="package" class="package" aria-labelledby="package-heading">
+      <h2 id="package-heading">Check a priority-document package</h2>
+      <p class="lede">A priority document from the office of first filing is a signed package (a ZIP file). Choose it
+        here: it is checked against the ledger alone — its files, its manifest, the office's key when its version was
+        anchored — and you see whether it is still the application's current version.</p>
+      <form id="package-form" novalidate>{package_fields}
+        <div class="actions">
+          <button type="submit" id="package-button">Check the package</button>
+        </div>
+      </form>
+      <div id="package-result" class="result" aria-live="polite"></div>
     </section>
     <section id="office" class="office" aria-labelledby="office-heading">
       <h2 id="office-heading">For offices: the family's reports and your notifications</h2>

@@ -7,8 +7,10 @@ utility models, design ← patent is national law); an examiner mistypes the acc
 the check character before the ledger is asked) and then tries a well-formed wrong one (notFound,
 the same answer as an unknown application); the JPO shares its search report inside the family
 before anything is published (R15): the USPTO reads it, the KIPO, outside the family, gets the same
-answer as for an unknown application, and the JPO sees who read it; the JPO publishes; the family
-is printed and drawn.
+answer as for an unknown application, and the JPO sees who read it; the EPO retrieves the JPO's priority document
+with the applicant's code and verifies it against the ledger (valid, current), the JPO amends it (a new package
+version) and the old package is still valid but no longer current (R26); the JPO publishes; the family is printed and
+drawn.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from registry.ledger.chain import Chain
 from registry.ledger.client import deploy
 from registry.service import FilingOutcome, RegistryService
 from registry.service.family_view import family_view
+from registry.service.packages import PackageVerification
 
 __all__ = ["DEMO_OFFICES", "run_demo", "start_demo_service"]
 
@@ -148,6 +151,59 @@ def _share_reports(console: Console, service: RegistryService, jp: FilingOutcome
         return [a.office for a in accesses] == ["US"] and got.sha256 == anchored.sha256
 
 
+def _priority_documents(console: Console, service: RegistryService, jp: FilingOutcome) -> bool:
+    """Step 5 (R26, docs/api.md#priority-documents): what DAS does, on the ledger.
+
+    The JPO's second package is the amendment that, on a gateway, the ``priorityDocumentAmended`` notification tells
+    the EPO of (docs/api.md#notifications: every office in the holder's access log of an earlier version,
+    :meth:`registry.service.priority_documents.PackageBook.accesses`); this demo shows the package's own answer, that
+    the old version is no longer current.
+    """
+    import tempfile
+
+    from registry.service.files import FileStore
+    from registry.service.gateway_requests import GatewaySender, directory_endpoints
+    from registry.service.packages import verify_package
+    from registry.service.priority_documents import PackageBook, PriorityDocuments
+
+    console.rule("5. The EPO retrieves the JPO's priority document with the applicant's code (R26)")
+    code = str(jp.prepared.access_code)
+    filed = [("application.pdf", "application/pdf", b"%PDF-1.7 JP 2017-187096 as filed")]
+    with tempfile.TemporaryDirectory(prefix="prioreg-demo-") as tmp:
+        book = PackageBook(":memory:")
+        desk = PriorityDocuments(service, FileStore(Path(tmp)), book, GatewaySender(directory_endpoints(service.index)))
+        first = desk.create("JP", jp.prepared.commitment, "2017-187096", code, filed)
+        console.print(
+            f"  JP built, signed and anchored the priority document as version {first.version} of its application "
+            f"(manifest SHA-256 {first.manifest_sha256.hex()[:12]}…, block {first.ledger.block_number})."
+        )
+        got = desk.retrieve("EP", "JP", "2017-187096", dt.date(2017, 9, 27), code)
+        checked = verify_package(service.chain, service.contract, got.data, code)
+        _show_package(console, "The EPO verifies the package it retrieved", checked)
+        amended = desk.create(
+            "JP", jp.prepared.commitment, "2017-187096", code, [*filed, ("errata.txt", "text/plain", b"p. 3")]
+        )
+        console.print(f"  JP amends the document: a new package, version {amended.version} of the application.")
+        old = verify_package(service.chain, service.contract, got.data, code)
+        _show_package(console, "The EPO checks the package it holds again", old)
+        accesses = [(a.office, a.version) for a in desk.accesses("JP", jp.prepared.commitment)]
+        console.print(f"  The JPO's log of who retrieved which version: {accesses}")
+        book.close()
+    return checked.valid and checked.current and old.valid and not old.current and accesses == [("EP", first.version)]
+
+
+def _show_package(console: Console, title: str, answer: PackageVerification) -> None:
+    state = "valid" if answer.valid else "invalid"
+    current = "current" if answer.current else f"not current (the application is at version {answer.current_version})"
+    style = "green" if answer.valid and answer.current else "yellow" if answer.valid else "red"
+    table = Table(title=f"{title} → [bold {style}]{state}, {current}[/]", title_justify="left")
+    for column in ("check", "passed", "message"):
+        table.add_column(column, overflow="fold")
+    for check in answer.checks:
+        table.add_row(check.name, "✓" if check.passed else "✗", check.message)
+    console.print(table)
+
+
 def run_demo(console: Console | None = None, *, svg_path: Path | None = Path("family.svg")) -> int:
     """Run the story; returns the process exit code (0 when every step went as the rules say)."""
     console = console or Console()
@@ -214,8 +270,10 @@ def run_demo(console: Console | None = None, *, svg_path: Path | None = Path("fa
 
     if not _share_reports(console, service, jp, us):
         return 1
+    if not _priority_documents(console, service, jp):
+        return 1
 
-    console.rule("5. The JPO publishes; the family was visible before that")
+    console.rule("6. The JPO publishes; the family was visible before that")
     commitment, number, ack = service.publish("JP", "2017-187096", code)
     console.print(f"  JP revealed {number} for {to_hex(commitment)[:18]}… in block {ack.block_number}")
     family = family_view(service.index, us.prepared.commitment).body()

@@ -35,6 +35,7 @@ __all__ = [
     "DOCUMENT_TAG",
     "REPORT_KINDS",
     "REPORT_TAG",
+    "access_secret_hash",
     "bound_document_digest",
     "bound_report_digest",
     "claim_token",
@@ -183,6 +184,37 @@ def claim_token(later_office: str, later_commitment: Commitment, earlier_access_
         )
     )
     return keccak256(encoded)[:CLAIM_TOKEN_SIZE]
+
+
+def access_secret_hash(office: str, commitment_: Commitment | bytes, access_secret: str | AccessCode) -> bytes:
+    """``keccak256(abi.encode(bytes2 office, bytes32 commitment, string accessSecret))``
+    (docs/spec/between-gateways.md#what-the-holder-refuses).
+
+    What a ``PriorityDocumentRequest`` carries instead of the access code: ``office`` is the *requesting* office, so
+    the hash proves that the applicant gave that office the code of the application ``commitment``, and is worth
+    nothing to another office (the request is signed by the requesting office's key too).
+    """
+    if isinstance(access_secret, AccessCode):
+        access_secret = access_secret.secret
+    if not isinstance(office, str) or not _OFFICE.fullmatch(office):
+        raise InvalidOfficeCode("an office is committed as its ST.3 code: two uppercase letters A-Z")
+    if not isinstance(access_secret, str) or not _SECRET.fullmatch(access_secret):
+        raise InvalidAccessCode("an access secret is the 16 normalized data characters", code="badCharacter")
+    if len(commitment_) != 32:
+        raise InvalidInput("a commitment is exactly 32 bytes", code="badCommitment")
+    secret = access_secret.encode("ascii")
+    encoded = b"".join(
+        (
+            office.encode("ascii"),
+            _ZEROS[:30],
+            bytes(commitment_),
+            (3 * 32).to_bytes(32, "big"),
+            len(secret).to_bytes(32, "big"),
+            secret,
+            _ZEROS[: -len(secret) % 32],
+        )
+    )
+    return keccak256(encoded)
 
 
 def bound_document_digest(commitment_: Commitment, document_sha256: bytes) -> bytes:

@@ -15,6 +15,8 @@ Layout (``--state-dir``, default ``./state``)::
                       (registry.service.gateway_requests)
     reports.sqlite    the reports this gateway holds (report id → file) and every access to them
                       (registry.service.reports)
+    packages.sqlite   the priority-document packages this gateway holds ((office, commitment, version) → file),
+                      their applications' access secrets and every access (registry.service.priority_documents)
     writer.lock       the one writer's flock, with its pid (registry.ops.lock)
     .creating         only while a deployment is being made (all or nothing: registry.ops.deployment)
 

@@ -49,7 +49,8 @@ from registry.service import FilingOutcome, LedgerAck
 from registry.service.all_claims import AllClaims
 from registry.service.evidence import Evidence, EvidenceInput
 from registry.service.notifications import NotificationPage, cursor_of
-from registry.service.packages import PackageVerification
+from registry.service.packages import CreatedPackage, PackageVerification
+from registry.service.priority_documents import PackageAccess
 
 if TYPE_CHECKING:  # the answers read them; reports.py imports family_view, which imports these answers
     from registry.service.reports import AnchoredReport, FamilyReport, ReportAccess
@@ -88,6 +89,9 @@ __all__ = [
     "PackageCheckOut",
     "PackageEvidenceOut",
     "PackageVerificationOut",
+    "PriorityDocumentAccessOut",
+    "PriorityDocumentAccessesOut",
+    "PriorityDocumentOut",
     "PublicationOut",
     "RecordClaimOut",
     "RegisteredOut",
@@ -916,3 +920,59 @@ class PackageVerificationOut(Answer):
             current_version=answer.current_version,
             evidence=PackageEvidenceOut.model_validate(answer.evidence) if answer.evidence else None,
         )
+
+
+class PriorityDocumentOut(Answer):
+    """A priority-document package just built, signed, anchored as a new version and kept
+    (docs/api.md#priority-documents)."""
+
+    commitment: Commitment
+    version: int = Field(
+        description="The version of the application the package was anchored as (its manifest names it).",
+        examples=[2],
+    )
+    manifest_sha256: str = Field(
+        pattern=_HEX32,
+        description="sha256(manifest.json): bound to the commitment, it is the new version's document digest on chain"
+        " (docs/spec/packages.md#on-chain).",
+        examples=["0x" + "4d" * 32],
+    )
+    ledger: LedgerOut
+
+    @classmethod
+    def of(cls, created: CreatedPackage) -> PriorityDocumentOut:
+        """What :meth:`registry.service.priority_documents.PriorityDocuments.create` returned."""
+        return cls(
+            commitment=to_hex(created.commitment),
+            version=created.version,
+            manifest_sha256="0x" + created.manifest_sha256.hex(),
+            ledger=LedgerOut.of(created.ledger),
+        )
+
+
+class PriorityDocumentAccessOut(Answer):
+    """One retrieval of a priority document."""
+
+    ip_office_code: str
+    at: str = Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
+        description="When the package was retrieved, RFC 3339 UTC.",
+        examples=["2026-12-03T07:15:00Z"],
+    )
+    version: int = Field(description="The version of the package retrieved.", examples=[2])
+
+    @classmethod
+    def of(cls, access: PackageAccess) -> PriorityDocumentAccessOut:
+        """One entry of the holder's log."""
+        return cls(ip_office_code=access.office, at=access.at, version=access.version)
+
+
+class PriorityDocumentAccessesOut(Answer):
+    """Who retrieved which version of a priority document, oldest first."""
+
+    accesses: list[PriorityDocumentAccessOut]
+
+    @classmethod
+    def of(cls, accesses: Sequence[PackageAccess]) -> PriorityDocumentAccessesOut:
+        """The holder's log of one application's packages."""
+        return cls(accesses=[PriorityDocumentAccessOut.of(a) for a in accesses])

@@ -388,6 +388,36 @@ def test_reports_match_their_schemas(api: Api, contract: Contract, seeded: Seede
     assert [(a["ipOfficeCode"], a["throughCommitment"]) for a in accesses["accesses"]] == [("US", seeded.us)]
 
 
+def test_priority_documents_match_their_schemas(api: Api, contract: Contract) -> None:
+    from registry.domain.filings import FilingInput
+    from registry.domain.types import IpRightKind
+
+    outcome = api.service.anchor("JP", FilingInput("2019-050002", dt.date(2019, 3, 1), IpRightKind.PATENT))
+    commitment = "0x" + outcome.prepared.commitment.hex()
+    answer = api.client.post(
+        f"/v1/applications/{commitment}/priority-document",
+        files={"file": ("app.pdf", b"%PDF", "application/pdf")},
+        data={"applicationNumber": "2019-050002"},
+        headers=api.auth("JP"),
+    )
+    created = contract.check("post", "/v1/applications/{commitment}/priority-document", answer, 201)
+    asked = {
+        "ipOfficeCode": "JP",
+        "applicationNumber": "2019-050002",
+        "filingDate": "2019-03-01",
+        "accessCode": str(outcome.prepared.access_code),
+    }
+    answer = api.client.post("/v1/priority-documents/retrieve", json=asked, headers=api.auth("EP"))
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
+    accesses = contract.check(
+        "get",
+        "/v1/applications/{commitment}/priority-document/accesses",
+        api.client.get(f"/v1/applications/{commitment}/priority-document/accesses", headers=api.auth("JP")),
+        200,
+    )
+    assert [(a["ipOfficeCode"], a["version"]) for a in accesses["accesses"]] == [("EP", created["version"])]
+
+
 CHECKED = {
     ("get", "/v1/offices", 200),
     ("get", "/v1/health", 200),
@@ -405,6 +435,8 @@ CHECKED = {
     ("post", "/v1/applications/{commitment}/reports", 201),
     ("get", "/v1/families/{commitment}/reports", 200),
     ("get", "/v1/reports/{reportId}/accesses", 200),
+    ("post", "/v1/applications/{commitment}/priority-document", 201),
+    ("get", "/v1/applications/{commitment}/priority-document/accesses", 200),
 }
 
 

@@ -54,6 +54,7 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 JP_NUMBER, JP_DATE = "2017-187096", "2017-09-27"
 US_NUMBER, US_DATE = "16/123,456", "2018-09-06"
 JP2_NUMBER, JP2_DATE = "2017-187200", "2017-10-02"
+JP3_NUMBER, JP3_DATE = "2017-187300", "2017-10-03"
 PENDING_CODE = fresh_access_code()  # nothing is anchored under it
 REPORT_TEXT = "JPO search report, JP 2017-187096: D1 JP2015-012345 A (X, claims 1-3)."
 
@@ -74,6 +75,7 @@ class Site:
     us_commitment: str
     cn_commitment: str
     tokens: dict[str, str]
+    package: bytes  # a priority-document package of JP3 (R26), as the EPO retrieved it
 
 
 @pytest.fixture(scope="module")
@@ -158,11 +160,37 @@ def site() -> Iterator[Site]:
                 headers={"Authorization": f"Bearer {tokens['JP']}"},
             )
             assert report.status_code == 201, report.text
-        yield Site(url, jp["accessCode"], jp["commitment"], us["commitment"], cn["commitment"], tokens)
+            package = _package(client, tokens)
+        yield Site(url, jp["accessCode"], jp["commitment"], us["commitment"], cn["commitment"], tokens, package)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+def _package(client: httpx.Client, tokens: dict[str, str]) -> bytes:
+    """R26: the JPO builds the priority document of a third filing; the EPO retrieves it with the applicant's code."""
+    jp3 = _anchor(
+        client, tokens["JP"], {"applicationNumber": JP3_NUMBER, "filingDate": JP3_DATE, "ipRightKind": "patent"}
+    )
+    created = client.post(
+        f"/v1/applications/{jp3['commitment']}/priority-document",
+        files={"file": ("application.pdf", b"%PDF-1.7 JP 2017-187300 as filed", "application/pdf")},
+        data={"applicationNumber": JP3_NUMBER, "accessCode": jp3["accessCode"]},
+        headers={"Authorization": f"Bearer {tokens['JP']}"},
+    )
+    assert created.status_code == 201, created.text
+    asked = {
+        "ipOfficeCode": "JP",
+        "applicationNumber": JP3_NUMBER,
+        "filingDate": JP3_DATE,
+        "accessCode": jp3["accessCode"],
+    }
+    retrieved = client.post(
+        "/v1/priority-documents/retrieve", json=asked, headers={"Authorization": f"Bearer {tokens['EP']}"}
+    )
+    assert retrieved.status_code == 200, retrieved.text
+    return retrieved.content
 
 
 def _anchor(client: httpx.Client, token: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -431,3 +459,37 @@ def test_an_office_reads_the_reports_of_its_family_and_an_outsider_cannot(page: 
     token.fill("not-a-token")
     page.get_by_role("button", name="Show the family's reports").click()
     page.get_by_text("Check the token").wait_for()
+
+
+def test_an_examiner_checks_a_priority_document_package(page: Page, site: Site, tmp_path: Path) -> None:
+    """Issue 20 item 4: a package file in, every check, its version and whether it is current out (R26)."""
+    package = tmp_path / "priority-document.zip"
+    package.write_bytes(site.package)
+    form = page.locator("#package-form")
+    form.get_by_label("Package file").set_input_files(str(package))
+    page.get_by_role("button", name="Check the package").click()
+    verdict = page.locator("#package-verdict")
+    verdict.wait_for()
+    assert verdict.get_attribute("data-valid") == "true" and verdict.get_attribute("data-current") == "true"
+    assert "current version" in verdict.inner_text()
+    checks = page.locator("#package-checks tbody tr")
+    names = [checks.nth(i).get_attribute("data-check") for i in range(checks.count())]
+    assert names == [
+        "archiveWellFormed",
+        "filesMatchManifest",
+        "manifestCanonical",
+        "signedByOfficeKeyAtVersion",
+        "anchoredOnLedger",
+        "isCurrentVersion",
+    ]
+    assert all(checks.nth(i).get_attribute("data-passed") == "true" for i in range(checks.count()))
+    assert page.locator("#package-result [data-field=version]").inner_text() == "2"
+    _screenshot(page, "examiner-page-package.png")
+
+    # Not a package: the registry's 422, shown on the page.
+    package.write_bytes(b"PK not a zip at all")
+    form.get_by_label("Package file").set_input_files(str(package))
+    page.get_by_role("button", name="Check the package").click()
+    alert = page.locator("#package-result [role=alert]")
+    alert.wait_for()
+    assert alert.inner_text()
