@@ -204,6 +204,32 @@ def _show_package(console: Console, title: str, answer: PackageVerification) -> 
     console.print(table)
 
 
+def _tell_the_uspto(console: Console, service: RegistryService, ep: FilingOutcome) -> bool:
+    """The USPTO's notifications (docs/api.md#notifications): what happened in its family, from its own index."""
+    from registry.index.notifications import NotificationKind
+    from registry.service.notifications import page
+
+    service.sync()
+    told = page(service.index, "US", None, 100).notifications
+    table = Table(title="What the USPTO is told about its family (GET /v1/notifications)", title_justify="left")
+    for column in ("what happened", "office", "application", "block"):
+        table.add_column(column)
+    for n in told:
+        commitment = "every office" if n.commitment is None else to_hex(n.commitment)[:18] + "…"
+        table.add_row(NotificationKind(n.kind).label, n.office, commitment, str(n.block_number))
+    console.print(table)
+    joined = [
+        n for n in told if n.kind == NotificationKind.FAMILY_MEMBER_ADDED and n.commitment == ep.prepared.commitment
+    ]
+    console.print(
+        "  The EPO's application joined the family by its claim: the USPTO is told, with no e-mail and before"
+        " anything is published."
+        if joined
+        else "[red]  the USPTO was not told of the EPO's application[/]"
+    )
+    return bool(joined)
+
+
 def run_demo(console: Console | None = None, *, svg_path: Path | None = Path("family.svg")) -> int:
     """Run the story; returns the process exit code (0 when every step went as the rules say)."""
     console = console or Console()
@@ -269,6 +295,8 @@ def run_demo(console: Console | None = None, *, svg_path: Path | None = Path("fa
     )
 
     if not _share_reports(console, service, jp, us):
+        return 1
+    if not _tell_the_uspto(console, service, ep):
         return 1
     if not _priority_documents(console, service, jp):
         return 1

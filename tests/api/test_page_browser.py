@@ -455,6 +455,14 @@ def test_an_office_reads_the_reports_of_its_family_and_an_outsider_cannot(page: 
     assert "no application is anchored or claimed under commitment" in alert.inner_text()
     assert page.locator("#reports-table").count() == 0
 
+    # The office's notifications: the USPTO was told when the JPO's report was added to its family.
+    token.fill(site.tokens["US"])
+    page.get_by_role("button", name="Show my notifications").click()
+    told = page.locator("#notifications-table tbody tr")
+    told.first.wait_for()
+    kinds = [told.nth(i).get_attribute("data-kind") for i in range(told.count())]
+    assert "reportAdded" in kinds and "familyMemberAdded" in kinds, kinds
+
     # A token that is not this gateway's: 401, said as such.
     token.fill("not-a-token")
     page.get_by_role("button", name="Show the family's reports").click()
