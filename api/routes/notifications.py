@@ -84,17 +84,29 @@ def _wants_stream(request: Request) -> bool:
     return any(item.split(";")[0].strip().lower() == EVENT_STREAM for item in accept.split(","))
 
 
-async def _page(service: RegistryService, office: str, after: str | None, limit: int) -> NotificationPage:
-    return await run_in_threadpool(page, service.index, office, after, limit)
+def _read(request: Request, service: RegistryService, office: str, after: str | None, limit: int) -> NotificationPage:
+    # The priority documents the office retrieved through this gateway (api.gateway installs the desk):
+    # a later version of one is a priorityDocumentAmended for it too.
+    desk = getattr(request.app.state, "priority_documents", None)
+    retrieved = desk.book.retrieved_by(office) if desk is not None else []
+    return page(service.index, office, after, limit, retrieved)
 
 
-async def _held(service: RegistryService, office: str, after: str | None, limit: int, wait: float) -> NotificationPage:
+async def _page(
+    request: Request, service: RegistryService, office: str, after: str | None, limit: int
+) -> NotificationPage:
+    return await run_in_threadpool(_read, request, service, office, after, limit)
+
+
+async def _held(
+    request: Request, service: RegistryService, office: str, after: str | None, limit: int, wait: float
+) -> NotificationPage:
     """The first page with something in it, or the empty one once ``wait`` seconds have passed."""
     deadline = time.monotonic() + wait
-    found = await _page(service, office, after, limit)
+    found = await _page(request, service, office, after, limit)
     while not found.notifications and time.monotonic() < deadline:
         await asyncio.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
-        found = await _page(service, office, after, limit)
+        found = await _page(request, service, office, after, limit)
     return found
 
 
@@ -109,7 +121,7 @@ async def _stream(
     yield ": notifications of " + office + "\n\n"  # the headers and a first line, at once
     quiet_since = time.monotonic()
     while not await request.is_disconnected():
-        found = await _page(service, office, after, MAX_LIMIT)
+        found = await _page(request, service, office, after, MAX_LIMIT)
         if found.notifications:
             for notification in NotificationsOut.of(found).notifications:
                 yield _event(notification.body())
@@ -164,5 +176,9 @@ async def list_notifications(
             media_type=EVENT_STREAM,
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    found = await (_held(service, office, after, limit, wait) if wait > 0 else _page(service, office, after, limit))
+    found = await (
+        _held(request, service, office, after, limit, wait)
+        if wait > 0
+        else _page(request, service, office, after, limit)
+    )
     return NotificationsOut.of(found)

@@ -188,8 +188,29 @@ def _priority_documents(console: Console, service: RegistryService, jp: FilingOu
         _show_package(console, "The EPO checks the package it holds again", old)
         accesses = [(a.office, a.version) for a in desk.accesses("JP", jp.prepared.commitment)]
         console.print(f"  The JPO's log of who retrieved which version: {accesses}")
+        from registry.index.notifications import NotificationKind
+        from registry.service.notifications import page
+
+        service.sync()
+        told = [
+            n
+            for n in page(service.index, "EP", None, 1000, book.retrieved_by("EP")).notifications
+            if n.kind == NotificationKind.PRIORITY_DOCUMENT_AMENDED and n.commitment == jp.prepared.commitment
+        ]
+        if told:
+            console.print(
+                f"  The EPO is told: [bold]priorityDocumentAmended[/] for JP's application in block "
+                f"{told[0].block_number} (GET /v1/notifications) — where DAS sends an e-mail."
+            )
         book.close()
-    return checked.valid and checked.current and old.valid and not old.current and accesses == [("EP", first.version)]
+    return (
+        checked.valid
+        and checked.current
+        and old.valid
+        and not old.current
+        and accesses == [("EP", first.version)]
+        and len(told) == 1
+    )
 
 
 def _show_package(console: Console, title: str, answer: PackageVerification) -> None:

@@ -24,7 +24,7 @@ from registry import errors
 from registry.domain.families import ClaimGraph
 from registry.domain.types import IpRightKind, date_from_days
 from registry.index.components import canonical_labels
-from registry.index.notifications import EVERY_OFFICE
+from registry.index.notifications import EVERY_OFFICE, NotificationKind
 from registry.index.proofs import BatchTree
 from registry.index.results import (
     IndexedClaim,
@@ -331,6 +331,40 @@ class Queries(abc.ABC):
                 out.append(
                     IndexedNotification(p, i, k, o, None if c is None else bytes(c), bytes(tx), split_position(p)[0], t)
                 )
+        return out
+
+    def document_versions_after(self, office: str, commitment: bytes, version: int) -> list[IndexedNotification]:
+        """``priorityDocumentAmended`` for each later version of ``office``'s record of ``commitment`` that changed its
+        document digest (a new package: docs/spec/packages.md#on-chain), after ``version``; item 1 at the amendment's
+        position, beside its ``filingAmended`` (docs/api.md#notifications)."""
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT seq, document_digest FROM records WHERE office = ? AND commitment = ?", (office, commitment)
+            ).fetchone()
+            if row is None:
+                return []
+            seq, digest = row
+            out = []
+            for number, changed, position in db.execute(
+                "SELECT version, document_digest, position FROM versions WHERE seq = ? ORDER BY version", (seq,)
+            ).fetchall():
+                if changed is not None and changed != digest and number > version:
+                    notice = db.execute("SELECT tx_hash, time FROM notices WHERE position = ?", (position,)).fetchone()
+                    if notice is not None:
+                        tx, time = notice
+                        out.append(
+                            IndexedNotification(
+                                position,
+                                1,
+                                int(NotificationKind.PRIORITY_DOCUMENT_AMENDED),
+                                office,
+                                bytes(commitment),
+                                bytes(tx),
+                                split_position(position)[0],
+                                time,
+                            )
+                        )
+                digest = changed if changed is not None else digest
         return out
 
     def conflicts(self, commitment: bytes) -> tuple[IndexedConflict, ...]:

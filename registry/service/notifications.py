@@ -15,6 +15,7 @@ before every event: block 0 is the genesis block, where the registry cannot have
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -76,8 +77,19 @@ class NotificationPage:
     next: str
 
 
-def page(index: Index, office: str, after: str | None, limit: int = DEFAULT_LIMIT) -> NotificationPage:
+def page(
+    index: Index,
+    office: str,
+    after: str | None,
+    limit: int = DEFAULT_LIMIT,
+    retrieved: Sequence[tuple[str, bytes, int]] = (),
+) -> NotificationPage:
     """``office``'s notifications after the cursor ``after`` (None: from the start), at most ``limit``.
+
+    ``retrieved``: the (holder office, commitment, version) of the priority documents ``office`` retrieved, as
+    this gateway logged them (:meth:`registry.service.priority_documents.PackageBook.retrieved_by`): each later
+    package version of one of them is a ``priorityDocumentAmended`` for ``office`` as well, at the amendment's
+    position (docs/api.md#notifications: DAS tells it by e-mail).
 
     ``next`` is the last one's cursor, or ``after`` itself (:data:`START` without one) when nothing is
     new, so a client always asks again with ``next``.
@@ -85,6 +97,16 @@ def page(index: Index, office: str, after: str | None, limit: int = DEFAULT_LIMI
     if not 1 <= limit <= MAX_LIMIT:
         raise errors.InvalidInput(f"limit must be 1 to {MAX_LIMIT}", code="invalidValue", target="limit")
     point = None if after is None else parse_cursor(after)
-    found = tuple(index.notifications(office, point, limit))
+    told = index.notifications(office, point, limit)
+    amended = [
+        n
+        for holder, commitment, version in retrieved
+        for n in index.document_versions_after(holder, commitment, version)
+        if point is None or (n.position, n.item) > point
+    ]
+    if amended:
+        merged = {(n.position, n.item): n for n in [*told, *amended]}  # one per cursor
+        told = [merged[key] for key in sorted(merged)][:limit]
+    found = tuple(told)
     last = cursor_of(found[-1].position, found[-1].item) if found else (after or START)
     return NotificationPage(found, last)

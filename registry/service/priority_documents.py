@@ -122,6 +122,13 @@ class PackageBook:
             " NULL, requester TEXT NOT NULL, at TEXT NOT NULL, version INTEGER NOT NULL)"
         )
         self._db.execute("CREATE INDEX IF NOT EXISTS accesses_document ON accesses (office, commitment, id)")
+        # What this gateway's own offices fetched from other gateways: whom to tell of a later version
+        # (docs/api.md#notifications, priorityDocumentAmended). The holder's own accesses cover the rest.
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS retrieved (office TEXT NOT NULL, holder TEXT NOT NULL,"
+            " commitment BLOB NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (office, holder, commitment, version))"
+            " WITHOUT ROWID"
+        )
 
     def hold(self, office: str, commitment: bytes, version: int, sha256: str, secret: str) -> None:
         """Record that this gateway keeps package ``sha256`` as ``version`` of ``office``'s ``commitment``."""
@@ -181,6 +188,26 @@ class PackageBook:
                 (office, commitment),
             ).fetchall()
         return [PackageAccess(str(r), str(at), int(v)) for r, at, v in rows]
+
+    def note_retrieved(self, office: str, holder: str, commitment: bytes, version: int) -> None:
+        """``office`` (one of this gateway's) retrieved ``version`` of ``holder``'s document ``commitment``."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO retrieved (office, holder, commitment, version) VALUES (?, ?, ?, ?)",
+                (office, holder, commitment, version),
+            )
+
+    def retrieved_by(self, office: str) -> list[tuple[str, bytes, int]]:
+        """(holder office, commitment, earliest version) of every document ``office`` retrieved, through this
+        gateway from another or from this gateway itself."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT holder, commitment, min(version) FROM (SELECT holder, commitment, version FROM retrieved"
+                " WHERE office = ? UNION ALL SELECT office, commitment, version FROM accesses WHERE requester = ?)"
+                " GROUP BY holder, commitment ORDER BY holder, commitment",
+                (office, office),
+            ).fetchall()
+        return [(str(h), bytes(c), int(v)) for h, c, v in rows]
 
     def close(self) -> None:
         """Close the connection."""
@@ -327,6 +354,7 @@ class PriorityDocuments:
         ):
             failed = ", ".join(c.name for c in checked.checks if not c.passed and c.name != "isCurrentVersion")
             raise errors.HolderUnavailable(f"{unusable} ({failed or 'another application or version'})")
+        self.book.note_retrieved(office, number.office, bytes(key), checked.version)
         return RetrievedPackage(number.office, bytes(key), checked.version, answer.content)
 
     # ── the holder ─────────────────────────────────────────────────────────────────────

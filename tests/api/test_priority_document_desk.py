@@ -182,3 +182,30 @@ def test_the_holder_serves_a_signed_request_and_refuses_every_other_with_one_404
     ]
     assert [r.status_code for r in refusals] == [404] * 5
     assert len({r.content for r in refusals}) == 1
+
+
+def test_an_office_that_retrieved_a_document_is_told_of_its_next_version(api: Api, made: Made) -> None:
+    """docs/api.md#notifications: priorityDocumentAmended reaches every office that retrieved an earlier version
+    (what DAS does by e-mail), here with no family between them; an office that never retrieved it is not told."""
+
+    def told(office: str) -> list[dict[str, Any]]:
+        answer = api.client.get("/v1/notifications?limit=1000", headers=api.auth(office))
+        assert answer.status_code == 200, answer.text
+        return [n for n in answer.json()["notifications"] if n["kind"] == "priorityDocumentAmended"]
+
+    assert _retrieve(api, "EP", **_ask(made)).status_code == 200
+    before = told("EP")
+    amended = _create(api, made.commitment)  # the JPO corrects its document: a new package version
+    assert amended.status_code == 201, amended.text
+    after = told("EP")
+    new = [n for n in after if n not in before]
+    assert len(new) == 1, after
+    assert new[0]["commitment"] == made.commitment and new[0]["ipOfficeCode"] == "JP"
+    assert new[0]["ledger"]["blockNumber"] == amended.json()["ledger"]["blockNumber"]
+    assert told("CN") == []  # never retrieved it, not in its family
+    # The cursor orders it among the rest, and paging after it finds nothing more of it.
+    everything = api.client.get("/v1/notifications?limit=1000", headers=api.auth("EP")).json()
+    cursors = [n["cursor"] for n in everything["notifications"]]
+    assert cursors == sorted(cursors) and len(set(cursors)) == len(cursors)
+    rest = api.client.get(f"/v1/notifications?after={new[0]['cursor']}", headers=api.auth("EP")).json()
+    assert all(n["kind"] != "priorityDocumentAmended" for n in rest["notifications"])

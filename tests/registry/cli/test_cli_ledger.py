@@ -243,6 +243,7 @@ def test_the_demo_tells_the_whole_story_and_exits_zero(tmp_path: Path, monkeypat
     # The USPTO is told when a member joins its family (docs/api.md#notifications).
     assert "What the USPTO is told about its family" in squeezed and "familyMemberAdded" in squeezed
     assert "The EPO's application joined the family by its claim" in squeezed
+    assert "The EPO is told: priorityDocumentAmended for JP's application" in squeezed
     # R26 (issue 20): the EPO retrieves the JPO's priority document and verifies it; once amended, it is not current.
     assert "The EPO verifies the package it retrieved → valid, current" in squeezed
     assert (
