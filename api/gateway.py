@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import weakref
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 
@@ -40,7 +40,14 @@ from registry.service.gateway_requests import (
 from registry.service.priority_documents import PACKAGES_FILE, PackageBook, PriorityDocuments
 from registry.service.reports import REPORTS_FILE, ReportBook, Reports
 
-__all__ = ["GatewayChecker", "GatewaySenderDep", "PriorityDocumentsDep", "ReportsDep", "install_gateway_requests"]
+__all__ = [
+    "GatewayChecker",
+    "GatewaySenderDep",
+    "PriorityDocumentsDep",
+    "ReportsDep",
+    "install_gateway_requests",
+    "signed_request_body",
+]
 
 
 def install_gateway_requests(app: FastAPI, service: RegistryService, state_dir: Path | None) -> None:
@@ -95,3 +102,28 @@ GatewayChecker = Annotated[RequestChecker, Depends(_checker)]
 GatewaySenderDep = Annotated[GatewaySender, Depends(_sender)]
 ReportsDep = Annotated[Reports, Depends(_reports)]
 PriorityDocumentsDep = Annotated[PriorityDocuments, Depends(_priority_documents)]
+
+
+def signed_request_body(request_type: str) -> dict[str, Any]:
+    """The OpenAPI ``requestBody`` of a holder's route: ``{request, signature}``, ``request`` being ``request_type``
+    (its EIP-712 type string) signed by the requesting office (docs/spec/between-gateways.md#signed-requests)."""
+    return {
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["request", "signature"],
+                        "properties": {
+                            "request": {
+                                "type": "object",
+                                "description": f"{request_type}, docs/spec/between-gateways.md",
+                            },
+                            "signature": {"type": "string", "description": "EIP-712 signature, 0x + 130 hex"},
+                        },
+                    }
+                }
+            },
+            "required": True,
+        }
+    }

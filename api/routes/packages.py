@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CallerOffice, Service
 from api.errors import envelope
-from api.gateway import GatewayChecker, PriorityDocumentsDep
+from api.gateway import GatewayChecker, PriorityDocumentsDep, signed_request_body
 from api.limits import PACKAGE_BODY_BYTES
 from api.routes.applications import CommitmentPath, commitment_from_path
 from api.schemas import (
@@ -250,28 +250,10 @@ async def get_priority_document_accesses(
     },
     summary="A priority-document package, for another office's gateway (signed request)",
     operation_id="servePriorityDocumentToGateway",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["request", "signature"],
-                        "properties": {
-                            "request": {
-                                "type": "object",
-                                "description": "PriorityDocumentRequest(bytes2 office, bytes32 commitment, uint32 "
-                                "version, bytes32 accessSecretHash, bytes32 nonce, uint64 expiry), "
-                                "docs/spec/between-gateways.md",
-                            },
-                            "signature": {"type": "string", "description": "EIP-712 signature, 0x + 130 hex"},
-                        },
-                    }
-                }
-            },
-            "required": True,
-        }
-    },
+    openapi_extra=signed_request_body(
+        "PriorityDocumentRequest(bytes2 office, bytes32 commitment, uint32 version, "
+        "bytes32 accessSecretHash, bytes32 nonce, uint64 expiry)"
+    ),
 )
 async def serve_priority_document_to_gateway(
     request: Request, checker: GatewayChecker, desk: PriorityDocumentsDep

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CallerOffice, Service
 from api.errors import envelope
-from api.gateway import GatewayChecker, ReportsDep
+from api.gateway import GatewayChecker, ReportsDep, signed_request_body
 from api.routes.applications import CommitmentPath, OfficeQuery, commitment_from_path
 from api.schemas import ErrorEnvelope, FamilyReportsOut, ReportAccessesOut, ReportOut
 from api.uploads import read_upload
@@ -219,27 +219,9 @@ async def get_report_accesses(report_id: ReportIdPath, office: CallerOffice, rep
     },
     summary="A report's file, for another office's gateway (signed request)",
     operation_id="serveReportToGateway",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["request", "signature"],
-                        "properties": {
-                            "request": {
-                                "type": "object",
-                                "description": "ReportRequest(bytes2 office, bytes32 reportId, bytes32 "
-                                "throughCommitment, bytes32 nonce, uint64 expiry), docs/spec/between-gateways.md",
-                            },
-                            "signature": {"type": "string", "description": "EIP-712 signature, 0x + 130 hex"},
-                        },
-                    }
-                }
-            },
-            "required": True,
-        }
-    },
+    openapi_extra=signed_request_body(
+        "ReportRequest(bytes2 office, bytes32 reportId, bytes32 throughCommitment, bytes32 nonce, uint64 expiry)"
+    ),
 )
 async def serve_report_to_gateway(
     report_id: ReportIdPath, request: Request, checker: GatewayChecker, reports: ReportsDep
