@@ -50,7 +50,7 @@ from registry.service.gateway_requests import (
     sign_request,
 )
 from registry.service.packages import CreatedPackage, create_package, verify_package
-from registry.service.shared_sqlite import open_shared
+from registry.service.shared_sqlite import now_text, open_shared
 
 __all__ = [
     "DOCUMENT_NOT_FOUND",
@@ -215,10 +215,6 @@ class PackageBook:
             self._db.close()
 
 
-def _now() -> str:
-    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class PriorityDocuments:
     """Creating, retrieving and serving priority-document packages for the offices of one gateway (module
     docstring)."""
@@ -230,7 +226,7 @@ class PriorityDocuments:
         book: PackageBook,
         sender: GatewaySender,
         *,
-        clock: Callable[[], str] = _now,
+        clock: Callable[[], str] = now_text,
     ) -> None:
         self.service = service
         self.files = files

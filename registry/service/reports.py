@@ -38,7 +38,7 @@ from registry.service import LedgerAck, RegistryService
 from registry.service.family_view import start_office
 from registry.service.files import FileStore, media_type_or_default
 from registry.service.gateway_requests import GatewaySender, ReportRequest, expiry_in, new_nonce, sign_request
-from registry.service.shared_sqlite import open_shared
+from registry.service.shared_sqlite import now_text, open_shared
 
 __all__ = [
     "MAX_REPORT_BYTES",
@@ -214,10 +214,6 @@ class ReportBook:
             self._db.close()
 
 
-def _now() -> str:
-    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class Reports:
     """Anchoring, listing, retrieving and serving reports for the offices of one gateway (module docstring)."""
 
@@ -228,7 +224,7 @@ class Reports:
         book: ReportBook,
         sender: GatewaySender,
         *,
-        clock: Callable[[], str] = _now,
+        clock: Callable[[], str] = now_text,
     ) -> None:
         self.service = service
         self.files = files

@@ -10,10 +10,11 @@ of failing. One connection per object, shared by its threads under the caller's 
 
 from __future__ import annotations
 
+import datetime as _dt
 import sqlite3
 from pathlib import Path
 
-__all__ = ["open_shared"]
+__all__ = ["now_text", "open_shared"]
 
 #: How long a writer waits for another process's transaction, in seconds.
 BUSY_SECONDS = 10.0
@@ -26,3 +27,8 @@ def open_shared(path: Path | str) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
     db.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
     return db
+
+
+def now_text() -> str:
+    """Now, as these books write the time of an access: RFC 3339 UTC to the second (docs/api.md#conventions)."""
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
