@@ -135,12 +135,13 @@ def _timed_child(command: list[str], timeout: float) -> tuple[subprocess.Complet
 
 
 def _generator_load(url: str, bodies: list[dict[str, Any]], concurrency: int, seconds: float) -> dict[str, Any]:
-    before = os.times()
+    before, started = os.times(), time.perf_counter()
     result = run_http_load(url, bodies, concurrency=concurrency, seconds=seconds, max_requests=10**9)
-    after = os.times()
+    after, wall = os.times(), time.perf_counter() - started
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     result["generatorCpuSeconds"] = round(cpu, 2)
-    result["generatorCpuShare"] = round(cpu / (result["seconds"] * _cores()), 3) if result["seconds"] else None
+    # Over the child's whole life (its start-up included, which the load's own seconds leave out).
+    result["generatorCpuShare"] = round(cpu / (wall * _cores()), 3) if wall else None
     return result
 
 
