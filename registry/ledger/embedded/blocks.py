@@ -17,14 +17,22 @@ from registry.ledger.embedded.journal import JournalCorrupt, JournalScan
 __all__ = ["deterministic_backend", "replay", "stamp_pending_block"]
 
 
-def deterministic_backend(genesis_timestamp: int) -> Any:
-    """A py-evm backend whose blocks depend only on the transactions and their timestamps."""
+def deterministic_backend(genesis_timestamp: int, *, base_db: Any = None) -> Any:
+    """A py-evm backend whose blocks depend only on the transactions and their timestamps.
+
+    ``base_db`` (a py-evm ``BaseDB``, e.g. :class:`~registry.ledger.embedded.diskdb.DiskDB`) holds the
+    chain instead of eth-tester's in-memory dict: genesis is built in memory as eth-tester builds it,
+    copied into ``base_db``, and the chain object rebuilt over it at its head (as a snapshot is restored).
+    """
+    from eth.db.atomic import AtomicDB
     from eth.vm.forks.paris import ParisVM
     from eth.vm.forks.prague import PragueVM
     from eth_tester import PyEVMBackend
     from eth_tester.backends.pyevm.main import get_total_blob_gas
 
     class DeterministicBackend(PyEVMBackend):  # type: ignore[misc]
+        chain: Any
+
         def mine_blocks(self, num_blocks: int = 1, coinbase: bytes = b"\x00" * 20) -> tuple[bytes, ...]:
             hashes = []
             for _ in range(num_blocks):
@@ -37,6 +45,16 @@ def deterministic_backend(genesis_timestamp: int) -> Any:
                     kwargs["blob_gas_used"] = sum(get_total_blob_gas(tx) for tx in txs)
                 hashes.append(self.chain.mine_block(**kwargs).hash)
             return tuple(hashes)
+
+        def reset_to_genesis(self, *args: Any, **kwargs: Any) -> None:
+            super().reset_to_genesis(*args, **kwargs)
+            if base_db is not None:
+                # eth-tester's one hook is the process-wide CHAIN_DB_BACKEND_CLASS; this moves the
+                # genesis it built instead, pair by pair (a few dozen), and keeps its chain class.
+                genesis = self.chain.chaindb.db.wrapped_db.kv_store
+                for key, value in genesis.items():
+                    base_db[key] = value
+                self.chain = type(self.chain)(AtomicDB(base_db))
 
     params = PyEVMBackend.generate_genesis_params(overrides={"timestamp": genesis_timestamp})
     return DeterministicBackend(genesis_parameters=params)
