@@ -43,13 +43,25 @@ Node = tuple[str, bytes]
 
 _OUT = (
     "SELECT c.earlier_office, c.earlier, r.seq, r.family FROM claims c LEFT JOIN records r"
-    " ON r.commitment = c.earlier AND r.office = c.earlier_office"
+    " ON r.seq = (SELECT seq FROM record_keys k WHERE k.commitment = c.earlier AND k.office = c.earlier_office)"
     " WHERE c.later_seq = ? AND c.withdrawn_version IS NULL"
 )
-_IN = "SELECT later_seq FROM claims WHERE earlier = ? AND earlier_office = ? AND withdrawn_version IS NULL"
+_IN = (
+    "SELECT later_seq FROM claims WHERE id IN (SELECT id FROM claim_keys WHERE earlier = ?) AND earlier_office = ?"
+    " AND withdrawn_version IS NULL"
+)
 _IN_RECORDS = (
     "SELECT r.seq, r.office, r.commitment, r.family FROM claims c JOIN records r ON r.seq = c.later_seq"
-    " WHERE c.earlier = ? AND c.earlier_office = ? AND c.withdrawn_version IS NULL"
+    " WHERE c.id IN (SELECT id FROM claim_keys WHERE earlier = ?) AND c.earlier_office = ?"
+    " AND c.withdrawn_version IS NULL"
+)
+
+# Bulk lookups: the claims naming any of some commitments, the records under any of them.
+_CLAIMS_NAMING = (
+    "SELECT later_seq, earlier_office, earlier FROM claims WHERE id IN (SELECT id FROM claim_keys WHERE earlier IN"
+)
+_RECORDS_UNDER = (
+    "SELECT office, commitment, seq, family FROM records WHERE seq IN (SELECT seq FROM record_keys WHERE commitment IN"
 )
 
 
@@ -170,8 +182,7 @@ class Components:
         # Claims already made on the new records (anchored after the filings that claim them).
         for some in _chunks(sorted({commitment for _o, commitment in node_seq})):
             rows = db.execute(
-                f"SELECT later_seq, earlier_office, earlier FROM claims WHERE earlier IN ({_marks(len(some))})"  # noqa: S608
-                " AND withdrawn_version IS NULL",
+                f"{_CLAIMS_NAMING} ({_marks(len(some))})) AND withdrawn_version IS NULL",
                 some,
             )
             links.extend((s, o, bytes(e)) for s, o, e in rows if (o, bytes(e)) in node_seq)
@@ -184,7 +195,7 @@ class Components:
         targets = {(o, e) for _s, o, e in links if (o, e) not in found}
         for some in _chunks(sorted({e for _o, e in targets})):
             rows = db.execute(
-                f"SELECT office, commitment, seq, family FROM records WHERE commitment IN ({_marks(len(some))})",  # noqa: S608
+                f"{_RECORDS_UNDER} ({_marks(len(some))}))",
                 some,
             )
             for office, commitment, seq, family in rows:
@@ -198,8 +209,7 @@ class Components:
         claimers: dict[Node, list[int]] = {}
         for some in _chunks(sorted({e for _o, e in bare})):
             rows = db.execute(
-                f"SELECT later_seq, earlier_office, earlier FROM claims WHERE earlier IN ({_marks(len(some))})"  # noqa: S608
-                " AND withdrawn_version IS NULL",
+                f"{_CLAIMS_NAMING} ({_marks(len(some))})) AND withdrawn_version IS NULL",
                 some,
             )
             for s, o, e in rows:
@@ -303,7 +313,7 @@ class Components:
         for later, office, earlier in withdrawn:
             seeds.append(later)
             row = db.execute(
-                "SELECT seq FROM records WHERE commitment = ? AND office = ?", (earlier, office)
+                "SELECT seq FROM record_keys WHERE commitment = ? AND office = ?", (earlier, office)
             ).fetchone()
             if row is not None:
                 seeds.append(int(row[0]))
@@ -363,8 +373,9 @@ def rebuild(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM family_offices")
     union = _Union()
     rows = db.execute(
-        "SELECT c.later_seq, c.earlier_office, c.earlier, r.seq FROM claims c LEFT JOIN records r"
-        " ON r.commitment = c.earlier AND r.office = c.earlier_office WHERE c.withdrawn_version IS NULL"
+        "SELECT c.later_seq, c.earlier_office, c.earlier, (SELECT seq FROM record_keys k"
+        " WHERE k.commitment = c.earlier AND k.office = c.earlier_office) FROM claims c"
+        " WHERE c.withdrawn_version IS NULL"
     )
     for later, office, earlier, target in rows:
         union.union(int(later), int(target) if target is not None else (office, bytes(earlier)))

@@ -51,6 +51,7 @@ from registry.index.checks import (
     is_usable_endpoint,
 )
 from registry.index.decode import EventSpec, decode_event, digest_or_none, event_specs, office_code
+from registry.index.keys import add_claim_keys, add_record_keys
 from registry.index.notifications import NotificationKind, Notifier
 from registry.index.proofs import TREE_CACHE, BatchTree
 from registry.index.results import report_id
@@ -226,6 +227,10 @@ class Projector:
     def _next_seq(db: sqlite3.Connection) -> int:
         return int(db.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]) + 1
 
+    @staticmethod
+    def _next_claim(db: sqlite3.Connection) -> int:
+        return int(db.execute("SELECT coalesce(max(id), 0) FROM claims").fetchone()[0]) + 1
+
     def _on_filing_anchored(
         self, db: sqlite3.Connection, block: int, position: int, tx: bytes, log: Any, args: dict[str, Any]
     ) -> None:
@@ -246,11 +251,16 @@ class Projector:
             self.counts.refused += 1
             return
         seq = self._next_seq(db)
-        inserted = db.execute(
-            "INSERT OR IGNORE INTO records (seq, office, commitment, kind, filing_date, document_digest, anchor,"
-            " entry_index) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-            (seq, office, commitment, kind, days, digest_or_none(args["documentDigest"]), position),
-        ).rowcount
+        # First anchored wins (docs/design.md#p4-first-write-wins-history-stays): a second anchor of
+        # the same commitment by the same office is a conflict, not a record.
+        inserted = self._all_new(db, office, [commitment])
+        if inserted:
+            db.execute(
+                "INSERT INTO records (seq, office, commitment, kind, filing_date, document_digest, anchor,"
+                " entry_index) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                (seq, office, commitment, kind, days, digest_or_none(args["documentDigest"]), position),
+            )
+            add_record_keys(db, [(commitment, office, seq)])
         db.execute(
             "INSERT INTO anchors (position, block_number, tx_hash, tx_index, office, root, count, first_seq, refused)"
             " VALUES (?, ?, ?, ?, ?, NULL, 1, ?, NULL)",
@@ -312,31 +322,38 @@ class Projector:
         # When every entry will win (nearly always), the records are joined to their families first
         # and written once with their labels (registry.index.components); else after, at the block's end.
         labels: dict[int, int] | None = None
+        # seqs: entry index → its record, when some entries lose (None: every entry won, entry i
+        # is record before + 1 + i). An entry loses to the office's earlier anchor of the same
+        # commitment, or to the same commitment earlier in this batch: first anchored wins.
+        seqs: dict[int, int] | None = None
         if self._all_new(db, office, [e[0] for e in entries]):
             labels = self.notes.join_batch(
                 db,
                 {before + 1 + i: (office, e[0]) for i, e in enumerate(entries)},
                 [(before + 1 + i, eo, earlier) for i, e in enumerate(entries) for eo, earlier, _d, _t in e[4] or ()],
             )
-        get = (labels or {}).get
-        cursor = db.executemany(
-            "INSERT OR IGNORE INTO records (office, commitment, kind, filing_date, document_digest, anchor,"
-            " entry_index, family) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (office, commitment, kind, days, digest, position, i, get(before + 1 + i))
-                for i, (commitment, kind, days, digest, _claims) in enumerate(entries)
-            ],
-        )
-        # Every entry won (the common case): entry i is record before + 1 + i.
-        seqs: dict[int, int] | None = None
-        if cursor.rowcount != len(entries):
-            # Rare path: the office already held some commitments (or one repeats within the
-            # batch). The rows this batch won are exactly the new seqs; the rest are its conflicts.
-            seqs = {i: seq for seq, i in db.execute("SELECT seq, entry_index FROM records WHERE seq > ?", (before,))}
+        else:
+            seen = self._held(db, office, [e[0] for e in entries])
+            seqs = {}
+            for i, e in enumerate(entries):
+                if e[0] not in seen:
+                    seen.add(e[0])
+                    seqs[i] = before + 1 + len(seqs)
             self._conflicts(
                 db,
                 [(office, e[0], position, i, block) for i, e in enumerate(entries) if i not in seqs],
             )
+        get = (labels or {}).get
+        winners = list(enumerate(entries)) if seqs is None else [(i, entries[i]) for i in seqs]
+        db.executemany(
+            "INSERT INTO records (seq, office, commitment, kind, filing_date, document_digest, anchor,"
+            " entry_index, family) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (before + 1 + j, office, commitment, kind, days, digest, position, i, get(before + 1 + j))
+                for j, (i, (commitment, kind, days, digest, _claims)) in enumerate(winners)
+            ],
+        )
+        add_record_keys(db, [(e[0], office, before + 1 + j) for j, (_i, e) in enumerate(winners)])
         claims = [
             (before + 1 + i if seqs is None else seqs[i], earlier_office, earlier, days, token, block)
             for i, e in enumerate(entries)
@@ -344,11 +361,13 @@ class Projector:
             for earlier_office, earlier, days, token in e[4]
         ]
         if claims:
+            first = self._next_claim(db)
             db.executemany(
-                "INSERT INTO claims (later_seq, earlier_office, earlier, claimed_date, token, version, block_number)"
-                " VALUES (?, ?, ?, ?, ?, 1, ?)",
-                claims,
+                "INSERT INTO claims (id, later_seq, earlier_office, earlier, claimed_date, token, version,"
+                " block_number) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+                [(first + k, *claim) for k, claim in enumerate(claims)],
             )
+            add_claim_keys(db, [(claim[2], first + k) for k, claim in enumerate(claims)])
             if labels is None:
                 self.notes.linked((later, earlier_office, earlier) for later, earlier_office, earlier, *_ in claims)
         won = len(entries) if seqs is None else len(seqs)
@@ -380,12 +399,28 @@ class Projector:
         for start in range(0, len(commitments), 500):
             some = commitments[start : start + 500]
             held = db.execute(
-                f"SELECT 1 FROM records WHERE office = ? AND commitment IN ({','.join('?' * len(some))}) LIMIT 1",  # noqa: S608
+                f"SELECT 1 FROM record_keys WHERE office = ? AND commitment IN ({','.join('?' * len(some))}) LIMIT 1",  # noqa: S608
                 [office, *some],
             ).fetchone()
             if held is not None:
                 return False
         return True
+
+    @staticmethod
+    def _held(db: sqlite3.Connection, office: str, commitments: list[bytes]) -> set[bytes]:
+        """Which of ``commitments`` ``office`` already holds."""
+        held: set[bytes] = set()
+        for start in range(0, len(commitments), 500):
+            some = commitments[start : start + 500]
+            marks = ",".join("?" * len(some))
+            held.update(
+                bytes(row[0])
+                for row in db.execute(
+                    f"SELECT commitment FROM record_keys WHERE office = ? AND commitment IN ({marks})",  # noqa: S608
+                    [office, *some],
+                )
+            )
+        return held
 
     def _checked(
         self, tx: bytes, log: Any, root: bytes, code: bytes, count: int, block_day: _dt.date | None
@@ -433,7 +468,7 @@ class Projector:
         """``office``'s record seq when (``batch_root``, ``commitment``) is where it anchored it."""
         row = db.execute(
             "SELECT r.seq, a.root FROM records r JOIN anchors a ON a.position = r.anchor"
-            " WHERE r.commitment = ? AND r.office = ?",
+            " WHERE r.seq IN (SELECT seq FROM record_keys WHERE commitment = ? AND office = ?)",
             (commitment, office),
         ).fetchone()
         return int(row[0]) if row is not None and (row[1] or _ZERO32) == batch_root else None
@@ -506,10 +541,12 @@ class Projector:
         if reason is not None:
             self._refuse(db, block, position, tx, office, commitment, "PriorityClaimAdded", reason)
             return
+        claim = self._next_claim(db)
         db.execute(
-            "INSERT INTO claims (later_seq, earlier_office, earlier, claimed_date, token, version, block_number)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO claims (id, later_seq, earlier_office, earlier, claimed_date, token, version, block_number)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
+                claim,
                 seq,
                 earlier_office.decode("ascii"),
                 bytes(args["earlierCommitment"]),
@@ -519,6 +556,7 @@ class Projector:
                 block,
             ),
         )
+        add_claim_keys(db, [(bytes(args["earlierCommitment"]), claim)])
         self.notes.linked([(seq, earlier_office.decode("ascii"), bytes(args["earlierCommitment"]))])
         if version > 1:  # version 1: the claims of a filing as anchored, told as its familyMemberAdded
             self.notes.add(position, tx, NotificationKind.PRIORITY_CLAIM_ADDED, office, commitment, seq)
@@ -562,7 +600,7 @@ class Projector:
             return
         # It concerns the claiming application; the confirmed one when the claiming one is not anchored.
         for node_office, node in ((later_office, later), (office, earlier)):
-            row = db.execute("SELECT seq FROM records WHERE commitment = ? AND office = ?", (node, node_office))
+            row = db.execute("SELECT seq FROM record_keys WHERE commitment = ? AND office = ?", (node, node_office))
             found = row.fetchone()
             if found is not None:
                 kind = NotificationKind.PRIORITY_CLAIM_CONFIRMED
@@ -587,7 +625,9 @@ class Projector:
         if not inserted:
             self._refuse(db, block, position, tx, office, commitment, "ReportAnchored", "repeats a report digest")
             return
-        row = db.execute("SELECT seq FROM records WHERE commitment = ? AND office = ?", (commitment, office)).fetchone()
+        row = db.execute(
+            "SELECT seq FROM record_keys WHERE commitment = ? AND office = ?", (commitment, office)
+        ).fetchone()
         if row is not None:
             self.notes.add(position, tx, NotificationKind.REPORT_ADDED, office, commitment, int(row[0]))
 

@@ -56,13 +56,17 @@ _CLAIM_COLUMNS = (
     " AND f.earlier = c.earlier AND f.office = c.earlier_office) FROM claims c JOIN records r ON r.seq = c.later_seq"
 )
 _CLAIMS_BY_LATER = _CLAIM_COLUMNS + " WHERE c.later_seq = ? ORDER BY c.id"
-_CLAIMS_BY_EARLIER = _CLAIM_COLUMNS + " WHERE c.earlier = ? AND c.earlier_office = ? ORDER BY c.id"
+_CLAIMS_BY_EARLIER = (
+    _CLAIM_COLUMNS  # noqa: S608 - constant text; values are parameters
+    + " WHERE c.id IN (SELECT id FROM claim_keys WHERE earlier = ?) AND c.earlier_office = ? ORDER BY c.id"
+)
 
 # The active links touching one node of a family, with their claim ids (chain order).
 _FAMILY_LINKS = (
     _CLAIM_COLUMNS.replace("SELECT ", "SELECT c.id, ", 1)  # noqa: S608 - constant text; values are parameters
     + " WHERE c.withdrawn_version IS NULL AND (c.later_seq IN"
-    " (SELECT seq FROM records WHERE commitment = ? AND office = ?) OR (c.earlier = ? AND c.earlier_office = ?))"
+    " (SELECT seq FROM record_keys WHERE commitment = ? AND office = ?)"
+    " OR (c.id IN (SELECT id FROM claim_keys WHERE earlier = ?) AND c.earlier_office = ?))"
 )
 
 # One audience's notifications after a point (position, item), in chain order: one range of the key.
@@ -85,7 +89,7 @@ SELECT r.office, r.kind, r.filing_date, r.document_digest, v.version, v.filing_d
          WHERE later_seq = r.seq AND withdrawn_version IS NULL ORDER BY id))
 FROM records r
 LEFT JOIN versions v ON v.seq = r.seq AND v.version = (SELECT max(version) FROM versions WHERE seq = r.seq)
-WHERE r.commitment = ? AND r.office = ?
+WHERE r.seq IN (SELECT seq FROM record_keys WHERE commitment = ? AND office = ?)
 """
 
 
@@ -118,20 +122,21 @@ class Queries(abc.ABC):
         """Whether ``office`` holds a record of ``commitment``: the API's 409 check
         (docs/spec/entries.md#uniqueness-is-per-office)."""
         with self._reading() as db:
-            row = db.execute("SELECT 1 FROM records WHERE commitment = ? AND office = ?", (commitment, office))
+            row = db.execute("SELECT 1 FROM record_keys WHERE commitment = ? AND office = ?", (commitment, office))
             return row.fetchone() is not None
 
     def holders(self, commitment: bytes) -> tuple[str, ...]:
         """The offices holding a record under ``commitment``, in chain order (first anchored first)."""
         with self._reading() as db:
-            rows = db.execute("SELECT office FROM records WHERE commitment = ? ORDER BY seq", (commitment,))
+            rows = db.execute("SELECT office FROM record_keys WHERE commitment = ? ORDER BY seq", (commitment,))
             return tuple(r[0] for r in rows)
 
     def claimed_offices(self, commitment: bytes) -> tuple[str, ...]:
         """The offices claims name for ``commitment`` (a member known only from claims), first first."""
         with self._reading() as db:
             rows = db.execute(
-                "SELECT earlier_office FROM claims WHERE earlier = ? GROUP BY earlier_office ORDER BY min(id)",
+                "SELECT earlier_office FROM claims WHERE id IN (SELECT id FROM claim_keys WHERE earlier = ?)"
+                " GROUP BY earlier_office ORDER BY min(id)",
                 (commitment,),
             )
             return tuple(r[0] for r in rows)
@@ -144,7 +149,8 @@ class Queries(abc.ABC):
         """
         with self._reading() as db:
             holders = [
-                r[0] for r in db.execute("SELECT office FROM records WHERE commitment = ? ORDER BY seq", (commitment,))
+                r[0]
+                for r in db.execute("SELECT office FROM record_keys WHERE commitment = ? ORDER BY seq", (commitment,))
             ]
             if not holders or (office is not None and office not in holders):
                 return None
@@ -152,7 +158,7 @@ class Queries(abc.ABC):
             row = db.execute(
                 "SELECT r.seq, r.office, r.kind, r.filing_date, r.document_digest, r.anchor, r.entry_index,"
                 " a.block_number, a.tx_hash, a.root FROM records r JOIN anchors a ON a.position = r.anchor"
-                " WHERE r.commitment = ? AND r.office = ?",
+                " WHERE r.seq IN (SELECT seq FROM record_keys WHERE commitment = ? AND office = ?)",
                 (commitment, office),
             ).fetchone()
             seq, office, kind, days, digest, anchor, entry_index, block, tx_hash, root = row
@@ -224,7 +230,7 @@ class Queries(abc.ABC):
         """The priority claims ``office``'s record of ``commitment`` made, withdrawn ones included."""
         with self._reading() as db:
             row = db.execute(
-                "SELECT seq FROM records WHERE commitment = ? AND office = ?", (commitment, office)
+                "SELECT seq FROM record_keys WHERE commitment = ? AND office = ?", (commitment, office)
             ).fetchone()
             return () if row is None else self._claims(db, _CLAIMS_BY_LATER, (row[0],))
 
@@ -260,7 +266,7 @@ class Queries(abc.ABC):
                     "SELECT r.office, r.kind, coalesce((SELECT filing_date FROM versions v WHERE"
                     " v.seq = r.seq ORDER BY version DESC LIMIT 1), r.filing_date),"
                     " (SELECT number FROM publications p WHERE p.seq = r.seq)"
-                    " FROM records r WHERE r.commitment = ? AND r.office = ?",
+                    " FROM records r WHERE r.seq IN (SELECT seq FROM record_keys WHERE commitment = ? AND office = ?)",
                     (c, office),
                 ).fetchone()
                 if row is not None:
@@ -339,7 +345,9 @@ class Queries(abc.ABC):
         position, beside its ``filingAmended`` (docs/api.md#notifications)."""
         with self._reading() as db:
             row = db.execute(
-                "SELECT seq, document_digest FROM records WHERE office = ? AND commitment = ?", (office, commitment)
+                "SELECT seq, document_digest FROM records WHERE seq IN"
+                " (SELECT seq FROM record_keys WHERE office = ? AND commitment = ?)",
+                (office, commitment),
             ).fetchone()
             if row is None:
                 return []

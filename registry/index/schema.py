@@ -15,12 +15,15 @@ BLOBs, dates are days since 1970-01-01 as in docs/spec/entries.md#field-encoding
     anchors       position, block, tx, tx_index, office, root|NULL, count, first_seq, refused
                   one row per FilingAnchored / BatchAnchored; `refused` says why it was
                   not accepted
-    records       seq (chain order), office, commitment, UNIQUE (office, commitment), kind,
-                  filing_date, digest, anchor (position), entry_index|NULL, family|NULL
+    records       seq (chain order), office, commitment, kind, filing_date, digest,
+                  anchor (position), entry_index|NULL, family|NULL
                   — version 1 as anchored; family: the label of its extended family
+    record_keys   (commitment, office) → seq, unique: a view over three levels (registry.index.keys)
     versions      (seq, version), change, filing_date, digest, block, position, tx
     claims        id (chain order), later_seq (the claiming record), earlier_office, earlier,
                   claimed_date, token, version, block, withdrawn_version, withdrawn_block
+    claim_keys    (earlier, id): the claims naming each earlier commitment, a view as record_keys
+    key_levels    map → keys added this step, keys in level 0, slice credit and cursor (merge state)
     confirmations (office, earlier, later_office, later), block, position, tx
     conflicts     id, office, commitment, anchor (position), entry_index|NULL, block
     publications  seq, number_office, number, block, position, tx
@@ -37,9 +40,14 @@ BLOBs, dates are days since 1970-01-01 as in docs/spec/entries.md#field-encoding
 from the top and ``max(seq)`` counts the filings without a scan. Version 1 lives in ``records``
 and ``anchors`` only; ``versions`` holds the later ones.
 
+The commitment keys of ``records`` and ``claims`` are not indexes of those tables, which are
+appended in chain order: they are maps of their own (``record_keys``, ``claim_keys``), each in
+three levels that take new keys in a small table and merge them into the large one later
+(:mod:`registry.index.keys`), so a step's commit writes a few pages, not one for every key.
+
 Size (issue 6: at most 250 bytes of index a filing). A filing costs its ``records`` row and its
-entry in the commitment index (~110 bytes); a claim its ``claims`` row and its entries in the two
-claim indexes (~110 bytes). Claims name the claiming record by ``seq`` (a few bytes) rather than
+entry in ``record_keys`` (~110 bytes); a claim its ``claims`` row and its entries in ``claim_keys``
+and the ``later_seq`` index (~110 bytes). Claims name the claiming record by ``seq`` (a few bytes) rather than
 by its commitment (32 bytes, indexed twice more), and the batch calldata is not copied: a proof
 re-encodes the batch's entries from ``records`` and ``claims`` (one encoding per entry,
 docs/spec/entries.md#merkle-tree) and checks them against the anchored root; only a batch that lost entries to earlier
@@ -60,6 +68,7 @@ from pathlib import Path
 from typing import Final
 
 from registry import errors
+from registry.index.keys import schema as keys_schema
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -75,7 +84,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the tables change; an index of another version must be deleted and rebuilt.
-SCHEMA_VERSION: Final = 5
+SCHEMA_VERSION: Final = 6
 
 _POSITION_BITS = 20  # events of the contract in one block: far fewer than 2**20 fit under any gas limit
 _WAL_PAGES = 50_000  # pages in the WAL before a checkpoint (~200 MB at 4 KB a page)
@@ -115,8 +124,7 @@ CREATE TABLE IF NOT EXISTS records (
     document_digest BLOB,
     anchor INTEGER NOT NULL,
     entry_index INTEGER,
-    family INTEGER,
-    UNIQUE (commitment, office)
+    family INTEGER
 );
 CREATE TABLE IF NOT EXISTS versions (
     seq INTEGER NOT NULL,
@@ -142,7 +150,6 @@ CREATE TABLE IF NOT EXISTS claims (
     withdrawn_block INTEGER
 );
 CREATE INDEX IF NOT EXISTS claims_later ON claims (later_seq);
-CREATE INDEX IF NOT EXISTS claims_earlier ON claims (earlier);
 CREATE INDEX IF NOT EXISTS claims_withdrawn ON claims (withdrawn_block) WHERE withdrawn_block IS NOT NULL;
 CREATE TABLE IF NOT EXISTS confirmations (
     office TEXT NOT NULL,
@@ -228,9 +235,9 @@ CREATE TABLE IF NOT EXISTS notifications (
     seq INTEGER,
     PRIMARY KEY (audience, position, item)
 ) WITHOUT ROWID;
-"""
+""" + keys_schema()
 
-#: Every table of the index, in the order a comparison lists them.
+#: Every table of the index (and the two key maps, through their views), in the order a comparison lists them.
 TABLES: Final = (
     "meta",
     "blocks",
@@ -238,6 +245,8 @@ TABLES: Final = (
     "records",
     "versions",
     "claims",
+    "record_keys",
+    "claim_keys",
     "confirmations",
     "conflicts",
     "publications",

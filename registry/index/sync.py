@@ -27,6 +27,7 @@ from typing import Any, Final
 from registry import errors
 from registry.domain.types import date_from_days
 from registry.index.components import rebuild as rebuild_families
+from registry.index.keys import delete_keys_from, merge_keys
 from registry.index.notifications import delete_from as delete_notifications
 from registry.index.projector import ChainMoved, Counts, Projector, is_batch
 from registry.index.proofs import TreeCache
@@ -151,6 +152,7 @@ class Follower:
                     is not None
                 )
             )
+            delete_keys_from(db, first_seq, first_claim)
             if first_seq is not None:
                 db.execute("DELETE FROM records WHERE seq >= ?", (first_seq,))
             db.execute("DELETE FROM anchors WHERE position >= ?", (cut,))
@@ -242,6 +244,7 @@ class Follower:
                 [(number, bytes(ls[0]["blockHash"]), len(ls)) for number, ls in event_blocks.items()],
             )
             db.execute("DELETE FROM blocks WHERE number <= ? AND events = 0", (end - RECENT_BLOCKS,))
+            merge_keys(db)  # the step's new keys down the levels of the key maps, in the same transaction
             set_last_indexed(db, end, headers[end][0])
         counts.add(step.counts)
         counts.first_block = start if counts.first_block is None else min(counts.first_block, start)
