@@ -78,6 +78,13 @@ def print_report(results: dict[str, Any], console: Console) -> None:
             f"{grown['window']:,}, {_n(grown['lastPerSecond'])} over the last (× {grown['lastOverFirst']})",
             highlight=False,
         )
+    rss = results["anchoring"]["batchMax"].get("mainRss")
+    if rss and len(rss["bytes"]) > 1:
+        console.print(
+            f"main process RSS over the max-size batches: {_mb(rss['bytes'][0])} at the start, "
+            f"{_mb(rss['bytes'][-1])} after {rss['filings'][-1]:,} filings",
+            highlight=False,
+        )
     stages = results["stages"]
     console.print(
         f"per batched filing: prepare {stages['prepareMicrosPerFiling']} µs (worker), chain "

@@ -320,11 +320,16 @@ def _anchor_all(
         log(f"{name}: {modes[name].filings:,} filings in {modes[name].seconds:.1f} s")
     done = 0
     timeline: list[tuple[float, int]] = [(time.perf_counter(), 0)]
+    # The main process's RSS as the ledger grows, twenty samples: what grows with the filings (issue 18).
+    rss: list[tuple[int, int]] = [(0, _rss_bytes())]
+    every = max(1, len(plan.batch_max) // 20)
 
     def step(count: int) -> None:
         nonlocal done
         done += count
         timeline.append((time.perf_counter(), done))
+        if done - rss[-1][0] >= every:
+            rss.append((done, _rss_bytes()))
         if progress is not None:
             progress(done, len(plan.batch_max))
 
@@ -333,6 +338,8 @@ def _anchor_all(
     )
     log(f"batchMax: {modes['batchMax'].filings:,} filings in {modes['batchMax'].seconds:.1f} s")
     modes["batchMax"].extra["growth"] = growth(timeline)
+    rss.append((done, _rss_bytes()))
+    modes["batchMax"].extra["mainRss"] = {"filings": [n for n, _ in rss], "bytes": [b for _, b in rss]}
     return modes
 
 

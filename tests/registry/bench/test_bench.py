@@ -164,6 +164,8 @@ def test_a_tiny_run_sums_the_peak_memory_of_every_bench_process(results: dict[st
     assert memory["unread"] == 0
     assert memory["summedPeakRssBytes"] >= memory["peakRssBytes"] > 0
     assert memory["summedPeakRssBytes"] == sum(p["peakRssBytes"] for p in memory["processes"])
+    rss = results["anchoring"]["batchMax"]["mainRss"]
+    assert len(rss["filings"]) == len(rss["bytes"]) >= 2 and min(rss["bytes"]) > 0
     (row,) = [t for t in results["targets"] if t["target"].startswith("summed peak memory")]
     assert row["measured"] == memory["summedPeakRssBytes"]
     assert row["reached"] is None  # informational below 20 M filings
