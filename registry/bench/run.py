@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -181,16 +181,30 @@ def run_bench(
     """
     if http and app_for is None:
         raise ValueError("the HTTP load needs app_for, the factory of the app it measures")
+    if config.filings < 1:
+        raise ValueError("a bench needs at least one filing")
     started_at = _dt.datetime.now(_dt.UTC)
     t0 = time.perf_counter()
-    filings = generate(config.filings, config.seed)
     seeds = {office: secrets.token_bytes(32) for office in OFFICES}
+    workers = config.workers if config.workers is not None else max(1, (os.cpu_count() or 1) - 1)
+    pool = None
+    warming: list[Future[int]] = []
+    if workers > 0:
+        # spawn, not fork: the parent holds a chain and threads; the worker needs neither. Started
+        # first: each worker generates its own copy of the set while this process generates its own.
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_worker,
+            initargs=(config.filings, config.seed, seeds),
+        )
+        warming = [pool.submit(_warm_up, n) for n in range(workers)]
+    filings = generate(config.filings, config.seed)
     preparer = Preparer(filings, seeds)
     plan = _plan(filings)
     log(f"generated {len(filings):,} filings in {time.perf_counter() - t0:.1f} s")
     # The main process's RSS after each phase: where its peak comes from (issue 18).
     phases: dict[str, int] = {"generated": _rss_bytes()}
-    workers = config.workers if config.workers is not None else max(1, (os.cpu_count() or 1) - 1)
     chain_db = chain_db_for(config)
     peaks = ProcessPeaks()
     results: dict[str, Any] = {
@@ -208,16 +222,9 @@ def run_bench(
     with tempfile.TemporaryDirectory(prefix="prioreg-bench-") as tmp:
         disk_path = Path(tmp) / "chain.sqlite" if chain_db == "disk" else None
         ledger = open_ledger(str(Path(tmp) / "index.sqlite"), chain_db=disk_path)
-        pool = None
-        if workers > 0:
-            # spawn, not fork: the parent holds a chain and threads; the worker needs neither.
-            pool = ProcessPoolExecutor(
-                workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=init_worker,
-                initargs=(filings.count, filings.seed, seeds),
-            )
-            list(pool.map(_warm_up, range(workers)))  # start the workers before anything is timed
+        if pool is not None:
+            for warm in warming:
+                warm.result()  # the workers are up, their sets generated, before anything is timed
             # One more process, where the index decodes and checks batches (Index.sync executor):
             # the main process, which sends and indexes, is the busier one; this work is pure.
             ledger.checker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
