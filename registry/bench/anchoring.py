@@ -23,11 +23,13 @@ EIP-7623 calldata floor of the same bytes (docs/spec/gas.md#calldata-floor: 40 g
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from eth_account import Account
@@ -39,6 +41,8 @@ from registry.domain.entries import encode_entry
 from registry.index import Index
 from registry.ledger.chain import Chain
 from registry.ledger.client import MAX_BATCH_BYTES, AnchoredBatch, RegistryClient, deploy, filing_message, split_batches
+from registry.ledger.embedded import DiskDB
+from registry.ledger.transports.embedded import EmbeddedTransport
 
 __all__ = [
     "BenchLedger",
@@ -48,6 +52,7 @@ __all__ = [
     "anchor_plain_batch",
     "anchor_single",
     "calldata_floor",
+    "compare_chain_dbs",
     "open_ledger",
 ]
 
@@ -94,19 +99,22 @@ class BenchLedger:
     index: Index
     checker: Executor | None = None
     """A process pool the index checks batches in (:meth:`Index.sync` ``executor``); None: inline."""
+    disk_db: DiskDB | None = None
+    """The SQLite file the chain's database lives in (``open_ledger`` ``chain_db``); None: in memory."""
 
     def client(self, office: str) -> RegistryClient:
         """The registry client of ``office`` (its own key)."""
         return self.registrar.for_account(self.keys[office])
 
 
-def open_ledger(index_path: str) -> BenchLedger:
-    """Deploy on a new in-memory embedded chain; admit every synthetic office with a fresh key.
+def open_ledger(index_path: str, *, chain_db: Path | None = None) -> BenchLedger:
+    """Deploy on a new embedded chain; admit every synthetic office with a fresh key.
 
-    Each office key is also unlocked in eth-tester (:meth:`Chain.unlock`), so that the naive
-    baseline can send from it the way a plain web3.py script does.
+    The chain's database is in memory, or in a SQLite file at ``chain_db`` (:class:`DiskDB`). Each
+    office key is also unlocked in eth-tester (:meth:`Chain.unlock`), so that the naive baseline can
+    send from it the way a plain web3.py script does.
     """
-    chain = Chain.embedded()
+    chain = Chain.embedded(chain_db=chain_db)
     registrar = deploy(chain, chain.new_account())
     keys: dict[str, LocalAccount] = {}
     for office in OFFICES:
@@ -117,7 +125,8 @@ def open_ledger(index_path: str) -> BenchLedger:
         keys[office] = key
     index = Index(index_path, chain, registrar.address)
     index.sync()
-    return BenchLedger(chain, registrar.address, registrar, keys, index)
+    disk_db = chain.transport.disk_db if isinstance(chain.transport, EmbeddedTransport) else None
+    return BenchLedger(chain, registrar.address, registrar, keys, index, disk_db=disk_db)
 
 
 @dataclass
@@ -363,3 +372,44 @@ def anchor_batched(
     result.index_seconds += time.perf_counter() - synced
     result.seconds = time.perf_counter() - started
     return result
+
+
+def compare_chain_dbs(preparer: Preparer, indices: Iterable[int], count: int, tmp: Path) -> dict[str, Any]:
+    """The chain's cost per filing with py-evm's database in memory and on disk (:class:`DiskDB`), in one run.
+
+    The same ``count`` filings of the largest office (from ``indices``, prepared beforehand) go in
+    max-size batches onto fresh chains, memory, disk, disk, memory (so that drift on a shared machine
+    weighs on both alike); only :meth:`RegistryClient.anchor_batch` is timed — signing, sending, py-evm
+    executing and mining, the receipt — which is the chain's share of ``batchMax``.
+    """
+    filings = preparer.filings
+    chosen = list(itertools.islice((i for i in indices if filings.office_index[i] == 0), count))
+    encoded = [encode_entry(preparer.prepare(i).entry) for i in chosen]
+    seconds: dict[str, float] = {"memory": 0.0, "disk": 0.0}
+    transactions = 0
+    for run, kind in enumerate(("memory", "disk", "disk", "memory")):
+        path = tmp / f"compare-{run}.sqlite" if kind == "disk" else None
+        chain = Chain.embedded(chain_db=path)
+        try:
+            registrar = deploy(chain, chain.new_account())
+            key: LocalAccount = Account.create()
+            chain.fund(key.address)
+            registrar.admit_office(OFFICES[0], key.address)
+            client = registrar.for_account(key)
+            started = time.perf_counter()
+            transactions = len(client.anchor_batch(encoded))
+            seconds[kind] += time.perf_counter() - started
+        finally:
+            chain.close()
+            if path is not None:
+                path.unlink(missing_ok=True)
+    n = 2 * len(encoded)
+    out: dict[str, Any] = {"filings": len(encoded), "transactions": transactions, "runs": "memory, disk, disk, memory"}
+    for kind, spent in seconds.items():
+        out[kind] = {
+            "microsPerFiling": round(1e6 * spent / n, 2) if n else None,
+            "filingsPerSecond": round(n / spent, 1) if spent else None,
+        }
+    memory, disk = seconds["memory"], seconds["disk"]
+    out["diskOverMemory"] = round(disk / memory, 3) if memory else None
+    return out

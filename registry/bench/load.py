@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from registry.bench.memory import peak_rss_bytes
 
 __all__ = ["main", "percentile", "run_load"]
 
@@ -110,7 +111,8 @@ async def run_load(
         "p90Ms": round(1000 * percentile(latencies, 0.90), 2),
         "p99Ms": round(1000 * percentile(latencies, 0.99), 2),
         "maxMs": round(1000 * max(latencies, default=0.0), 2),
-        "generatorPeakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        # VmHWM, not ru_maxrss: the latter counts the bench process this one was started from (registry.bench.memory).
+        "generatorPeakRssBytes": peak_rss_bytes(),
     }
 
 

@@ -5,12 +5,12 @@ run by :func:`registry.domain.filings.prepare_filing` exactly as the service run
 office's rules, the access code derived from the office's seed, the commitment, each claim's
 earlier commitment from the number and access code the applicant would give — and nothing else.
 It needs no node, so the benchmark runs it in worker processes (the second core) while the main
-process drives the chain; a worker receives the synthetic set once and then only index ranges.
+process drives the chain; a worker generates the synthetic set once and then receives only index ranges.
 """
 
 from __future__ import annotations
 
-from registry.bench.synthetic import SyntheticFiling, SyntheticSet
+from registry.bench.synthetic import SyntheticFiling, SyntheticSet, generate
 from registry.domain.accesscodes import AccessCode, derive
 from registry.domain.entries import encode_entry
 from registry.domain.filings import ClaimInput, FilingInput, PreparedFiling, prepare_filing
@@ -75,10 +75,11 @@ class Preparer:
 _WORKER: Preparer | None = None
 
 
-def init_worker(filings: SyntheticSet, seeds: dict[str, bytes]) -> None:
-    """Process-pool initializer: keep the synthetic set and the seeds for every task."""
+def init_worker(count: int, seed: int, seeds: dict[str, bytes]) -> None:
+    """Process-pool initializer: generate the synthetic set ``(count, seed)`` and keep it, with the
+    access-code seeds, for every task (the same set as the parent's: it is a pure function of both)."""
     global _WORKER
-    _WORKER = Preparer(filings, seeds)
+    _WORKER = Preparer(generate(count, seed), seeds)
 
 
 def prepare_range(bounds: tuple[int, int]) -> list[bytes]:

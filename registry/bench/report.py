@@ -78,12 +78,29 @@ def print_report(results: dict[str, Any], console: Console) -> None:
             f"{grown['window']:,}, {_n(grown['lastPerSecond'])} over the last (× {grown['lastOverFirst']})",
             highlight=False,
         )
+    rss = results["anchoring"]["batchMax"].get("mainRss")
+    if rss and len(rss["bytes"]) > 1:
+        console.print(
+            f"main process RSS over the max-size batches: {_mb(rss['bytes'][0])} at the start, "
+            f"{_mb(rss['bytes'][-1])} after {rss['filings'][-1]:,} filings",
+            highlight=False,
+        )
     stages = results["stages"]
     console.print(
         f"per batched filing: prepare {stages['prepareMicrosPerFiling']} µs (worker), chain "
-        f"{stages['chainMicrosPerFiling']} µs, index {stages['indexMicrosPerFiling']} µs (main process)",
+        f"{stages['chainMicrosPerFiling']} µs, index {stages['indexMicrosPerFiling']} µs (main process); "
+        f"chain database {meta.get('chainDb', 'memory')}"
+        + (f" ({_mb(stages['chainDbBytes'])} on disk)" if stages.get("chainDbBytes") else ""),
         highlight=False,
     )
+    compared = results.get("chainDb")
+    if compared is not None:
+        console.print(
+            f"the chain's share, {compared['filings']:,} filings on fresh chains: "
+            f"{compared['memory']['microsPerFiling']} µs a filing with its database in memory, "
+            f"{compared['disk']['microsPerFiling']} on disk (× {compared['diskOverMemory']})",
+            highlight=False,
+        )
     v = results["verification"]
     verification = Table(title="Verification of priority claims")
     for column in ("path", "requests", "req/s", "p50 ms", "p99 ms", "× baseline"):
@@ -144,6 +161,10 @@ def print_report(results: dict[str, Any], console: Console) -> None:
     if "servingGrowthBytes" in memory:
         storage.add_row("resident memory while serving", _mb(memory["rssAfterLoadBytes"]))
         storage.add_row("growth while serving", _mb(memory["servingGrowthBytes"]))
+    if "summedPeakRssBytes" in memory:
+        for role, peak in memory["byRole"].items():
+            storage.add_row(f"  peak RSS: {role}", _mb(peak))
+        storage.add_row("[bold]summed peak RSS of every bench process[/]", _mb(memory["summedPeakRssBytes"]))
     console.print(storage)
     targets = Table(title="Targets (issues 6 and 18)")
     for column in ("target", "goal", "measured", "reached"):

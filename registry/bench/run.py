@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,8 +36,10 @@ from registry.bench.anchoring import (
     anchor_naive,
     anchor_plain_batch,
     anchor_single,
+    compare_chain_dbs,
     open_ledger,
 )
+from registry.bench.memory import ProcessPeaks, descendants, peak_rss_bytes
 from registry.bench.prepare import Preparer, init_worker
 from registry.bench.served import served_verification
 from registry.bench.synthetic import OFFICES, SyntheticSet, generate
@@ -51,10 +53,17 @@ if TYPE_CHECKING:
 #: registry.cli.serve.bench_app: the library never imports the web facade (the import contracts).
 AppFactory = Callable[["RegistryService"], Any]
 
-__all__ = ["DEFAULT_FILINGS", "AppFactory", "BenchConfig", "run_bench"]
+__all__ = ["DEFAULT_FILINGS", "DISK_CHAIN_FROM", "AppFactory", "BenchConfig", "chain_db_for", "run_bench"]
 
 #: A default run takes about a minute on a 2-core machine.
 DEFAULT_FILINGS = 30_000
+#: From this many filings the chain's database is on disk unless asked otherwise (``chain_db`` "auto"):
+#: in memory it holds ~170 B a filing (3.4 GB at 20 M), while a full year of patents (3.7 M) stays
+#: comparable with the runs before it.
+DISK_CHAIN_FROM = 4_000_000
+#: A summed peak RSS under this, with 20 M filings (issue 18).
+SUMMED_RSS_GOAL = 4 * 10**9
+ALL_IP_FILINGS = 20_000_000
 _PLAIN_BATCH = 1_000
 _BODIES = 2_000
 
@@ -74,6 +83,20 @@ class BenchConfig:
     """``prioreg serve --workers`` of the served measurement; default: one per core."""
     served_filings: int = 10_000
     """Filings anchored through the served gateway for its verification load (at most ``filings``)."""
+    chain_db: str = "auto"
+    """Where the embedded chain keeps py-evm's database: ``memory``, ``disk`` (a SQLite file in the run's
+    temporary directory, :class:`registry.ledger.embedded.DiskDB`) or ``auto`` (disk from :data:`DISK_CHAIN_FROM`)."""
+    compare_chain_dbs: int = 50_000
+    """Filings anchored on a fresh memory chain and a fresh disk chain, to compare their cost (0: none)."""
+
+
+def chain_db_for(config: BenchConfig) -> str:
+    """``memory`` or ``disk``: what ``config.chain_db`` means for its filings."""
+    if config.chain_db == "auto":
+        return "disk" if config.filings >= DISK_CHAIN_FROM else "memory"
+    if config.chain_db not in ("memory", "disk"):
+        raise ValueError(f"chain_db is memory, disk or auto, not {config.chain_db!r}")
+    return config.chain_db
 
 
 @dataclass(frozen=True)
@@ -158,14 +181,32 @@ def run_bench(
     """
     if http and app_for is None:
         raise ValueError("the HTTP load needs app_for, the factory of the app it measures")
+    if config.filings < 1:
+        raise ValueError("a bench needs at least one filing")
     started_at = _dt.datetime.now(_dt.UTC)
     t0 = time.perf_counter()
-    filings = generate(config.filings, config.seed)
     seeds = {office: secrets.token_bytes(32) for office in OFFICES}
+    workers = config.workers if config.workers is not None else max(1, (os.cpu_count() or 1) - 1)
+    pool = None
+    warming: list[Future[int]] = []
+    if workers > 0:
+        # spawn, not fork: the parent holds a chain and threads; the worker needs neither. Started
+        # first: each worker generates its own copy of the set while this process generates its own.
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_worker,
+            initargs=(config.filings, config.seed, seeds),
+        )
+        warming = [pool.submit(_warm_up, n) for n in range(workers)]
+    filings = generate(config.filings, config.seed)
     preparer = Preparer(filings, seeds)
     plan = _plan(filings)
     log(f"generated {len(filings):,} filings in {time.perf_counter() - t0:.1f} s")
-    workers = config.workers if config.workers is not None else max(1, (os.cpu_count() or 1) - 1)
+    # The main process's RSS after each phase: where its peak comes from (issue 18).
+    phases: dict[str, int] = {"generated": _rss_bytes()}
+    chain_db = chain_db_for(config)
+    peaks = ProcessPeaks()
     results: dict[str, Any] = {
         "meta": {
             "filings": len(filings),
@@ -173,29 +214,31 @@ def run_bench(
             "startedAt": started_at.isoformat(timespec="seconds"),
             "workers": workers,
             "machine": _machine(),
-            "chain": "embedded (eth-tester on py-evm, in memory)",
+            "chain": "embedded (eth-tester on py-evm, "
+            + ("in memory)" if chain_db == "memory" else "its database in a SQLite file)"),
+            "chainDb": chain_db,
         }
     }
     with tempfile.TemporaryDirectory(prefix="prioreg-bench-") as tmp:
-        ledger = open_ledger(str(Path(tmp) / "index.sqlite"))
-        pool = None
-        if workers > 0:
-            # spawn, not fork: the parent holds a chain and threads; the worker needs neither.
-            pool = ProcessPoolExecutor(
-                workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=init_worker,
-                initargs=(filings, seeds),
-            )
-            list(pool.map(_warm_up, range(workers)))  # start the workers before anything is timed
+        disk_path = Path(tmp) / "chain.sqlite" if chain_db == "disk" else None
+        ledger = open_ledger(str(Path(tmp) / "index.sqlite"), chain_db=disk_path)
+        if pool is not None:
+            for warm in warming:
+                warm.result()  # the workers are up, their sets generated, before anything is timed
             # One more process, where the index decodes and checks batches (Index.sync executor):
             # the main process, which sends and indexes, is the busier one; this work is pure.
             ledger.checker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
             ledger.checker.submit(_load_index_module).result()  # imported before anything is timed
         try:
+            phases["ledgerOpen"] = _rss_bytes()
             modes = _anchor_all(ledger, preparer, pool, plan, log, progress)
+            phases["anchored"] = _rss_bytes()
             index_section = _index_section(ledger, tmp, log)
+            phases["indexRebuilt"] = _rss_bytes()
+            compared = _compare_chain_dbs(preparer, plan, config.compare_chain_dbs, Path(tmp), log)
+            phases["chainDbsCompared"] = _rss_bytes()
         finally:
+            _read_pool_peaks(peaks, pool, ledger.checker)
             for executor in (pool, ledger.checker):
                 if executor is not None:
                     executor.shutdown()
@@ -205,14 +248,30 @@ def run_bench(
             rate = mode.filings / mode.seconds if mode.seconds else 0.0
             results["anchoring"][name]["timesNaive"] = round(rate / naive, 1) if naive else None
         results["stages"] = _stages(preparer, plan, modes["batchMax"])
+        if ledger.disk_db is not None:
+            ledger.disk_db.flush()
+            results["stages"]["chainDbBytes"] = ledger.disk_db.size_bytes()
+        if compared is not None:
+            results["chainDb"] = compared
         results["index"] = index_section
         results["verification"] = _verification(ledger, preparer, plan, config, app_for if http else None, log)
+        main_peak = _peak_rss_bytes()
         results["memory"] = {
-            "peakRssBytes": _peak_rss_bytes(),
-            "note": "the benchmark process holds the embedded chain (all blocks, in memory), the index writer and "
-            "the API server",
+            "peakRssBytes": main_peak,
+            "peakRssBytesPerFiling": round(main_peak / len(filings), 1),
+            "note": "the benchmark process holds the embedded chain ("
+            + ("all blocks, in memory" if chain_db == "memory" else "py-evm's database on disk, bounded caches")
+            + "), the index writer and the API server",
         }
-        results["memory"].update(results["verification"].pop("memory", {}))
+        phases["verified"] = _rss_bytes()
+        results["memory"]["mainRssAfterBytes"] = phases
+        verification_memory = results["verification"].pop("memory", {})
+        peaks.extend(verification_memory.pop("processes", []))
+        results["memory"].update(verification_memory)
+        peaks.processes.insert(
+            0, {"role": "main (chain, index, API server)", "pid": os.getpid(), "peakRssBytes": main_peak}
+        )
+        results["memory"].update(peaks.to_json())
         ledger.index.close()
         ledger.chain.close()
     results["meta"]["seconds"] = round(time.perf_counter() - t0, 1)
@@ -222,6 +281,30 @@ def run_bench(
 
 def _warm_up(_n: int) -> int:
     return os.getpid()
+
+
+def _compare_chain_dbs(
+    preparer: Preparer, plan: _Plan, count: int, tmp: Path, log: Callable[[str], None]
+) -> dict[str, Any] | None:
+    if count <= 0:
+        return None
+    compared = compare_chain_dbs(preparer, plan.batch_max, count, tmp)
+    log(
+        f"chain db: {compared['memory']['microsPerFiling']} µs a filing in memory, "
+        f"{compared['disk']['microsPerFiling']} on disk (× {compared['diskOverMemory']})"
+    )
+    return compared
+
+
+def _read_pool_peaks(peaks: ProcessPeaks, pool: ProcessPoolExecutor | None, checker: Any) -> None:
+    """The peak RSS of the bench's child processes before they are shut down: workers, checker, helpers."""
+    roles: dict[int, str] = {}
+    for role, executor in (("worker (preparing filings)", pool), ("checker (index checks batches)", checker)):
+        # The executor's own table of its processes (no public one): pid → process.
+        for pid in getattr(executor, "_processes", None) or {}:
+            roles[pid] = role
+    for pid in descendants(os.getpid()):
+        peaks.add(roles.get(pid, "helper (multiprocessing)"), peak_rss_bytes(pid), pid)
 
 
 def _anchor_all(
@@ -244,11 +327,16 @@ def _anchor_all(
         log(f"{name}: {modes[name].filings:,} filings in {modes[name].seconds:.1f} s")
     done = 0
     timeline: list[tuple[float, int]] = [(time.perf_counter(), 0)]
+    # The main process's RSS as the ledger grows, twenty samples: what grows with the filings (issue 18).
+    rss: list[tuple[int, int]] = [(0, _rss_bytes())]
+    every = max(1, len(plan.batch_max) // 20)
 
     def step(count: int) -> None:
         nonlocal done
         done += count
         timeline.append((time.perf_counter(), done))
+        if done - rss[-1][0] >= every:
+            rss.append((done, _rss_bytes()))
         if progress is not None:
             progress(done, len(plan.batch_max))
 
@@ -257,6 +345,8 @@ def _anchor_all(
     )
     log(f"batchMax: {modes['batchMax'].filings:,} filings in {modes['batchMax'].seconds:.1f} s")
     modes["batchMax"].extra["growth"] = growth(timeline)
+    rss.append((done, _rss_bytes()))
+    modes["batchMax"].extra["mainRss"] = {"filings": [n for n, _ in rss], "bytes": [b for _, b in rss]}
     return modes
 
 
@@ -444,6 +534,10 @@ def _verification(
         "rssAfterLoadBytes": rss_after,
         "servingGrowthBytes": rss_after - rss_before,
         "loadGeneratorPeakRssBytes": api.get("generatorPeakRssBytes"),
+        "processes": [
+            {"role": "load generator (in-process API)", "pid": None, "peakRssBytes": api.get("generatorPeakRssBytes")},
+            *served.pop("processes", []),
+        ],
     }
     return out
 
@@ -544,6 +638,13 @@ def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         (index["rebuild"]["indexOwnFilingsPerSecond"] or 0) >= 50_000,
     )
     memory = results["memory"]
+    filings = results["meta"]["filings"]
+    target(
+        "summed peak memory (RSS) of every bench process (issue 18)",
+        "< 4 GB at 20 M filings",
+        memory["summedPeakRssBytes"],
+        memory["summedPeakRssBytes"] < SUMMED_RSS_GOAL if filings >= ALL_IP_FILINGS else None,
+    )
     if "rssAfterLoadBytes" in memory:
         target(
             "process resident memory while serving (chain + index + server)",

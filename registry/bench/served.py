@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from registry.bench.memory import ProcessPeaks, descendants, peak_rss_bytes, wait_peak_rss_bytes
 from registry.bench.verification import run_http_load
 from registry.domain.numbers import normalize
 
@@ -72,6 +73,11 @@ class _Gateway:
                     seen.update(_INFO.findall(fresh.get(self.url + "/metrics").text))
             except httpx.TransportError:
                 time.sleep(0.1)
+
+    def read_peaks(self, peaks: ProcessPeaks) -> None:
+        """Record the peak RSS of the gateway's processes (the owner and its read workers), while they run."""
+        peaks.add(f"prioreg serve --workers {self.workers} (owner)", peak_rss_bytes(self.process.pid), self.process.pid)
+        peaks.read(f"prioreg serve --workers {self.workers} (read worker)", descendants(self.process.pid))
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -123,15 +129,52 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _timed_child(command: list[str], timeout: float) -> tuple[subprocess.CompletedProcess[str], float, float]:
-    """Run ``command``; return it, its wall seconds and the CPU seconds it (and its children) used."""
+def _timed_child(
+    command: list[str], timeout: float
+) -> tuple[subprocess.CompletedProcess[str], float, float, int | None]:
+    """Run ``command``; return it, its wall seconds, the CPU seconds it (and its children) used and its peak RSS."""
     before = os.times()
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        try:
+            # wait4, not wait: the child's own ru_maxrss (issue 18's summed memory), which wait() drops.
+            code, peak = _wait_with_timeout(child, timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            raise
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(
+            command, code, out.read().decode(errors="replace"), err.read().decode(errors="replace")
+        )
     wall = time.perf_counter() - started
     after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    return done, wall, cpu
+    return done, wall, cpu, peak
+
+
+def _wait_with_timeout(child: subprocess.Popen[bytes], timeout: float) -> tuple[int, int | None]:
+    """Wait for ``child`` at most ``timeout`` seconds; its exit code and peak RSS.
+
+    The peak is its ``VmHWM``, polled while it runs (registry.bench.memory: ``wait4``'s ``ru_maxrss``
+    would count the bench's own size, which the child had before ``exec``); ``wait4``'s only if none was read.
+    """
+    deadline = time.monotonic() + timeout
+    peak: int | None = None
+    while True:
+        seen = peak_rss_bytes(child.pid)
+        if seen is not None:
+            peak = max(peak or 0, seen)
+        # WNOWAIT: see whether it ended without reaping it (its /proc entry stays until wait4 below).
+        if os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            code, waited = wait_peak_rss_bytes(child.pid)
+            child.returncode = code
+            return code, peak if peak is not None else waited
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(child.args, timeout)
+        time.sleep(0.05)
 
 
 def _generator_load(url: str, bodies: list[dict[str, Any]], concurrency: int, seconds: float) -> dict[str, Any]:
@@ -165,7 +208,7 @@ def wrk_load(url: str, bodies: list[dict[str, Any]], *, concurrency: int, second
             "latency:percentile(99)))\nend\n"
         )
         command = [wrk, "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "-s", str(script), url]
-        done, wall, cpu = _timed_child(command, seconds + 60)
+        done, wall, cpu, peak = _timed_child(command, seconds + 60)
     line = next((x for x in done.stdout.splitlines() if x.startswith("JSON ")), None)
     rate = re.search(r"Requests/sec:\s+([0-9.]+)", done.stdout)
     if done.returncode != 0 or line is None or rate is None:
@@ -181,6 +224,7 @@ def wrk_load(url: str, bodies: list[dict[str, Any]], *, concurrency: int, second
         "p50Ms": round(parsed["p50us"] / 1000, 2),
         "p99Ms": round(parsed["p99us"] / 1000, 2),
         "generatorCpuShare": round(cpu / (wall * _cores()), 3) if wall else None,
+        "peakRssBytes": peak,
     }
 
 
@@ -194,6 +238,7 @@ def served_verification(
 ) -> dict[str, Any]:
     """Verification through ``prioreg serve`` with 1 and with ``workers`` processes, in one run."""
     out: dict[str, Any] = {"workers": workers, "filings": filings, "cores": _cores(), "runs": {}}
+    peaks = ProcessPeaks()
     with tempfile.TemporaryDirectory(prefix="prioreg-bench-served-") as tmp:
         state, server_log = Path(tmp) / "state", Path(tmp) / "serve.log"
         bodies: list[dict[str, Any]] = []
@@ -208,9 +253,13 @@ def served_verification(
                     took = time.perf_counter() - started
                     log(f"served: anchored {filings:,} filings through the API in {took:.1f} s")
                 run: dict[str, Any] = {"generator": _generator_load(gateway.url, bodies, concurrency, seconds)}
+                peaks.add(f"load generator (serve --workers {count})", run["generator"].get("generatorPeakRssBytes"))
                 wrk = wrk_load(gateway.url, bodies, concurrency=concurrency, seconds=seconds)
                 if wrk is not None:
                     run["wrk"] = wrk
+                    if "peakRssBytes" in wrk:
+                        peaks.add(f"wrk (serve --workers {count})", wrk["peakRssBytes"])
+                gateway.read_peaks(peaks)
                 out["runs"][str(count)] = run
                 shown = run["generator"]
                 log(
@@ -222,6 +271,7 @@ def served_verification(
                 raise
             finally:
                 gateway.stop()
+    out["processes"] = peaks.processes
     out["load"] = "wrk" if all("requestsPerSecond" in r.get("wrk", {}) for r in out["runs"].values()) else "generator"
     # wrk when it ran: the bench's own generator is one Python process and tops out near 2,500 req/s on these
     # machines, so past that it measures itself (BENCHMARKS.md, the quiet run).

@@ -14,9 +14,10 @@ on an earlier day of the same year, so within the 12-month period: the verdicts 
 a quarter carry a document digest. Kinds are patents, with utility models where the office's
 numbers say so (CN type 2, DE right code 20, KR type 20).
 
-The set is kept in flat arrays (a few dozen bytes a filing, so 3.7 M filings fit in memory and
-travel to a worker process in one pickle) and each :class:`SyntheticFiling` is built on demand.
-Everything is a pure function of ``(count, seed)``.
+The set is kept in flat arrays (~11 bytes a filing: 220 MB for 20 M) and each
+:class:`SyntheticFiling` is built on demand. Everything is a pure function of ``(count, seed)``, so a
+worker process generates its own copy from those two numbers rather than receiving a pickle of it
+(which held the set twice in the worker, and once more in the sender, while it travelled).
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ _CLAIM_SHARE = 0.5
 _CLAIM_COUNTS = (1, 2, 3)
 _CLAIM_COUNT_WEIGHTS = (60, 30, 10)
 _DIGEST_SHARE = 0.25
+_GENERATION_CHUNK = 1_000_000
+_STRIDE = 64
 _FIRST_DAY = _dt.date(FILING_YEAR, 1, 1)
 _DAYS = (_dt.date(FILING_YEAR + 1, 1, 1) - _FIRST_DAY).days
 # Built once: SyntheticSet.filing runs for every filing and claim of a run.
@@ -112,8 +115,14 @@ class SyntheticSet:
         self.count = count
         self.seed = seed
         rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not a secret
-        offices = rng.choices(range(len(OFFICES)), weights=list(OFFICE_WEIGHTS.values()), k=count)
-        self.office_index = array("B", offices)
+        # Straight into flat arrays, a million at a time: lists of Python ints would hold ~36 bytes an
+        # element at their peak (~0.7 GB for 20 M filings, issue 18) for arrays of 1 to 4 bytes.
+        weights = list(OFFICE_WEIGHTS.values())
+        self.office_index = array("B")
+        for start in range(0, count, _GENERATION_CHUNK):
+            k = min(_GENERATION_CHUNK, count - start)
+            self.office_index.extend(rng.choices(range(len(OFFICES)), weights=weights, k=k))
+        offices = self.office_index
         # Serial within its office, in filing order: numbers grow through the year as at an office.
         counters = [0] * len(OFFICES)
         serials = array("I", bytes(4 * count))
@@ -123,14 +132,18 @@ class SyntheticSet:
         self.serial = serials
         self.kind = array("B", bytes(count))
         self.digest = bytearray(count)
-        self.claim_start = array("I", bytes(4 * (count + 1)))
-        targets: list[int] = []
+        # Where filing i's claim targets start: a count a filing (0–3, one byte) and the start of every
+        # _STRIDE-th filing (4 bytes per _STRIDE filings), rather than a 4-byte start a filing (issue 18).
+        self.claim_count = bytearray(count)
+        self.claim_checkpoint = array("I", bytes(4 * (count // _STRIDE + 1)))
+        targets = array("I")
         for i in range(count):
             office = OFFICES[offices[i]]
             share = _UTILITY_MODEL_SHARE.get(office, 0.0)
             self.kind[i] = IpRightKind.UTILITY_MODEL if share and rng.random() < share else IpRightKind.PATENT
             self.digest[i] = rng.random() < _DIGEST_SHARE
-            self.claim_start[i] = len(targets)
+            if i % _STRIDE == 0:
+                self.claim_checkpoint[i // _STRIDE] = len(targets)
             earlier = self._first_of_day(i)  # claims go to filings of an earlier day
             if earlier and rng.random() < _CLAIM_SHARE:
                 n = min(earlier, rng.choices(_CLAIM_COUNTS, _CLAIM_COUNT_WEIGHTS)[0])
@@ -140,8 +153,8 @@ class SyntheticSet:
                 while len(chosen) < n:
                     chosen.add(earlier - 1 - rng.randrange(window) if rng.random() < 0.9 else rng.randrange(earlier))
                 targets.extend(sorted(chosen))
-        self.claim_start[count] = len(targets)
-        self.claim_target = array("I", targets)
+                self.claim_count[i] = n
+        self.claim_target = targets
 
     def __len__(self) -> int:
         return self.count
@@ -160,7 +173,12 @@ class SyntheticSet:
 
     def claims(self, index: int) -> tuple[int, ...]:
         """The earlier filings whose priority filing ``index`` claims."""
-        return tuple(self.claim_target[self.claim_start[index] : self.claim_start[index + 1]])
+        n = self.claim_count[index]
+        if not n:
+            return ()
+        block = index // _STRIDE
+        start = self.claim_checkpoint[block] + sum(self.claim_count[block * _STRIDE : index])
+        return tuple(self.claim_target[start : start + n])
 
     def filing(self, index: int) -> SyntheticFiling:
         """Filing ``index``, built from the arrays."""

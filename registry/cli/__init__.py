@@ -166,6 +166,14 @@ def bench(
     served_filings: Annotated[
         int, typer.Option("--served-filings", min=1, help="Filings anchored through the served gateway.")
     ] = 10_000,
+    chain_db: Annotated[
+        str,
+        typer.Option(
+            "--chain-db",
+            help="Where the embedded chain keeps py-evm's database: memory, disk (a SQLite file in the run's "
+            "temporary directory, bounded caches) or auto (disk from 4,000,000 filings).",
+        ),
+    ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
     """Measure anchoring, gas, verification and the index against the naive way, side by side (issues 6, 18)."""
@@ -187,7 +195,10 @@ def bench(
         baseline_seconds=baseline,
         serve_workers=serve_workers,
         served_filings=served_filings,
+        chain_db=chain_db,
     )
+    if chain_db not in ("memory", "disk", "auto"):
+        raise typer.BadParameter(f"memory, disk or auto, not {chain_db!r}", param_hint="--chain-db")
     log = err_console.print if as_json else console.print
     columns = (TextColumn("batched"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True, disable=filings < 100_000) as bar:

@@ -78,15 +78,22 @@ class Chain:
     # ── connecting ───────────────────────────────────────────────────────────────────────
 
     @classmethod
-    def embedded(cls, state_dir: str | Path | None = None, *, read_only: bool = False) -> Chain:
+    def embedded(
+        cls, state_dir: str | Path | None = None, *, read_only: bool = False, chain_db: str | Path | None = None
+    ) -> Chain:
         """The in-process eth-tester chain (py-evm, Prague rules); its first account funds the rest.
 
         With ``state_dir`` the chain is durable: rebuilt from its journal now, and every accepted
         transaction journaled (fsynced) before it is acknowledged (:mod:`registry.ledger.embedded`).
         ``read_only`` rebuilds it without writing the state directory and refuses every send
-        (the read-only commands, which run beside the directory's one writer).
+        (the read-only commands, which run beside the directory's one writer). ``chain_db`` (a new chain
+        only, the benchmark's): py-evm's database in a SQLite file at that path instead of memory.
         """
-        transport = EmbeddedTransport.open(Path(state_dir) if state_dir is not None else None, read_only=read_only)
+        transport = EmbeddedTransport.open(
+            Path(state_dir) if state_dir is not None else None,
+            read_only=read_only,
+            chain_db=Path(chain_db) if chain_db is not None else None,
+        )
         return cls(transport, funder=Account.from_key(transport.funder_key()))
 
     @classmethod

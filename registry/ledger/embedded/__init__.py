@@ -6,6 +6,7 @@ something that forgets on restart. The pieces, one job each:
 - :mod:`.journal` — the append-only, fsynced record of every accepted transaction (property 7);
 - :mod:`.snapshots` — images of py-evm's database, so that a restart replays only the journal's tail;
 - :mod:`.blocks` — deterministic blocks, stamped with the clock, and the replay of journal records;
+- :mod:`.diskdb` — py-evm's database in a SQLite file, for a chain too large for memory (the benchmark);
 - :mod:`.repair` — ``prioreg state check [--repair]``;
 - this module — opening the chain (:func:`open_tester`): the newest usable snapshot, then the
   journal records after it. It also holds :data:`DEFAULT_SNAPSHOT_POLICY`, which is read from here
@@ -23,6 +24,7 @@ from typing import Any
 
 from registry.errors import RegistryError
 from registry.ledger.embedded.blocks import deterministic_backend, replay, stamp_pending_block
+from registry.ledger.embedded.diskdb import DiskDB
 from registry.ledger.embedded.journal import (
     MAX_RECORD_BYTES,
     REPAIR_HINT,
@@ -51,6 +53,7 @@ __all__ = [
     "DEFAULT_SNAPSHOT_POLICY",
     "MAX_RECORD_BYTES",
     "REPAIR_HINT",
+    "DiskDB",
     "Journal",
     "JournalCheck",
     "JournalCorrupt",
@@ -80,7 +83,12 @@ DEFAULT_SNAPSHOT_POLICY = SnapshotPolicy()
 
 
 def open_tester(
-    state_dir: Path | None, *, now: int, snapshots: SnapshotPolicy | None = None, read_only: bool = False
+    state_dir: Path | None,
+    *,
+    now: int,
+    snapshots: SnapshotPolicy | None = None,
+    read_only: bool = False,
+    base_db: Any = None,
 ) -> tuple[Any, Journal | None]:
     """An EthereumTester on a deterministic backend; with ``state_dir``, rebuilt from its snapshot
     (if one is usable) and the journal records after it.
@@ -92,11 +100,16 @@ def open_tester(
 
     A record that cannot be replayed (py-evm refuses it: a wrong nonce, a transaction for another
     chain — what two writers on one journal leave) raises :class:`JournalCorrupt` naming it.
+
+    ``base_db`` (a py-evm ``BaseDB`` such as :class:`DiskDB`) holds a new chain instead of memory;
+    only without ``state_dir``: a durable chain's snapshots are images of the in-memory database.
     """
     from eth_tester import EthereumTester
 
     if state_dir is None:
-        return EthereumTester(backend=deterministic_backend(now)), None
+        return EthereumTester(backend=deterministic_backend(now, base_db=base_db)), None
+    if base_db is not None:
+        raise ValueError("a durable embedded chain keeps its database in memory (its snapshots copy it)")
     started = time.perf_counter()
     policy = DEFAULT_SNAPSHOT_POLICY if snapshots is None else snapshots
     journal: Journal | None

@@ -24,7 +24,7 @@ from hexbytes import HexBytes
 from web3 import EthereumTesterProvider, Web3
 
 from registry import errors
-from registry.ledger.embedded import Journal, open_tester, stamp_pending_block
+from registry.ledger.embedded import DiskDB, Journal, open_tester, stamp_pending_block
 from registry.ledger.transports.base import Topics, TransactionRef, Web3Transport
 
 __all__ = ["EmbeddedTransport"]
@@ -39,10 +39,14 @@ class EmbeddedTransport(Web3Transport):
 
     kind = "embedded"
 
-    def __init__(self, tester: Any, journal: Journal | None, *, read_only: bool = False) -> None:
+    def __init__(
+        self, tester: Any, journal: Journal | None, *, read_only: bool = False, disk_db: DiskDB | None = None
+    ) -> None:
         super().__init__(Web3(EthereumTesterProvider(tester)))
         self.tester = tester
         self.journal = journal
+        self.disk_db = disk_db
+        """The SQLite file py-evm's database lives in, if not memory (:meth:`open` ``chain_db``)."""
         self._read_only = read_only
         # One py-evm instance: sends (and their journal records) go one at a time.
         self._send_lock = threading.Lock()
@@ -50,11 +54,20 @@ class EmbeddedTransport(Web3Transport):
         self._tx_hashes: OrderedDict[tuple[bytes, int], bytes] = OrderedDict()
 
     @classmethod
-    def open(cls, state_dir: Path | None, *, read_only: bool = False) -> EmbeddedTransport:
-        """A new chain (``state_dir`` None) or the durable one of ``state_dir``, rebuilt from its journal."""
+    def open(
+        cls, state_dir: Path | None, *, read_only: bool = False, chain_db: Path | None = None
+    ) -> EmbeddedTransport:
+        """A new chain (``state_dir`` None) or the durable one of ``state_dir``, rebuilt from its journal.
+
+        ``chain_db`` (a new chain only): keep py-evm's database in a SQLite file there
+        (:class:`~registry.ledger.embedded.DiskDB`) instead of memory — a scratch file, removed by its owner.
+        """
+        if chain_db is not None and state_dir is not None:
+            raise ValueError("chain_db is for a new, non-durable chain: a state directory keeps its chain in memory")
         durable_read_only = read_only and state_dir is not None
-        tester, journal = open_tester(state_dir, now=int(time.time()), read_only=durable_read_only)
-        return cls(tester, journal, read_only=durable_read_only)
+        disk_db = DiskDB(chain_db) if chain_db is not None else None
+        tester, journal = open_tester(state_dir, now=int(time.time()), read_only=durable_read_only, base_db=disk_db)
+        return cls(tester, journal, read_only=durable_read_only, disk_db=disk_db)
 
     @property
     def read_only(self) -> bool:
@@ -192,6 +205,8 @@ class EmbeddedTransport(Web3Transport):
         if self.journal is not None:
             self.journal.close()
             self.journal = None
+        if self.disk_db is not None:
+            self.disk_db.close()
 
 
 def _topics_match(topics: Sequence[int], wanted: Sequence[set[bytes] | None] | None) -> bool:

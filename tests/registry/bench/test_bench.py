@@ -151,3 +151,45 @@ def test_a_tiny_run_reports_the_growth_of_batched_anchoring(results: dict[str, A
     assert set(grown) == {"window", "firstPerSecond", "lastPerSecond", "lastOverFirst"}
     # 300 filings are one batch or two: no rate to compare, so no target row (every row carries a number).
     assert (grown["lastOverFirst"] is None) != any("last vs first" in t["target"] for t in results["targets"])
+
+
+def test_a_tiny_run_sums_the_peak_memory_of_every_bench_process(results: dict[str, Any]) -> None:
+    """issue 18: the summed peak RSS over the main process, the workers, the checker, the served gateways and the
+    load generators, each read before it ended; a target row says whether 20 M filings fit in 4 GB."""
+    memory = results["memory"]
+    roles = set(memory["byRole"])
+    assert {"main (chain, index, API server)", "worker (preparing filings)", "checker (index checks batches)"} <= roles
+    assert any(role.startswith("prioreg serve --workers 1 (owner)") for role in roles)
+    assert any(role.startswith("load generator") for role in roles)
+    assert memory["unread"] == 0
+    assert memory["summedPeakRssBytes"] >= memory["peakRssBytes"] > 0
+    assert memory["summedPeakRssBytes"] == sum(p["peakRssBytes"] for p in memory["processes"])
+    rss = results["anchoring"]["batchMax"]["mainRss"]
+    assert len(rss["filings"]) == len(rss["bytes"]) >= 2 and min(rss["bytes"]) > 0
+    (row,) = [t for t in results["targets"] if t["target"].startswith("summed peak memory")]
+    assert row["measured"] == memory["summedPeakRssBytes"]
+    assert row["reached"] is None  # informational below 20 M filings
+
+
+def test_a_tiny_run_compares_the_chain_database_in_memory_and_on_disk(results: dict[str, Any]) -> None:
+    compared = results["chainDb"]
+    assert results["meta"]["chainDb"] == "memory"  # 300 filings: the default stays in memory
+    assert compared["filings"] > 0 and compared["transactions"] >= 1
+    for kind in ("memory", "disk"):
+        assert compared[kind]["microsPerFiling"] > 0
+    assert compared["diskOverMemory"] > 0
+
+
+def test_a_worker_generates_the_same_synthetic_set_as_the_bench_from_its_count_and_seed() -> None:
+    from registry.bench import prepare
+
+    filings = generate(2_000, seed=11)
+    prepare.init_worker(2_000, 11, {office: bytes(32) for office in OFFICES})
+    try:
+        assert prepare._WORKER is not None
+        theirs = prepare._WORKER.filings
+        assert [theirs.filing(i) for i in range(2_000)] == list(filings)
+        ours = prepare.Preparer(filings, {office: bytes(32) for office in OFFICES})
+        assert prepare.prepare_range((1_000, 1_050)) == ours.prepare_range(1_000, 1_050)
+    finally:
+        prepare._WORKER = None
