@@ -337,6 +337,10 @@ def _anchor_all(
         timeline.append((time.perf_counter(), done))
         if done - rss[-1][0] >= every:
             rss.append((done, _rss_bytes()))
+            # A line each twentieth, for whoever follows a long run in a log (the bar is transient).
+            (start, _), (now, _) = timeline[0], timeline[-1]
+            rate = done / (now - start) if now > start else 0.0
+            log(f"batchMax: {done:,} of {len(plan.batch_max):,} filings, {rate:,.0f}/s, RSS {rss[-1][1] >> 20} MiB")
         if progress is not None:
             progress(done, len(plan.batch_max))
 
