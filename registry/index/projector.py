@@ -391,20 +391,10 @@ class Projector:
         if checked.tree is not None:
             self.trees.append((root, checked.tree))
 
-    @staticmethod
-    def _all_new(db: sqlite3.Connection, office: str, commitments: list[bytes]) -> bool:
+    @classmethod
+    def _all_new(cls, db: sqlite3.Connection, office: str, commitments: list[bytes]) -> bool:
         """Whether ``office`` holds none of ``commitments`` and none repeats: every entry will win."""
-        if len(set(commitments)) != len(commitments):
-            return False
-        for start in range(0, len(commitments), 500):
-            some = commitments[start : start + 500]
-            held = db.execute(
-                f"SELECT 1 FROM record_keys WHERE office = ? AND commitment IN ({','.join('?' * len(some))}) LIMIT 1",  # noqa: S608
-                [office, *some],
-            ).fetchone()
-            if held is not None:
-                return False
-        return True
+        return len(set(commitments)) == len(commitments) and not cls._held(db, office, commitments)
 
     @staticmethod
     def _held(db: sqlite3.Connection, office: str, commitments: list[bytes]) -> set[bytes]:
