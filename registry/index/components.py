@@ -1,4 +1,4 @@
-"""The extended families of the index, kept as they change: one label per linked record.
+"""The extended families of the index, kept as they change: a label per linked record, labels joined as a forest.
 
 An extended family (docs/domain.md#families, :mod:`registry.domain.families`) is a connected
 component of the active claim graph, whose nodes are (office, commitment)
@@ -8,30 +8,39 @@ in the family of the event's application, so the index keeps, instead of walking
 every event (a family merged into hundreds of thousands of members by a synthetic load or by an
 office on purpose):
 
-- ``records.family``: the label of the record's family; NULL when no active claim touches the
+- ``records.family``: the label the record was given; NULL when no active claim touches the
   record (it is its own family, its office the only one told);
-- ``family_offices (family, office, count)``: how many records of each office the family holds.
+- ``family_parents (label, parent)``: a label merged into another (a union–find forest, Tarjan
+  1975): the record's family is the **root** of its label, the label with no row here;
+- ``family_offices (family, office, count)``: how many records of each office the family holds,
+  kept for roots only.
 
-**A merger** (a claim joining two families) relabels the records of the smaller family to the
-larger's label (union by size): a record changes label O(log n) times over its life, and a batch
-joining a large family costs what it costs to join a small one. The records of a family are found
-by walking its links (the claim indexes), never by scanning.
+**A merger** (a claim joining two families) points the smaller family's root at the larger's
+(union by size, so a chain is at most log₂ n long) and moves its office counts: one row and a few
+counts, however large either family is. The records keep their labels. Finding a root compresses
+the path it walked (the writer rewrites those parents to the root), so a chain read twice is read
+in one step the second time.
 
 **A withdrawal** may split a family: both ends are walked over the active links at the end of the
-block; when they no longer meet, each part but the largest gets a new label. O(family), and rare.
+block; when they no longer meet, each part but the largest gets a new label written on its
+records. O(family), and rare.
 
-**A reorganisation** that undoes claims, withdrawals or linked records rebuilds both tables from
-the remaining records and claims (:func:`rebuild`, O(index)), once per rollback: undoing mergers
-block by block would need a log of every relabelling. Labels depend on that history, so two
-indexes of the same chain compare equal through :func:`canonical_labels` (each label read as the
-first record of its family).
+**A reorganisation** that undoes claims, withdrawals or linked records rebuilds the three tables
+from the remaining records and claims (:func:`rebuild`, O(index)), once per rollback: undoing
+mergers block by block would need a log of them. Labels depend on that history, so two indexes of
+the same chain compare equal through :func:`canonical_labels` (each label read as the first
+record of its family); ``family_parents`` is left out of such comparisons
+(:data:`registry.index.schema.TABLES`).
+
+Measured (``prioreg bench --filings 3700000``, py-spy at b45d425): the merger that relabelled the
+smaller family record by record took 25 % of the main process's samples in the max-size batches.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import deque
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 __all__ = ["Components", "Link", "canonical_labels", "rebuild"]
 
@@ -74,6 +83,45 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
+def roots(db: sqlite3.Connection, labels: Iterable[int], *, compress: bool = False) -> dict[int, int]:
+    """The root of each of ``labels``: the label its family is known by now (see the module docstring).
+
+    The parents are read a level at a time for all labels together. ``compress`` (the writer only):
+    every label walked is pointed at its root.
+    """
+    parent: dict[int, int] = {}
+    looked: set[int] = set()
+    frontier = sorted(set(labels))
+    wanted = list(frontier)
+    while frontier:
+        looked.update(frontier)
+        found: list[int] = []
+        for some in _chunks(frontier):
+            for label, up in db.execute(
+                f"SELECT label, parent FROM family_parents WHERE label IN ({_marks(len(some))})",  # noqa: S608
+                some,
+            ):
+                parent[int(label)] = int(up)
+                found.append(int(up))
+        frontier = sorted({up for up in found if up not in looked})
+    out: dict[int, int] = {}
+    for label in wanted:
+        root = label
+        while root in parent:
+            root = parent[root]
+        out[label] = root
+    if compress and parent:
+        shortened = []
+        for label, up in parent.items():
+            root = up
+            while root in parent:
+                root = parent[root]
+            if root != up:
+                shortened.append((root, label))
+        db.executemany("UPDATE family_parents SET parent = ? WHERE label = ?", shortened)
+    return out
+
+
 class _Union:
     """A union–find over hashable keys, in memory, for one block."""
 
@@ -101,44 +149,38 @@ class _Union:
         return out
 
 
-def _walk(
-    db: sqlite3.Connection, starts: Iterable[int], label: int | None = None, through: Container[int] = ()
-) -> tuple[set[int], bool]:
+def _walk(db: sqlite3.Connection, starts: Iterable[int]) -> tuple[set[int], bool]:
     """The records connected to ``starts`` by active links, and whether any link was found.
 
-    With ``label``, only records of that label are entered (a family's own records, though new
-    links of the block lead out of it), and those of ``through`` (the block's new records: the
-    family may have been joined through a node that had no record until now). Nodes without a
-    record are passed through. Two reads a record: its links either way carry their ends' labels.
+    Nodes without a record are passed through. Two reads a record: its links either way.
     """
     seen = set(starts)
     frontier: deque[tuple[int, str | None, bytes | None]] = deque((seq, None, None) for seq in seen)
     nodes: set[Node] = set()
     linked = False
 
-    def enter(seq: int, family: int | None, office: str | None, commitment: bytes | None) -> None:
-        if seq in seen or (label is not None and family != label and seq not in through):
-            return
-        seen.add(seq)
-        frontier.append((seq, office, commitment))
+    def enter(seq: int, office: str | None, commitment: bytes | None) -> None:
+        if seq not in seen:
+            seen.add(seq)
+            frontier.append((seq, office, commitment))
 
     while frontier:
         seq, office, commitment = frontier.popleft()
-        for earlier_office, earlier, target, family in db.execute(_OUT, (seq,)):
+        for earlier_office, earlier, target, _family in db.execute(_OUT, (seq,)):
             linked = True
             if target is not None:
-                enter(target, family, earlier_office, bytes(earlier))
+                enter(target, earlier_office, bytes(earlier))
             else:
                 node = (earlier_office, bytes(earlier))
                 if node not in nodes:
                     nodes.add(node)
-                    for other, o, c, f in db.execute(_IN_RECORDS, (node[1], node[0])):
-                        enter(other, f, o, bytes(c))
+                    for other, o, c, _f in db.execute(_IN_RECORDS, (node[1], node[0])):
+                        enter(other, o, bytes(c))
         if office is None or commitment is None:
             office, commitment = db.execute("SELECT office, commitment FROM records WHERE seq = ?", (seq,)).fetchone()
-        for other, o, c, f in db.execute(_IN_RECORDS, (commitment, office)):
+        for other, o, c, _f in db.execute(_IN_RECORDS, (commitment, office)):
             linked = True
-            enter(other, f, o, bytes(c))
+            enter(other, o, bytes(c))
     return seen, linked
 
 
@@ -151,7 +193,13 @@ class Components:
 
     def _new_label(self) -> int:
         if self._next is None:
-            self._next = int(self._db.execute("SELECT coalesce(max(family), 0) FROM family_offices").fetchone()[0])
+            # Above every root and every label merged away (records may still carry those).
+            self._next = int(
+                self._db.execute(
+                    "SELECT max((SELECT coalesce(max(family), 0) FROM family_offices),"
+                    " (SELECT coalesce(max(label), 0) FROM family_parents))"
+                ).fetchone()[0]
+            )
         self._next += 1
         return self._next
 
@@ -163,8 +211,9 @@ class Components:
         }
 
     def label(self, seq: int) -> int | None:
+        """The family of record ``seq`` (its label's root); None when it is alone."""
         row = self._db.execute("SELECT family FROM records WHERE seq = ?", (seq,)).fetchone()
-        return None if row is None or row[0] is None else int(row[0])
+        return None if row is None or row[0] is None else roots(self._db, [int(row[0])], compress=True)[int(row[0])]
 
     def join(
         self, new: dict[int, Node], links: Sequence[Link], *, stored: bool = True
@@ -228,7 +277,11 @@ class Components:
                 if family is not None:
                     labels[seq] = family
 
-        # The union, over old labels (as -label) and records alone so far (as their seq).
+        # The families those labels belong to now.
+        if labels:
+            root_of = roots(db, set(labels.values()), compress=True)
+            labels = {seq: root_of[label] for seq, label in labels.items()}
+        # The union, over old families (as -root) and records alone so far (as their seq).
         parent: dict[int, int] = {}
 
         def find(k: int) -> int:
@@ -253,9 +306,6 @@ class Components:
         groups: dict[int, list[int]] = {}
         for k in parent:
             groups.setdefault(find(k), []).append(k)
-        members_of: dict[int, int] = {}  # old label → a record of it
-        for seq, label in labels.items():
-            members_of.setdefault(label, seq)
         changed: list[tuple[int, int]] = []  # (label, seq)
         added: list[tuple[int, str, int]] = []  # (label, office, records)
         out: dict[int, int] = {}
@@ -279,18 +329,16 @@ class Components:
                     added.append((winner, offices[k], 1))
                     out[k] = winner
                 elif -k != winner:
+                    # A merger: the smaller root points at the larger, its counts move; its records stay.
                     label = -k
                     for office, n in self.offices(label).items():
                         added.append((winner, office, n))
-                    # Its records, walked before anything is written (union by size: the smaller side).
-                    members, _ = _walk(db, [members_of[label]], label, new)
-                    members = {m for m in members if m not in new}
                     renamed[label] = winner
-                    changed.extend((winner, s) for s in members)
-                    out.update(dict.fromkeys(members, winner))
+                    # Written at once: a new label of this block is drawn above it (_new_label).
+                    db.execute("INSERT INTO family_parents (label, parent) VALUES (?, ?)", (label, winner))
                     db.execute("DELETE FROM family_offices WHERE family = ?", (label,))
         for seq, label in labels.items():
-            out.setdefault(seq, label)
+            out.setdefault(seq, renamed.get(label, label))
         db.executemany("UPDATE records SET family = ? WHERE seq = ?", changed)
         totals: dict[tuple[int, str], int] = {}
         for label, office, n in added:
@@ -371,6 +419,7 @@ def rebuild(db: sqlite3.Connection) -> None:
     """Both tables anew from the records and active claims (after a reorganisation, O(index))."""
     db.execute("UPDATE records SET family = NULL WHERE family IS NOT NULL")
     db.execute("DELETE FROM family_offices")
+    db.execute("DELETE FROM family_parents")
     union = _Union()
     rows = db.execute(
         "SELECT c.later_seq, c.earlier_office, c.earlier, (SELECT seq FROM record_keys k"
@@ -390,8 +439,19 @@ def rebuild(db: sqlite3.Connection) -> None:
 
 
 def canonical_labels(db: sqlite3.Connection) -> dict[int, int]:
-    """Each family label read as the first record (seq) of its family: the same on every index of a chain."""
-    return {
+    """Each family label (a record's, a root's) read as the first record (seq) of its family.
+
+    The same on every index of a chain, whatever order its mergers came in.
+    """
+    firsts = {
         int(label): int(first)
         for label, first in db.execute("SELECT family, min(seq) FROM records WHERE family IS NOT NULL GROUP BY family")
     }
+    root_of = roots(db, firsts)
+    first_of_root: dict[int, int] = {}
+    for label, first in firsts.items():
+        root = root_of[label]
+        first_of_root[root] = min(first, first_of_root.get(root, first))
+    out = {label: first_of_root[root_of[label]] for label in firsts}
+    out.update(first_of_root)
+    return out

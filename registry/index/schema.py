@@ -31,6 +31,7 @@ BLOBs, dates are days since 1970-01-01 as in docs/spec/entries.md#field-encoding
     refusals      position, block, tx, office, commitment, event, reason   (claims, amendments, …)
     office_events position, block, tx, office, event, signer, endpoint
     family_offices (family, office), count                    the offices of each family (registry.index.components)
+    family_parents label → parent                              labels merged into another (registry.index.components)
     audiences     id, offices (UNIQUE, comma-joined)          who is told, each set once
     audience_offices (office, audience)
     notices       position, tx, time                          one row per event that notifies
@@ -84,7 +85,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the tables change; an index of another version must be deleted and rebuilt.
-SCHEMA_VERSION: Final = 6
+SCHEMA_VERSION: Final = 7
 
 _POSITION_BITS = 20  # events of the contract in one block: far fewer than 2**20 fit under any gas limit
 _WAL_PAGES = 50_000  # pages in the WAL before a checkpoint (~200 MB at 4 KB a page)
@@ -221,6 +222,7 @@ CREATE TABLE IF NOT EXISTS family_offices (
     count INTEGER NOT NULL,
     PRIMARY KEY (family, office)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS family_parents (label INTEGER PRIMARY KEY, parent INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS audiences (id INTEGER PRIMARY KEY, offices TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS audience_offices (
     office TEXT NOT NULL,
@@ -237,7 +239,9 @@ CREATE TABLE IF NOT EXISTS notifications (
 ) WITHOUT ROWID;
 """ + keys_schema()
 
-#: Every table of the index (and the two key maps, through their views), in the order a comparison lists them.
+#: Every table of the index (and the two key maps, through their views), in the order a comparison lists them;
+#: not the merge state of the key maps (``key_levels``) nor the family forest (``family_parents``), which
+#: depend on the index's history, not on the chain alone.
 TABLES: Final = (
     "meta",
     "blocks",

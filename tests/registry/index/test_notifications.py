@@ -263,7 +263,7 @@ def test_an_event_in_a_family_of_thousands_costs_what_it_costs_in_a_small_one(le
             ("familyMemberAdded", c("jp-small-1").hex(), "JP"),
             ("filingAmended", c("small-1").hex(), "EP"),
         ], office
-    # A merger of the two families relabels the small one, not the 2,000 records.
+    # A merger of the two families points one root at the other: no record of either is written.
     merged = statements(
         index,
         lambda: (
