@@ -42,6 +42,8 @@ import sqlite3
 from collections import deque
 from collections.abc import Iterable, Sequence
 
+from registry.index.keys import any_key
+
 __all__ = ["Components", "Link", "canonical_labels", "rebuild"]
 
 _CHUNK = 500  # host parameters of one bulk lookup (SQLite allows 32,766)
@@ -52,26 +54,34 @@ Node = tuple[str, bytes]
 
 _OUT = (
     "SELECT c.earlier_office, c.earlier, r.seq, r.family FROM claims c LEFT JOIN records r"
-    " ON r.seq = (SELECT seq FROM record_keys k WHERE k.commitment = c.earlier AND k.office = c.earlier_office)"
+    " ON r.seq = (SELECT seq FROM record_keys k WHERE k.prefix = substr(c.earlier, 1, 8)"
+    " AND k.commitment = c.earlier AND k.office = c.earlier_office)"
     " WHERE c.later_seq = ? AND c.withdrawn_version IS NULL"
 )
 _IN = (
-    "SELECT later_seq FROM claims WHERE id IN (SELECT id FROM claim_keys WHERE earlier = ?) AND earlier_office = ?"
-    " AND withdrawn_version IS NULL"
+    "SELECT later_seq FROM claims WHERE id IN (SELECT id FROM claim_keys"
+    " WHERE prefix = substr(?1, 1, 8) AND earlier = ?1) AND earlier_office = ?2 AND withdrawn_version IS NULL"
 )
 _IN_RECORDS = (
     "SELECT r.seq, r.office, r.commitment, r.family FROM claims c JOIN records r ON r.seq = c.later_seq"
-    " WHERE c.id IN (SELECT id FROM claim_keys WHERE earlier = ?) AND c.earlier_office = ?"
-    " AND c.withdrawn_version IS NULL"
+    " WHERE c.id IN (SELECT id FROM claim_keys WHERE prefix = substr(?1, 1, 8) AND earlier = ?1)"
+    " AND c.earlier_office = ?2 AND c.withdrawn_version IS NULL"
 )
 
+
 # Bulk lookups: the claims naming any of some commitments, the records under any of them.
-_CLAIMS_NAMING = (
-    "SELECT later_seq, earlier_office, earlier FROM claims WHERE id IN (SELECT id FROM claim_keys WHERE earlier IN"
-)
-_RECORDS_UNDER = (
-    "SELECT office, commitment, seq, family FROM records WHERE seq IN (SELECT seq FROM record_keys WHERE commitment IN"
-)
+def _claims_naming(count: int) -> str:
+    return (
+        "SELECT later_seq, earlier_office, earlier FROM claims WHERE id IN"  # noqa: S608 - values are parameters
+        f" (SELECT id FROM claim_keys WHERE {any_key('earlier', count)}) AND withdrawn_version IS NULL"
+    )
+
+
+def _records_under(count: int) -> str:
+    return (
+        "SELECT office, commitment, seq, family FROM records WHERE seq IN"  # noqa: S608 - values are parameters
+        f" (SELECT seq FROM record_keys WHERE {any_key('commitment', count)})"
+    )
 
 
 def _chunks(values: Sequence[object]) -> Iterable[Sequence[object]]:
@@ -230,10 +240,7 @@ class Components:
         node_seq = {node: seq for seq, node in new.items()}
         # Claims already made on the new records (anchored after the filings that claim them).
         for some in _chunks(sorted({commitment for _o, commitment in node_seq})):
-            rows = db.execute(
-                f"{_CLAIMS_NAMING} ({_marks(len(some))})) AND withdrawn_version IS NULL",
-                some,
-            )
+            rows = db.execute(_claims_naming(len(some)), some)
             links.extend((s, o, bytes(e)) for s, o, e in rows if (o, bytes(e)) in node_seq)
         if not links:
             return {}, {}
@@ -243,10 +250,7 @@ class Components:
         found = node_seq
         targets = {(o, e) for _s, o, e in links if (o, e) not in found}
         for some in _chunks(sorted({e for _o, e in targets})):
-            rows = db.execute(
-                f"{_RECORDS_UNDER} ({_marks(len(some))}))",
-                some,
-            )
+            rows = db.execute(_records_under(len(some)), some)
             for office, commitment, seq, family in rows:
                 node = (office, bytes(commitment))
                 if node in targets:
@@ -257,10 +261,7 @@ class Components:
         bare = {node for node in targets if node not in found}
         claimers: dict[Node, list[int]] = {}
         for some in _chunks(sorted({e for _o, e in bare})):
-            rows = db.execute(
-                f"{_CLAIMS_NAMING} ({_marks(len(some))})) AND withdrawn_version IS NULL",
-                some,
-            )
+            rows = db.execute(_claims_naming(len(some)), some)
             for s, o, e in rows:
                 if (o, bytes(e)) in bare:
                     claimers.setdefault((o, bytes(e)), []).append(s)
@@ -361,7 +362,8 @@ class Components:
         for later, office, earlier in withdrawn:
             seeds.append(later)
             row = db.execute(
-                "SELECT seq FROM record_keys WHERE commitment = ? AND office = ?", (earlier, office)
+                "SELECT seq FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2",
+                (earlier, office),
             ).fetchone()
             if row is not None:
                 seeds.append(int(row[0]))
@@ -423,7 +425,8 @@ def rebuild(db: sqlite3.Connection) -> None:
     union = _Union()
     rows = db.execute(
         "SELECT c.later_seq, c.earlier_office, c.earlier, (SELECT seq FROM record_keys k"
-        " WHERE k.commitment = c.earlier AND k.office = c.earlier_office) FROM claims c"
+        " WHERE k.prefix = substr(c.earlier, 1, 8) AND k.commitment = c.earlier AND k.office = c.earlier_office)"
+        " FROM claims c"
         " WHERE c.withdrawn_version IS NULL"
     )
     for later, office, earlier, target in rows:

@@ -51,7 +51,7 @@ from registry.index.checks import (
     is_usable_endpoint,
 )
 from registry.index.decode import EventSpec, decode_event, digest_or_none, event_specs, office_code
-from registry.index.keys import add_claim_keys, add_record_keys
+from registry.index.keys import add_claim_keys, add_record_keys, any_key
 from registry.index.notifications import NotificationKind, Notifier
 from registry.index.proofs import TREE_CACHE, BatchTree
 from registry.index.results import report_id
@@ -61,6 +61,8 @@ from registry.ledger.compile import load_artifact
 __all__ = ["EVENTS", "HANDLERS", "IGNORED_EVENTS", "ChainMoved", "Counts", "Projector", "is_batch"]
 
 _ZERO32 = bytes(32)
+# The seq of one office's record of one commitment (a key map's lookup names the prefix: registry.index.keys).
+_SEQ = "SELECT seq FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2"
 _CHECK_AHEAD = 4  # batches checked in the executor ahead of the one being written
 
 
@@ -402,14 +404,9 @@ class Projector:
         held: set[bytes] = set()
         for start in range(0, len(commitments), 500):
             some = commitments[start : start + 500]
-            marks = ",".join("?" * len(some))
-            held.update(
-                bytes(row[0])
-                for row in db.execute(
-                    f"SELECT commitment FROM record_keys WHERE office = ? AND commitment IN ({marks})",  # noqa: S608
-                    [office, *some],
-                )
-            )
+            wanted = any_key("commitment", len(some), first=2)
+            rows = db.execute(f"SELECT commitment FROM record_keys WHERE office = ?1 AND {wanted}", [office, *some])  # noqa: S608
+            held.update(bytes(row[0]) for row in rows)
         return held
 
     def _checked(
@@ -458,7 +455,8 @@ class Projector:
         """``office``'s record seq when (``batch_root``, ``commitment``) is where it anchored it."""
         row = db.execute(
             "SELECT r.seq, a.root FROM records r JOIN anchors a ON a.position = r.anchor"
-            " WHERE r.seq IN (SELECT seq FROM record_keys WHERE commitment = ? AND office = ?)",
+            " WHERE r.seq IN (SELECT seq FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1"
+            " AND office = ?2)",
             (commitment, office),
         ).fetchone()
         return int(row[0]) if row is not None and (row[1] or _ZERO32) == batch_root else None
@@ -590,7 +588,7 @@ class Projector:
             return
         # It concerns the claiming application; the confirmed one when the claiming one is not anchored.
         for node_office, node in ((later_office, later), (office, earlier)):
-            row = db.execute("SELECT seq FROM record_keys WHERE commitment = ? AND office = ?", (node, node_office))
+            row = db.execute(_SEQ, (node, node_office))
             found = row.fetchone()
             if found is not None:
                 kind = NotificationKind.PRIORITY_CLAIM_CONFIRMED
@@ -615,9 +613,7 @@ class Projector:
         if not inserted:
             self._refuse(db, block, position, tx, office, commitment, "ReportAnchored", "repeats a report digest")
             return
-        row = db.execute(
-            "SELECT seq FROM record_keys WHERE commitment = ? AND office = ?", (commitment, office)
-        ).fetchone()
+        row = db.execute(_SEQ, (commitment, office)).fetchone()
         if row is not None:
             self.notes.add(position, tx, NotificationKind.REPORT_ADDED, office, commitment, int(row[0]))
 

@@ -58,16 +58,23 @@ _CLAIM_COLUMNS = (
 _CLAIMS_BY_LATER = _CLAIM_COLUMNS + " WHERE c.later_seq = ? ORDER BY c.id"
 _CLAIMS_BY_EARLIER = (
     _CLAIM_COLUMNS  # noqa: S608 - constant text; values are parameters
-    + " WHERE c.id IN (SELECT id FROM claim_keys WHERE earlier = ?) AND c.earlier_office = ? ORDER BY c.id"
+    + " WHERE c.id IN (SELECT id FROM claim_keys WHERE prefix = substr(?1, 1, 8) AND earlier = ?1)"
+    " AND c.earlier_office = ?2 ORDER BY c.id"
 )
 
 # The active links touching one node of a family, with their claim ids (chain order).
 _FAMILY_LINKS = (
     _CLAIM_COLUMNS.replace("SELECT ", "SELECT c.id, ", 1)  # noqa: S608 - constant text; values are parameters
     + " WHERE c.withdrawn_version IS NULL AND (c.later_seq IN"
-    " (SELECT seq FROM record_keys WHERE commitment = ? AND office = ?)"
-    " OR (c.id IN (SELECT id FROM claim_keys WHERE earlier = ?) AND c.earlier_office = ?))"
+    " (SELECT seq FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2)"
+    " OR (c.id IN (SELECT id FROM claim_keys WHERE prefix = substr(?3, 1, 8) AND earlier = ?3)"
+    " AND c.earlier_office = ?4))"
 )
+
+# The offices holding a record under one commitment, first anchored first; the seq of one office's record.
+# Every lookup in a key map names the prefix its levels are searched by and the whole key (registry.index.keys).
+_HOLDERS = "SELECT office FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 ORDER BY seq"
+_SEQ = "SELECT seq FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2"
 
 # One audience's notifications after a point (position, item), in chain order: one range of the key.
 _NOTIFICATIONS = (
@@ -89,7 +96,7 @@ SELECT r.office, r.kind, r.filing_date, r.document_digest, v.version, v.filing_d
          WHERE later_seq = r.seq AND withdrawn_version IS NULL ORDER BY id))
 FROM records r
 LEFT JOIN versions v ON v.seq = r.seq AND v.version = (SELECT max(version) FROM versions WHERE seq = r.seq)
-WHERE r.seq IN (SELECT seq FROM record_keys WHERE commitment = ? AND office = ?)
+WHERE r.seq IN (SELECT seq FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2)
 """
 
 
@@ -122,20 +129,24 @@ class Queries(abc.ABC):
         """Whether ``office`` holds a record of ``commitment``: the API's 409 check
         (docs/spec/entries.md#uniqueness-is-per-office)."""
         with self._reading() as db:
-            row = db.execute("SELECT 1 FROM record_keys WHERE commitment = ? AND office = ?", (commitment, office))
+            row = db.execute(
+                "SELECT 1 FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2",
+                (commitment, office),
+            )
             return row.fetchone() is not None
 
     def holders(self, commitment: bytes) -> tuple[str, ...]:
         """The offices holding a record under ``commitment``, in chain order (first anchored first)."""
         with self._reading() as db:
-            rows = db.execute("SELECT office FROM record_keys WHERE commitment = ? ORDER BY seq", (commitment,))
+            rows = db.execute(_HOLDERS, (commitment,))
             return tuple(r[0] for r in rows)
 
     def claimed_offices(self, commitment: bytes) -> tuple[str, ...]:
         """The offices claims name for ``commitment`` (a member known only from claims), first first."""
         with self._reading() as db:
             rows = db.execute(
-                "SELECT earlier_office FROM claims WHERE id IN (SELECT id FROM claim_keys WHERE earlier = ?)"
+                "SELECT earlier_office FROM claims WHERE id IN"
+                " (SELECT id FROM claim_keys WHERE prefix = substr(?1, 1, 8) AND earlier = ?1)"
                 " GROUP BY earlier_office ORDER BY min(id)",
                 (commitment,),
             )
@@ -148,17 +159,15 @@ class Queries(abc.ABC):
         listed in ``also_anchored_by`` (docs/spec/entries.md#paths-keyed-by-a-commitment).
         """
         with self._reading() as db:
-            holders = [
-                r[0]
-                for r in db.execute("SELECT office FROM record_keys WHERE commitment = ? ORDER BY seq", (commitment,))
-            ]
+            holders = [r[0] for r in db.execute(_HOLDERS, (commitment,))]
             if not holders or (office is not None and office not in holders):
                 return None
             office = holders[0] if office is None else office
             row = db.execute(
                 "SELECT r.seq, r.office, r.kind, r.filing_date, r.document_digest, r.anchor, r.entry_index,"
                 " a.block_number, a.tx_hash, a.root FROM records r JOIN anchors a ON a.position = r.anchor"
-                " WHERE r.seq IN (SELECT seq FROM record_keys WHERE commitment = ? AND office = ?)",
+                " WHERE r.seq IN (SELECT seq FROM record_keys"
+                " WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2)",
                 (commitment, office),
             ).fetchone()
             seq, office, kind, days, digest, anchor, entry_index, block, tx_hash, root = row
@@ -229,9 +238,7 @@ class Queries(abc.ABC):
     def claims_of(self, office: str, commitment: bytes) -> tuple[IndexedClaim, ...]:
         """The priority claims ``office``'s record of ``commitment`` made, withdrawn ones included."""
         with self._reading() as db:
-            row = db.execute(
-                "SELECT seq FROM record_keys WHERE commitment = ? AND office = ?", (commitment, office)
-            ).fetchone()
+            row = db.execute(_SEQ, (commitment, office)).fetchone()
             return () if row is None else self._claims(db, _CLAIMS_BY_LATER, (row[0],))
 
     def claimed_by(self, office: str, commitment: bytes) -> tuple[IndexedClaim, ...]:
@@ -266,7 +273,8 @@ class Queries(abc.ABC):
                     "SELECT r.office, r.kind, coalesce((SELECT filing_date FROM versions v WHERE"
                     " v.seq = r.seq ORDER BY version DESC LIMIT 1), r.filing_date),"
                     " (SELECT number FROM publications p WHERE p.seq = r.seq)"
-                    " FROM records r WHERE r.seq IN (SELECT seq FROM record_keys WHERE commitment = ? AND office = ?)",
+                    " FROM records r WHERE r.seq IN (SELECT seq FROM record_keys"
+                    " WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2)",
                     (c, office),
                 ).fetchone()
                 if row is not None:
@@ -346,8 +354,8 @@ class Queries(abc.ABC):
         with self._reading() as db:
             row = db.execute(
                 "SELECT seq, document_digest FROM records WHERE seq IN"
-                " (SELECT seq FROM record_keys WHERE office = ? AND commitment = ?)",
-                (office, commitment),
+                " (SELECT seq FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2)",
+                (commitment, office),
             ).fetchone()
             if row is None:
                 return []

@@ -17,6 +17,10 @@ from registry.bench.synthetic import OFFICES, generate
 from registry.cli import app
 from registry.domain.numbers import cn, de, ep, normalize
 
+# One worker runs this module: its tiny run (the module fixture, ~30 s) is then set up once, not
+# once on each xdist worker.
+pytestmark = pytest.mark.xdist_group("bench")
+
 EXPECTED_MODES = {"naive", "single", "plainBatch1000", "batch100", "batch1000", "batchMax"}
 
 
