@@ -36,6 +36,7 @@ from registry.index.results import (
     IndexedReport,
     IndexedSummary,
     IndexedVersion,
+    IndexedWriting,
     IndexStats,
     OfficeChange,
     Refusal,
@@ -69,6 +70,13 @@ _FAMILY_LINKS = (
     " (SELECT seq FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2)"
     " OR (c.id IN (SELECT id FROM claim_keys WHERE prefix = substr(?3, 1, 8) AND earlier = ?3)"
     " AND c.earlier_office = ?4))"
+)
+
+# Where a record was written (Queries.written): version 1's values, its anchor and the batch root.
+_WRITTEN = (
+    "SELECT r.seq, r.filing_date, r.document_digest, r.anchor, r.entry_index, a.block_number, a.tx_hash, a.root"
+    " FROM records r JOIN anchors a ON a.position = r.anchor WHERE r.seq IN (SELECT seq FROM record_keys"
+    " WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2)"
 )
 
 # The offices holding a record under one commitment, first anchored first; the seq of one office's record.
@@ -171,25 +179,14 @@ class Queries(abc.ABC):
                 (commitment, office),
             ).fetchone()
             seq, office, kind, days, digest, anchor, entry_index, block, tx_hash, root = row
-            versions = [IndexedVersion(1, date_from_days(days), digest, block, tx_hash, "anchored")]
-            versions.extend(
-                IndexedVersion(v, date_from_days(d), dg, b, tx, change)
-                for v, d, dg, b, tx, change in db.execute(
-                    "SELECT version, filing_date, document_digest, block_number, tx_hash, change FROM versions"
-                    " WHERE seq = ? ORDER BY version",
-                    (seq,),
-                )
+            versions = self._versions(
+                db, seq, IndexedVersion(1, date_from_days(days), digest, block, tx_hash, "anchored")
             )
             claims = self._claims(db, _CLAIMS_BY_LATER, (seq,))
             incoming = [c for c in self._claims(db, _CLAIMS_BY_EARLIER, (commitment, office)) if not c.withdrawn]
             claimed_by_nodes = tuple(dict.fromkeys((c.later_office, c.later) for c in incoming))
             published = db.execute("SELECT number_office, number FROM publications WHERE seq = ?", (seq,)).fetchone()
-            inclusion = None
-            if root is not None:
-                tree = self._batch_tree(db, root, anchor)
-                inclusion = IndexedInclusion(
-                    root, tree.entries[entry_index], tuple(tree.tree.proof(entry_index)), entry_index
-                )
+            inclusion = self._inclusion(db, root, anchor, entry_index)
         current = versions[-1]
         return IndexedRecord(
             commitment=commitment,
@@ -209,6 +206,47 @@ class Queries(abc.ABC):
             also_anchored_by=tuple(h for h in holders if h != office),
             claimed_by_nodes=claimed_by_nodes,
         )
+
+    def written(self, commitment: bytes, office: str, version: int) -> IndexedWriting | None:
+        """Where version ``version`` of ``office``'s record of ``commitment`` was written (the newest when the
+        record has no such version), with its block's hash, the record's inclusion proof and the last indexed
+        block: what a verdict's evidence needs (docs/api.md#evidence), and none of :meth:`record`'s claims,
+        holders or publication. ``None`` when ``office`` holds no such record."""
+        with self._reading() as db:
+            row = db.execute(_WRITTEN, (commitment, office)).fetchone()
+            if row is None:
+                return None
+            seq, days, digest, anchor, entry_index, block, tx_hash, root = row
+            versions = self._versions(
+                db, seq, IndexedVersion(1, date_from_days(days), digest, block, tx_hash, "anchored")
+            )
+            chosen = next((v for v in versions if v.version == version), versions[-1])
+            found = db.execute("SELECT hash FROM blocks WHERE number = ?", (chosen.block_number,)).fetchone()
+            return IndexedWriting(
+                version=chosen,
+                block_hash=None if found is None else bytes(found[0]),
+                inclusion=self._inclusion(db, root, anchor, entry_index),
+                head=last_indexed(db)[0],
+            )
+
+    @staticmethod
+    def _versions(db: sqlite3.Connection, seq: int, first: IndexedVersion) -> list[IndexedVersion]:
+        """Every version of the record ``seq``, version 1 (``first``, as anchored) first."""
+        rows = db.execute(
+            "SELECT version, filing_date, document_digest, block_number, tx_hash, change FROM versions"
+            " WHERE seq = ? ORDER BY version",
+            (seq,),
+        )
+        return [first, *(IndexedVersion(v, date_from_days(d), dg, b, tx, change) for v, d, dg, b, tx, change in rows)]
+
+    def _inclusion(
+        self, db: sqlite3.Connection, root: bytes | None, anchor: int, entry_index: int | None
+    ) -> IndexedInclusion | None:
+        """The inclusion proof of entry ``entry_index`` of the batch ``root`` anchored at ``anchor`` (none: stored)."""
+        if root is None or entry_index is None:
+            return None
+        tree = self._batch_tree(db, root, anchor)
+        return IndexedInclusion(root, tree.entries[entry_index], tuple(tree.tree.proof(entry_index)), entry_index)
 
     def facts(self, office: str, commitment: bytes) -> RegisteredFacts | None:
         """The current version of ``office``'s record of ``commitment`` and its active claim dates.

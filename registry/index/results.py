@@ -28,6 +28,7 @@ __all__ = [
     "IndexedReport",
     "IndexedSummary",
     "IndexedVersion",
+    "IndexedWriting",
     "OfficeChange",
     "Refusal",
     "RefusedBatch",
@@ -106,6 +107,21 @@ class IndexedInclusion:
     entry: bytes
     proof: tuple[bytes, ...]
     entry_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedWriting:
+    """Where one version of a record was written, and what proves it: the evidence of a verdict
+    (docs/api.md#evidence), read in one snapshot of the index.
+
+    ``block_hash`` is ``None`` when the index no longer keeps that block's hash; ``head`` is the
+    last indexed block.
+    """
+
+    version: IndexedVersion
+    block_hash: bytes | None
+    inclusion: IndexedInclusion | None
+    head: int | None
 
 
 @dataclass(frozen=True, slots=True)

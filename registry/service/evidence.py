@@ -120,20 +120,20 @@ def build_evidence(
 
     ``None`` when the index no longer holds that record (a reorganisation between the verdict and this read).
     """
-    head = index.last_block()
-    record = index.record(commitment, office)
-    if record is None:
+    # One snapshot of the index: the version, its block's hash, the proof and the head agree with each other.
+    found = index.written(commitment, office, version)
+    if found is None:
         return None
-    written = next((v for v in record.versions if v.version == version), record.versions[-1])
+    written, inclusion = found.version, found.inclusion
     # The index keeps the hash of every block with registry events: no call to the node per verification, so a
     # read worker of `serve --workers N` answers it alone (docs/operations.md).
-    block_hash = index.block_hash(written.block_number)
+    block_hash = found.block_hash
     if block_hash is None:
         header = chain.header(written.block_number)
         if header is None:
             return None
         block_hash = header[0]
-    inclusion = record.inclusion
+    head = found.head
     return Evidence(
         chain_id=chain.chain_id,
         contract=contract,

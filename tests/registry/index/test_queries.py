@@ -16,6 +16,7 @@ from tests.registry.index.support import (
     claims_of,
     entry,
     family_of,
+    story,
     summaries_of,
 )
 
@@ -71,3 +72,26 @@ def test_a_claim_cycle_on_the_ledger_leaves_the_family_graph_usable(ledger: Ledg
     assert [(link.later, link.earlier) for link in graph.claims_of(node_id("EP", c("a")))] == [
         (node_id("EP", c("a")), node_id("US", c("b")))
     ]
+
+
+def test_where_a_version_was_written_is_read_with_its_proof_block_hash_and_head(ledger: Ledger, index: Index) -> None:
+    # What a verdict's evidence needs (registry.service.evidence), the same as the whole record says.
+    told = story(ledger)
+    index.sync()
+    record = index.record(c("us-2"), "US")
+    assert record is not None and [v.version for v in record.versions] == [1, 2]
+    for version, want in ((1, record.versions[0]), (2, record.versions[1]), (9, record.versions[1])):
+        found = index.written(c("us-2"), "US", version)
+        assert found is not None
+        assert found.version == want  # a version the record does not have: its newest
+        assert found.inclusion == record.inclusion and found.inclusion is not None
+        assert found.block_hash == index.block_hash(want.block_number) and found.block_hash is not None
+        assert found.head == index.last_block()
+    stored = index.written(told["published"], "EP", 1)
+    assert stored is not None and stored.inclusion is None and stored.version.change == "anchored"
+    jp = index.record(c("us-2"), "JP")  # uniqueness is per office: JP's own record under the same commitment
+    found = index.written(c("us-2"), "JP", 1)
+    assert jp is not None and found is not None
+    assert (found.version, found.inclusion) == (jp.versions[0], jp.inclusion) and found.inclusion != record.inclusion
+    assert index.written(c("us-2"), "CN", 1) is None
+    assert index.written(c("nobody"), "US", 1) is None
