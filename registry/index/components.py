@@ -41,11 +41,13 @@ from __future__ import annotations
 import sqlite3
 from collections import deque
 from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
-from registry.index.keys import any_key
+from registry.index.keys import prefix_in, prefixes
 
 __all__ = ["Components", "Link", "canonical_labels", "rebuild"]
 
+_T = TypeVar("_T")
 _CHUNK = 500  # host parameters of one bulk lookup (SQLite allows 32,766)
 
 # A link: (claiming record's seq, earlier office, earlier commitment).
@@ -73,18 +75,18 @@ _IN_RECORDS = (
 def _claims_naming(count: int) -> str:
     return (
         "SELECT later_seq, earlier_office, earlier FROM claims WHERE id IN"  # noqa: S608 - values are parameters
-        f" (SELECT id FROM claim_keys WHERE {any_key('earlier', count)}) AND withdrawn_version IS NULL"
+        f" (SELECT id FROM claim_keys WHERE {prefix_in(count)}) AND withdrawn_version IS NULL"
     )
 
 
 def _records_under(count: int) -> str:
     return (
         "SELECT office, commitment, seq, family FROM records WHERE seq IN"  # noqa: S608 - values are parameters
-        f" (SELECT seq FROM record_keys WHERE {any_key('commitment', count)})"
+        f" (SELECT seq FROM record_keys WHERE {prefix_in(count)})"
     )
 
 
-def _chunks(values: Sequence[object]) -> Iterable[Sequence[object]]:
+def _chunks(values: Sequence[_T]) -> Iterable[Sequence[_T]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
 
@@ -240,7 +242,7 @@ class Components:
         node_seq = {node: seq for seq, node in new.items()}
         # Claims already made on the new records (anchored after the filings that claim them).
         for some in _chunks(sorted({commitment for _o, commitment in node_seq})):
-            rows = db.execute(_claims_naming(len(some)), some)
+            rows = db.execute(_claims_naming(len(some)), prefixes(some))
             links.extend((s, o, bytes(e)) for s, o, e in rows if (o, bytes(e)) in node_seq)
         if not links:
             return {}, {}
@@ -250,7 +252,7 @@ class Components:
         found = node_seq
         targets = {(o, e) for _s, o, e in links if (o, e) not in found}
         for some in _chunks(sorted({e for _o, e in targets})):
-            rows = db.execute(_records_under(len(some)), some)
+            rows = db.execute(_records_under(len(some)), prefixes(some))
             for office, commitment, seq, family in rows:
                 node = (office, bytes(commitment))
                 if node in targets:
@@ -261,7 +263,7 @@ class Components:
         bare = {node for node in targets if node not in found}
         claimers: dict[Node, list[int]] = {}
         for some in _chunks(sorted({e for _o, e in bare})):
-            rows = db.execute(_claims_naming(len(some)), some)
+            rows = db.execute(_claims_naming(len(some)), prefixes(some))
             for s, o, e in rows:
                 if (o, bytes(e)) in bare:
                     claimers.setdefault((o, bytes(e)), []).append(s)
@@ -271,8 +273,8 @@ class Components:
         unknown = sorted(
             ({s for s, _o, _e in links} | {s for seqs in claimers.values() for s in seqs}) - offices.keys()
         )
-        for some in _chunks(unknown):
-            rows = db.execute(f"SELECT seq, office, family FROM records WHERE seq IN ({_marks(len(some))})", some)  # noqa: S608
+        for seqs in _chunks(unknown):
+            rows = db.execute(f"SELECT seq, office, family FROM records WHERE seq IN ({_marks(len(seqs))})", seqs)  # noqa: S608
             for seq, office, family in rows:
                 offices[seq] = office
                 if family is not None:

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -55,9 +56,10 @@ __all__ = [
     "KeyMap",
     "add_claim_keys",
     "add_record_keys",
-    "any_key",
     "delete_keys_from",
     "merge_keys",
+    "prefix_in",
+    "prefixes",
     "schema",
 ]
 
@@ -129,15 +131,21 @@ def schema() -> str:
     return ";\n".join(parts) + ";\n"
 
 
-def any_key(column: str, count: int, *, first: int = 1) -> str:
-    """The condition on a map's view for ``column`` equal to any of ``count`` parameters from ``?first`` on.
+def prefix_in(count: int) -> str:
+    """``prefix IN (?, …)`` for ``count`` parameters: the condition on a map's view for a bulk lookup.
 
-    ``prefix IN (substr(?1, 1, 8), …) AND commitment IN (?1, …)``: each parameter bound once, the
-    levels searched by their prefixes, the whole keys compared on the rows they lead to.
+    It finds every row whose key shares its prefix with one of the values (:func:`prefixes`), and each row
+    carries its whole key: the caller keeps the rows of the keys it asked for. Not ``substr()`` of each value
+    and a second ``IN`` of whole keys in SQL: with 500 values, that statement is ~15,000 instructions over the
+    three levels, and preparing one for every batch's last, shorter chunk cost more than the lookups (bench,
+    1 M filings: index 55.5 → 68.7 µs a filing).
     """
-    marks = [f"?{n}" for n in range(first, first + count)]
-    prefixes = ", ".join(f"substr({mark}, 1, {PREFIX_BYTES})" for mark in marks)
-    return f"prefix IN ({prefixes}) AND {column} IN ({', '.join(marks)})"
+    return f"prefix IN ({','.join('?' * count)})"
+
+
+def prefixes(values: Iterable[bytes]) -> list[bytes]:
+    """The prefixes the levels are searched by, for the parameters of :func:`prefix_in`."""
+    return [value[:PREFIX_BYTES] for value in values]
 
 
 def add_record_keys(db: sqlite3.Connection, rows: list[tuple[bytes, str, int]]) -> None:

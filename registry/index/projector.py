@@ -51,7 +51,7 @@ from registry.index.checks import (
     is_usable_endpoint,
 )
 from registry.index.decode import EventSpec, decode_event, digest_or_none, event_specs, office_code
-from registry.index.keys import add_claim_keys, add_record_keys, any_key
+from registry.index.keys import add_claim_keys, add_record_keys, prefix_in, prefixes
 from registry.index.notifications import NotificationKind, Notifier
 from registry.index.proofs import TREE_CACHE, BatchTree
 from registry.index.results import report_id
@@ -402,11 +402,12 @@ class Projector:
     def _held(db: sqlite3.Connection, office: str, commitments: list[bytes]) -> set[bytes]:
         """Which of ``commitments`` ``office`` already holds."""
         held: set[bytes] = set()
+        wanted = set(commitments)
         for start in range(0, len(commitments), 500):
             some = commitments[start : start + 500]
-            wanted = any_key("commitment", len(some), first=2)
-            rows = db.execute(f"SELECT commitment FROM record_keys WHERE office = ?1 AND {wanted}", [office, *some])  # noqa: S608
-            held.update(bytes(row[0]) for row in rows)
+            sql = f"SELECT commitment FROM record_keys WHERE office = ? AND {prefix_in(len(some))}"  # noqa: S608
+            rows = db.execute(sql, [office, *prefixes(some)])
+            held.update(c for c in (bytes(row[0]) for row in rows) if c in wanted)  # a prefix is not the key
         return held
 
     def _checked(

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from registry.domain.entries import ClaimRef
+from registry.domain.entries import ClaimRef, Entry
+from registry.domain.types import IpRightKind
 from registry.index import Index, keys, queries
 from registry.index import components as components_module
 from registry.index.keys import CLAIM_KEYS, RECORD_KEYS, add_claim_keys, add_record_keys, delete_keys_from, merge_keys
@@ -91,8 +92,11 @@ def test_keys_sharing_a_prefix_are_told_apart_by_the_rows_they_lead_to(db: sqlit
         assert [o for (o,) in db.execute(queries._HOLDERS, (commitment,))] == [office]
     assert db.execute(queries._SEQ, (shared + bytes(24), "EP")).fetchall() == []
     wanted = [rows[1][0], rows[3][0], rnd.randbytes(32)]
-    got = db.execute(f"SELECT seq FROM record_keys WHERE {keys.any_key('commitment', 3)} ORDER BY seq", wanted)
-    assert got.fetchall() == [(2,), (4,)]
+    # A bulk lookup finds every row of each prefix, with its whole key: the caller keeps its own.
+    got = db.execute(f"SELECT commitment, seq FROM record_keys WHERE {keys.prefix_in(3)}", keys.prefixes(wanted))
+    found = {bytes(commitment): seq for commitment, seq in got}
+    assert set(found) == {commitment for commitment, _o, _s in rows[:4]}  # not the one a bit away
+    assert {k: v for k, v in found.items() if k in wanted} == {rows[1][0]: 2, rows[3][0]: 4}
 
 
 @pytest.mark.usefixtures("small_levels")
@@ -208,4 +212,25 @@ def test_a_reorganisation_undoes_keys_that_reached_the_lowest_level(ledger: Ledg
     assert index.holders(c("gone-0-0")) == ()
     assert index.holders(c("gone-3-1")) == ("JP",)
     assert claimed_by(index, c("root")) == ()
+    assert index.dump() == rebuilt(ledger)
+
+
+def test_filings_sharing_a_prefix_on_the_chain_are_each_indexed_and_claimed_alone(ledger: Ledger, index: Index) -> None:
+    # An office may anchor any 32 bytes: a second commitment with the first one's 8-byte prefix is a new
+    # filing, not a repeat; a claim on either one reaches that one; the family is only what the claims say.
+    first = c("shared-prefix")
+    second = first[:8] + c("other")[8:]
+    third = first[:8] + c("third")[8:]
+    ledger.batch("EP", [Entry(first, IpRightKind.PATENT, DAY, None), Entry(second, IpRightKind.PATENT, DAY, None)])
+    index.sync()
+    ledger.batch("EP", [Entry(third, IpRightKind.PATENT, DAY, None)])  # checked against the two held: new
+    ledger.batch("US", [entry("claims-second", claims=(ClaimRef(second, DAY, "EP"),))])
+    index.sync()
+    assert [index.holders(x) for x in (first, second, third)] == [("EP",), ("EP",), ("EP",)]
+    assert [claim.later for claim in claimed_by(index, second)] == [c("claims-second")]
+    assert claimed_by(index, first) == () and claimed_by(index, third) == ()
+    with index._reading() as db:
+        label = dict(db.execute("SELECT commitment, family FROM records"))
+    assert label[second] is not None and label[second] == label[c("claims-second")]
+    assert label[first] is None and label[third] is None
     assert index.dump() == rebuilt(ledger)
