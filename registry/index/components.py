@@ -43,7 +43,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-from registry.index.keys import prefix_in, prefixes
+from registry.index.keys import RECORD_SEQ, prefix_in, prefixes
 
 __all__ = ["Components", "Link", "canonical_labels", "rebuild"]
 
@@ -363,10 +363,7 @@ class Components:
         seeds: list[int] = []
         for later, office, earlier in withdrawn:
             seeds.append(later)
-            row = db.execute(
-                "SELECT seq FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2",
-                (earlier, office),
-            ).fetchone()
+            row = db.execute(RECORD_SEQ, (earlier, office)).fetchone()
             if row is not None:
                 seeds.append(int(row[0]))
             else:

@@ -53,6 +53,7 @@ __all__ = [
     "LEVEL1_ROWS",
     "PREFIX_BYTES",
     "RECORD_KEYS",
+    "RECORD_SEQ",
     "KeyMap",
     "add_claim_keys",
     "add_record_keys",
@@ -73,6 +74,11 @@ _SLICES = 256  # slices of the key space: the keys whose first byte is one value
 #: Bytes of a commitment kept in the levels (``substr(x, 1, 8)`` in SQL): 2⁶⁴ prefixes, so two
 #: records of 20 M share one with a chance of about 10⁻⁵, and then cost one more row read.
 PREFIX_BYTES: Final = 8
+
+
+#: The seq of one office's record of one commitment (parameters: commitment, office): the point lookup
+#: in ``record_keys``, by the prefix the levels are searched by and the whole commitment.
+RECORD_SEQ: Final = "SELECT seq FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2"
 
 
 @dataclass(frozen=True)

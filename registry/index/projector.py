@@ -51,7 +51,7 @@ from registry.index.checks import (
     is_usable_endpoint,
 )
 from registry.index.decode import EventSpec, decode_event, digest_or_none, event_specs, office_code
-from registry.index.keys import add_claim_keys, add_record_keys, prefix_in, prefixes
+from registry.index.keys import RECORD_SEQ, add_claim_keys, add_record_keys, prefix_in, prefixes
 from registry.index.notifications import NotificationKind, Notifier
 from registry.index.proofs import TREE_CACHE, BatchTree
 from registry.index.results import report_id
@@ -61,8 +61,6 @@ from registry.ledger.compile import load_artifact
 __all__ = ["EVENTS", "HANDLERS", "IGNORED_EVENTS", "ChainMoved", "Counts", "Projector", "is_batch"]
 
 _ZERO32 = bytes(32)
-# The seq of one office's record of one commitment (a key map's lookup names the prefix: registry.index.keys).
-_SEQ = "SELECT seq FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2"
 _CHECK_AHEAD = 4  # batches checked in the executor ahead of the one being written
 
 
@@ -589,7 +587,7 @@ class Projector:
             return
         # It concerns the claiming application; the confirmed one when the claiming one is not anchored.
         for node_office, node in ((later_office, later), (office, earlier)):
-            row = db.execute(_SEQ, (node, node_office))
+            row = db.execute(RECORD_SEQ, (node, node_office))
             found = row.fetchone()
             if found is not None:
                 kind = NotificationKind.PRIORITY_CLAIM_CONFIRMED
@@ -614,7 +612,7 @@ class Projector:
         if not inserted:
             self._refuse(db, block, position, tx, office, commitment, "ReportAnchored", "repeats a report digest")
             return
-        row = db.execute(_SEQ, (commitment, office)).fetchone()
+        row = db.execute(RECORD_SEQ, (commitment, office)).fetchone()
         if row is not None:
             self.notes.add(position, tx, NotificationKind.REPORT_ADDED, office, commitment, int(row[0]))
 

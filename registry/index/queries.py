@@ -24,6 +24,7 @@ from registry import errors
 from registry.domain.families import ClaimGraph
 from registry.domain.types import IpRightKind, date_from_days
 from registry.index.components import canonical_labels
+from registry.index.keys import RECORD_SEQ
 from registry.index.notifications import EVERY_OFFICE, NotificationKind
 from registry.index.proofs import BatchTree
 from registry.index.results import (
@@ -82,7 +83,6 @@ _WRITTEN = (
 # The offices holding a record under one commitment, first anchored first; the seq of one office's record.
 # Every lookup in a key map names the prefix its levels are searched by and the whole key (registry.index.keys).
 _HOLDERS = "SELECT office FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 ORDER BY seq"
-_SEQ = "SELECT seq FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1 AND office = ?2"
 
 # One audience's notifications after a point (position, item), in chain order: one range of the key.
 _NOTIFICATIONS = (
@@ -276,7 +276,7 @@ class Queries(abc.ABC):
     def claims_of(self, office: str, commitment: bytes) -> tuple[IndexedClaim, ...]:
         """The priority claims ``office``'s record of ``commitment`` made, withdrawn ones included."""
         with self._reading() as db:
-            row = db.execute(_SEQ, (commitment, office)).fetchone()
+            row = db.execute(RECORD_SEQ, (commitment, office)).fetchone()
             return () if row is None else self._claims(db, _CLAIMS_BY_LATER, (row[0],))
 
     def claimed_by(self, office: str, commitment: bytes) -> tuple[IndexedClaim, ...]:

@@ -69,7 +69,7 @@ def test_keys_move_down_the_levels_and_each_is_in_exactly_one(db: sqlite3.Connec
     # Level 1 stays near its size (the slices leave at the pace keys arrive), level 2 takes the rest.
     assert len(levels[1]) < 3 * keys.LEVEL1_ROWS < len(added)
     for commitment, office, want in rnd.sample(sorted(added, key=repr), 20):
-        got = db.execute(queries._SEQ, (commitment, office))
+        got = db.execute(keys.RECORD_SEQ, (commitment, office))
         assert got.fetchall() == [(want,)]
 
 
@@ -87,10 +87,10 @@ def test_keys_sharing_a_prefix_are_told_apart_by_the_rows_they_lead_to(db: sqlit
                 db.execute(f"INSERT INTO record_keys_{n} SELECT * FROM record_keys_{n - 1}")
                 db.execute(f"DELETE FROM record_keys_{n - 1}")
     for commitment, office, seq in rows:
-        assert db.execute(queries._SEQ, (commitment, office)).fetchall() == [(seq,)]
-        assert db.execute(queries._SEQ, (commitment, "JP")).fetchall() == []
+        assert db.execute(keys.RECORD_SEQ, (commitment, office)).fetchall() == [(seq,)]
+        assert db.execute(keys.RECORD_SEQ, (commitment, "JP")).fetchall() == []
         assert [o for (o,) in db.execute(queries._HOLDERS, (commitment,))] == [office]
-    assert db.execute(queries._SEQ, (shared + bytes(24), "EP")).fetchall() == []
+    assert db.execute(keys.RECORD_SEQ, (shared + bytes(24), "EP")).fetchall() == []
     wanted = [rows[1][0], rows[3][0], rnd.randbytes(32)]
     # A bulk lookup finds every row of each prefix, with its whole key: the caller keeps its own.
     got = db.execute(f"SELECT commitment, seq FROM record_keys WHERE {keys.prefix_in(3)}", keys.prefixes(wanted))
@@ -143,7 +143,7 @@ def test_every_lookup_by_key_searches_the_levels_by_their_primary_keys(db: sqlit
         components_module._IN_RECORDS,
         components_module._claims_naming(2),
         components_module._records_under(2),
-        queries._SEQ,
+        keys.RECORD_SEQ,
         queries._HOLDERS,
         "SELECT r.seq, a.root FROM records r JOIN anchors a ON a.position = r.anchor"
         " WHERE r.seq IN (SELECT seq FROM record_keys WHERE prefix = substr(?1, 1, 8) AND commitment = ?1"
