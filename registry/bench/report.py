@@ -142,7 +142,24 @@ def print_report(results: dict[str, Any], console: Console) -> None:
         _n(b["p99Ms"], 2),
         "1.0",
     )
+    one = v.get("baselineOneCall")
+    if one is not None:
+        rate = b["requestsPerSecond"]
+        verification.add_row(
+            "web3 eth_call per check (getRecord; commitment computed locally)",
+            _n(one["checks"]),
+            _n(one["requestsPerSecond"]),
+            _n(one["p50Ms"], 2),
+            _n(one["p99Ms"], 2),
+            _n(one["requestsPerSecond"] / rate, 1) if rate else "—",
+        )
     console.print(verification)
+    if served is not None and served.get("timesOneCallBaseline") is not None:
+        console.print(
+            f"prioreg serve --workers {served['workers']} ÷ one getRecord call a check: "
+            f"{served['timesOneCallBaseline']}× (÷ computeCommitment + getRecord: {served['timesBaseline']}×)",
+            highlight=False,
+        )
     index = results["index"]
     memory = results["memory"]
     storage = Table(title="Index and memory")

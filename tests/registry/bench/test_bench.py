@@ -110,6 +110,11 @@ def test_verification_answers_under_load_and_the_claims_are_valid(results: dict[
     assert api["p50Ms"] <= api["p99Ms"]
     assert verification["baseline"]["checks"] > 0
     assert verification["baseline"]["matched"] == verification["baseline"]["checks"]
+    # The one-call baseline computes the commitment itself and finds the same records with getRecord alone.
+    one = verification["baselineOneCall"]
+    assert one["calls"] == 1 and verification["baseline"]["calls"] == 2
+    assert one["checks"] > 0 and one["matched"] == one["checks"]
+    assert verification["served"]["timesOneCallBaseline"] > 0
     assert set(verification["sampleVerdicts"]) == {"valid"}
 
 
