@@ -27,6 +27,14 @@ def _n(value: Any, digits: int = 0) -> str:
     return str(value)
 
 
+def _measured(value: Any) -> str:
+    """A target's measured value: ratios below 10 with three decimals, so that a miss never shows as
+    its goal (0.883 against "≥ 0.9" printed as 0.9), other floats with one, counts with none."""
+    if isinstance(value, float):
+        return _n(value, 3 if abs(value) < 10 else 1)
+    return _n(value)
+
+
 def _mb(value: Any) -> str:
     return "–" if not value else f"{value / 2**20:,.0f} MB"
 
@@ -184,7 +192,7 @@ def print_report(results: dict[str, Any], console: Console) -> None:
         targets.add_column(column)
     for t in results["targets"]:
         measured = t["measured"]
-        shown = _mb(measured) if "memory" in t["target"] else _n(measured, 1 if isinstance(measured, float) else 0)
+        shown = _mb(measured) if "memory" in t["target"] else _measured(measured)
         reached = {True: "[green]yes[/]", False: "[red]no[/]", None: "n/a"}[t["reached"]]
         targets.add_row(t["target"], t["goal"], shown, reached)
     console.print(targets)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from registry.bench.report import _measured
 from registry.bench.synthetic import OFFICES, generate
 from registry.cli import app
 from registry.domain.numbers import cn, de, ep, normalize
@@ -202,3 +203,13 @@ def test_a_worker_generates_the_same_synthetic_set_as_the_bench_from_its_count_a
         assert prepare.prepare_range((1_000, 1_050)) == ours.prepare_range(1_000, 1_050)
     finally:
         prepare._WORKER = None
+
+
+def test_the_targets_table_never_shows_a_missed_ratio_as_its_goal() -> None:
+    """A full year's last/first of 0.883 printed as "0.9" beside "≥ 0.9" and "no" (2026-12-06)."""
+    assert _measured(0.883) == "0.883"
+    assert _measured(1.81) == "1.810"
+    assert _measured(42.04) == "42.0"
+    assert _measured(14281.7) == "14,281.7"
+    assert _measured(211) == "211"
+    assert _measured(None) == "–"
