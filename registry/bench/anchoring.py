@@ -147,6 +147,8 @@ class ModeResult:
     waiting_seconds: float = 0.0
     preparing_seconds: float = 0.0
     prepared_here: int = 0
+    #: CPU seconds the worker processes spent preparing (their share of the wall time says which side bounds).
+    worker_seconds: float = 0.0
     #: Further figures of this mode, written into its JSON as they are (``growth``: issue 18).
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -182,6 +184,7 @@ class ModeResult:
                 "preparing": round(self.preparing_seconds, 3),
                 "waitingForWorkers": round(self.waiting_seconds, 3),
             }
+            out["workerCpuSeconds"] = round(self.worker_seconds, 3)
             out["preparedInMainProcess"] = self.prepared_here
         out.update(self.extra)
         return out
@@ -307,7 +310,7 @@ def anchor_batched(
     stop = indices.stop
     position = indices.start
     # Chunks in index order: (start, end, the pool's future or the entries prepared here).
-    pending: deque[tuple[int, int, Future[list[bytes]] | list[bytes]]] = deque()
+    pending: deque[tuple[int, int, Future[tuple[list[bytes], float]] | list[bytes]]] = deque()
     queued = 0
     task = _FIRST
     backlog = 0
@@ -348,8 +351,9 @@ def anchor_batched(
                 prepare_here(_LOCAL)
                 continue
             waited = time.perf_counter()
-            entries = item.result()
+            entries, spent = item.result()
             result.waiting_seconds += time.perf_counter() - waited
+            result.worker_seconds += spent
             queued -= 1
         else:
             entries = item

@@ -10,6 +10,8 @@ process drives the chain; a worker generates the synthetic set once and then rec
 
 from __future__ import annotations
 
+import time
+
 from registry.bench.synthetic import SyntheticFiling, SyntheticSet, generate
 from registry.domain.accesscodes import AccessCode, derive
 from registry.domain.entries import encode_entry
@@ -82,11 +84,14 @@ def init_worker(count: int, seed: int, seeds: dict[str, bytes]) -> None:
     _WORKER = Preparer(generate(count, seed), seeds)
 
 
-def prepare_range(bounds: tuple[int, int]) -> list[bytes]:
-    """Process-pool task: :meth:`Preparer.prepare_range` in the worker."""
+def prepare_range(bounds: tuple[int, int]) -> tuple[list[bytes], float]:
+    """Process-pool task: :meth:`Preparer.prepare_range` in the worker, and the CPU seconds it took there
+    (which of the two processes bounds the rate: the bench reports the worker's busy share)."""
     if _WORKER is None:
         raise RuntimeError("init_worker was not called in this process")
-    return _WORKER.prepare_range(*bounds)
+    started = time.process_time()
+    entries = _WORKER.prepare_range(*bounds)
+    return entries, time.process_time() - started
 
 
 def filing_input(preparer: Preparer, index: int) -> FilingInput:

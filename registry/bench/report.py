@@ -95,8 +95,14 @@ def print_report(results: dict[str, Any], console: Console) -> None:
         )
     stages = results["stages"]
     console.print(
-        f"per batched filing: prepare {stages['prepareMicrosPerFiling']} µs (worker), chain "
-        f"{stages['chainMicrosPerFiling']} µs, index {stages['indexMicrosPerFiling']} µs (main process); "
+        f"per batched filing: prepare {stages['prepareMicrosPerFiling']} µs (one core, after the run), "
+        + (
+            f"{stages['workerCpuMicrosPerFiling']} µs of CPU in the workers (busy {stages['workerBusyShare']:.0%}), "
+            if stages.get("workerCpuMicrosPerFiling") is not None and stages.get("workerBusyShare") is not None
+            else ""
+        )
+        + f"chain {stages['chainMicrosPerFiling']} µs, index {stages['indexMicrosPerFiling']} µs, preparing "
+        f"{stages['mainPreparingMicrosPerFiling']} µs (main process); "
         f"chain database {meta.get('chainDb', 'memory')}"
         + (f" ({_mb(stages['chainDbBytes'])} on disk)" if stages.get("chainDbBytes") else ""),
         highlight=False,

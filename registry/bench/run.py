@@ -247,7 +247,7 @@ def run_bench(
         for name, mode in modes.items():
             rate = mode.filings / mode.seconds if mode.seconds else 0.0
             results["anchoring"][name]["timesNaive"] = round(rate / naive, 1) if naive else None
-        results["stages"] = _stages(preparer, plan, modes["batchMax"])
+        results["stages"] = _stages(preparer, plan, modes["batchMax"], workers)
         if ledger.disk_db is not None:
             ledger.disk_db.flush()
             results["stages"]["chainDbBytes"] = ledger.disk_db.size_bytes()
@@ -387,21 +387,27 @@ def growth(timeline: list[tuple[float, int]], window: int = GROWTH_WINDOW) -> di
     }
 
 
-def _stages(preparer: Preparer, plan: _Plan, batch_max: ModeResult) -> dict[str, Any]:
-    """Where a batched filing's time goes: preparing it (one core) and the main process's share."""
+def _stages(preparer: Preparer, plan: _Plan, batch_max: ModeResult, workers: int) -> dict[str, Any]:
+    """Where a batched filing's time goes: preparing it (a sample here, one core, after the run; and the CPU
+    the workers spent on theirs, with their busy share of the wall time) and the main process's share."""
     sample = range(plan.batch_max.start, min(plan.batch_max.stop, plan.batch_max.start + 2_000))
     started = time.perf_counter()
     preparer.prepare_range(sample.start, sample.stop)
     prepare = (time.perf_counter() - started) / max(1, len(sample))
     count = max(1, batch_max.filings)
+    by_workers = batch_max.filings - batch_max.prepared_here
+    wall = workers * batch_max.seconds
     return {
         "prepareMicrosPerFiling": round(1e6 * prepare, 1),
+        "workerCpuMicrosPerFiling": round(1e6 * batch_max.worker_seconds / by_workers, 1) if by_workers > 0 else None,
+        "workerBusyShare": round(batch_max.worker_seconds / wall, 3) if wall else None,
         "chainMicrosPerFiling": round(1e6 * batch_max.chain_seconds / count, 1),
         "indexMicrosPerFiling": round(1e6 * batch_max.index_seconds / count, 1),
         "waitingForWorkersMicrosPerFiling": round(1e6 * batch_max.waiting_seconds / count, 1),
         "mainPreparingMicrosPerFiling": round(1e6 * batch_max.preparing_seconds / count, 1),
         "preparedInMainProcess": batch_max.prepared_here,
-        "note": "prepare = normalize + access code + commitment + claims + entry, one core; chain = "
+        "note": "prepare = normalize + access code + commitment + claims + entry, 2,000 filings in this process after "
+        "the run, one core; workerCpu = CPU time in the workers over the filings they prepared; chain = "
         "anchor_batch (sign, send, py-evm executes, receipt); index = Index.sync (logs, calldata, Merkle, SQLite); "
         "the main process prepares filings itself while the worker's next chunk is not back",
     }

@@ -93,6 +93,18 @@ def test_a_tiny_run_anchors_and_indexes_every_filing_once(results: dict[str, Any
     assert index["bytesPerFiling"] > 0
 
 
+def test_a_tiny_run_reports_what_the_workers_spent_preparing(results: dict[str, Any]) -> None:
+    """Which process bounds the rate: the workers' CPU over the filings they prepared, and their busy share."""
+    batch_max, stages = results["anchoring"]["batchMax"], results["stages"]
+    by_workers = batch_max["filings"] - batch_max["preparedInMainProcess"]
+    if by_workers > 0:
+        assert batch_max["workerCpuSeconds"] > 0
+        assert stages["workerCpuMicrosPerFiling"] > 0
+        assert 0 < stages["workerBusyShare"] <= 1.0
+    else:  # a tiny run may be prepared here entirely, while the worker's first chunk is on its way
+        assert batch_max["workerCpuSeconds"] == 0 and stages["workerCpuMicrosPerFiling"] is None
+
+
 def test_gas_figures_are_consistent_with_the_calldata_floor(results: dict[str, Any]) -> None:
     anchoring = results["anchoring"]
     for name in ("naive", "single"):
@@ -200,7 +212,9 @@ def test_a_worker_generates_the_same_synthetic_set_as_the_bench_from_its_count_a
         theirs = prepare._WORKER.filings
         assert [theirs.filing(i) for i in range(2_000)] == list(filings)
         ours = prepare.Preparer(filings, {office: bytes(32) for office in OFFICES})
-        assert prepare.prepare_range((1_000, 1_050)) == ours.prepare_range(1_000, 1_050)
+        entries, seconds = prepare.prepare_range((1_000, 1_050))
+        assert entries == ours.prepare_range(1_000, 1_050)
+        assert 0 < seconds < 60
     finally:
         prepare._WORKER = None
 
