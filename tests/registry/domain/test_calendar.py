@@ -207,7 +207,8 @@ def test_the_epo_2015_closing_days_are_those_of_oj_epo_2014_a108() -> None:
 
 
 def test_the_epo_2020_closing_days_are_those_of_oj_epo_2019_a97() -> None:
-    listed = "01-01 01-06 04-10 04-13 04-27 05-01 05-05 05-21 06-01 06-11 12-24 12-25 12-28 12-29 12-30 12-31"
+    # The notice's table, with 22 May 2020 added to it by the President's decision of 27 April 2020.
+    listed = "01-01 01-06 04-10 04-13 04-27 05-01 05-05 05-21 05-22 06-01 06-11 12-24 12-25 12-28 12-29 12-30 12-31"
     assert closed_weekdays("EP", 2020) == weekdays(2020, listed)
     # Berlin's one-off holiday of 8 May 2020 is not in the EPO's notice: the published list rules.
     assert not CAL.is_closed("EP", D("2020-05-08"))
@@ -256,6 +257,7 @@ def test_the_epo_christmas_closures_run_to_the_day_the_offices_reopen() -> None:
     assert CAL.next_working_day("EP", D("2024-12-27")) == D("2025-01-02")
     assert CAL.next_working_day("EP", D("2023-12-23")) == D("2024-01-02")
     assert CAL.next_working_day("EP", D("2021-12-24")) == D("2022-01-03")
+    assert CAL.next_working_day("EP", D("2020-12-24")) == D("2021-01-11")  # prolonged to 10 January 2021
     assert CAL.next_working_day("EP", D("2015-12-24")) == D("2016-01-04")
     assert CAL.next_working_day("EP", D("2025-12-24")) == D("2026-01-02")
     # A year whose notice is not shipped: Christmas Eve and New Year's Eve (every notice) still close.
