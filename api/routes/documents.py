@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Service
 from api.schemas import DocumentVerifyIn, DocumentVerifyOut, ErrorEnvelope
-from api.uploads import read_upload
+from api.uploads import is_multipart, read_upload
 from registry.errors import InvalidInput
 from registry.service import document_digest
 
@@ -55,8 +55,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {422: {"model": ErrorEnvelope, "descr
 )
 async def verify_document(request: Request, service: Service) -> DocumentVerifyOut:
     """``matches`` is true when the SHA-256 of the document equals the anchored digest."""
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
+    if is_multipart(request):
         upload = await read_upload(request, what="the document", max_bytes=MAX_DOCUMENT_BYTES, size="50 MB")
         fields: dict[str, Any] = dict(upload.fields)
         fields["documentDigest"] = document_digest(upload.data).hex()
