@@ -65,7 +65,9 @@ async def verify_document(request: Request, service: Service) -> DocumentVerifyO
         except ValueError:
             raise InvalidInput("the body is not JSON", code="jsonInvalid") from None
     try:
-        body = DocumentVerifyIn.model_validate(fields)
+        # As FastAPI reads a model body (from_attributes): the same messages as every other JSON body, and none that
+        # names this model's class.
+        body = DocumentVerifyIn.model_validate(fields, from_attributes=True)
     except ValidationError as exc:
         # The same details as every other body (api.errors): lowerCamelCase codes, JSON-path targets.
         raise RequestValidationError(exc.errors()) from None

@@ -61,3 +61,12 @@ def test_a_package_upload_with_its_media_type_in_capitals_is_read_as_an_upload(a
     assert answer.status_code == 200, answer.text
     assert answer.json()["valid"] is True
 
+
+def test_a_document_check_that_is_not_a_json_object_names_no_class_of_the_gateway(api: Api) -> None:
+    # The same sentence as every other JSON body gets (FastAPI's reading of a model body).
+    expected = api.client.post("/v1/priority-claims/verify", json=[]).json()["error"]["message"]
+    for body in (b"[]", b'"text"', b"5", b"null"):
+        response = api.client.post(DOCUMENTS, content=body, headers={"content-type": "application/json"})
+        error = assert_envelope(response, 422, "INVALID_INPUT_DATA")
+        assert "DocumentVerifyIn" not in str(error) and error["message"] == expected, error
+        assert error["details"][0]["code"] == "wrongType"
