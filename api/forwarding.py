@@ -23,6 +23,7 @@ written.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable
@@ -87,7 +88,7 @@ class ForwardToOwner:
             return
         body = await _read_body(receive)
         if not self.local(scope["method"], scope["path"]):
-            await self._forward(scope, body, send)
+            await self._forward(scope, body, receive, send)
             return
         replayed = False
 
@@ -109,21 +110,25 @@ class ForwardToOwner:
 
         await self.app(scope, replay, answer)
         if handed_over:
-            await self._forward(scope, body, send)
+            await self._forward(scope, body, receive, send)
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
             # No read timeout: a write of 10,000 filings, a long-poll and a stream all take their time,
             # and the owner answers each; connecting to a socket on this machine takes no time at all.
+            # No cap on connections either: httpx's 100 let a hundred open streams hold up, for as long as
+            # they stayed open, every request this worker handed on; the owner answers as many as its
+            # listening socket takes from clients directly.
+            unbounded = httpx.Limits(max_connections=None, max_keepalive_connections=20)
             self._client = httpx.AsyncClient(
-                transport=httpx.AsyncHTTPTransport(uds=self.socket_path),
+                transport=httpx.AsyncHTTPTransport(uds=self.socket_path, limits=unbounded),
                 base_url="http://owner",
                 timeout=httpx.Timeout(None, connect=5.0),
                 follow_redirects=False,
             )
         return self._client
 
-    async def _forward(self, scope: Scope, body: bytes, send: Send) -> None:
+    async def _forward(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
         path = scope.get("raw_path") or scope["path"].encode("utf-8")
         query = scope.get("query_string", b"")
         url = path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
@@ -143,17 +148,50 @@ class ForwardToOwner:
         try:
             out = [(k, v) for k, v in response.headers.raw if k.lower() not in _HOP_BY_HOP]
             await send({"type": "http.response.start", "status": response.status_code, "headers": out})
-            async for chunk in response.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await _relay(response, receive, send)
         finally:
-            await response.aclose()
+            await response.aclose()  # a relay the client left closes its connection: the owner sees it go
 
     async def aclose(self) -> None:
         """Close the connections to the owner (at shutdown)."""
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+async def _relay(response: httpx.Response, receive: Receive, send: Send) -> None:
+    """The owner's answer, on to the client as it comes, until it ends or the client goes away.
+
+    A stream of notifications never ends by itself, and a send to a client that has gone is dropped
+    without a word (uvicorn): so the client's ``http.disconnect`` is watched beside each read, and
+    the relay stops at once. Left running, it kept its connection to the owner, and the owner's
+    stream its index reads, until the gateway stopped.
+    """
+    left = asyncio.ensure_future(_disconnect(receive))
+    chunks = response.aiter_raw()
+    pending: asyncio.Future[bytes] | None = None
+    try:
+        while True:
+            pending = asyncio.ensure_future(anext(chunks))
+            await asyncio.wait((pending, left), return_when=asyncio.FIRST_COMPLETED)
+            if left.done():
+                return
+            try:
+                chunk = pending.result()
+            except StopAsyncIteration:
+                break
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        left.cancel()
+        if pending is not None:
+            pending.cancel()
+
+
+async def _disconnect(receive: Receive) -> None:
+    """Returns when the client has gone (the request body was read already)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -6,6 +6,9 @@ refusal of a body that is not multipart becomes 422 ``multipartInvalid`` (never 
 file part is 422 ``required`` at ``file``; a file over the route's limit is 422 ``tooLarge`` at
 ``file`` — read one byte past the limit, never more (docs/design.md#p10-no-request-can-take-the-gateway-down;
 the body as a whole was bounded already by :class:`api.limits.BodyGuard`).
+
+Whether a body is such an upload is decided by :func:`is_multipart` alone, the way ``BodyGuard`` decides it: a body it
+left to the form parser, never checked as JSON, must never reach a JSON parser.
 """
 
 from __future__ import annotations
@@ -17,11 +20,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry.errors import InvalidInput
 
-__all__ = ["MAX_PACKAGE_FILES", "Upload", "UploadedFile", "Uploads", "read_upload", "read_uploads"]
+__all__ = [
+    "MAX_PACKAGE_FILES",
+    "Upload",
+    "UploadedFile",
+    "Uploads",
+    "is_multipart",
+    "read_upload",
+    "read_uploads",
+]
 
 #: The most ``file`` parts a package upload takes: a package holds at most 64 entries, two of them its own
 #: manifest.json and signature.json (docs/spec/packages.md#container).
 MAX_PACKAGE_FILES = 62
+_MULTIPART = "multipart/form-data"
+
+
+def is_multipart(request: Request) -> bool:
+    """Whether ``request`` declares a ``multipart/form-data`` body: the media type without its parameters, in any case
+    (RFC 9110 §8.3.1: ``Multipart/Form-Data`` is the same type), as :class:`api.limits.BodyGuard` reads it."""
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower() == _MULTIPART
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Service
 from api.schemas import DocumentVerifyIn, DocumentVerifyOut, ErrorEnvelope
-from api.uploads import read_upload
+from api.uploads import is_multipart, read_upload
 from registry.errors import InvalidInput
 from registry.service import document_digest
 
@@ -55,8 +55,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {422: {"model": ErrorEnvelope, "descr
 )
 async def verify_document(request: Request, service: Service) -> DocumentVerifyOut:
     """``matches`` is true when the SHA-256 of the document equals the anchored digest."""
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
+    if is_multipart(request):
         upload = await read_upload(request, what="the document", max_bytes=MAX_DOCUMENT_BYTES, size="50 MB")
         fields: dict[str, Any] = dict(upload.fields)
         fields["documentDigest"] = document_digest(upload.data).hex()
@@ -66,7 +65,9 @@ async def verify_document(request: Request, service: Service) -> DocumentVerifyO
         except ValueError:
             raise InvalidInput("the body is not JSON", code="jsonInvalid") from None
     try:
-        body = DocumentVerifyIn.model_validate(fields)
+        # As FastAPI reads a model body (from_attributes): the same messages as every other JSON body, and none that
+        # names this model's class.
+        body = DocumentVerifyIn.model_validate(fields, from_attributes=True)
     except ValidationError as exc:
         # The same details as every other body (api.errors): lowerCamelCase codes, JSON-path targets.
         raise RequestValidationError(exc.errors()) from None

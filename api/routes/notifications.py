@@ -158,10 +158,11 @@ async def list_notifications(
     made from chain positions: the same at every gateway, stable across index rebuilds."""
     unknown = sorted(set(request.query_params) - _PARAMETERS)
     if unknown:  # a typo (``?afer=``) must not silently read from the start
+        name = unknown[0][:40]  # enough to recognise it; the whole name, up to the URL limit, is the client's own
         raise errors.InvalidInput(
-            f"unknown query parameter {unknown[0]!r}: this resource takes after, limit and wait",
+            f"unknown query parameter {name!r}: this resource takes after, limit and wait",
             code="unknownField",
-            target=unknown[0],
+            target=name,
         )
     if after is not None:
         parse_cursor(after)  # a malformed cursor is a 422 before anything waits or streams

@@ -38,7 +38,7 @@ from api.schemas import (
     PriorityDocumentOut,
     PriorityDocumentRetrieveIn,
 )
-from api.uploads import MAX_PACKAGE_FILES, read_upload, read_uploads
+from api.uploads import MAX_PACKAGE_FILES, is_multipart, read_upload, read_uploads
 from registry.errors import InvalidInput
 from registry.service.packages import PACKAGE_MEDIA_TYPE, verify_package
 from registry.service.priority_documents import RetrievedPackage
@@ -78,7 +78,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 )
 async def verify_priority_document(request: Request, service: Service) -> PackageVerificationOut:
     """Every check of docs/spec/packages.md#checks; ``valid`` when all but ``isCurrentVersion`` pass."""
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+    if not is_multipart(request):
         raise InvalidInput("send the package as multipart/form-data, field 'file'", code="multipartInvalid")
     upload = await read_upload(request, what="the package", max_bytes=PACKAGE_BODY_BYTES, size="65 MB", max_fields=2)
     data = upload.data
@@ -162,8 +162,7 @@ async def create_priority_document(
 ) -> PriorityDocumentOut | JSONResponse:
     """Number and code must give the commitment; the package is anchored as the application's next version."""
     key = commitment_from_path(commitment)
-    content_type = request.headers.get("content-type", "")
-    if content_type.partition(";")[0].strip().lower() != _MULTIPART:
+    if not is_multipart(request):
         message = f"send the application as filed as {_MULTIPART}: applicationNumber, accessCode, file"
         detail = {"code": "unsupportedMediaType", "message": message, "target": "Content-Type"}
         return envelope(415, "UNSUPPORTED_MEDIA_TYPE", message, [detail])

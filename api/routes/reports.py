@@ -29,7 +29,7 @@ from api.errors import envelope
 from api.gateway import GatewayChecker, ReportsDep, signed_request_body
 from api.routes.applications import CommitmentPath, OfficeQuery, commitment_from_path
 from api.schemas import ErrorEnvelope, FamilyReportsOut, ReportAccessesOut, ReportOut
-from api.uploads import read_upload
+from api.uploads import is_multipart, read_upload
 from registry.domain.commitments import REPORT_KINDS
 from registry.errors import GatewayRequestRefused, InvalidInput
 from registry.service.reports import MAX_REPORT_BYTES, ReportFile, parse_issued, parse_kind, report_not_found
@@ -137,8 +137,7 @@ async def anchor_report(
 ) -> ReportOut | JSONResponse:
     """The ledger binds the file's SHA-256 to the application; the file stays with this gateway."""
     key = commitment_from_path(commitment)
-    content_type = request.headers.get("content-type", "")
-    if content_type.partition(";")[0].strip().lower() != _MULTIPART:
+    if not is_multipart(request):
         message = f"send the report as {_MULTIPART} with the fields file, kind and issued"
         detail = {"code": "unsupportedMediaType", "message": message, "target": "Content-Type"}
         return envelope(415, "UNSUPPORTED_MEDIA_TYPE", message, [detail])

@@ -128,6 +128,15 @@ def test_out_of_range_is_422(api: Api, params: dict[str, Any], target: str) -> N
     assert any(target in str(d.get("target", "")) for d in error["details"]), error
 
 
+def test_an_unknown_parameter_is_named_but_not_echoed_whole(api: Api) -> None:
+    name = "afer" + "x" * 10_000  # uvicorn passes a query string of 60 KB
+    response = api.client.get("/v1/notifications", params={name: "1"}, headers=api.auth("JP"))
+    error = assert_envelope(response, 422, "INVALID_INPUT_DATA")
+    assert error["details"][0]["code"] == "unknownField"
+    assert error["details"][0]["target"] == name[:40] and repr(name[:40]) in error["message"]
+    assert len(response.content) < 2_000, len(response.content)  # was three copies of the name
+
+
 def test_a_bad_last_event_id_is_422_and_other_media_406(api: Api) -> None:
     headers = {**api.auth("JP"), "Accept": "text/event-stream", "Last-Event-ID": "zzz"}
     error = assert_envelope(api.client.get("/v1/notifications", headers=headers), 422, "INVALID_INPUT_DATA")

@@ -1,0 +1,72 @@
+"""Bodies a hostile or careless client sends, found by an audit against docs/api.md#errors and
+docs/design.md#p10-no-request-can-take-the-gateway-down.
+
+A media type is case-insensitive (RFC 9110 §8.3.1): ``Multipart/Form-Data`` is the same upload as
+``multipart/form-data``. :class:`api.limits.BodyGuard` already read it so and left the body to the
+form parser, while the document and package checks compared it case-sensitively and read the body
+as JSON themselves, unbounded: deep JSON declared so was a 500, and a real upload was refused.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+
+import httpx
+
+from registry.domain.filings import FilingInput
+from registry.domain.types import IpRightKind
+from registry.service.packages import create_package
+from tests.api.conftest import Api
+from tests.api.helpers import assert_envelope, filing
+
+DOCUMENTS = "/v1/documents/verify"
+PACKAGES = "/v1/priority-documents/verify"
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+def _capitalised_upload(files: dict[str, tuple[str, bytes]], data: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+    """A multipart body as httpx encodes it, its Content-Type written ``Multipart/Form-Data; boundary=…``."""
+    request = httpx.Request("POST", "http://gateway", files=files, data=data)
+    content_type = request.headers["content-type"]
+    assert content_type.startswith("multipart/form-data; boundary=")
+    return request.read(), {"content-type": content_type.replace("multipart/form-data", "Multipart/Form-Data")}
+
+
+def test_deep_json_declared_as_multipart_in_capitals_is_a_422_not_a_500(api: Api) -> None:
+    for path in (DOCUMENTS, PACKAGES):
+        response = api.client.post(path, content=DEEP, headers={"content-type": "Multipart/Form-Data; boundary=x"})
+        error = assert_envelope(response, 422, "INVALID_INPUT_DATA")
+        assert error["details"][0]["code"] == "multipartInvalid", error
+
+
+def test_a_document_upload_with_its_media_type_in_capitals_is_read_as_an_upload(api: Api) -> None:
+    document = b"%PDF-1.7 the application as filed\n"
+    body = filing("2017-187301", "2017-09-27", documentDigest=hashlib.sha256(document).hexdigest())
+    anchored = api.client.post("/v1/filings", json=body, headers=api.auth("JP")).json()
+    fields = {"ipOfficeCode": "JP", "applicationNumber": "2017-187301", "accessCode": anchored["accessCode"]}
+    content, headers = _capitalised_upload({"file": ("d.pdf", document)}, fields)
+    answer = api.client.post(DOCUMENTS, content=content, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["matches"] is True
+
+
+def test_a_package_upload_with_its_media_type_in_capitals_is_read_as_an_upload(api: Api) -> None:
+    outcome = api.service.anchor("JP", FilingInput("2019-040301", _dt.date(2019, 3, 1), IpRightKind.PATENT))
+    created = create_package(
+        api.service, "JP", outcome.prepared.commitment, "2019-040301", None, [("app.pdf", "application/pdf", b"%PDF")]
+    )
+    content, headers = _capitalised_upload({"file": ("p.zip", created.data)}, {})
+    answer = api.client.post(PACKAGES, content=content, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["valid"] is True
+
+
+def test_a_document_check_that_is_not_a_json_object_names_no_class_of_the_gateway(api: Api) -> None:
+    # The same sentence as every other JSON body gets (FastAPI's reading of a model body).
+    expected = api.client.post("/v1/priority-claims/verify", json=[]).json()["error"]["message"]
+    for body in (b"[]", b'"text"', b"5", b"null"):
+        response = api.client.post(DOCUMENTS, content=body, headers={"content-type": "application/json"})
+        error = assert_envelope(response, 422, "INVALID_INPUT_DATA")
+        assert "DocumentVerifyIn" not in str(error) and error["message"] == expected, error
+        assert error["details"][0]["code"] == "wrongType"
