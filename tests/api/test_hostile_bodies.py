@@ -1,4 +1,4 @@
-"""Bodies a hostile or careless client sends, found by an audit against docs/api.md#errors and
+"""Bodies a hostile or careless client sends, checked against docs/api.md#errors and
 docs/design.md#p10-no-request-can-take-the-gateway-down.
 
 A media type is case-insensitive (RFC 9110 §8.3.1): ``Multipart/Form-Data`` is the same upload as
