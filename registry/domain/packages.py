@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry import errors
+from registry.domain import bounded_json
 
 __all__ = [
     "FORMAT",
@@ -177,12 +178,23 @@ def _fail(reason: str) -> errors.MalformedPackage:
     return errors.MalformedPackage(f"archiveWellFormed: {reason}")
 
 
+def _read_json(data: bytes, name: str) -> Any:
+    """``data`` as UTF-8 JSON within the bounds of every body (docs/design.md#p10-no-request-can-take-the-gateway-down):
+    a package comes from anyone (``POST /v1/priority-documents/verify`` needs no token) or from another gateway,
+    and ``json.loads`` of a few KB of ``[[[[…`` raised RecursionError (a 500). Raises :class:`ValueError`."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{name} is not JSON: {exc}") from None
+    try:
+        return bounded_json.loads(text, what=name)
+    except errors.InvalidInput as exc:
+        raise ValueError(exc.message) from None
+
+
 def parse_manifest(data: bytes) -> Manifest:
     """Read ``manifest.json``; raises :class:`ValueError` saying what is wrong (the check ``manifestCanonical``)."""
-    try:
-        obj = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"manifest.json is not JSON: {exc}") from None
+    obj = _read_json(data, "manifest.json")
     if not isinstance(obj, dict):
         raise ValueError("manifest.json is not a JSON object")
     wanted = {
@@ -255,10 +267,7 @@ def parse_manifest(data: bytes) -> Manifest:
 
 def parse_signature(data: bytes) -> PackageSignature:
     """Read ``signature.json``; raises :class:`ValueError` saying what is wrong."""
-    try:
-        obj = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"signature.json is not JSON: {exc}") from None
+    obj = _read_json(data, "signature.json")
     if not isinstance(obj, dict) or set(obj) != {"signer", "signature"}:
         raise ValueError("signature.json is not {signer, signature}")
     signer, signature = obj["signer"], obj["signature"]

@@ -15,6 +15,7 @@ import hashlib
 import httpx
 
 from registry.domain.filings import FilingInput
+from registry.domain.packages import _zip
 from registry.domain.types import IpRightKind
 from registry.service.packages import create_package
 from tests.api.conftest import Api
@@ -70,3 +71,16 @@ def test_a_document_check_that_is_not_a_json_object_names_no_class_of_the_gatewa
         error = assert_envelope(response, 422, "INVALID_INPUT_DATA")
         assert "DocumentVerifyIn" not in str(error) and error["message"] == expected, error
         assert error["details"][0]["code"] == "wrongType"
+
+
+def test_a_package_whose_manifest_nests_deep_is_a_failed_check_not_a_500(api: Api) -> None:
+    """No token needed, 10 KB: a manifest.json of 5,000 nested arrays raised RecursionError in json.loads."""
+    deep = b"[" * 5_000 + b"]" * 5_000
+    archive = _zip({"manifest.json": deep, "signature.json": deep})
+    answer = api.client.post(PACKAGES, files={"file": ("p.zip", archive)})
+    assert answer.status_code == 200, answer.text
+    checks = {c["name"]: c for c in answer.json()["checks"]}
+    assert answer.json()["valid"] is False
+    assert checks["archiveWellFormed"]["passed"] is True
+    assert checks["manifestCanonical"]["passed"] is False and "deeper" in checks["manifestCanonical"]["message"]
+    assert api.client.get("/v1/health").status_code == 200

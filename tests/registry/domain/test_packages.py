@@ -27,6 +27,7 @@ from registry.domain.packages import (
     check_manifest,
     manifest_bytes,
     manifest_for,
+    parse_signature,
     read_package,
 )
 
@@ -140,6 +141,19 @@ def test_a_manifest_that_is_not_canonical_fails_its_check() -> None:
     assert not check.passed
     check, manifest = check_manifest(b"[1]")
     assert not check.passed and manifest is None
+
+
+def test_a_deeply_nested_manifest_or_signature_fails_its_check_and_raises_nothing_else() -> None:
+    """A few KB of ``[[[[…`` from anyone: json.loads raised RecursionError (the 500 of 2026-12-06)."""
+    deep = b"[" * 5_000 + b"]" * 5_000
+    check, manifest = check_manifest(deep)
+    assert not check.passed and manifest is None and "deeper" in check.message
+    check, manifest = check_manifest(b'{"format":' + b"[" * 40 + b"]" * 40 + b"}")
+    assert not check.passed and manifest is None
+    with pytest.raises(ValueError, match=r"signature\.json"):
+        parse_signature(deep)
+    with pytest.raises(ValueError, match="not JSON"):
+        parse_signature(b"\xff\xfe")
 
 
 def test_a_byte_changed_in_a_file_fails_files_match_manifest() -> None:
