@@ -129,6 +129,7 @@ def _serve(
     from api.auth import TokenStore
     from api.gateway import install_gateway_requests
     from api.observability import configure_logging
+    from api.protocol import BoundedHttpToolsProtocol
     from registry.ops.deployment import open_deployment, resolve_node
     from registry.service.tokens import TOKENS_FILE, edit_tokens
 
@@ -163,7 +164,16 @@ def _serve(
     )
     err.print(f"API docs: http://{host}:{port}/docs — examiner's page: http://{host}:{port}/")
     # Logging is ours (configure_logging): uvicorn must neither reconfigure it nor log access twice.
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, log_level=log_level.lower(), access_log=False)
+    # The request head bounded as it arrives (api.protocol): httptools alone read a 200 MB header whole.
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=BoundedHttpToolsProtocol,
+        log_config=None,
+        log_level=log_level.lower(),
+        access_log=False,
+    )
     if workers <= 1 or lock is None:
         uvicorn.Server(config).run()
         return

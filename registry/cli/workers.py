@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     from api.app import create_app
     from api.auth import TokenStore
     from api.observability import configure_logging
+    from api.protocol import BoundedHttpToolsProtocol
     from registry.ops.config import Settings
     from registry.ops.deployment import open_worker
     from registry.ops.lock import StateLock
@@ -200,5 +201,7 @@ def main(argv: list[str] | None = None) -> None:
         owner_socket=ns.owner_socket,
     )
     configure_logging(ns.log_level)
-    config = uvicorn.Config(app, log_config=None, log_level=ns.log_level.lower(), access_log=False)
+    config = uvicorn.Config(
+        app, http=BoundedHttpToolsProtocol, log_config=None, log_level=ns.log_level.lower(), access_log=False
+    )
     uvicorn.Server(config).run(sockets=[listen])

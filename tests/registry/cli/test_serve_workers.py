@@ -135,6 +135,12 @@ def test_two_processes_answer_one_writes_and_a_write_is_acknowledged_once(tmp_pa
             counted = _verifications_counted(server.base_url)
         assert len(counted) == 2 and all(counted.values()) and sum(counted.values()) == sent, (counted, sent)
 
+        # Both kinds of process bound the request head (api.protocol): a 200 KB header is a 431, whichever answers.
+        for _ in range(12):
+            with httpx.Client(base_url=server.base_url, timeout=30.0) as fresh:
+                big = fresh.get("/v1/health", headers={"x-big": "a" * 200_000})
+            assert big.status_code == 431 and big.json()["error"]["code"] == "REQUEST_HEADER_FIELDS_TOO_LARGE"
+
         # The lock is held for the whole gateway: another writer is refused, naming the owner.
         command = [*PRIOREG, "anchor", "--office", "JP", "--number", "2017-187097", "--date", "2017-09-27"]
         command += ["--state-dir", str(state)]
