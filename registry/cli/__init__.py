@@ -157,11 +157,11 @@ def bench(
     ] = 5.0,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Concurrent HTTP clients.")] = 32,
     workers: Annotated[
-        int | None, typer.Option("--workers", min=0, help="Processes preparing filings. [default: cores - 1]")
+        int | None, typer.Option("--workers", min=0, help="Processes preparing filings. \\[default: cores - 1]")
     ] = None,
     serve_workers: Annotated[
         int | None,
-        typer.Option("--serve-workers", min=1, help="prioreg serve --workers N measured beside 1. [default: cores]"),
+        typer.Option("--serve-workers", min=1, help="prioreg serve --workers N measured beside 1. \\[default: cores]"),
     ] = None,
     served_filings: Annotated[
         int, typer.Option("--served-filings", min=1, help="Filings anchored through the served gateway.")

@@ -38,7 +38,7 @@ console = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 StateOpt = Annotated[
-    Path | None, typer.Option("--state-dir", help="State directory (keys, index, embedded chain). [default: ./state]")
+    Path | None, typer.Option("--state-dir", help="State directory (keys, index, embedded chain). \\[default: ./state]")
 ]
 RpcOpt = Annotated[
     str | None, typer.Option("--rpc-url", help="A JSON-RPC node (anvil, geth, Besu). Default: the embedded chain.")
@@ -86,7 +86,7 @@ def deploy_cmd(
     delay: Annotated[
         int | None,
         typer.Option(
-            "--delay", min=0, help="Governance delay in seconds. [default: 0 embedded / chain 31337, else 2 days]"
+            "--delay", min=0, help="Governance delay in seconds. \\[default: 0 embedded / chain 31337, else 2 days]"
         ),
     ] = None,
 ) -> None:
@@ -140,7 +140,7 @@ def _deploy(settings: Settings, as_json: bool, delay: int | None = None) -> None
 def admit_cmd(
     office: Annotated[str, typer.Argument(help="The office to admit (ST.3 code).")],
     signer: Annotated[
-        str | None, typer.Option("--signer", help="Its key's address. [default: the office key in the state dir]")
+        str | None, typer.Option("--signer", help="Its key's address. \\[default: the office key in the state dir]")
     ] = None,
     state_dir: StateOpt = None,
     rpc_url: RpcOpt = None,
