@@ -12,6 +12,7 @@ import json
 import os
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import click
@@ -32,6 +33,11 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Usage errors raised in a command body (typer.BadParameter) go back to typer, which prints them as
+# one usage line. typer 0.2x vendors its own click (typer._click): its ClickException is not
+# click's but derives from typer.TyperException (absent from the typer releases that use click's own).
+_TYPER_ERROR: type[Exception] = getattr(typer, "TyperException", click.ClickException)
 
 
 _DEBUG_ENV_VAR = "PRIOREG_DEBUG"
@@ -63,7 +69,14 @@ def friendly(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (
+            typer.Exit,
+            typer.Abort,
+            click.exceptions.Exit,
+            click.exceptions.Abort,
+            click.ClickException,
+            _TYPER_ERROR,
+        ):
             raise  # typer's own exits and usage errors: already one line and a status
         except LedgerUnavailable as exc:
             err_console.print(f"[red]ledger unavailable:[/] {exc.message}", highlight=False)
@@ -157,11 +170,11 @@ def bench(
     ] = 5.0,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Concurrent HTTP clients.")] = 32,
     workers: Annotated[
-        int | None, typer.Option("--workers", min=0, help="Processes preparing filings. [default: cores - 1]")
+        int | None, typer.Option("--workers", min=0, help="Processes preparing filings. \\[default: cores - 1]")
     ] = None,
     serve_workers: Annotated[
         int | None,
-        typer.Option("--serve-workers", min=1, help="prioreg serve --workers N measured beside 1. [default: cores]"),
+        typer.Option("--serve-workers", min=1, help="prioreg serve --workers N measured beside 1. \\[default: cores]"),
     ] = None,
     served_filings: Annotated[
         int, typer.Option("--served-filings", min=1, help="Filings anchored through the served gateway.")
@@ -177,8 +190,6 @@ def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
     """Measure anchoring, gas, verification and the index against the naive way, side by side (issues 6, 18)."""
-    from pathlib import Path
-
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from registry.bench import BenchConfig, run_bench
@@ -199,6 +210,7 @@ def bench(
     )
     if chain_db not in ("memory", "disk", "auto"):
         raise typer.BadParameter(f"memory, disk or auto, not {chain_db!r}", param_hint="--chain-db")
+    path = _writable_output(Path(output))  # before the run: a run of minutes is not lost to a typo
     log = err_console.print if as_json else console.print
     columns = (TextColumn("batched"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True, disable=filings < 100_000) as bar:
@@ -210,14 +222,25 @@ def bench(
             log=lambda message: log(message, highlight=False),
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2) + "\n")
     if as_json:
         print(json.dumps(results))
         return
     print_report(results, console)
     console.print(f"results written to {path}", highlight=False)
+
+
+def _writable_output(path: Path) -> Path:
+    """``path``, its folder made, once a file can be written there (else a usage error naming ``--output``)."""
+    if path.is_dir():
+        raise typer.BadParameter(f"{path} is a directory; give the name of a file", param_hint="--output")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot make {path.parent}: {exc.strerror}", param_hint="--output") from None
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise typer.BadParameter(f"{path} cannot be written", param_hint="--output")
+    return path
 
 
 def app_of(module: str) -> typer.Typer:

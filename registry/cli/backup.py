@@ -23,7 +23,9 @@ __all__ = ["backup_cmd", "register", "restore_cmd"]
 
 console = Console(soft_wrap=True)
 
-StateOpt = Annotated[Path | None, typer.Option("--state-dir", help="The gateway's state directory. [default: ./state]")]
+StateOpt = Annotated[
+    Path | None, typer.Option("--state-dir", help="The gateway's state directory. \\[default: ./state]")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
@@ -70,7 +72,7 @@ def restore_cmd(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="A backup made by `prioreg state backup`.")],
     state_dir: Annotated[
         Path | None,
-        typer.Option("--state-dir", help="The state directory to restore into: new or empty. [default: ./state]"),
+        typer.Option("--state-dir", help="The state directory to restore into: new or empty. \\[default: ./state]"),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:

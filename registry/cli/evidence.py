@@ -24,13 +24,21 @@ from rich.console import Console
 
 from registry import errors
 
-__all__ = ["check_evidence_cmd"]
+__all__ = ["check_evidence_cmd", "has_embedded_chain"]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 #: docs/api.md#evidence: the exit statuses of check-evidence.
 HOLDS, DIFFERS, MALFORMED, UNREACHABLE = 0, 1, 2, 3
+
+
+def has_embedded_chain(state_dir: Path) -> bool:
+    """Whether ``state_dir`` keeps an embedded chain (its journal): without one there is no node to ask (exit 3),
+    which is not evidence that differs (exit 1)."""
+    from registry.ledger.embedded import Journal
+
+    return (state_dir / Journal.FILE_NAME).is_file()
 
 
 def check_evidence_cmd(
@@ -69,7 +77,7 @@ def check_evidence_cmd(
             chain = Chain.connect(rpc_url, timeout=10.0)
         else:
             assert state_dir is not None
-            if not state_dir.is_dir():
+            if not has_embedded_chain(state_dir):
                 err_console.print(f"[red]ledger unavailable:[/] {state_dir} holds no embedded chain")
                 raise typer.Exit(UNREACHABLE)
             chain = Chain.embedded(state_dir, read_only=True)

@@ -45,7 +45,7 @@ ACTIONS = ("none", "admit", "suspend", "reinstate", "rotateKey")
 STATES = ("none", "pending", "executed", "cancelled")
 
 StateOpt = Annotated[
-    Path | None, typer.Option("--state-dir", help="State directory (keys, index, embedded chain). [default: ./state]")
+    Path | None, typer.Option("--state-dir", help="State directory (keys, index, embedded chain). \\[default: ./state]")
 ]
 RpcOpt = Annotated[
     str | None, typer.Option("--rpc-url", help="A JSON-RPC node (anvil, geth, Besu). Default: the embedded chain.")

@@ -38,7 +38,7 @@ console = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 StateOpt = Annotated[
-    Path | None, typer.Option("--state-dir", help="State directory (keys, index, embedded chain). [default: ./state]")
+    Path | None, typer.Option("--state-dir", help="State directory (keys, index, embedded chain). \\[default: ./state]")
 ]
 RpcOpt = Annotated[
     str | None, typer.Option("--rpc-url", help="A JSON-RPC node (anvil, geth, Besu). Default: the embedded chain.")
@@ -86,7 +86,7 @@ def deploy_cmd(
     delay: Annotated[
         int | None,
         typer.Option(
-            "--delay", min=0, help="Governance delay in seconds. [default: 0 embedded / chain 31337, else 2 days]"
+            "--delay", min=0, help="Governance delay in seconds. \\[default: 0 embedded / chain 31337, else 2 days]"
         ),
     ] = None,
 ) -> None:
@@ -140,7 +140,7 @@ def _deploy(settings: Settings, as_json: bool, delay: int | None = None) -> None
 def admit_cmd(
     office: Annotated[str, typer.Argument(help="The office to admit (ST.3 code).")],
     signer: Annotated[
-        str | None, typer.Option("--signer", help="Its key's address. [default: the office key in the state dir]")
+        str | None, typer.Option("--signer", help="Its key's address. \\[default: the office key in the state dir]")
     ] = None,
     state_dir: StateOpt = None,
     rpc_url: RpcOpt = None,
@@ -190,6 +190,21 @@ def _claims(values: list[str]) -> tuple[ClaimInput, ...]:
     return tuple(claims)
 
 
+def _digest(value: str) -> bytes:
+    """``--digest``: a SHA-256 as 64 hex digits (``0x`` allowed), as the API's ``documentDigest``."""
+    try:
+        raw = bytes.fromhex(value.removeprefix("0x"))
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise errors.InvalidInput(
+            f"--digest {value!r}: give the document's SHA-256 as 64 hex digits",
+            code="badDigest",
+            target="documentDigest",
+        )
+    return raw
+
+
 def anchor_cmd(
     office: OfficeOpt,
     number: Annotated[str, typer.Option("--number", help="The application number as the office writes it.")],
@@ -217,7 +232,7 @@ def anchor_cmd(
         number,
         parse_date(filing_date),
         IpRightKind.parse(kind),
-        bytes.fromhex(digest.removeprefix("0x")) if digest else None,
+        _digest(digest) if digest else None,
         access_code,
         _claims(claim or []),
     )
@@ -241,7 +256,9 @@ def anchor_cmd(
 
 
 def import_cmd(
-    file: Annotated[Path, typer.Argument(help="CSV (header row) or JSON Lines (.jsonl) of filings.", exists=True)],
+    file: Annotated[
+        Path, typer.Argument(help="CSV (header row) or JSON Lines (.jsonl) of filings.", exists=True, dir_okay=False)
+    ],
     office: OfficeOpt,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=10_000, help="Rows per batch.")] = 1000,
     codes_out: Annotated[
@@ -259,15 +276,73 @@ def import_cmd(
     nothing from its batch is anchored; rows already on the ledger are skipped, so a re-run after a
     failure anchors only what is missing.
     """
-    with writer_lock(_state_of(state_dir), command="prioreg import"):
-        _import(file, office, batch_size, codes_out, state_dir, rpc_url, as_json)
+    # Both are checked before the state is touched: a file that cannot be read anchors nothing, and
+    # the access codes of what is anchored are never lost to a --codes-out that cannot be written.
+    total = _rows_in(file)
+    codes = _CodesOut(codes_out) if codes_out is not None else None
+    try:
+        with writer_lock(_state_of(state_dir), command="prioreg import"):
+            _import(file, total, office, batch_size, codes, state_dir, rpc_url, as_json)
+    finally:
+        if codes is not None:
+            codes.close()
+
+
+def _rows_in(file: Path) -> int:
+    """How many rows ``file`` holds (for the progress bar); InvalidInput when it is not UTF-8 text."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise errors.InvalidInput(
+            f"{file} is not UTF-8 text (byte {exc.start}): save it as UTF-8 CSV or JSON Lines", code="bodyUnreadable"
+        ) from None
+    except OSError as exc:
+        raise errors.InvalidInput(f"{file} cannot be read: {exc.strerror}", code="bodyUnreadable") from None
+    total = sum(1 for line in text.splitlines() if line.strip())
+    return total - (0 if file.suffix.lower() in (".jsonl", ".ndjson", ".json") else 1)
+
+
+class _CodesOut:
+    """``--codes-out``, opened before anything is anchored and written once the import is done.
+
+    A file that was there is left as it was when nothing new is anchored (a re-run of a finished
+    import); one this command made is removed again in that case.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        existed = path.exists()
+        try:
+            self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise errors.InvalidInput(f"--codes-out {path}: {exc.strerror}", code="notAllowedValue") from None
+        self._made = not existed
+        self._written = False
+
+    def write(self, codes: list[tuple[str, str, str]]) -> None:
+        """Replace the file's content with the header and ``codes`` (number, access code, commitment)."""
+        assert self._fd is not None
+        os.ftruncate(self._fd, 0)
+        with os.fdopen(self._fd, "w", encoding="utf-8", closefd=False) as fh:
+            fh.write("applicationNumber,accessCode,commitment\n")
+            fh.writelines(f"{n},{c},{h}\n" for n, c, h in codes)
+        self._written = True
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        os.close(fd)
+        if self._made and not self._written:
+            self.path.unlink(missing_ok=True)
 
 
 def _import(
     file: Path,
+    total: int,
     office: str,
     batch_size: int,
-    codes_out: Path | None,
+    codes_out: _CodesOut | None,
     state_dir: Path | None,
     rpc_url: str | None,
     as_json: bool,
@@ -277,8 +352,6 @@ def _import(
     from registry.ops.importer import import_file
 
     opened = _open(state_dir, rpc_url, office)
-    total = sum(1 for line in file.read_text(encoding="utf-8-sig").splitlines() if line.strip())
-    total -= 0 if file.suffix.lower() in (".jsonl", ".ndjson", ".json") else 1
     with Progress(
         TextColumn("[bold]import"),
         BarColumn(),
@@ -299,10 +372,7 @@ def _import(
         finally:
             opened.service.chain.close()
     if codes_out is not None and report.codes:
-        fd = os.open(codes_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("applicationNumber,accessCode,commitment\n")
-            fh.writelines(f"{n},{c},{h}\n" for n, c, h in report.codes)
+        codes_out.write(report.codes)
     summary = report.to_json()
     if as_json:
         print(json.dumps(summary))

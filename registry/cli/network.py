@@ -33,7 +33,7 @@ def init_cmd(
     directory: Annotated[Path, typer.Option("--dir", help="A new directory: D/registrar, D/<OFFICE>, D/network.json.")],
     delay: Annotated[
         int | None,
-        typer.Option("--delay", min=0, help="Governance delay in seconds. [default: 0 on a dev node, else 2 days]"),
+        typer.Option("--delay", min=0, help="Governance delay in seconds. \\[default: 0 on a dev node, else 2 days]"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print network.json for machines.")] = False,
 ) -> None:

@@ -49,8 +49,10 @@ def _open(rpc_url: str | None, state_dir: Path | None) -> tuple[Chain, str | Non
 
     if rpc_url is not None:
         return Chain.connect(rpc_url, timeout=10.0), None
+    from registry.cli.evidence import has_embedded_chain
+
     assert state_dir is not None
-    if not state_dir.is_dir():
+    if not has_embedded_chain(state_dir):
         raise errors.LedgerUnavailable(f"{state_dir} holds no embedded chain")
     deployment = StateDir(state_dir).deployment()
     return Chain.embedded(state_dir, read_only=True), deployment.contract if deployment is not None else None

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -90,10 +91,16 @@ def serve_cmd(
         endpoint = check_endpoint(endpoint)
     chosen = ",".join(DEFAULT_DEMO_OFFICES) if offices is None else offices
     codes = tuple(dict.fromkeys(validate_office(o) for o in chosen.split(",") if o.strip()))
+    adopted = _check_tokens_file(tokens_file, demo)
     # The lock is held for the server's whole life. Issue 18 (`serve --workers N`): the workers
     # share it — forked ones inherit the descriptor, spawned ones get lock.inheritable_env() and
-    # pass_fds=(lock.fd,) and call StateLock.adopt (registry.ops.lock).
-    with writer_lock(settings.state_dir, command="prioreg serve") as lock:
+    # pass_fds=(lock.fd,) and call StateLock.adopt (registry.ops.lock). The port is bound next,
+    # before the deployment is opened (or, with --demo, made): one in use is one line and exit 2,
+    # with nothing deployed and no token minted that nobody would see.
+    with (
+        writer_lock(settings.state_dir, command="prioreg serve") as lock,
+        listen_socket(host, port) as listen,
+    ):
         _serve(
             settings,
             host,
@@ -106,7 +113,64 @@ def serve_cmd(
             endpoint=endpoint,
             workers=default_workers() if workers is None else workers,
             lock=lock,
+            listen=listen,
+            adopted=adopted,
         )
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` as uvicorn binds one (``SO_REUSEADDR``, inheritable, IPv6 for ``::``).
+
+    Refused with one line naming the address when the port is taken or the host is not this machine's.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        raise errors.RegistryError(
+            f"cannot listen on {host}:{port}: {reason}; choose another --port or --host"
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _check_tokens_file(tokens_file: Path | None, demo: bool) -> dict[str, str]:
+    """``--tokens-file``: with ``--demo`` a file the tokens can be written to; else the ``{"EP": "<token>"}`` to adopt.
+
+    Checked before anything else, so that a typo neither deploys a demo whose tokens nobody sees
+    nor stops a gateway with an unexpected error.
+    """
+    if tokens_file is None:
+        return {}
+    if tokens_file.is_dir():
+        raise errors.InvalidInput(f"--tokens-file {tokens_file} is a directory; give a file", code="notAllowedValue")
+    if demo:
+        parent = tokens_file.parent
+        if not parent.is_dir() or not os.access(parent, os.W_OK):
+            raise errors.InvalidInput(
+                f"--tokens-file {tokens_file}: its folder cannot be written", code="notAllowedValue"
+            )
+        return {}
+    if not tokens_file.exists():
+        return {}
+    try:
+        loaded = json.loads(tokens_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise errors.InvalidInput(
+            f"--tokens-file {tokens_file} cannot be read as JSON ({exc})", code="jsonInvalid"
+        ) from None
+    if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
+        raise errors.InvalidInput(
+            f'--tokens-file {tokens_file}: give an object of office tokens, {{"EP": "<token>", …}}', code="badType"
+        )
+    try:
+        return {validate_office(office): token for office, token in loaded.items()}
+    except errors.InvalidInput as exc:
+        raise errors.InvalidInput(f"--tokens-file {tokens_file}: {exc.message}", code=exc.code) from None
 
 
 def _serve(
@@ -122,6 +186,8 @@ def _serve(
     endpoint: str | None = None,
     workers: int = 1,
     lock: StateLock | None = None,
+    listen: socket.socket | None = None,
+    adopted: dict[str, str] | None = None,
 ) -> None:
     import uvicorn
 
@@ -142,8 +208,8 @@ def _serve(
             for office in opened.service.writable_offices():
                 if office not in store.offices():
                     minted[office] = store.issue(office)
-        elif tokens_file is not None and tokens_file.exists():
-            for office, token in json.loads(tokens_file.read_text(encoding="utf-8")).items():
+        else:
+            for office, token in (adopted or {}).items():
                 store.adopt(office, token)
     tokens = TokenStore.watching(opened.state.path / TOKENS_FILE)
     if endpoint is not None:
@@ -174,20 +240,22 @@ def _serve(
         log_level=log_level.lower(),
         access_log=False,
     )
+    if listen is None:
+        listen = listen_socket(host, port)
+    # uvicorn stops gracefully on SIGTERM, then raises it again with the handler it found: with the
+    # default one the process would die right there (status 143), its `finally` blocks and the
+    # writer lock's release skipped, and with workers, those workers and their socket left behind.
+    signal.signal(signal.SIGTERM, _stopped)
     if workers <= 1 or lock is None:
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[listen])
         return
     # issue 18: this process owns the chain; the others read the index and hand it the rest.
-    listen = config.bind_socket()
     internal, internal_path = owner_socket()
     args = ["--state-dir", str(opened.state.path), "--owner-socket", str(internal_path)]
     args += ["--log-level", log_level, "--rate-limit", str(rate_limit)]
     if settings.rpc_url:
         args += ["--rpc-url", settings.rpc_url]
     readers = Workers(workers - 1, listen=listen, lock_env=lock.inheritable_env(), lock_fd=lock.fd, args=args)
-    # uvicorn stops gracefully on SIGTERM, then raises it again with the handler it found: with the
-    # default one the process would die right there, leaving its workers and their socket behind.
-    signal.signal(signal.SIGTERM, _stopped)
     readers.start()
     err.print(f"{workers} processes: this one ({os.getpid()}) writes; read workers {readers.pids}")
     try:

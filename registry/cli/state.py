@@ -40,7 +40,7 @@ __all__ = ["app"]
 app = typer.Typer(help="Check (and repair), back up and restore a state directory.", no_args_is_help=True)
 console = Console(soft_wrap=True)
 
-StateOpt = Annotated[Path | None, typer.Option("--state-dir", help="State directory to check. [default: ./state]")]
+StateOpt = Annotated[Path | None, typer.Option("--state-dir", help="State directory to check. \\[default: ./state]")]
 
 
 @dataclass

@@ -62,10 +62,10 @@ def _own_office(state: StateDir, office: str | None) -> str:
 def create_cmd(
     state_dir: StateOpt = Path("state"),
     office: Annotated[
-        str | None, typer.Option("--office", help="The token's office. [default: the directory's only office]")
+        str | None, typer.Option("--office", help="The token's office. \\[default: the directory's only office]")
     ] = None,
     expires: Annotated[
-        int | None, typer.Option("--expires", help="Days until the token stops working. [default: never]")
+        int | None, typer.Option("--expires", help="Days until the token stops working. \\[default: never]")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
