@@ -147,6 +147,10 @@ def open_deployment(
         return _open_read_only(settings, state)
     state.ensure()
     recorded = state.deployment()
+    if recorded is None and not demo and not settings.contract:
+        # Before the chain is opened: opening it writes its journal, and a directory left holding one
+        # refused the `--demo` this very message advises.
+        raise _no_deployment(state)
     creating = demo and recorded is None and not settings.contract
     before = begin_creation(state, empty=True) if creating else frozenset()
     chain: Chain | None = None
@@ -188,9 +192,7 @@ def _open_or_create(
         deployment, admitted = _create_demo(settings, state, chain, passphrase, offices)
         created = True
     else:
-        raise errors.RegistryError(
-            f"no deployment in {state.path}: start with --demo, run `prioreg deploy`, or give --contract"
-        )
+        raise _no_deployment(state)
     # The index is derived data: one written by an older schema is rebuilt from the chain.
     # PRIOREG_CONFIRMATIONS: how far behind the head the index reads (docs/operations.md, finality).
     index = Index(
@@ -200,6 +202,12 @@ def _open_or_create(
     if passphrase is not None:
         _load_office_keys(service, state, passphrase)
     return OpenDeployment(state, deployment, service, created, admitted)
+
+
+def _no_deployment(state: StateDir) -> errors.RegistryError:
+    return errors.RegistryError(
+        f"no deployment in {state.path}: start with --demo, run `prioreg deploy`, or give --contract"
+    )
 
 
 def resolve_node(settings: Settings) -> Settings:

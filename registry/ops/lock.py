@@ -86,7 +86,12 @@ class StateLock:
     def acquire(cls, state_dir: Path, *, command: str | None = None) -> StateLock:
         """Take the lock of ``state_dir`` (created, owner-only, if missing) or raise :class:`StateDirLocked` at once."""
         directory = Path(state_dir)
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except FileExistsError:  # a file of that name: mkdir's exist_ok covers only a directory
+            raise RegistryError(f"{directory} is not a directory: give --state-dir a folder, new or existing") from None
+        except OSError as exc:
+            raise RegistryError(f"cannot create the state directory {directory}: {exc.strerror}") from None
         path = directory / LOCK_FILE_NAME
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:

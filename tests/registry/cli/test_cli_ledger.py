@@ -250,3 +250,29 @@ def test_the_demo_tells_the_whole_story_and_exits_zero(tmp_path: Path, monkeypat
         "The EPO checks the package it holds again → valid, not current (the application is at version 3)" in squeezed
     )
     assert "[('EP', 2)]" in squeezed
+
+
+def test_a_command_refused_for_want_of_a_deployment_leaves_the_directory_ready_for_demo(tmp_path: Path) -> None:
+    """The refusal advises --demo; it left chain.journal behind, and --demo then refused the directory."""
+    state = tmp_path / "gw"
+    out = prioreg("anchor", "--office", "JP", "--number", "2017-187096", "--date", "2017-09-27",
+                  "--state-dir", str(state), code=2)  # fmt: skip
+    assert "no deployment in" in out and "--demo" in out
+    assert not state.exists() or not any(p.name != "writer.lock" for p in state.iterdir()), list(state.iterdir())
+    opened = open_deployment(Settings(state_dir=state, key_passphrase="cli-test-passphrase"), demo=True)  # type: ignore[arg-type]
+    try:
+        assert opened.created
+    finally:
+        opened.service.chain.close()
+
+
+def test_a_state_dir_that_is_a_file_is_refused_with_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "not-a-dir"
+    path.write_text("x", encoding="utf-8")
+    out = prioreg("anchor", "--office", "JP", "--number", "2017-187096", "--date", "2017-09-27",
+                  "--state-dir", str(path), code=2)  # fmt: skip
+    assert "is not a directory" in out and "Traceback" not in out and "unexpected" not in out, out
+    under = prioreg("anchor", "--office", "JP", "--number", "2017-187096", "--date", "2017-09-27",
+                    "--state-dir", str(path / "state"), code=2)  # fmt: skip
+    assert "cannot create the state directory" in under and "unexpected" not in under, under
+    assert path.read_text(encoding="utf-8") == "x"
