@@ -303,7 +303,7 @@ def _rows_in(file: Path) -> int:
 
 
 class _CodesOut:
-    """``--codes-out``, opened before anything is anchored and written once the import is done.
+    """``--codes-out``, opened before anything is anchored and written once the import is done or has failed.
 
     A file that was there is left as it was when nothing new is anchored (a re-run of a finished
     import); one this command made is removed again in that case.
@@ -349,9 +349,10 @@ def _import(
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from registry.ops.importer import import_file
+    from registry.ops.importer import ImportReport, import_file
 
     opened = _open(state_dir, rpc_url, office)
+    report = ImportReport()
     with Progress(
         TextColumn("[bold]import"),
         BarColumn(),
@@ -362,17 +363,20 @@ def _import(
     ) as bar:
         task = bar.add_task("rows", total=max(total, 0))
         try:
-            report = import_file(
+            import_file(
                 opened.service,
                 validate_office(office),
                 file,
                 batch_size=batch_size,
                 progress=lambda n: bar.advance(task, n),
+                report=report,
             )
         finally:
             opened.service.chain.close()
-    if codes_out is not None and report.codes:
-        codes_out.write(report.codes)
+            # Also when a later batch failed (the node went away): the codes of what was acknowledged
+            # are shown nowhere else, and a re-run skips those rows.
+            if codes_out is not None and report.codes:
+                codes_out.write(report.codes)
     summary = report.to_json()
     if as_json:
         print(json.dumps(summary))

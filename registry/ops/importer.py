@@ -210,13 +210,16 @@ def import_file(
     *,
     batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
+    report: ImportReport | None = None,
 ) -> ImportReport:
     """Anchor every row of ``path`` for ``office``; see the module docstring for the rules.
 
     Raises :class:`~registry.errors.LedgerUnavailable` when the node goes away; what was
-    acknowledged before stays anchored, and a re-run anchors only the rest.
+    acknowledged before stays anchored, and a re-run anchors only the rest. ``report``: filled in
+    as batches are acknowledged, so that a caller still has what was anchored (and its access
+    codes, shown nowhere else) when a later batch raises.
     """
-    report = ImportReport()
+    report = ImportReport() if report is None else report
     started = time.perf_counter()
     service.sync()
     chunk: list[tuple[int, dict[str, Any] | errors.InvalidInput]] = []

@@ -207,6 +207,8 @@ def test_a_node_stopped_mid_import_is_reported_and_the_rerun_anchors_no_duplicat
             url,
             "--batch-size",
             "200",
+            "--codes-out",
+            str(tmp_path / "codes.csv"),
         ],
         cwd=REPO,
         env=_env(),
@@ -226,6 +228,13 @@ def test_a_node_stopped_mid_import_is_reported_and_the_rerun_anchors_no_duplicat
     restartable_anvil.start()
     partial = _index(url, state).stats().filings
     assert 0 < partial < 6000
+    # The access codes of every batch acknowledged before the node went away, shown nowhere else: written anyway.
+    codes = (tmp_path / "codes.csv").read_text(encoding="utf-8").splitlines()
+    assert codes[0] == "applicationNumber,accessCode,commitment" and 0 < len(codes) - 1 <= partial
+    listed = _index(url, state)
+    for line in codes[1:]:
+        _number, code, commitment = line.split(",")
+        assert code and listed.record(bytes.fromhex(commitment[2:]), "JP") is not None, line
     rerun = _prioreg("import", str(rows), "--office", "JP", "--state-dir", str(state), "--rpc-url", url, "--json")
     assert f'"alreadyAnchored": {partial}' in rerun.stdout
     index = _index(url, state)
