@@ -21,7 +21,8 @@ An office's calendar (docs/spec/priority-rules.md#closing-days) is built from th
   EUIPO: the Valencian Community), optionally restricted to named holidays (``only``) or without
   some (``except``: the USPTO's half-day closings);
 - **the office's own published closures** (OJ EPO closing-day notices, the EPO's Christmas
-  closures, the PCT Newsletter's IB closing days, the JPO's statutory year-end closure, …) and the
+  closures, the PCT Newsletter's IB closing days, the JPO's statutory year-end closure, the USPTO's
+  notices deeming a weather or outage closure a Federal holiday (MPEP 510), …) and the
   **coverage**: the years whose closing days the office has published (or its law fixes) and the file
   ships. For a year marked ``complete`` the published list *is* the list (the EPO's notice says "the
   other closing days … are listed below"), so public holidays of the package are not added: the IB,

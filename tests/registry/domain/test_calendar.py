@@ -402,12 +402,13 @@ def statutory_us_days(year: int) -> set[dt.date]:
 
 def test_the_package_gives_every_federal_holiday_of_5_usc_6103_from_2000_to_2030() -> None:
     extra: dict[dt.date, str] = {}
+    own = CAL.holidays_of("US")  # the USPTO's own closure notices (test below)
     for year in range(2000, 2031):
         statute = statutory_us_days(year)
         assert all(CAL.is_closed("US", d) for d in statute), year
         for day in closed_weekdays("US", year):
             date = D(f"{year}-{day}")
-            if date not in statute:
+            if date not in statute and date not in own:
                 extra[date] = CAL.closed_because("US", date) or ""
     # The only other closed weekdays are executive-order closures of federal departments (a
     # "Federal holiday within the District of Columbia", MPEP 510), never a half-day closing.
@@ -416,7 +417,62 @@ def test_the_package_gives_every_federal_holiday_of_5_usc_6103_from_2000_to_2030
         assert any(w in why for w in ("Christmas Eve", "Day After Christmas", "Day of Mourning")), (date, why)
         assert "half-day" not in why
     assert D("2025-01-09") in extra and D("2019-12-24") in extra
-    assert D("2015-12-24") not in extra  # a half-day closing does not extend a period
+    # A half-day closing does not extend a period: the package's "Christmas Eve (half-day)" of 2015 is
+    # dropped; that day is closed only by the USPTO's outage notice (uspto20151222).
+    rules = CAL.rules_of("US")
+    assert rules is not None
+    assert not any(D("2015-12-24") in seat.closed_days(2015) for seat in rules.seats)
+    assert D("2015-12-24") not in extra
+
+
+# The USPTO's own closures: each day a notice deems "a Federal holiday within the District of Columbia"
+# under 35 U.S.C. 21 (MPEP 510), as listed in CALENDARS.md, with the next business day the notice names.
+USPTO_NOTICES = [
+    ("uspto20010911", "2001-09-11", "2001-09-12"),
+    ("uspto20030218", "2003-02-18", "2003-02-19"),
+    ("uspto20030918", "2003-09-18 2003-09-19", "2003-09-22"),
+    ("uspto20031010", "2003-10-10", "2003-10-14"),  # Monday 13 October 2003: Columbus Day
+    ("uspto20100208", "2010-02-08 2010-02-09", "2010-02-10"),
+    ("uspto20121029", "2012-10-29 2012-10-30", "2012-10-31"),
+    ("uspto20130306", "2013-03-06", "2013-03-07"),
+    ("uspto20131210", "2013-12-10", "2013-12-11"),
+    ("uspto20140121", "2014-01-21", "2014-01-22"),
+    ("uspto20150305", "2015-03-05", "2015-03-06"),
+    ("uspto20151222", "2015-12-22 2015-12-23 2015-12-24", "2015-12-28"),  # 25 Dec, then the weekend
+    ("uspto20180302", "2018-03-02", "2018-03-05"),
+    ("uspto20180321", "2018-03-21", "2018-03-22"),
+]
+
+
+@pytest.mark.parametrize(("source", "days", "due"), USPTO_NOTICES)
+def test_each_uspto_closure_notice_closes_its_days_and_the_period_runs_to_the_day_it_names(
+    source: str, days: str, due: str
+) -> None:
+    rules = CAL.rules_of("US")
+    assert rules is not None
+    for day in days.split():
+        assert rules.closures[D(day)][1] == source, day
+        assert CAL.next_working_day("US", D(day)) == D(due), day
+    assert source in CAL.sources and source in DEFAULT_CALENDAR_PATH.with_name("CALENDARS.md").read_text("utf-8")
+
+
+def test_the_uspto_closures_are_exactly_the_notices_found_and_close_no_other_office() -> None:
+    listed = {D(d) for _, days, _ in USPTO_NOTICES for d in days.split()}
+    assert CAL.holidays_of("US") == listed
+    # Every notice day was a weekday the package leaves open: the notice is what closes it.
+    rules = CAL.rules_of("US")
+    assert rules is not None
+    for day in listed:
+        assert day.weekday() < 5 and not any(day in seat.closed_days(day.year) for seat in rules.seats), day
+    assert not CAL.is_closed("EP", D("2012-10-29")) and not CAL.is_closed("IB", D("2012-10-30"))
+    assert CAL.covers("US", 2012) and not CAL.covers("US", 2027)
+
+
+def test_days_considered_without_a_uspto_notice_are_open() -> None:
+    # CALENDARS.md, "Considered and not shipped": no notice deeming the day a Federal holiday was found.
+    unsourced = "2001-09-12 2010-02-10 2010-02-11 2011-01-26 2011-01-27 2014-02-13 2014-03-03 2014-03-17 2015-02-17"
+    for day in (*unsourced.split(), "2017-03-14", "2022-01-03", "2024-01-16", "2025-01-06"):
+        assert not CAL.is_closed("US", D(day)), day
 
 
 def test_the_uspto_moves_independence_day_2026_to_friday_and_honours_inauguration_day() -> None:

@@ -160,6 +160,95 @@ def test_the_day_after_thanksgiving_is_a_working_day_at_the_uspto() -> None:
     assert end("2022-11-23", "US") == D("2023-11-24")
 
 
+# ── USPTO: its own closures, each deemed a Federal holiday by a notice (35 USC 21(b), MPEP 510) ──
+
+
+def test_hurricane_sandy_moves_a_period_ending_on_29_october_2012_to_31_october() -> None:
+    """The USPTO's notice of 2 November 2012: Monday 29 and Tuesday 30 October 2012 (Hurricane Sandy)
+    are Federal holidays within the District of Columbia (35 USC 21(b), 37 CFR 1.7(a)), so what was due
+    on either day was timely on Wednesday 31 October. A first filing of Saturday 29 October 2011
+    (Paris 4C(1)-(2): 12 months) ends on 29 October 2012 and runs to 31 October; a US application
+    filed that day is in time. One filed on Thursday 1 November is late, and invalid: the USPTO
+    restores a right of priority only from 18 December 2013 (37 CFR 1.55(c), PLTIA)."""
+    assert end("2011-10-29", "US") == D("2012-10-31")
+    assert end("2011-10-30", "US") == D("2012-10-31")
+    valid = judge("2011-10-29", "2012-10-31", "US")
+    assert valid.verdict is Verdict.VALID
+    within = valid.check(CHECK_WITHIN_PRIORITY_PERIOD)
+    assert within is not None and "moved from 2012-10-29" in within.message and "Hurricane Sandy" in within.message
+    known = valid.check(CHECK_CLOSING_DAYS_KNOWN)
+    assert known is not None and known.passed
+    late = judge("2011-10-29", "2012-11-01", "US")
+    assert late.verdict is Verdict.INVALID
+    late_within = late.check(CHECK_WITHIN_PRIORITY_PERIOD)
+    assert late_within is not None and "ended on 2012-10-31" in late_within.message
+
+
+def test_the_snow_of_february_2010_chains_a_weekend_end_past_monday_and_tuesday() -> None:
+    """First filing Friday 6 February 2009: 12 months end on Saturday 6 February 2010; Sunday follows,
+    and the USPTO deemed Monday 8 and Tuesday 9 February 2010 (snow) Federal holidays, so the period
+    runs to Wednesday 10 February 2010 (the next day open on the shipped data: no notice for 10-11
+    February was found, CALENDARS.md). A first filing of Monday 8 February 2009 runs there too."""
+    assert end("2009-02-06", "US") == D("2010-02-10")
+    assert end("2009-02-08", "US") == D("2010-02-10")
+    assert judge("2009-02-06", "2010-02-10", "US").verdict is Verdict.VALID
+    # Elsewhere the snow closed nothing: at the EPO the period ends on the Monday.
+    assert end("2009-02-06", "EP") == D("2010-02-08")
+
+
+def test_the_fire_of_10_october_2003_chains_with_the_weekend_and_columbus_day() -> None:
+    """The USPTO's notice of 18 November 2003: the Customer Service Window was evacuated for a fire on
+    Friday 10 October 2003 and the day is a Federal holiday under 35 USC 21; Saturday, Sunday and
+    Columbus Day (Monday 13 October, 5 U.S.C. 6103(a)) follow, so the notice names Tuesday 14 October
+    2003 as the day things were due. A period first filed on 10 October 2002 runs there."""
+    assert public_holiday("US", "2003-10-13") == "Columbus Day"
+    assert end("2002-10-10", "US") == D("2003-10-14")
+    assert judge("2002-10-10", "2003-10-14", "US").verdict is Verdict.VALID
+
+
+def test_11_september_2001_is_a_closing_day_although_the_uspto_opened_that_morning() -> None:
+    """The USPTO closed at about 10:30 a.m. on 11 September 2001 by order of OPM and, as an exception
+    to the rule that a partial-day closure does not count (MPEP 510), considered the day a Federal
+    holiday under 35 USC 21(b): a period first filed on 11 September 2000 runs to Wednesday 12
+    September 2001."""
+    assert end("2000-09-11", "US") == D("2001-09-12")
+
+
+def test_the_power_outage_of_december_2015_runs_a_period_to_monday_28_december() -> None:
+    """The USPTO's notice of 23 December 2015: each day from Tuesday 22 to Thursday 24 December 2015 is
+    a Federal holiday (the outage of the 22nd shut down filing and payment systems); Friday 25 is
+    Christmas Day, then the weekend: a period first filed on 22 December 2014 runs to Monday 28
+    December 2015 at the USPTO, for a PCT application received by RO/US as well (PCT Rule 80.5). The
+    outage did not close the IB in Geneva: an application received there on 28 December is late."""
+    assert end("2014-12-22", "US") == D("2015-12-28")
+    assert end("2014-12-24", "US") == D("2015-12-28")
+    assert judge("2014-12-22", "2015-12-28", "US").verdict is Verdict.VALID
+    assert judge("2014-12-22", "2015-12-28", "WO", number="PCT/US2015/067001").verdict is Verdict.VALID
+    assert end("2014-12-22", "IB") == D("2015-12-22")
+    assert judge("2014-12-22", "2015-12-28", "WO", number="PCT/IB2015/059001").verdict is Verdict.RESTORABLE
+
+
+def test_a_design_period_ending_on_21_march_2018_runs_to_22_march() -> None:
+    """Paris 4C(1): 6 months for a design. First filed on 21 September 2017, the period ends on
+    Wednesday 21 March 2018, a day the USPTO deemed a Federal holiday (notice, 1505 CNOG 62): a US
+    design application filed on Thursday 22 March 2018 is in time."""
+    assert end("2017-09-21", "US", DESIGN) == D("2018-03-22")
+    assert judge("2017-09-21", "2018-03-22", "US", kind=DESIGN).verdict is Verdict.VALID
+
+
+def test_a_restoration_window_ending_on_a_uspto_closure_runs_to_the_next_day() -> None:
+    """First filing Sunday 5 January 2014: the period ends on Monday 5 January 2015 (the USPTO open);
+    the window 2 months later (Rule 26bis.3(a), 37 CFR 1.55(c)) ends on Thursday 5 March 2015, a day
+    the USPTO deemed a Federal holiday (notice, 1445 CNOG 47), so it runs to Friday 6 March 2015: a
+    US application filed that day is restorable (unintentional), one filed on Monday 9 March invalid."""
+    assert end("2014-01-05", "US") == D("2015-01-05")
+    assert window("2014-01-05", "US") == D("2015-03-06")
+    restorable = judge("2014-01-05", "2015-03-06", "US")
+    assert restorable.verdict is Verdict.RESTORABLE
+    assert restorable.restoration is not None and restorable.restoration.criterion == "unintentional"
+    assert judge("2014-01-05", "2015-03-09", "US").verdict is Verdict.INVALID
+
+
 # ── JPO: national holidays and 29 December – 3 January (JP Patent Act Art. 3(2)) ─────────────
 
 
