@@ -22,6 +22,7 @@ DETAIL_CODES: dict[str, str] = {
     # the request as a whole
     "bodyTooLarge": "the body is larger than the endpoint takes (413)",
     "bodyUnreadable": "the body is not UTF-8 text",
+    "bodyTimeout": "the body stopped arriving, or came slower than 1 KiB/s (408)",
     "jsonInvalid": "the body is not valid JSON",
     "tooDeep": "JSON nested deeper than 32 levels",
     "tooManyItems": "more items in one array or object than allowed (10,000; 127 claims; 10,000 filings)",
