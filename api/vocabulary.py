@@ -67,6 +67,7 @@ DETAIL_CODES: dict[str, str] = {
     "weakAccessCode": "an office-chosen access code that is too easy to guess",
     "invalidDate": "not a calendar date YYYY-MM-DD",
     "notAPlausibleDate": "a date before 1883-03-20, in the future, or a claim after its filing",
+    "reportBeforeFiling": "a report dated before the filing date of the application it reports on",
     "placeholderDate": "a placeholder date such as 1900-01-01",
     "invalidCalendar": "an office calendar that cannot be read",
     "unknownKind": "not patent, utilityModel, design or trademark",
