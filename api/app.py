@@ -25,6 +25,7 @@ from api.caching import Caching
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.forwarding import ForwardToOwner
+from api.head import HeadAsGet
 from api.limits import MAX_BODY_BYTES, BodyGuard, BodyLimits
 from api.negotiation import Negotiation, RouteTable
 from api.observability import GatewayMetrics, Observability
@@ -129,7 +130,8 @@ def create_app(
             "Offices anchor filings as hashed commitments; examiners verify priority claims; anyone sees "
             "families before publication. Errors use one envelope (WIPO DAS style). Names follow WIPO ST.90.\n\n"
             "Bodies are bounded before any work: over 16 MB (65 MB for priority-document packages) is 413 "
-            "PAYLOAD_TOO_LARGE; JSON deeper than 32 levels, with more than 10,000 items in one array or object, "
+            "PAYLOAD_TOO_LARGE; a body that stops arriving for 5 s (or comes slower than 1 KiB/s) is 408 "
+            "REQUEST_TIMEOUT; JSON deeper than 32 levels, with more than 10,000 items in one array or object, "
             "more than 1,000,000 values, a string over 1 MiB or a key over 256 characters is 422 with the detail "
             "code tooDeep, tooManyItems, tooManyValues, stringTooLong, keyTooLong, numberOutOfRange or jsonInvalid. "
             "Anchoring refuses weakAccessCode (an office-chosen code with fewer than 8 distinct symbols, 5 identical "
@@ -153,10 +155,12 @@ def create_app(
     # Starlette runs the middleware added last first. From the outside in: the request id and the
     # access log see every answer, 413s and 429s included; the rate limit, then the media types
     # (406, 415) refuse before a body is read; the body is bounded before any route or parser sees
-    # it (docs/design.md#p10-no-request-can-take-the-gateway-down).
+    # it (docs/design.md#p10-no-request-can-take-the-gateway-down); a HEAD is served as its GET (api.head).
     app.add_middleware(Caching)  # ETag, Cache-Control and 304 on what the ledger says
     if owner_socket is not None:  # a read worker: outside Caching, so the owner's answers pass as they are
         app.add_middleware(ForwardToOwner, socket_path=owner_socket)
+    # HEAD of every GET resource: outside Caching, whose ETag comes from the body this drops.
+    app.add_middleware(HeadAsGet, routes=app.router.routes)
     app.add_middleware(BodyGuard, limits=body_limits or BodyLimits())
     routes = RouteTable(app.router.routes)
     app.add_middleware(Negotiation, table=routes)  # 406 / 415 before the body is read

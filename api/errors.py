@@ -65,6 +65,7 @@ STATUS: dict[type[errors.RegistryError], Answer] = {
     errors.InvalidDate: Answer(422, "INVALID_INPUT_DATA"),
     errors.InvalidClaim: Answer(422, "INVALID_INPUT_DATA"),
     errors.MalformedPackage: Answer(422, "INVALID_INPUT_DATA"),
+    errors.ReportBeforeFiling: Answer(422, "INVALID_INPUT_DATA"),
     errors.JsonTooLarge: Answer(413, "PAYLOAD_TOO_LARGE"),
     errors.Unauthenticated: Answer(401, "UNAUTHENTICATED"),
     errors.Forbidden: _FORBIDDEN,

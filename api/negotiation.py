@@ -132,7 +132,8 @@ class RouteTable:
         return table
 
     def find(self, method: str, path: str) -> tuple[str, OperationMedia] | None:
-        """The route template and media of the operation serving ``method path``, or None."""
+        """The route template and media of the operation serving ``method path``, or None; a ``HEAD`` that no
+        operation declares is its ``GET`` (:mod:`api.head` serves it so)."""
         key = (method, path)
         if key in self._static:
             return self._static[key]
@@ -143,6 +144,8 @@ class RouteTable:
             if method in methods and pattern.match(path):
                 found = (template, media)
                 break
+        if found is None and method == "HEAD":
+            return self.find("GET", path)
         if found is not None and "{" not in found[0] and len(self._static) < _MAX_CACHED:
             self._static[key] = found
         return found

@@ -4,6 +4,8 @@ JSON is lowerCamelCase (WIPO ST.90); unknown fields are refused (a typo in a fie
 silently drop data); strings are bounded, so a 10 KB "application number" is a 422, not work.
 Dates are ``YYYY-MM-DD`` strings read by :func:`registry.domain.types.parse_date`, so ``2023-02-30``
 is refused with a clear message instead of being coerced; a body holds them as ``datetime.date``.
+Every field is read strictly (one config, ``_In``): an integer is a JSON integer, and ``"12"``, ``12.0`` or
+``true`` for one is a 422 ``wrongType`` naming the field, not a number pydantic guessed.
 
 The answers (``VerificationOut``, ``FilingOut``, …) are the service's own models
 (:mod:`registry.service.answers`: the CLI prints the same answers, and ``registry`` never imports
@@ -182,7 +184,9 @@ Kind = Literal["patent", "utilityModel", "design", "trademark"]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=False, extra="forbid", frozen=True, strict=True
+    )
 
 
 class _Out(BaseModel):

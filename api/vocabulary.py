@@ -22,6 +22,7 @@ DETAIL_CODES: dict[str, str] = {
     # the request as a whole
     "bodyTooLarge": "the body is larger than the endpoint takes (413)",
     "bodyUnreadable": "the body is not UTF-8 text",
+    "bodyTimeout": "the body stopped arriving, or came slower than 1 KiB/s (408)",
     "jsonInvalid": "the body is not valid JSON",
     "tooDeep": "JSON nested deeper than 32 levels",
     "tooManyItems": "more items in one array or object than allowed (10,000; 127 claims; 10,000 filings)",
@@ -66,6 +67,7 @@ DETAIL_CODES: dict[str, str] = {
     "weakAccessCode": "an office-chosen access code that is too easy to guess",
     "invalidDate": "not a calendar date YYYY-MM-DD",
     "notAPlausibleDate": "a date before 1883-03-20, in the future, or a claim after its filing",
+    "reportBeforeFiling": "a report dated before the filing date of the application it reports on",
     "placeholderDate": "a placeholder date such as 1900-01-01",
     "invalidCalendar": "an office calendar that cannot be read",
     "unknownKind": "not patent, utilityModel, design or trademark",

@@ -32,6 +32,7 @@ has its row.
     │   ├── InvalidDate
     │   ├── InvalidClaim                    code ∈ duplicateClaim, selfClaim, claimCycle, …
     │   ├── MalformedPackage                code malformedPackage: the check archiveWellFormed
+    │   ├── ReportBeforeFiling              code reportBeforeFiling: a report dated before its application's filing
     │   └── JsonTooLarge                    API: 413 PAYLOAD_TOO_LARGE (a body over the limit)
     ├── Unauthenticated                    API: 401 UNAUTHENTICATED (no or a bad office token)
     ├── Forbidden                          API: 403 FORBIDDEN (refused before the ledger)
@@ -143,6 +144,7 @@ __all__ = [
     "ProposalNotReady",
     "RegistryError",
     "ReportAlreadyAnchored",
+    "ReportBeforeFiling",
     "SelfClaim",
     "SignatureExpired",
     "SnapshotCorrupt",
@@ -223,6 +225,13 @@ class MalformedPackage(InvalidInput):
     check ``archiveWellFormed`` fails and the package is refused unread (API: 422)."""
 
     default_code = "malformedPackage"
+
+
+class ReportBeforeFiling(InvalidInput):
+    """Raised when a search or examination report is dated (``issued``) before the filing date of the application it
+    reports on (R15): nothing is kept or anchored (API: 422)."""
+
+    default_code = "reportBeforeFiling"
 
 
 class JsonTooLarge(InvalidInput):

@@ -52,7 +52,8 @@ async def health(service: Service, response: Response) -> HealthOut:
 )
 async def health_head(service: Service) -> Response:
     """What a load balancer's probe asks: 200 while the gateway answers, with no body to read."""
-    status = (await run_in_threadpool(_health, service)).status
-    # The headers GET would send (RFC 9110 §9.3.2), without the body.
-    headers = {"Cache-Control": "no-store", "X-Health-Status": status}
+    found = await run_in_threadpool(_health, service)
+    # The headers GET would send (RFC 9110 §9.3.2), its Content-Length included, without the body.
+    length = str(len(found.model_dump_json(by_alias=True).encode()))
+    headers = {"Cache-Control": "no-store", "X-Health-Status": found.status, "Content-Length": length}
     return Response(status_code=200, media_type="application/json", headers=headers)

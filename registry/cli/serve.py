@@ -194,6 +194,7 @@ def _serve(
     from api.app import create_app
     from api.auth import TokenStore
     from api.gateway import install_gateway_requests
+    from api.limits import BodyLimits
     from api.observability import configure_logging
     from api.protocol import BoundedHttpToolsProtocol
     from registry.ops.deployment import open_deployment, resolve_node
@@ -220,7 +221,13 @@ def _serve(
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(minted, fh, indent=2)
         err.print(f"office tokens written to {target} (shown nowhere else)")
-    app = create_app(opened.service, tokens, on_shutdown=opened.service.chain.close, rate_limit=rate_limit)
+    app = create_app(
+        opened.service,
+        tokens,
+        on_shutdown=opened.service.chain.close,
+        rate_limit=rate_limit,
+        body_limits=BodyLimits(read_timeout=settings.body_read_timeout),
+    )
     # Requests between gateways (docs/spec/between-gateways.md): the nonces seen are kept in the state directory.
     install_gateway_requests(app, opened.service, opened.state.path)
     configure_logging(log_level)  # only now: a serve refused before this point leaves logging alone

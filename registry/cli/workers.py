@@ -177,6 +177,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from api.app import create_app
     from api.auth import TokenStore
+    from api.limits import BodyLimits
     from api.observability import configure_logging
     from api.protocol import BoundedHttpToolsProtocol
     from registry.ops.config import Settings
@@ -199,6 +200,7 @@ def main(argv: list[str] | None = None) -> None:
         on_shutdown=opened.service.chain.close,
         rate_limit=ns.rate_limit,
         owner_socket=ns.owner_socket,
+        body_limits=BodyLimits(read_timeout=settings.body_read_timeout),
     )
     configure_logging(ns.log_level)
     config = uvicorn.Config(

@@ -52,6 +52,7 @@ __all__ = [
     "PreparedClaim",
     "PreparedFiling",
     "check_plausible_date",
+    "check_report_issued",
     "claim_commitment",
     "claim_office",
     "prepare_filing",
@@ -149,6 +150,19 @@ def check_plausible_date(day: _dt.date, latest_block_day: _dt.date, *, target: s
             target=target,
         )
     return day
+
+
+def check_report_issued(issued: _dt.date, filing_date: _dt.date) -> _dt.date:
+    """Return ``issued`` when a report of an application filed on ``filing_date`` may carry it: a search or
+    examination report is written about an application already filed, so not before that day (R15); else raise
+    :class:`~registry.errors.ReportBeforeFiling` at ``issued``."""
+    if issued < filing_date:
+        raise errors.ReportBeforeFiling(
+            f"the report is dated {issued.isoformat()}, before {filing_date.isoformat()}, the filing date of the"
+            " application it reports on: give the day it was issued",
+            target="issued",
+        )
+    return issued
 
 
 def prepare_filing(

@@ -29,3 +29,10 @@ class Settings(BaseSettings):
     key_passphrase: SecretStr | None = Field(default=None, description="Unlocks the office keys in the state dir.")
     confirmations: int = Field(default=0, ge=0, le=1000, description="Blocks the index waits before reading.")
     scrypt_n: int = Field(default=2**18, description="scrypt cost for new keys (lower only for tests and demos).")
+    body_read_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="Seconds a request body may go without a byte arriving before the gateway answers 408"
+        " (api.limits); a body must also keep arriving at 1 KiB/s on average after that start.",
+    )

@@ -39,6 +39,7 @@ from registry.domain.filings import (
     FilingInput,
     PreparedFiling,
     check_plausible_date,
+    check_report_issued,
     claim_commitment,
     prepare_filing,
 )
@@ -461,12 +462,14 @@ class RegistryService:
 
         docs/spec/entries.md#document-digests-and-reports: the ledger holds ``reportDigest``, the SHA-256 bound to the
         commitment with the report tag, and emits ``ReportAnchored``. 403 when only other offices hold the
-        application, 404 when nobody does, 409 when ``office`` already anchored this report; the
+        application, 404 when nobody does, 422 :class:`~registry.errors.ReportBeforeFiling` when ``issued`` is before
+        its filing date, 409 when ``office`` already anchored this report; the
         answer is the report as the index holds it once mined.
         """
         client = self._client(office)
         self.sync()
         record = self.own_record(office, commitment)
+        check_report_issued(issued, record.filing_date)
         digest = bound_report_digest(commitment, sha256)
         rid = report_id(office, digest)
         with self._write_locks[office]:

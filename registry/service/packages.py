@@ -124,7 +124,8 @@ def create_package(
 
     ``files`` = (name, media type, bytes): the application as filed; ``bibliographic`` is the ST.96 XML, kept as
     ``biblio.xml``. Without ``access_code`` the office's seed derives it. 422 ``commitmentMismatch`` when number and
-    code do not give ``commitment``; 403/404 as :meth:`RegistryService.own_record`.
+    code do not give ``commitment``; 422 ``required`` for no file, an empty file or an empty ``bibliographic``;
+    403/404 as :meth:`RegistryService.own_record`.
     """
     client = service.client_for(office)
     try:
@@ -152,6 +153,21 @@ def create_package(
         listed.append((BIBLIOGRAPHIC_NAME, "application/xml", bibliographic))
     if not files:
         raise errors.InvalidInput("a package carries the application as filed: give at least one file", target="file")
+    # An empty part is no document (a file picker that sent nothing): refused before anything is anchored.
+    empty = [name for name, _m, data in files if not data]
+    if empty:
+        raise errors.InvalidInput(
+            f"the file {empty[0][:80]!r} is empty: a package carries the application as filed, every file with its"
+            " content",
+            code="required",
+            target="file",
+        )
+    if bibliographic is not None and not bibliographic:
+        raise errors.InvalidInput(
+            "the bibliographic part is empty: give the ST.96 XML or leave the part out",
+            code="required",
+            target="bibliographic",
+        )
     names = [name for name, _m, _d in listed]
     if len(set(names)) != len(names) or {MANIFEST_NAME, SIGNATURE_NAME} & set(names):
         raise errors.InvalidInput(

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from registry import errors
 from registry.domain.commitments import REPORT_KINDS, bound_report_digest, to_hex
-from registry.domain.filings import check_plausible_date
+from registry.domain.filings import check_plausible_date, check_report_issued
 from registry.domain.types import Commitment, as_commitment, parse_date
 from registry.index import Index, IndexedReport, node_id, parse_node, report_id
 from registry.service import LedgerAck, RegistryService
@@ -246,7 +246,9 @@ class Reports:
 
         The file is kept first (atomically, content-addressed) and mapped to its report id: a report
         the ledger holds is never without its file here; a file whose anchoring failed is harmless and
-        taken again by a retry.
+        taken again by a retry. Before that, every refusal: a file empty or over 16 MB, another office's or an unknown
+        application (403/404), a report ``issued`` before the application's filing date
+        (:class:`~registry.errors.ReportBeforeFiling`).
         """
         if len(data) > MAX_REPORT_BYTES:
             raise errors.InvalidInput("the report is larger than 16 MB", code="tooLarge", target="file")
@@ -254,7 +256,8 @@ class Reports:
             raise errors.InvalidInput("the report file is empty", code="required", target="file")
         if not self.index.contains(office, commitment):
             self.service.sync()
-        self.service.own_record(office, commitment)  # 403 / 404 before the file is kept
+        record = self.service.own_record(office, commitment)  # 403 / 404 before the file is kept
+        check_report_issued(issued, record.filing_date)  # and a report dated before the filing (422)
         kept = media_type_or_default(media_type)
         sha256 = self.files.put(data, media_type=kept)
         digest = bound_report_digest(commitment, bytes.fromhex(sha256))

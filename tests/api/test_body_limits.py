@@ -6,24 +6,34 @@ with SIGSEGV, because py_ecc (imported by eth-account) raises the interpreter's 
 That test runs a real ``prioreg serve`` process and checks that it answers afterwards. The others
 drive the ASGI app: every body beyond a limit — deep, long, many items, chunked without a length —
 is refused in the envelope before any route runs, and bodies inside the limits are unaffected.
+
+A body that does not arrive (a ``Content-Length`` the client never fills, a trickle) is 408 after the read
+timeout: tested over raw sockets against uvicorn serving the app (an HTTP client would send the whole body), with
+the timeout set to half a second, and once against ``prioreg serve`` with ``PRIOREG_BODY_READ_TIMEOUT``.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import TokenStore
-from api.limits import MAX_BODY_BYTES, PACKAGE_BODY_BYTES, BodyGuard, BodyLimits
+from api.limits import BODY_READ_TIMEOUT, MAX_BODY_BYTES, PACKAGE_BODY_BYTES, BodyGuard, BodyLimits
+from api.protocol import BoundedHttpToolsProtocol
+from registry.ops.config import Settings
 from tests.api.conftest import Api
 from tests.api.helpers import assert_envelope, claim, filing, fresh_access_code, verify_body
 from tests.reliability.support import ROOT, soak
@@ -211,3 +221,154 @@ def test_a_route_with_its_own_limit_takes_more_than_the_others(api: Api) -> None
         reached = client.post(VERIFY, content=big, headers=JSON)
         assert assert_envelope(reached, 422, "INVALID_INPUT_DATA")["details"][0]["target"] == "padding"
         assert client.post(VERIFY, json=_good_verify_body()).status_code == 200
+
+
+# ── a body that does not arrive ─────────────────────────────────────────────────────────────
+
+READ_TIMEOUT = 0.5
+
+
+@pytest.fixture(scope="module")
+def served(api: Api) -> Iterator[int]:
+    """The app on uvicorn (as ``prioreg serve`` runs it) on a free loopback port, with a half-second read timeout."""
+    app = create_app(
+        api.service, TokenStore(), follow_index=False, rate_limit=0, body_limits=BodyLimits(read_timeout=READ_TIMEOUT)
+    )
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, http=BoundedHttpToolsProtocol, log_config=None, access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield int(sock.getsockname()[1])
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+def _post_head(path: str, length: int, content_type: str = "application/json") -> bytes:
+    return (
+        f"POST {path} HTTP/1.1\r\nhost: t\r\ncontent-type: {content_type}\r\ncontent-length: {length}\r\n\r\n"
+    ).encode()
+
+
+def _answer(conn: socket.socket, *, until_closed: bool = True) -> tuple[bytes, dict[str, Any], bytes]:
+    """The head and the JSON body of one answer, and (``until_closed``) what came after it before the server closed."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        assert chunk, f"the server closed without an answer: {data!r}"
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.lower().split(b"\r\n")
+    (length,) = [int(line.split(b":")[1]) for line in lines if line.startswith(b"content-length:")]
+    while len(rest) < length:
+        rest += conn.recv(65536)
+    after = rest[length:]
+    while until_closed and (chunk := conn.recv(65536)):
+        after += chunk
+    return head, json.loads(rest[:length]), after
+
+
+def _timed_out(head: bytes, body: dict[str, Any]) -> None:
+    assert head.startswith(b"HTTP/1.1 408 "), head
+    assert b"connection: close" in head.lower()
+    error = body["error"]
+    assert error["code"] == "REQUEST_TIMEOUT" and set(error) == {"code", "message", "details"}
+    assert [d["code"] for d in error["details"]] == ["bodyTimeout"]
+
+
+def test_a_body_shorter_than_its_content_length_is_408_after_the_read_timeout(served: int) -> None:
+    with socket.create_connection(("127.0.0.1", served), timeout=10) as conn:
+        conn.sendall(_post_head(VERIFY, 100) + b'{"priority":')
+        sent = time.monotonic()
+        head, body, after = _answer(conn)
+        waited = time.monotonic() - sent
+    _timed_out(head, body)
+    assert after == b""  # and the connection is closed: the missing bytes are never taken as a next request
+    assert READ_TIMEOUT * 0.9 <= waited < READ_TIMEOUT + 2.0, waited
+
+
+def test_a_body_trickled_faster_than_the_timeout_but_slower_than_1_kib_a_second_is_408(served: int) -> None:
+    with socket.create_connection(("127.0.0.1", served), timeout=10) as conn:
+        conn.sendall(_post_head(VERIFY, 10_000))
+        started = time.monotonic()
+        answered = b""
+        conn.settimeout(READ_TIMEOUT / 3)
+        while not answered and time.monotonic() - started < 10:
+            try:
+                conn.sendall(b" ")  # one byte every READ_TIMEOUT / 3 seconds: never idle for a whole timeout
+                answered = conn.recv(65536)
+            except TimeoutError:
+                continue
+        waited = time.monotonic() - started
+    head, _, body = answered.partition(b"\r\n\r\n")
+    _timed_out(head, json.loads(body))
+    assert waited < READ_TIMEOUT + 2.0, waited
+
+
+def test_a_stalled_multipart_upload_is_408_too(served: int) -> None:
+    start = b'--b\r\ncontent-disposition: form-data; name="file"; filename="d.pdf"\r\n\r\n%PDF-1.7'
+    with socket.create_connection(("127.0.0.1", served), timeout=10) as conn:
+        conn.sendall(_post_head("/v1/documents/verify", 10_000, "multipart/form-data; boundary=b") + start)
+        head, body, after = _answer(conn)
+    _timed_out(head, body)
+    assert after == b""
+
+
+def test_a_body_that_pauses_less_than_the_timeout_is_read_and_the_server_keeps_answering(served: int) -> None:
+    for _ in range(3):  # requests that timed out hold nothing: three more stall and end in turn
+        with socket.create_connection(("127.0.0.1", served), timeout=10) as conn:
+            conn.sendall(_post_head(VERIFY, 50) + b"{")
+            _timed_out(*_answer(conn)[:2])
+    body = json.dumps(_good_verify_body()).encode()
+    with socket.create_connection(("127.0.0.1", served), timeout=10) as conn:
+        conn.sendall(_post_head(VERIFY, len(body)) + body[:20])
+        time.sleep(READ_TIMEOUT / 2)
+        conn.sendall(body[20:])
+        head, answer, _ = _answer(conn, until_closed=False)
+    assert head.startswith(b"HTTP/1.1 200 "), head
+    assert answer["verdict"] == "notFound"
+    with httpx.Client(base_url=f"http://127.0.0.1:{served}", timeout=10) as client:
+        assert client.get("/v1/health").status_code == 200
+
+
+def test_the_read_timeout_is_a_setting_of_a_few_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PRIOREG_BODY_READ_TIMEOUT", raising=False)
+    assert Settings().body_read_timeout == BODY_READ_TIMEOUT == BodyLimits().read_timeout == 5.0
+    monkeypatch.setenv("PRIOREG_BODY_READ_TIMEOUT", "1.5")
+    assert Settings().body_read_timeout == 1.5
+    for bad in ("0", "-1", "301", "soon"):
+        monkeypatch.setenv("PRIOREG_BODY_READ_TIMEOUT", bad)
+        with pytest.raises(ValueError, match="body_read_timeout"):
+            Settings()
+
+
+@pytest.mark.slow
+def test_prioreg_serve_ends_a_stalled_body_after_prioreg_body_read_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRIOREG_BODY_READ_TIMEOUT", "1")
+    # Two processes: the owner and a read worker (registry.cli.workers) each take the setting.
+    log = tmp_path / "server.log"
+    server = soak.ServerProcess(tmp_path / "state", tmp_path / "tokens.json", log_path=log, workers=2)
+    server.start()
+    try:
+        conns = [socket.create_connection(("127.0.0.1", server.port), timeout=15) for _ in range(4)]
+        started = time.monotonic()
+        for conn in conns:
+            conn.sendall(_post_head(VERIFY, 100) + b"{")
+        for conn in conns:
+            with conn:
+                _timed_out(*_answer(conn)[:2])
+        assert time.monotonic() - started < 6.0
+        with httpx.Client(base_url=server.base_url, timeout=10.0) as client:
+            assert client.get("/v1/health").status_code == 200
+    finally:
+        server.stop()

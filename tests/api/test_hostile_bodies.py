@@ -13,7 +13,10 @@ import datetime as _dt
 import hashlib
 
 import httpx
+import pytest
+from pydantic import BaseModel
 
+from api import schemas
 from registry.domain.filings import FilingInput
 from registry.domain.packages import _zip
 from registry.domain.types import IpRightKind
@@ -84,3 +87,48 @@ def test_a_package_whose_manifest_nests_deep_is_a_failed_check_not_a_500(api: Ap
     assert checks["archiveWellFormed"]["passed"] is True
     assert checks["manifestCanonical"]["passed"] is False and "deeper" in checks["manifestCanonical"]["message"]
     assert api.client.get("/v1/health").status_code == 200
+
+
+# ── numbers are numbers ──────────────────────────────────────────────────────────────────
+
+
+@pytest.fixture(scope="module")
+def retrieval(api: Api) -> dict[str, object]:
+    """A ``POST /v1/priority-documents/retrieve`` body for an application JP anchored (without a document)."""
+    anchored = api.client.post("/v1/filings", json=filing("2017-187302", "2017-09-27"), headers=api.auth("JP"))
+    assert anchored.status_code == 201, anchored.text
+    code = anchored.json()["accessCode"]
+    return {"ipOfficeCode": "JP", "applicationNumber": "2017-187302", "filingDate": "2017-09-27", "accessCode": code}
+
+
+@pytest.mark.parametrize(
+    "version",
+    ["1", 1.0, 1.5, True, False, "0x1"],
+    ids=["a string", "a whole float", "a fraction", "true", "false", "a hex string"],
+)
+def test_an_integer_field_given_a_string_a_float_or_a_boolean_is_422_naming_the_field(
+    api: Api, retrieval: dict[str, object], version: object
+) -> None:
+    body = {**retrieval, "version": version}
+    response = api.client.post("/v1/priority-documents/retrieve", json=body, headers=api.auth("US"))
+    error = assert_envelope(response, 422, "INVALID_INPUT_DATA")
+    assert error["details"] == [
+        {"code": "wrongType", "message": "Input should be a valid integer", "target": "version"}
+    ]
+    assert "(version)" in error["message"]
+
+
+def test_the_same_integer_field_given_an_integer_is_read(api: Api, retrieval: dict[str, object]) -> None:
+    # No document yet: the same 404 as for an unknown application, past the schema.
+    response = api.client.post(
+        "/v1/priority-documents/retrieve", json={**retrieval, "version": 1}, headers=api.auth("US")
+    )
+    assert_envelope(response, 404, "NOT_FOUND")
+
+
+def test_every_request_model_reads_its_fields_strictly() -> None:
+    # One config for every JSON body (api.schemas._In): a field added later is strict too.
+    models = [getattr(schemas, name) for name in schemas.__all__ if name.endswith("In")]
+    assert len(models) >= 9, models
+    for model in models:
+        assert issubclass(model, BaseModel) and model.model_config.get("strict") is True, model

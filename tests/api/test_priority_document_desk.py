@@ -110,6 +110,22 @@ def test_creating_follows_the_office_endpoint_codes(api: Api, made: Made) -> Non
     assert_envelope(too_many, 422, "INVALID_INPUT_DATA")
 
 
+def test_a_package_of_empty_files_is_refused_and_no_version_is_anchored(api: Api, made: Made) -> None:
+    versions = len(api.client.get(f"/v1/applications/{made.commitment}").json()["versions"])
+    url = f"/v1/applications/{made.commitment}/priority-document"
+    for files, target in (
+        ([("file", ("application.pdf", b"", "application/pdf"))], "file"),
+        ([("file", ("application.pdf", PDF, "application/pdf")), ("file", ("claims.xml", b"", "text/xml"))], "file"),
+        ([("file", ("application.pdf", PDF, "application/pdf")), ("bibliographic", ("b.xml", b"", "text/xml"))],
+         "bibliographic"),
+    ):  # fmt: skip
+        answer = api.client.post(url, files=files, data={"applicationNumber": NUMBER}, headers=api.auth("JP"))
+        error = assert_envelope(answer, 422, "INVALID_INPUT_DATA")
+        assert error["details"][0]["code"] == "required" and error["details"][0]["target"] == target, error
+        assert "empty" in error["message"]
+    assert len(api.client.get(f"/v1/applications/{made.commitment}").json()["versions"]) == versions
+
+
 def test_another_office_retrieves_the_package_with_the_code(api: Api, made: Made) -> None:
     answer = _retrieve(api, **_ask(made))
     assert answer.status_code == 200, answer.text

@@ -173,6 +173,19 @@ def test_a_bad_kind_or_date_is_a_422(world: World, kind: str, issued: str, code:
     assert (error["details"][0]["code"], error["details"][0]["target"]) == (code, target)
 
 
+def test_a_report_dated_before_its_applications_filing_is_a_422_and_nothing_is_anchored(world: World) -> None:
+    # B was filed on 2018-09-06 (US); a report of it issued the day before cannot be.
+    before = world.get(f"/v1/families/{world.b}/reports", "US").json()
+    head = world.service.chain.block_number()
+    answer = _upload(world.client, world.b, world.auth("US"), data=b"a report of B, misdated", issued="2018-09-05")
+    error = assert_envelope(answer, 422, "INVALID_INPUT_DATA")
+    (detail,) = error["details"]
+    assert (detail["code"], detail["target"]) == ("reportBeforeFiling", "issued")
+    assert "2018-09-05" in error["message"] and "2018-09-06" in error["message"]
+    assert world.service.chain.block_number() == head
+    assert world.get(f"/v1/families/{world.b}/reports", "US").json() == before
+
+
 def test_a_report_needs_a_file_as_multipart(world: World) -> None:
     missing = world.client.post(
         f"/v1/applications/{world.b}/reports",
@@ -193,7 +206,9 @@ def test_a_report_over_the_body_limit_is_a_413(world: World) -> None:
 
 
 def test_the_owner_and_the_confirmed_member_list_the_familys_reports(world: World) -> None:
-    us_report = _upload(world.client, world.b, world.auth("US"), data=b"US office action", kind="officeAction")
+    us_report = _upload(
+        world.client, world.b, world.auth("US"), data=b"US office action", kind="officeAction", issued="2019-01-15"
+    )
     assert us_report.status_code == 201, us_report.text
     expected_ids = [world.report["reportId"], us_report.json()["reportId"]]
     for office in ("JP", "US"):
