@@ -119,14 +119,31 @@ def serve_cmd(
 
 
 def listen_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to ``host:port`` as uvicorn binds one (``SO_REUSEADDR``, inheritable, IPv6 for ``::``).
+    """A TCP socket bound to ``host:port`` as uvicorn binds one (``SO_REUSEADDR``, inheritable, IPv6 for ``::``),
+    which the read workers' own sockets may join (``SO_REUSEPORT`` where the system has it, registry.cli.workers).
 
-    Refused with one line naming the address when the port is taken or the host is not this machine's.
+    Refused with one line naming the address when the port is taken or the host is not this machine's. The address
+    is tried first without ``SO_REUSEPORT``: another gateway listening there refuses this one, as before, instead
+    of sharing its port with it.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    probe = _bound(family, host, port, reuse_port=False)
+    if not hasattr(socket, "SO_REUSEPORT"):
+        probe.set_inheritable(True)
+        return probe
+    port = probe.getsockname()[1]  # the one the system chose for --port 0
+    probe.close()
+    sock = _bound(family, host, port, reuse_port=True)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _bound(family: socket.AddressFamily, host: str, port: int, *, reuse_port: bool) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
@@ -134,7 +151,6 @@ def listen_socket(host: str, port: int) -> socket.socket:
         raise errors.RegistryError(
             f"cannot listen on {host}:{port}: {reason}; choose another --port or --host"
         ) from None
-    sock.set_inheritable(True)
     return sock
 
 

@@ -8,6 +8,7 @@ goes with them — also when the gateway is killed; a worker that dies is starte
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import signal
@@ -157,6 +158,38 @@ def test_two_processes_answer_one_writes_and_a_write_is_acknowledged_once(tmp_pa
         assert server.stop() == 0
         assert not any(_alive(pid) for pid in readers)
         assert _lock_is_free(state)
+    finally:
+        server.kill()
+
+
+def test_connections_opened_at_once_are_spread_over_both_processes_and_the_port_stays_theirs(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    server = soak.ServerProcess(tmp_path / "state", tmp_path / "tokens.json", log_path=log, workers=2)
+    server.start()
+    try:
+        assert len(_answering(server.base_url, want=2)) == 2
+        # As wrk opens its 32 connections: all of them first, then a request on each. On one shared listening
+        # socket the process that woke first could accept the whole burst (3 of 10 wrk runs at one process's
+        # rate); each process has its own socket in one SO_REUSEPORT group, and the kernel spreads them.
+        connections = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(32)]
+        for connection in connections:
+            connection.connect()
+        answered: dict[int, int] = {}
+        for connection in connections:
+            connection.request("GET", "/metrics")
+            pid = int(_INFO.search(connection.getresponse().read().decode()).group(1))  # type: ignore[union-attr]
+            answered[pid] = answered.get(pid, 0) + 1
+            connection.close()
+        assert len(answered) == 2 and min(answered.values()) >= 4, answered
+
+        # The group is this gateway's: another gateway asking for the port is refused, as on any port in use.
+        other = [*PRIOREG, "serve", "--demo", "--offices", "JP", "--state-dir", str(tmp_path / "other")]
+        refused = subprocess.run(
+            [*other, "--port", str(server.port)], capture_output=True, text=True, env=ENV, timeout=120, check=False
+        )
+        assert refused.returncode == 2 and f"cannot listen on 127.0.0.1:{server.port}" in refused.stderr, refused
+        assert not (tmp_path / "other").exists()
+        assert server.stop() == 0
     finally:
         server.kill()
 
