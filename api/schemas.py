@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
 from registry.domain.offices import validate_office
 from registry.domain.types import parse_date
@@ -83,6 +83,7 @@ __all__ = [
     "ClaimIn",
     "ClaimOut",
     "Commitment",
+    "DigitsOnly",
     "DocumentVerifyIn",
     "DocumentVerifyOut",
     "ErrorBody",
@@ -122,6 +123,22 @@ __all__ = [
 ]
 
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class DigitsOnly:
+    """An integer of a query string or path read from its digits alone: ``10``, not ``10.0``, ``1_000``, ``+10``,
+    `` 10 `` or ``١٠``, which pydantic's lax reading takes as numbers (a body's integers are strict JSON integers,
+    ``_In``). Refused as pydantic refuses ``abc`` there (``int_parsing``: the detail code ``wrongType``); the
+    schema stays the integer's."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(_digits_only, handler(source))
+
+
+def _digits_only(value: Any) -> Any:
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise PydanticCustomError("int_parsing", "Input should be a whole number written in digits (0-9)")
+    return value
 
 
 class _IsoDateText:

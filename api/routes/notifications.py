@@ -27,7 +27,7 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CallerOffice, Service
-from api.schemas import ErrorEnvelope, NotificationsOut
+from api.schemas import DigitsOnly, ErrorEnvelope, NotificationsOut
 from registry import errors
 from registry.service import RegistryService
 from registry.service.notifications import (
@@ -65,7 +65,9 @@ AfterQuery = Annotated[
         description="A cursor (a notification's `cursor`, or `next`): only what came after it. None: from the start.",
     ),
 ]
-LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"At most this many, 1 to {MAX_LIMIT:,}.")]
+LimitQuery = Annotated[
+    int, DigitsOnly(), Query(ge=1, le=MAX_LIMIT, description=f"At most this many, 1 to {MAX_LIMIT:,}.")
+]
 WaitQuery = Annotated[
     float,
     Query(

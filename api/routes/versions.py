@@ -13,13 +13,13 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Service
 from api.routes.applications import CommitmentPath, commitment_from_path
-from api.schemas import ApplicationVersionOut, ErrorEnvelope
+from api.schemas import ApplicationVersionOut, DigitsOnly, ErrorEnvelope
 from registry.domain.commitments import to_hex
 from registry.errors import NotFound
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
-VersionPath = Annotated[int, Path(description="A version number, from 1.", examples=[1], ge=1, le=2**32)]
+VersionPath = Annotated[int, DigitsOnly(), Path(description="A version number, from 1.", examples=[1], ge=1, le=2**32)]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope, "description": "Nothing is anchored under this commitment, or not this version."},
     422: {"model": ErrorEnvelope, "description": "Not a commitment, or not a version number."},

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -132,3 +133,31 @@ def test_every_request_model_reads_its_fields_strictly() -> None:
     assert len(models) >= 9, models
     for model in models:
         assert issubclass(model, BaseModel) and model.model_config.get("strict") is True, model
+
+
+@pytest.fixture(scope="module")
+def anchored(api: Api) -> str:
+    """The commitment of a JP filing, for the version path."""
+    response = api.client.post("/v1/filings", json=filing("2017-187099", "2017-09-27"), headers=api.auth("JP"))
+    assert response.status_code == 201, response.text
+    commitment: str = response.json()["commitment"]
+    return commitment
+
+
+@pytest.mark.parametrize("given", ["2.0", "1_0", "+2", " 2", "٢", "0x2", "1e1", "abc"])
+def test_a_query_or_path_integer_not_written_in_digits_is_422_like_any_non_number(
+    api: Api, anchored: str, given: str
+) -> None:
+    limit = api.client.get("/v1/notifications", params={"limit": given}, headers=api.auth("JP"))
+    error = assert_envelope(limit, 422, "INVALID_INPUT_DATA")
+    assert [(d["code"], d["target"]) for d in error["details"]] == [("wrongType", "limit")], error
+    version = api.client.get(f"/v1/applications/{anchored}/versions/{quote(given)}")
+    error = assert_envelope(version, 422, "INVALID_INPUT_DATA")
+    assert [d["code"] for d in error["details"]] == ["wrongType"], error
+
+
+def test_the_same_query_and_path_integers_written_in_digits_are_read(api: Api, anchored: str) -> None:
+    page = api.client.get("/v1/notifications", params={"limit": "2"}, headers=api.auth("JP"))
+    assert page.status_code == 200 and len(page.json()["notifications"]) <= 2, page.text
+    version = api.client.get(f"/v1/applications/{anchored}/versions/1")
+    assert version.status_code == 200 and version.json()["version"] == 1, version.text
