@@ -5,10 +5,18 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import uvicorn
+from starlette.types import ASGIApp
 
+from api.protocol import BoundedHttpToolsProtocol
 from registry.domain.accesscodes import generate
 
 COMMITMENT = re.compile(r"^0x[0-9a-f]{64}$")
@@ -159,3 +167,26 @@ def check(answer: dict[str, Any], name: str) -> dict[str, Any]:
     (found,) = [c for c in answer["checks"] if c["name"] == name]
     result: dict[str, Any] = found
     return result
+
+
+@contextmanager
+def on_uvicorn(app: ASGIApp, **config: Any) -> Iterator[int]:
+    """``app`` on uvicorn in a thread, as ``prioreg serve`` runs it (the bounded request head of
+    :mod:`api.protocol`), on a free loopback port: the port, until the block ends."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(
+        uvicorn.Config(app, http=BoundedHttpToolsProtocol, log_config=None, access_log=False, **config)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield int(sock.getsockname()[1])
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()

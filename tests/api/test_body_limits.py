@@ -18,7 +18,6 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,16 +25,14 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import TokenStore
 from api.limits import BODY_READ_TIMEOUT, MAX_BODY_BYTES, PACKAGE_BODY_BYTES, BodyGuard, BodyLimits
-from api.protocol import BoundedHttpToolsProtocol
 from registry.ops.config import Settings
 from tests.api.conftest import Api
-from tests.api.helpers import assert_envelope, claim, filing, fresh_access_code, verify_body
+from tests.api.helpers import assert_envelope, claim, filing, fresh_access_code, on_uvicorn, verify_body
 from tests.reliability.support import ROOT, soak
 
 JSON = {"content-type": "application/json"}
@@ -234,22 +231,8 @@ def served(api: Api) -> Iterator[int]:
     app = create_app(
         api.service, TokenStore(), follow_index=False, rate_limit=0, body_limits=BodyLimits(read_timeout=READ_TIMEOUT)
     )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, http=BoundedHttpToolsProtocol, log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield int(sock.getsockname()[1])
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
+    with on_uvicorn(app) as port:
+        yield port
 
 
 def _post_head(path: str, length: int, content_type: str = "application/json") -> bytes:

@@ -11,15 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
-from api.protocol import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
+from api.protocol import MAX_HEAD_BYTES
+from tests.api.helpers import on_uvicorn
 
 
 async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -34,22 +33,8 @@ async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(_app, http=BoundedHttpToolsProtocol, log_config=None, access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield int(sock.getsockname()[1])
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
+    with on_uvicorn(_app, lifespan="off") as served:
+        yield served
 
 
 def _exchange(port: int, data: bytes) -> bytes:
