@@ -188,7 +188,7 @@ def test_the_snow_of_february_2010_chains_a_weekend_end_past_monday_and_tuesday(
     """First filing Friday 6 February 2009: 12 months end on Saturday 6 February 2010; Sunday follows,
     and the USPTO deemed Monday 8 and Tuesday 9 February 2010 (snow) Federal holidays, so the period
     runs to Wednesday 10 February 2010 (the next day open on the shipped data: no notice for 10-11
-    February was found, CALENDARS.md). A first filing of Monday 8 February 2009 runs there too."""
+    February was found, CALENDARS.md). A first filing of Sunday 8 February 2009 runs there too."""
     assert end("2009-02-06", "US") == D("2010-02-10")
     assert end("2009-02-08", "US") == D("2010-02-10")
     assert judge("2009-02-06", "2010-02-10", "US").verdict is Verdict.VALID
