@@ -12,6 +12,9 @@ is closed, since the rest of that head cannot be told from the next request: the
 closed first, and what the client still sends is read and dropped for up to :data:`_LINGER_SECONDS` and
 :data:`_LINGER_BYTES` (closing at once, with its bytes unread, makes the kernel reset the connection, and the client
 may lose the answer it had not read yet: Apache's "lingering close").
+
+What the parser cannot read at all (not HTTP/1.1, a bad request line or header) gets ``400 Bad Request`` in the same
+envelope (``BAD_REQUEST``) instead of uvicorn's ``text/plain`` line, and the connection is closed as uvicorn closes it.
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ _REFUSAL: Final = (
     b"content-length: " + str(len(_BODY)).encode() + b"\r\n"
     b"connection: close\r\n\r\n" + _BODY
 )
+
+_UNREADABLE = json.dumps(
+    {"error": {"code": "BAD_REQUEST", "message": "the request is not HTTP/1.1 this gateway can read", "details": []}},
+    separators=(",", ":"),
+).encode()
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -99,6 +107,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self._tail = data[-3:]
         else:
             self._head_bytes = 0
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to what httptools cannot parse (``msg``, already logged), in the API's envelope."""
+        content = [b"HTTP/1.1 400 Bad Request\r\n"]
+        for name, value in self.server_state.default_headers:
+            content.extend([name, b": ", value, b"\r\n"])
+        content.append(b"content-type: application/json\r\ncontent-length: %d\r\n" % len(_UNREADABLE))
+        content.extend([b"connection: close\r\n\r\n", _UNREADABLE])
+        self.transport.write(b"".join(content))
+        self.transport.close()
 
     def _refuse(self) -> None:
         self.logger.warning("a request head over %d bytes was refused with 431", MAX_HEAD_BYTES)

@@ -254,11 +254,14 @@ def _serve(
     err.print(f"API docs: http://{host}:{port}/docs — examiner's page: http://{host}:{port}/")
     # Logging is ours (configure_logging): uvicorn must neither reconfigure it nor log access twice.
     # The request head bounded as it arrives (api.protocol): httptools alone read a 200 MB header whole.
+    # No WebSocket (the API has none): an upgrade request is read as plain HTTP, so it gets the API's answer
+    # instead of a text/plain 403 from the WebSocket protocol (the read workers run the same).
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
         http=BoundedHttpToolsProtocol,
+        ws="none",
         log_config=None,
         log_level=log_level.lower(),
         access_log=False,

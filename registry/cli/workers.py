@@ -229,6 +229,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     configure_logging(ns.log_level)
     config = uvicorn.Config(
-        app, http=BoundedHttpToolsProtocol, log_config=None, log_level=ns.log_level.lower(), access_log=False
+        app, http=BoundedHttpToolsProtocol, ws="none", log_config=None, log_level=ns.log_level.lower(), access_log=False
     )
     uvicorn.Server(config).run(sockets=[listen])

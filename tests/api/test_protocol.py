@@ -130,3 +130,24 @@ def test_a_head_split_over_many_small_chunks_is_measured_whole(port: int) -> Non
         while chunk := conn.recv(65536):
             refused += chunk
     _refused(refused)
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 40,
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"GET / HTTP/1.1\r\nno colon\r\n\r\n",
+    ],
+    ids=["tls-hello", "http-9.9", "header-without-colon"],
+)
+def test_what_the_parser_cannot_read_is_a_400_in_the_envelope_and_the_connection_closes(
+    port: int, garbage: bytes
+) -> None:
+    answer = _exchange(port, garbage)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), answer[:200]
+    assert b"content-type: application/json" in head.lower() and b"connection: close" in head.lower()
+    assert json.loads(body) == {
+        "error": {"code": "BAD_REQUEST", "message": "the request is not HTTP/1.1 this gateway can read", "details": []}
+    }

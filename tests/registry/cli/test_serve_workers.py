@@ -9,9 +9,11 @@ goes with them — also when the gateway is killed; a worker that dies is starte
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -81,6 +83,20 @@ def _lock_is_free(state: Path) -> bool:
         "try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept OSError: sys.exit(1)"
     )
     return subprocess.run([sys.executable, "-c", probe, str(state / "writer.lock")], check=False).returncode == 0
+
+
+def _raw(port: int, data: bytes) -> tuple[bytes, bytes]:
+    """Send ``data`` on a new connection; the head and body of the answer (read to its Content-Length)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        conn.sendall(data)
+        out = b""
+        while b"\r\n\r\n" not in out and (chunk := conn.recv(65536)):
+            out += chunk
+        head, _, body = out.partition(b"\r\n\r\n")
+        length = int(re.search(rb"content-length: (\d+)", head, re.IGNORECASE).group(1))  # type: ignore[union-attr]
+        while len(body) < length and (chunk := conn.recv(65536)):
+            body += chunk
+        return head, body
 
 
 def _filing(number: str) -> dict[str, str]:
@@ -181,6 +197,18 @@ def test_connections_opened_at_once_are_spread_over_both_processes_and_the_port_
             answered[pid] = answered.get(pid, 0) + 1
             connection.close()
         assert len(answered) == 2 and min(answered.values()) >= 4, answered
+
+        # What is not this API's HTTP gets the API's envelope from every process, not uvicorn's text/plain: a
+        # WebSocket upgrade (the API has none) is read as the plain GET it carries, bytes no parser reads are a 400.
+        upgrade = (
+            b"GET /v1/health HTTP/1.1\r\nhost: t\r\nconnection: Upgrade\r\nupgrade: websocket\r\n"
+            b"sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+        for _ in range(8):
+            head, body = _raw(server.port, upgrade)
+            assert head.startswith(b"HTTP/1.1 200 ") and json.loads(body)["status"], head
+            head, body = _raw(server.port, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 40)
+            assert head.startswith(b"HTTP/1.1 400 ") and json.loads(body)["error"]["code"] == "BAD_REQUEST", head
 
         # The group is this gateway's: another gateway asking for the port is refused, as on any port in use.
         other = [*PRIOREG, "serve", "--demo", "--offices", "JP", "--state-dir", str(tmp_path / "other")]
