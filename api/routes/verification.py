@@ -3,9 +3,12 @@ the access code is the secret, and a wrong one looks exactly like an unknown app
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from api.deps import Service
 from api.schemas import ErrorEnvelope, VerificationOut, VerifyIn
@@ -22,16 +25,45 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+#: The body as FastAPI declares a model body (api.openapi adds ``VerifyIn`` and what it uses to the components).
+_BODY = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/VerifyIn"}}}, "required": True}
+
+
+def _verify_in(raw: bytes) -> VerifyIn:
+    """The body read as FastAPI reads a model body: the same validation, the same errors at the same places
+    (``body.priority.filingDate``), so the same envelopes (api.errors).
+
+    Read here rather than by FastAPI because this is the call served at scale: FastAPI's body machinery and
+    its re-validation of the answer cost 16 of ~230 µs of CPU a verification (whole app in process, POST
+    /v1/priority-claims/verify, minimum of 15 x 500, three alternated runs: 227-232 -> 211-216 µs).
+    """
+    if not raw:
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:  # api.limits has read the body as JSON already; kept for a caller without it
+        error = {"type": "json_invalid", "loc": ("body", getattr(exc, "pos", 0)), "msg": "JSON decode error"}
+        raise RequestValidationError([{**error, "input": {}, "ctx": {"error": str(exc)}}]) from None
+    try:
+        return VerifyIn.model_validate(data, from_attributes=True)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+
+
 @router.post(
     "/v1/priority-claims/verify",
     response_model=VerificationOut,
     responses=_ERRORS,
     summary="Check one priority claim against the ledger and the rules",
     operation_id="verifyPriorityClaim",
+    openapi_extra={"requestBody": _BODY},
 )
-async def verify_claim(body: VerifyIn, service: Service) -> VerificationOut:
+async def verify_claim(request: Request, service: Service) -> Response:
     """Is the earlier application registered, does its date match, is the claim inside the period,
     is it restorable, is it really the first application (docs/spec/priority-rules.md)."""
+    body = _verify_in(await request.body())
     p, later = body.priority, body.later
     claim = ClaimInput(p.ip_office_code, p.application_number, p.filing_date, p.access_code)
     try:
@@ -52,4 +84,6 @@ async def verify_claim(body: VerifyIn, service: Service) -> VerificationOut:
     # in tests, waits for a sync step). The hop to a worker thread and back cost more than that
     # (~100 µs of CPU a request in the bench) and passed the GIL back and forth under load.
     verification, evidence = service.verify_with_evidence(claim, later_app, later_number=later.application_number)
-    return VerificationOut.of(verification, evidence)
+    # Its JSON as FastAPI would write it from the response model, without validating the answer again.
+    answer = VerificationOut.of(verification, evidence).model_dump_json(by_alias=True)
+    return Response(answer, media_type="application/json")

@@ -340,3 +340,31 @@ def test_an_anchored_pct_filing_judges_its_claims_on_its_receiving_offices_calen
     (recorded,) = response.json()["priorityClaims"]
     assert recorded["verification"]["verdict"] == verdict
     assert "PCT Rule 80.5" in check(recorded["verification"], "closingDaysKnown")["message"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "details"),
+    [
+        (b"", [("required", None)]),
+        (b"[]", [("wrongType", None)]),
+        (
+            b'{"priority": {}}',
+            [("required", f"priority.{f}") for f in ("ipOfficeCode", "applicationNumber", "filingDate", "accessCode")]
+            + [("required", "later")],
+        ),
+        (
+            b'{"priority": 5, "later": {}, "extra": 1}',
+            [("wrongType", "priority")]
+            + [("required", f"later.{f}") for f in ("ipOfficeCode", "filingDate", "ipRightKind")]
+            + [("unknownField", "extra")],
+        ),
+    ],
+    ids=["empty", "array", "missing-fields", "wrong-types"],
+)
+def test_a_malformed_verification_body_is_refused_as_any_model_body_is(
+    api: Api, raw: bytes, details: list[tuple[str, str | None]]
+) -> None:
+    """The route reads its own body (api.routes.verification); the refusals stay FastAPI's, field by field."""
+    response = api.client.post(VERIFY, content=raw, headers={"content-type": "application/json"})
+    error = assert_envelope(response, 422, "INVALID_INPUT_DATA")
+    assert [(d["code"], d.get("target")) for d in error["details"]] == details, error
