@@ -8,12 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Service
-from api.schemas import DocumentVerifyIn, DocumentVerifyOut, ErrorEnvelope
+from api.schemas import DocumentVerifyIn, DocumentVerifyOut, ErrorEnvelope, read_model
 from api.uploads import is_multipart, read_upload
 from registry.errors import InvalidInput
 from registry.service import document_digest
@@ -64,13 +62,8 @@ async def verify_document(request: Request, service: Service) -> DocumentVerifyO
             fields = await request.json()
         except ValueError:
             raise InvalidInput("the body is not JSON", code="jsonInvalid") from None
-    try:
-        # As FastAPI reads a model body (from_attributes): the same messages as every other JSON body, and none that
-        # names this model's class.
-        body = DocumentVerifyIn.model_validate(fields, from_attributes=True)
-    except ValidationError as exc:
-        # The same details as every other body (api.errors): lowerCamelCase codes, JSON-path targets.
-        raise RequestValidationError(exc.errors()) from None
+    # As FastAPI reads a model body: the same messages as every other JSON body, and none that names this class.
+    body = read_model(DocumentVerifyIn, fields)
     digest = bytes.fromhex(body.document_digest.removeprefix("0x"))
     matches, anchored, version = await run_in_threadpool(
         service.verify_document, body.ip_office_code, body.application_number, body.access_code, digest

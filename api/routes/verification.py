@@ -8,10 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 
 from api.deps import Service
-from api.schemas import ErrorEnvelope, VerificationOut, VerifyIn
+from api.schemas import ErrorEnvelope, VerificationOut, VerifyIn, read_model
 from registry.domain.filings import ClaimInput
 from registry.domain.offices import validate_office
 from registry.domain.rules import LaterApplication
@@ -41,15 +40,9 @@ def _verify_in(raw: bytes) -> VerifyIn:
         raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
     try:
         data = json.loads(raw)
-    except ValueError as exc:  # api.limits has read the body as JSON already; kept for a caller without it
-        error = {"type": "json_invalid", "loc": ("body", getattr(exc, "pos", 0)), "msg": "JSON decode error"}
-        raise RequestValidationError([{**error, "input": {}, "ctx": {"error": str(exc)}}]) from None
-    try:
-        return VerifyIn.model_validate(data, from_attributes=True)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-        ) from None
+    except ValueError:  # api.limits has read the body as JSON already: a caller without it
+        raise InvalidInput("the body is not JSON", code="jsonInvalid") from None
+    return read_model(VerifyIn, data)
 
 
 @router.post(

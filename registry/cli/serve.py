@@ -19,7 +19,7 @@ import typer
 
 from registry import errors
 from registry.cli.ledger import RpcOpt, StateOpt, _settings, err
-from registry.cli.workers import Workers, default_workers, owner_socket
+from registry.cli.workers import Workers, bound_socket, default_workers, owner_socket
 from registry.domain.offices import validate_office
 from registry.ops.lock import StateLock, writer_lock
 
@@ -139,19 +139,13 @@ def listen_socket(host: str, port: int) -> socket.socket:
 
 
 def _bound(family: socket.AddressFamily, host: str, port: int, *, reuse_port: bool) -> socket.socket:
-    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if reuse_port:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind((host, port))
+        return bound_socket(family, (host, port), reuse_port=reuse_port)
     except OSError as exc:
-        sock.close()
         reason = exc.strerror or str(exc)
         raise errors.RegistryError(
             f"cannot listen on {host}:{port}: {reason}; choose another --port or --host"
         ) from None
-    return sock
 
 
 def _check_tokens_file(tokens_file: Path | None, demo: bool) -> dict[str, str]:

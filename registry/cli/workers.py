@@ -37,8 +37,9 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
-__all__ = ["LISTEN_FD_ENV_VAR", "Workers", "default_workers", "main", "owner_socket"]
+__all__ = ["LISTEN_FD_ENV_VAR", "Workers", "bound_socket", "default_workers", "main", "owner_socket"]
 
 log = logging.getLogger("prioreg.serve")
 
@@ -57,6 +58,21 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def bound_socket(family: socket.AddressFamily, address: Any, *, reuse_port: bool) -> socket.socket:
+    """A TCP socket bound to ``address`` as uvicorn binds one (``SO_REUSEADDR``), in the port's ``SO_REUSEPORT``
+    group when ``reuse_port``; OSError (closed) when the address cannot be bound."""
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def owner_socket() -> tuple[socket.socket, Path]:
@@ -127,16 +143,11 @@ class Workers:
         the owner's where the system cannot bind one."""
         if not hasattr(socket, "SO_REUSEPORT") or not self._listen.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT):
             return self._listen
-        sock = socket.socket(self._listen.family, socket.SOCK_STREAM)
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.bind(self._listen.getsockname())
+            return bound_socket(self._listen.family, self._listen.getsockname(), reuse_port=True)
         except OSError as exc:
-            sock.close()
             log.warning("a read worker shares the owner's socket: %s", exc.strerror or exc)
             return self._listen
-        return sock
 
     def _supervise(self) -> None:
         started = [time.monotonic()] * len(self._processes)
