@@ -41,9 +41,12 @@ from __future__ import annotations
 import sqlite3
 from collections import deque
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from registry.index.keys import RECORD_SEQ, prefix_in, prefixes
+
+if TYPE_CHECKING:
+    from registry.index.key_filters import KeyFilter
 
 __all__ = ["Components", "Link", "canonical_labels", "rebuild"]
 
@@ -199,9 +202,12 @@ def _walk(db: sqlite3.Connection, starts: Iterable[int]) -> tuple[set[int], bool
 class Components:
     """The family state of the index, changed a block at a time (see the module docstring)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, claims_filter: KeyFilter | None = None) -> None:
         self._db = db
         self._next: int | None = None
+        # The writer's filter of the claims map: the lookups of claims naming new nodes, which
+        # nearly always find none, skip the commitments it certainly does not hold.
+        self._maybe_claimed = list if claims_filter is None else claims_filter.maybe
 
     def _new_label(self) -> int:
         if self._next is None:
@@ -241,7 +247,7 @@ class Components:
         links = list(links)
         node_seq = {node: seq for seq, node in new.items()}
         # Claims already made on the new records (anchored after the filings that claim them).
-        for some in _chunks(sorted({commitment for _o, commitment in node_seq})):
+        for some in _chunks(self._maybe_claimed(sorted({commitment for _o, commitment in node_seq}))):
             rows = db.execute(_claims_naming(len(some)), prefixes(some))
             links.extend((s, o, bytes(e)) for s, o, e in rows if (o, bytes(e)) in node_seq)
         if not links:
@@ -262,7 +268,7 @@ class Components:
                         labels[seq] = family
         bare = {node for node in targets if node not in found}
         claimers: dict[Node, list[int]] = {}
-        for some in _chunks(sorted({e for _o, e in bare})):
+        for some in _chunks(self._maybe_claimed(sorted({e for _o, e in bare}))):
             rows = db.execute(_claims_naming(len(some)), prefixes(some))
             for s, o, e in rows:
                 if (o, bytes(e)) in bare:

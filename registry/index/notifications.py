@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from registry.index.components import Components, Link
+from registry.index.key_filters import KeyFilter
 
 __all__ = [
     "EVERY_OFFICE",
@@ -95,6 +96,7 @@ class Notifier:
     _audiences: dict[str, int] = field(default_factory=dict)  # offices (sorted, comma-joined) → id
     _labels: dict[int, int] = field(default_factory=dict)  # family labels of the records the block linked
     _joined: set[int] = field(default_factory=set)  # records joined as their batch was inserted
+    claims_filter: KeyFilter | None = None  # the claims map's filter, for the families' lookups
 
     def add(
         self,
@@ -131,7 +133,7 @@ class Notifier:
         A record is written once with its label (an update after the insert would grow every
         linked row of the table, and split its pages).
         """
-        labels, renamed = Components(db).join(new, links, stored=False)
+        labels, renamed = Components(db, self.claims_filter).join(new, links, stored=False)
         self._relabel(renamed)
         self._labels.update(labels)
         self._joined.update(new)
@@ -170,7 +172,7 @@ class Notifier:
 
     def flush(self, db: sqlite3.Connection, time: int) -> None:
         """Write the block's notifications, its events all applied; ``time`` is the block's Unix time."""
-        families = Components(db)
+        families = Components(db, self.claims_filter)
         joined = self._joined
         new = {
             p[5]: (p[3], p[4])

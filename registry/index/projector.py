@@ -51,7 +51,8 @@ from registry.index.checks import (
     is_usable_endpoint,
 )
 from registry.index.decode import EventSpec, decode_event, digest_or_none, event_specs, office_code
-from registry.index.keys import RECORD_SEQ, add_claim_keys, add_record_keys, prefix_in, prefixes
+from registry.index.key_filters import KeyFilters
+from registry.index.keys import RECORD_SEQ, prefix_in, prefixes
 from registry.index.notifications import NotificationKind, Notifier
 from registry.index.proofs import TREE_CACHE, BatchTree
 from registry.index.results import report_id
@@ -102,8 +103,12 @@ class Projector:
         executor: Executor | None = None,
         batch_logs: Sequence[Any] = (),
         days: dict[int, _dt.date] | None = None,
+        *,
+        filters: KeyFilters,
     ) -> None:
         self._chain = chain
+        # The maps' filters (registry.index.key_filters): every key this step adds goes through them.
+        self._filters = filters
         self._address = address
         # Batches checked in ``executor`` ahead of their turn, in chain order (None: checked here).
         self._executor = executor
@@ -120,7 +125,7 @@ class Projector:
         self.trees: deque[tuple[bytes, BatchTree]] = deque(maxlen=TREE_CACHE)
         self._transaction: tuple[bytes, TransactionRef | None] | None = None
         # Who is told of what (registry.index.notifications), written once each block is applied.
-        self.notes = Notifier()
+        self.notes = Notifier(claims_filter=filters.claims)
 
     def end_block(self, db: sqlite3.Connection, time: int) -> None:
         """The block's events are all applied: write its notifications (``time``: the block's Unix time)."""
@@ -260,7 +265,7 @@ class Projector:
                 " entry_index) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
                 (seq, office, commitment, kind, days, digest_or_none(args["documentDigest"]), position),
             )
-            add_record_keys(db, [(commitment, office, seq)])
+            self._filters.add_record_keys(db, [(commitment, office, seq)])
         db.execute(
             "INSERT INTO anchors (position, block_number, tx_hash, tx_index, office, root, count, first_seq, refused)"
             " VALUES (?, ?, ?, ?, ?, NULL, 1, ?, NULL)",
@@ -353,7 +358,7 @@ class Projector:
                 for j, (i, (commitment, kind, days, digest, _claims)) in enumerate(winners)
             ],
         )
-        add_record_keys(db, [(e[0], office, before + 1 + j) for j, (_i, e) in enumerate(winners)])
+        self._filters.add_record_keys(db, [(e[0], office, before + 1 + j) for j, (_i, e) in enumerate(winners)])
         claims = [
             (before + 1 + i if seqs is None else seqs[i], earlier_office, earlier, days, token, block)
             for i, e in enumerate(entries)
@@ -367,7 +372,7 @@ class Projector:
                 " block_number) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
                 [(first + k, *claim) for k, claim in enumerate(claims)],
             )
-            add_claim_keys(db, [(claim[2], first + k) for k, claim in enumerate(claims)])
+            self._filters.add_claim_keys(db, [(claim[2], first + k) for k, claim in enumerate(claims)])
             if labels is None:
                 self.notes.linked((later, earlier_office, earlier) for later, earlier_office, earlier, *_ in claims)
         won = len(entries) if seqs is None else len(seqs)
@@ -391,18 +396,17 @@ class Projector:
         if checked.tree is not None:
             self.trees.append((root, checked.tree))
 
-    @classmethod
-    def _all_new(cls, db: sqlite3.Connection, office: str, commitments: list[bytes]) -> bool:
+    def _all_new(self, db: sqlite3.Connection, office: str, commitments: list[bytes]) -> bool:
         """Whether ``office`` holds none of ``commitments`` and none repeats: every entry will win."""
-        return len(set(commitments)) == len(commitments) and not cls._held(db, office, commitments)
+        return len(set(commitments)) == len(commitments) and not self._held(db, office, commitments)
 
-    @staticmethod
-    def _held(db: sqlite3.Connection, office: str, commitments: list[bytes]) -> set[bytes]:
-        """Which of ``commitments`` ``office`` already holds."""
+    def _held(self, db: sqlite3.Connection, office: str, commitments: list[bytes]) -> set[bytes]:
+        """Which of ``commitments`` ``office`` already holds (only those the records' filter may hold are looked up)."""
         held: set[bytes] = set()
         wanted = set(commitments)
-        for start in range(0, len(commitments), 500):
-            some = commitments[start : start + 500]
+        looked = self._filters.records.maybe(commitments)
+        for start in range(0, len(looked), 500):
+            some = looked[start : start + 500]
             sql = f"SELECT commitment FROM record_keys WHERE office = ? AND {prefix_in(len(some))}"  # noqa: S608
             rows = db.execute(sql, [office, *prefixes(some)])
             held.update(c for c in (bytes(row[0]) for row in rows) if c in wanted)  # a prefix is not the key
@@ -543,7 +547,7 @@ class Projector:
                 block,
             ),
         )
-        add_claim_keys(db, [(bytes(args["earlierCommitment"]), claim)])
+        self._filters.add_claim_keys(db, [(bytes(args["earlierCommitment"]), claim)])
         self.notes.linked([(seq, earlier_office.decode("ascii"), bytes(args["earlierCommitment"]))])
         if version > 1:  # version 1: the claims of a filing as anchored, told as its familyMemberAdded
             self.notes.add(position, tx, NotificationKind.PRIORITY_CLAIM_ADDED, office, commitment, seq)

@@ -25,6 +25,7 @@ from pathlib import Path
 from eth_utils.address import to_checksum_address
 
 from registry import errors
+from registry.index.key_filters import KeyFilters
 from registry.index.proofs import BatchTree, TreeCache, batch_tree
 from registry.index.queries import Queries
 from registry.index.results import SyncReport
@@ -86,14 +87,22 @@ class Index(Queries):
         self.read_only = read_only
         self._db = connect(self._path, readonly=read_only)
         self._follower: Follower | None = None
+        self._filters: KeyFilters | None = None
         if read_only:
             # A read worker of a gateway (docs/api.md#one-writer-per-state-directory): the owner process
             # is the index's one writer; this one checks the file is the deployment's and only reads.
             with self._reading() as db:
                 check_tables(db, self._path, self._address, chain.chain_id)
         else:
+            self._filters = KeyFilters(None if self._memory else self._path)
             self._follower = Follower(
-                self._db, self._transaction, chain, self._address, self._open_meta(start_block), self._trees
+                self._db,
+                self._transaction,
+                chain,
+                self._address,
+                self._open_meta(start_block),
+                self._trees,
+                self._filters,
             )
 
     # ── opening ──────────────────────────────────────────────────────────────────────────
@@ -133,6 +142,8 @@ class Index(Queries):
         """Close every connection of the index."""
         with self._write_lock, self._memory_lock:
             self._closed = True
+            if self._filters is not None:
+                self._filters.close()
             with self._readers_lock:
                 for reader in self._readers:
                     reader.close()

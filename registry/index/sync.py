@@ -27,6 +27,7 @@ from typing import Any, Final
 from registry import errors
 from registry.domain.types import date_from_days
 from registry.index.components import rebuild as rebuild_families
+from registry.index.key_filters import KeyFilters
 from registry.index.keys import delete_keys_from, merge_keys
 from registry.index.notifications import delete_from as delete_notifications
 from registry.index.projector import ChainMoved, Counts, Projector, is_batch
@@ -61,8 +62,10 @@ class Follower:
         address: str,
         start_block: int,
         trees: TreeCache,
+        filters: KeyFilters,
     ) -> None:
         self._db = db
+        self._filters = filters
         self._transaction = transaction
         self._chain = chain
         self._address = address
@@ -229,8 +232,12 @@ class Follower:
                 raise ChainMoved
             days[number] = date_from_days(stamp // _SECONDS_PER_DAY)
             stamps[number] = stamp
-        step = Projector(self._chain, self._address, executor, [log for log in logs if is_batch(log)], days)
+        filters = self._filters
+        step = Projector(
+            self._chain, self._address, executor, [log for log in logs if is_batch(log)], days, filters=filters
+        )
         with self._transaction() as db:
+            filters.before_step(db)  # first in the step: a build it starts sees every key of the steps before
             for number, block_logs in event_blocks.items():
                 # eth-tester numbers logs per transaction, real nodes per block: our own count
                 # within the block is the same on every node.
