@@ -295,7 +295,7 @@ def anchor_batched(
     *,
     batch_size: int | None,
     skip: frozenset[int] = frozenset(),
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, ModeResult], None] | None = None,
 ) -> ModeResult:
     """Anchor ``indices`` in batches of ``batch_size`` entries (None: as large as a transaction allows).
 
@@ -303,6 +303,7 @@ def anchor_batched(
     (everything here without a pool); chunks are taken in index order, so entries reach their
     office's buffer in filing order whoever prepared them. Full batches are sent as the buffers
     fill, and the index follows every :data:`FOLLOW_SECONDS` (and once at the end, inside the time).
+    ``progress(filings, result)`` after each chunk: the result's times so far, for what grows over a run.
     """
     result = ModeResult(f"batch{batch_size or 'Max'}")
     batcher = _Batcher(ledger, result, batch_size)
@@ -369,7 +370,7 @@ def anchor_batched(
             ledger.index.sync(executor=ledger.checker)
             result.index_seconds += time.perf_counter() - followed
         if progress is not None:
-            progress(end - start)
+            progress(end - start, result)
     batcher.flush()
     synced = time.perf_counter()
     ledger.index.sync(executor=ledger.checker)

@@ -86,6 +86,17 @@ def print_report(results: dict[str, Any], console: Console) -> None:
             f"{grown['window']:,}, {_n(grown['lastPerSecond'])} over the last (× {grown['lastOverFirst']})",
             highlight=False,
         )
+        windows = grown.get("stages") or {}
+        if windows:
+            console.print(
+                "  main process, µs a filing over the first → the last window: "
+                + ", ".join(
+                    f"{key.removesuffix('MicrosPerFiling')} {windows['first'][key]} → {windows['last'][key]}"
+                    for key in windows["first"]
+                    if windows["first"][key] is not None and windows["last"].get(key) is not None
+                ),
+                highlight=False,
+            )
     rss = results["anchoring"]["batchMax"].get("mainRss")
     if rss and len(rss["bytes"]) > 1:
         console.print(

@@ -327,14 +327,17 @@ def _anchor_all(
         log(f"{name}: {modes[name].filings:,} filings in {modes[name].seconds:.1f} s")
     done = 0
     timeline: list[tuple[float, int]] = [(time.perf_counter(), 0)]
+    # The main process's seconds in each stage after each chunk: where the first and the last window differ.
+    spent: list[tuple[int, tuple[float, ...]]] = [(0, (0.0,) * len(STAGE_NAMES))]
     # The main process's RSS as the ledger grows, twenty samples: what grows with the filings (issue 18).
     rss: list[tuple[int, int]] = [(0, _rss_bytes())]
     every = max(1, len(plan.batch_max) // 20)
 
-    def step(count: int) -> None:
+    def step(count: int, so_far: ModeResult) -> None:
         nonlocal done
         done += count
         timeline.append((time.perf_counter(), done))
+        spent.append((done, _stage_seconds(so_far)))
         if done - rss[-1][0] >= every:
             rss.append((done, _rss_bytes()))
             # A line each twentieth, for whoever follows a long run in a log (the bar is transient).
@@ -348,7 +351,7 @@ def _anchor_all(
         ledger, preparer, pool, plan.batch_max, batch_size=None, skip=frozenset(plan.plain), progress=step
     )
     log(f"batchMax: {modes['batchMax'].filings:,} filings in {modes['batchMax'].seconds:.1f} s")
-    modes["batchMax"].extra["growth"] = growth(timeline)
+    modes["batchMax"].extra["growth"] = growth(timeline) | {"stages": window_stages(spent)}
     rss.append((done, _rss_bytes()))
     modes["batchMax"].extra["mainRss"] = {"filings": [n for n, _ in rss], "bytes": [b for _, b in rss]}
     return modes
@@ -385,6 +388,56 @@ def growth(timeline: list[tuple[float, int]], window: int = GROWTH_WINDOW) -> di
         "lastPerSecond": None if last is None else round(last, 1),
         "lastOverFirst": ratio,
     }
+
+
+#: The main process's stages of a batched filing, as :class:`ModeResult` times them.
+STAGE_NAMES = ("chain", "index", "preparing", "waiting")
+
+
+def _stage_seconds(result: ModeResult) -> tuple[float, ...]:
+    """The stages' seconds so far, then the workers' CPU seconds and the filings prepared here."""
+    return (
+        result.chain_seconds,
+        result.index_seconds,
+        result.preparing_seconds,
+        result.waiting_seconds,
+        result.worker_seconds,
+        float(result.prepared_here),
+    )
+
+
+def window_stages(spent: list[tuple[int, tuple[float, ...]]], window: int = GROWTH_WINDOW) -> dict[str, Any]:
+    """µs a filing in each stage of the main process over the first and the last ``window`` filings.
+
+    ``spent``: (filings done, cumulative seconds of each of :data:`STAGE_NAMES`, and optionally the workers'
+    CPU seconds and the filings prepared in the main process) after each chunk, from (0, zeros). The
+    windows are those of :func:`growth` (a tenth of a short run), so a ratio that falls says which stage
+    grew; the rest of the wall time (handing entries to the batcher, the loop) is not in any stage. The
+    workers' CPU a filing they prepared (``workerCpu``) does not depend on the ledger: where it grows as
+    well, the machine was slower, not the code. Chunks hand in many filings at a time and the index
+    follows every half second, so a window is read from the chunk boundaries around it.
+    """
+    total = spent[-1][0] if spent else 0
+    if total < 2 * window:
+        window = max(1, total // 10)
+    if total == 0 or len(spent) < 3:
+        return {}
+
+    def over(lo: int, hi: int) -> dict[str, float | None]:
+        before = max((row for row in spent if row[0] <= lo), key=lambda row: row[0])
+        after = min((row for row in spent if row[0] >= hi), key=lambda row: row[0])
+        filings = max(1, after[0] - before[0])
+        out: dict[str, float | None] = {
+            f"{name}MicrosPerFiling": round(1e6 * (b - a) / filings, 1)
+            for name, a, b in zip(STAGE_NAMES, before[1], after[1])  # noqa: B905 - the two extra fields follow
+        }
+        if len(after[1]) > len(STAGE_NAMES):
+            by_workers = filings - (after[1][-1] - before[1][-1])
+            worker = after[1][len(STAGE_NAMES)] - before[1][len(STAGE_NAMES)]
+            out["workerCpuMicrosPerFiling"] = round(1e6 * worker / by_workers, 1) if by_workers > 0 else None
+        return out
+
+    return {"first": over(0, window), "last": over(total - window, total)}
 
 
 def _stages(preparer: Preparer, plan: _Plan, batch_max: ModeResult, workers: int) -> dict[str, Any]:

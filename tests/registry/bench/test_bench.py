@@ -168,9 +168,35 @@ def test_the_growth_of_the_anchoring_rate_is_measured_over_windows() -> None:
     assert growth([(0.0, 0)])["lastOverFirst"] is None
 
 
+def test_the_stages_of_the_first_and_the_last_window_say_which_one_grew() -> None:
+    """issue 18: µs a filing in each main-process stage over the windows of the growth ratio."""
+    from registry.bench.run import STAGE_NAMES, window_stages
+
+    # 300 chunks of 1,000 filings: the chain steady at 20 µs a filing, the index from 10 to 40 µs
+    # (the first window's 100 chunks average 15 µs, the last's 35).
+    spent = [(0, (0.0,) * len(STAGE_NAMES))]
+    for i in range(1, 301):
+        chain, index, preparing, waiting = spent[-1][1]
+        spent.append((i * 1_000, (chain + 0.020, index + 0.010 * (1 + 3 * i / 300), preparing, waiting + 0.001)))
+    windows = window_stages(spent)
+    assert windows["first"]["chainMicrosPerFiling"] == windows["last"]["chainMicrosPerFiling"] == 20.0
+    assert 14.0 < windows["first"]["indexMicrosPerFiling"] < 16.0
+    assert 34.0 < windows["last"]["indexMicrosPerFiling"] < 36.0
+    assert windows["last"]["waitingMicrosPerFiling"] == 1.0 and windows["last"]["preparingMicrosPerFiling"] == 0.0
+    assert window_stages(spent[:2]) == {}
+    # With the workers' CPU and the filings prepared here: 50 µs a filing the workers prepared, throughout.
+    spent = [(0, (0.0,) * (len(STAGE_NAMES) + 2))]
+    for i in range(1, 301):
+        *times, worker, here = spent[-1][1]
+        spent.append((i * 1_000, (*times, worker + 0.05 * 900 / 1_000, here + 100)))  # 900 of each 1,000
+    windows = window_stages(spent)
+    assert windows["first"]["workerCpuMicrosPerFiling"] == windows["last"]["workerCpuMicrosPerFiling"] == 50.0
+
+
 def test_a_tiny_run_reports_the_growth_of_batched_anchoring(results: dict[str, Any]) -> None:
     grown = results["anchoring"]["batchMax"]["growth"]
-    assert set(grown) == {"window", "firstPerSecond", "lastPerSecond", "lastOverFirst"}
+    assert set(grown) == {"window", "firstPerSecond", "lastPerSecond", "lastOverFirst", "stages"}
+    assert not grown["stages"] or set(grown["stages"]) == {"first", "last"}
     # 300 filings are one batch or two: no rate to compare, so no target row (every row carries a number).
     assert (grown["lastOverFirst"] is None) != any("last vs first" in t["target"] for t in results["targets"])
 
