@@ -328,7 +328,7 @@ def _anchor_all(
     done = 0
     timeline: list[tuple[float, int]] = [(time.perf_counter(), 0)]
     # The main process's seconds in each stage after each chunk: where the first and the last window differ.
-    spent: list[tuple[int, tuple[float, ...]]] = [(0, (0.0,) * len(STAGE_NAMES))]
+    spent: list[tuple[int, tuple[float, ...]]] = [(0, _stage_seconds(ModeResult("batchMax")))]
     # The main process's RSS as the ledger grows, twenty samples: what grows with the filings (issue 18).
     rss: list[tuple[int, int]] = [(0, _rss_bytes())]
     every = max(1, len(plan.batch_max) // 20)
@@ -432,8 +432,9 @@ def window_stages(spent: list[tuple[int, tuple[float, ...]]], window: int = GROW
             for name, a, b in zip(STAGE_NAMES, before[1], after[1])  # noqa: B905 - the two extra fields follow
         }
         if len(after[1]) > len(STAGE_NAMES):
-            by_workers = filings - (after[1][-1] - before[1][-1])
-            worker = after[1][len(STAGE_NAMES)] - before[1][len(STAGE_NAMES)]
+            extra = before[1][len(STAGE_NAMES) :] or (0.0, 0.0)  # a first row of the stages alone: zeros
+            by_workers = filings - (after[1][-1] - extra[-1])
+            worker = after[1][len(STAGE_NAMES)] - extra[0]
             out["workerCpuMicrosPerFiling"] = round(1e6 * worker / by_workers, 1) if by_workers > 0 else None
         return out
 
