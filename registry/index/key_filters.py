@@ -83,30 +83,33 @@ def _set(bits: bytearray, mask: int, values: Iterable[bytes]) -> int:
     return n
 
 
-def _scan(path: str, keys: KeyMap, log2: int, stop: threading.Event) -> tuple[bytearray, int] | None:
-    """A filter of every prefix in the levels of ``keys``, read in one snapshot of the file at ``path``.
+def _levels(
+    db: sqlite3.Connection, keys: KeyMap, log2: int, stop: threading.Event | None
+) -> tuple[bytearray, int] | None:
+    """A filter of 2**``log2`` bits of every prefix in the levels of ``keys``, as ``db`` sees them, and how many.
 
-    None when ``stop`` was set (the index is closing).
+    None when ``stop`` was set meanwhile (the index is closing).
     """
     bits = bytearray(1 << (log2 - 3))
     mask = (1 << log2) - 1
     count = 0
+    for n in range(3):
+        rows = db.execute(f"SELECT prefix FROM {keys.level(n)}")  # noqa: S608 - fixed names
+        while some := rows.fetchmany(_ROWS_BETWEEN_STOP_CHECKS):
+            count += _set(bits, mask, (bytes(row[0]) for row in some))
+            if stop is not None and stop.is_set():
+                return None
+    return bits, count
+
+
+def _scan(path: str, keys: KeyMap, log2: int, stop: threading.Event) -> tuple[bytearray, int] | None:
+    """:func:`_levels` in one snapshot of the index file at ``path``, on a connection of its own (a thread's)."""
     db = connect(path, readonly=True)
     try:
         db.execute("BEGIN")  # one snapshot: a key moving between levels is read once
-        for n in range(3):
-            rows = db.execute(f"SELECT prefix FROM {keys.level(n)}")  # noqa: S608 - fixed names
-            while True:
-                some = rows.fetchmany(_ROWS_BETWEEN_STOP_CHECKS)
-                if not some:
-                    break
-                count += _set(bits, mask, (bytes(row[0]) for row in some))
-                if stop.is_set():
-                    return None
-        db.execute("COMMIT")
+        return _levels(db, keys, log2, stop)
     finally:
         db.close()
-    return bits, count
 
 
 @dataclass
@@ -175,7 +178,7 @@ class KeyFilter:
     # ── building ─────────────────────────────────────────────────────────────────────────
 
     def before_step(self, db: sqlite3.Connection, path: str | None) -> None:
-        """At a step's start (no write transaction open): start, finish or redo a build as needed.
+        """At a step's start, before it writes anything: start, finish or redo a build as needed.
 
         ``path`` is the index file (None: in memory, built here on ``db``).
         """
@@ -186,7 +189,8 @@ class KeyFilter:
             if build.thread.is_alive():
                 return
             self._finish(build)
-        if self._bits is None and build is None:
+            return  # a filter just taken in (or none, after a failure): the growth is looked at next step
+        if self._bits is None:
             if self._empty(db):
                 self._use(bytearray(1 << (MIN_BITS_LOG2 - 3)), MIN_BITS_LOG2, 0)
                 return
@@ -194,13 +198,13 @@ class KeyFilter:
                 self._off = True
                 return
             self._start(path, _size_for(self._rows_estimate(db)))
-        elif self._bits is not None and not self._fixed and self._count * _BITS_PER_KEY_FULL > self._mask + 1:
+        elif not self._fixed and self._count * _BITS_PER_KEY_FULL > self._mask + 1:
             log2 = _size_for(self._count)
             if log2 <= self._mask.bit_length():
                 return  # at the largest size: it fills, it does not grow
             if path is None:
                 self._rebuild_here(db, log2)
-            elif self._build is None:
+            else:
                 self._start(path, log2)
 
     def _empty(self, db: sqlite3.Connection) -> bool:
@@ -219,13 +223,9 @@ class KeyFilter:
         self._bits, self._mask, self._count = bits, (1 << log2) - 1, count
 
     def _rebuild_here(self, db: sqlite3.Connection, log2: int) -> None:
-        bits = bytearray(1 << (log2 - 3))
-        mask = (1 << log2) - 1
-        count = 0
-        for n in range(3):
-            rows = db.execute(f"SELECT prefix FROM {self.keys.level(n)}")  # noqa: S608 - fixed names
-            count += _set(bits, mask, (bytes(row[0]) for row in rows))
-        self._use(bits, log2, count)
+        found = _levels(db, self.keys, log2, None)
+        assert found is not None  # nothing can stop it
+        self._use(found[0], log2, found[1])
 
     def _start(self, path: str, log2: int) -> None:
         holder: list[tuple[bytearray, int] | None] = []
