@@ -134,7 +134,7 @@ class KeyFilter:
         self._count = 0  # keys added to the filter in use (a rollback's are still counted)
         self._build: _Build | None = None
         self._stop = threading.Event()
-        self._off = False  # no filter at all (a read-only command's in-memory copy)
+        self._off = False  # no filter at all: a read-only command's copy, a first build failed, another writer
         self._fixed = False  # no growth (a build failed: the filter in use fills instead)
 
     @property
@@ -228,16 +228,14 @@ class KeyFilter:
         self._use(found[0], log2, found[1])
 
     def _start(self, path: str, log2: int) -> None:
-        holder: list[tuple[bytearray, int] | None] = []
         build = _Build(log2, bytearray(1 << (log2 - 3)), threading.Thread())
 
         def run() -> None:
             try:
-                holder.append(_scan(path, self.keys, log2, self._stop))
+                build.result = _scan(path, self.keys, log2, self._stop)
             except Exception:  # a file the thread cannot read: the filter in use goes on answering
                 _log.warning("key_filter_build_failed", extra={"map": self.keys.view}, exc_info=True)
                 build.failed = True
-            build.result = holder[0] if holder else None
 
         build.thread = threading.Thread(target=run, name=f"key-filter-{self.keys.view}", daemon=True)
         self._build = build
